@@ -1,0 +1,1 @@
+//! TODO: ber codec (being written).

@@ -1,0 +1,1 @@
+//! TODO: DCE/RPC connection-oriented PDUs, NDR and the endpoint mapper (being written).

@@ -1,0 +1,1 @@
+//! TODO: dhcp codec (being written).

@@ -1,0 +1,1 @@
+//! TODO: dns codec (being written).

@@ -1,0 +1,47 @@
+//! The one error type of every decoder in this crate.
+
+use thiserror::Error;
+
+/// Why bytes could not be decoded (or a request could not be encoded).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Error {
+    /// The buffer ends before a field that the format requires.
+    #[error("truncated: {what} needs {need} bytes, only {have} available")]
+    Truncated {
+        what: &'static str,
+        need: usize,
+        have: usize,
+    },
+    /// A field holds a value that the format does not allow.
+    #[error("malformed {what}: {why}")]
+    Malformed {
+        what: &'static str,
+        why: &'static str,
+    },
+    /// The bytes are well formed but are not the reply this probe asked for.
+    #[error("unexpected reply: {0}")]
+    Unexpected(&'static str),
+    /// A length or count exceeds the bound this decoder accepts.
+    #[error("{what} too large: {value} exceeds the limit of {limit}")]
+    TooLarge {
+        what: &'static str,
+        value: usize,
+        limit: usize,
+    },
+}
+
+/// Result of every decoder in this crate.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// Checks that `buf` holds at least `need` bytes, naming `what` in the error.
+pub fn need(buf: &[u8], need: usize, what: &'static str) -> Result<()> {
+    if buf.len() < need {
+        Err(Error::Truncated {
+            what,
+            need,
+            have: buf.len(),
+        })
+    } else {
+        Ok(())
+    }
+}

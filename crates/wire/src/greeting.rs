@@ -1,0 +1,1 @@
+//! TODO: greeting codec (being written).

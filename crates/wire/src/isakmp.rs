@@ -1,0 +1,1 @@
+//! TODO: isakmp codec (being written).

@@ -1,0 +1,1 @@
+//! TODO: kerberos codec (being written).

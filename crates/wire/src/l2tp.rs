@@ -1,0 +1,1 @@
+//! TODO: l2tp codec (being written).

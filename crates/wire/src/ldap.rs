@@ -1,0 +1,1 @@
+//! TODO: ldap codec (being written).

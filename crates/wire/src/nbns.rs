@@ -1,0 +1,1 @@
+//! TODO: nbns codec (being written).

@@ -1,0 +1,1 @@
+//! TODO: radius codec (being written).

@@ -1,0 +1,1 @@
+//! TODO: rdp codec (being written).

@@ -1,0 +1,1 @@
+//! TODO: simple codec (being written).

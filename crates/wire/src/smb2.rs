@@ -1,0 +1,1 @@
+//! TODO: smb2 codec (being written).

@@ -1,0 +1,1 @@
+//! TODO: snmp codec (being written).

@@ -1,0 +1,1 @@
+//! TODO: ssdp codec (being written).

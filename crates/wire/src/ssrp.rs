@@ -1,0 +1,1 @@
+//! TODO: ssrp codec (being written).

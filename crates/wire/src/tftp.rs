@@ -1,0 +1,1 @@
+//! TODO: tftp codec (being written).

@@ -1,0 +1,1 @@
+//! TODO: x509 codec (being written).
