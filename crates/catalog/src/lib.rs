@@ -1,1 +1,117 @@
-//! portolan-catalog
+//! The catalog of Windows server services and the network ports they listen on.
+//!
+//! The data is Microsoft's "Network Ports Used by Key Microsoft Server Products" (the
+//! Windows Server 2003 era document), held in reviewed TOML files under `data/` and embedded
+//! at build time: services with their rows (application protocol, transport, port), the
+//! errata where the document contradicts itself, and server roles. This crate reads and
+//! checks that data, merges user catalogs over it and answers look-ups. It does no I/O.
+//!
+//! ```
+//! use portolan_catalog::{Catalog, parse_port_query};
+//!
+//! let catalog = Catalog::builtin().expect("the built-in catalog is valid");
+//! let rows = catalog.rows_on(&parse_port_query("445").unwrap());
+//! assert!(rows.iter().any(|r| r.service.windows_service.as_deref() == Some("lanmanserver")));
+//! ```
+
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod query;
+pub mod transport;
+
+pub use error::{CatalogError, QueryError};
+pub use load::Source;
+pub use model::{
+    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, Service, Status,
+};
+pub use query::{MatchKind, PortQuery, RowRef, parse_port, parse_port_query, parse_port_range};
+pub use transport::Transport;
+
+/// The whole catalog: services, errata and roles.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    services: Vec<Service>,
+    errata: Vec<Erratum>,
+    roles: Vec<Role>,
+}
+
+impl Catalog {
+    pub(crate) fn from_parts(
+        services: Vec<Service>,
+        errata: Vec<Erratum>,
+        roles: Vec<Role>,
+    ) -> Self {
+        Catalog {
+            services,
+            errata,
+            roles,
+        }
+    }
+
+    /// The built-in catalog.
+    pub fn builtin() -> Result<Catalog, CatalogError> {
+        Catalog::load(&[])
+    }
+
+    /// The built-in catalog with user catalogs merged over it, in order.
+    pub fn load(user: &[Source<'_>]) -> Result<Catalog, CatalogError> {
+        let mut builder = load::Builder::default();
+        for source in load::builtin_sources() {
+            builder.add(source, false)?;
+        }
+        for source in user {
+            builder.add(*source, true)?;
+        }
+        builder.finish()
+    }
+
+    /// Every service, in the seed's order (user additions last).
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    /// Every erratum, in the data's order.
+    pub fn errata(&self) -> &[Erratum] {
+        &self.errata
+    }
+
+    /// Every role.
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+
+    /// The service with this exact id.
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    /// The erratum with this exact id.
+    pub fn erratum(&self, id: &str) -> Option<&Erratum> {
+        self.errata.iter().find(|e| e.id == id)
+    }
+
+    /// The role with this exact id.
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id == id)
+    }
+
+    /// Every row of every service, with its service.
+    pub fn rows(&self) -> impl Iterator<Item = (&Service, &PortRow)> {
+        self.services
+            .iter()
+            .flat_map(|s| s.ports.iter().map(move |r| (s, r)))
+    }
+
+    /// The errata a row shows: its own and its service's.
+    pub fn errata_of<'c>(
+        &'c self,
+        service: &'c Service,
+        row: &'c PortRow,
+    ) -> impl Iterator<Item = &'c Erratum> + 'c {
+        row.errata
+            .iter()
+            .chain(service.errata.iter())
+            .filter_map(move |id| self.erratum(id))
+    }
+}

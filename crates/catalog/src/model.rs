@@ -1,0 +1,281 @@
+//! The catalog's types: services, their port rows, errata and roles.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::transport::Transport;
+
+/// Every port of this range and above is assigned by the RPC endpoint mapper on Windows
+/// Vista / Server 2008 and later (IANA's dynamic range).
+pub const RPC_DYNAMIC_MODERN: (u16, u16) = (49152, 65535);
+/// The RPC dynamic range of Windows 2000, XP and Server 2003, the era of the seed document.
+pub const RPC_DYNAMIC_LEGACY: (u16, u16) = (1025, 5000);
+/// IIS 6.0's default passive-mode FTP data range.
+pub const FTP_PASSIVE_DEFAULT: (u16, u16) = (1025, 5000);
+
+/// Where a row listens: a port, a range, or a range decided at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortSpec {
+    /// One port.
+    Single(u16),
+    /// An inclusive range of ports, first <= last.
+    Range(u16, u16),
+    /// Ports that the RPC endpoint mapper hands out ("randomly allocated high TCP ports").
+    RpcDynamic,
+    /// The FTP server's passive-mode data ports.
+    FtpPassive,
+}
+
+impl PortSpec {
+    /// The fixed port range of this spec, if it has one.
+    pub fn fixed_range(self) -> Option<(u16, u16)> {
+        match self {
+            PortSpec::Single(p) => Some((p, p)),
+            PortSpec::Range(a, b) => Some((a, b)),
+            PortSpec::RpcDynamic | PortSpec::FtpPassive => None,
+        }
+    }
+
+    /// True for ports that are only known at run time.
+    pub fn is_dynamic(self) -> bool {
+        matches!(self, PortSpec::RpcDynamic | PortSpec::FtpPassive)
+    }
+
+    /// The stable machine name of the kind of spec, as used in JSON.
+    pub fn kind(self) -> &'static str {
+        match self {
+            PortSpec::Single(_) => "fixed",
+            PortSpec::Range(..) => "range",
+            PortSpec::RpcDynamic => "rpc-dynamic",
+            PortSpec::FtpPassive => "ftp-passive",
+        }
+    }
+
+    /// The ranges a port of this spec may lie in; dynamic specs give their default ranges
+    /// (both the modern and the legacy range for [`PortSpec::RpcDynamic`]).
+    pub fn candidate_ranges(self) -> &'static [(u16, u16)] {
+        match self {
+            PortSpec::Single(_) | PortSpec::Range(..) => &[],
+            PortSpec::RpcDynamic => &[RPC_DYNAMIC_LEGACY, RPC_DYNAMIC_MODERN],
+            PortSpec::FtpPassive => &[FTP_PASSIVE_DEFAULT],
+        }
+    }
+
+    /// True when some port of `first..=last` may belong to this spec.
+    pub fn overlaps(self, first: u16, last: u16) -> bool {
+        let hits = |(a, b): (u16, u16)| a <= last && first <= b;
+        match self.fixed_range() {
+            Some(range) => hits(range),
+            None => self.candidate_ranges().iter().any(|&r| hits(r)),
+        }
+    }
+}
+
+impl fmt::Display for PortSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortSpec::Single(p) => write!(f, "{p}"),
+            PortSpec::Range(a, b) => write!(f, "{a}-{b}"),
+            PortSpec::RpcDynamic => f.write_str("dynamic RPC"),
+            PortSpec::FtpPassive => f.write_str("FTP passive"),
+        }
+    }
+}
+
+/// One row of a service: an application protocol on a transport and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortRow {
+    /// Application protocol, as the seed names it ("LDAP Server", "SMB").
+    pub app: String,
+    /// TCP, UDP or an IP protocol.
+    pub transport: Transport,
+    /// The port; `None` for IP protocols, which have no ports.
+    pub port: Option<PortSpec>,
+    /// Position (1-based) in the seed's port-sorted table, if the row is there.
+    pub table: Option<u16>,
+    /// Ids of errata about this row.
+    pub errata: Vec<String>,
+    /// The row comes from the seed's prose rather than from a table.
+    pub from_prose: bool,
+    /// The port is used only when a feature is turned on.
+    pub optional: bool,
+    /// False when an erratum decided that nothing really listens there (kept for fidelity).
+    pub listener: bool,
+}
+
+impl PortRow {
+    /// The port as text: "445", "5000-5100", "dynamic RPC" or "n/a" for IP protocols.
+    pub fn port_text(&self) -> String {
+        match self.port {
+            Some(p) => p.to_string(),
+            None => "n/a".to_string(),
+        }
+    }
+}
+
+/// Whether a service runs unless an administrator turns it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Runs where its product or role is installed.
+    #[default]
+    OnByDefault,
+    /// Installed but off unless enabled.
+    OffByDefault,
+}
+
+/// A port an administrator can change, as the seed describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Configurable {
+    /// Which port.
+    pub what: String,
+    /// Its default.
+    pub default: String,
+    /// Where or how it is changed.
+    pub how: String,
+}
+
+/// One service of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Stable identifier (kebab-case).
+    pub id: String,
+    /// Display name, as the seed's section heading gives it.
+    pub name: String,
+    /// Name in the seed's port-sorted table, where it differs from `name`.
+    pub table_name: Option<String>,
+    /// Windows service name (`NtFrs`, `LSASS`, `lanmanserver`).
+    pub windows_service: Option<String>,
+    /// Executable, where known.
+    pub process: Option<String>,
+    /// Product the service belongs to.
+    pub product: String,
+    /// One line in portolan's own words.
+    pub summary: String,
+    /// On or off by default.
+    pub status: Status,
+    /// Removed or disabled in later Windows versions.
+    pub legacy: bool,
+    /// Why an auditor should care when it listens.
+    pub risk: Option<String>,
+    /// Facts from the seed's prose.
+    pub notes: Vec<String>,
+    /// Ports an administrator can change.
+    pub configurable: Vec<Configurable>,
+    /// Ids of errata about the whole service.
+    pub errata: Vec<String>,
+    /// The rows.
+    pub ports: Vec<PortRow>,
+    /// True when the service (or its latest definition) comes from a user catalog.
+    pub user_defined: bool,
+}
+
+impl Service {
+    /// The name the seed's port-sorted table uses.
+    pub fn table_name(&self) -> &str {
+        self.table_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// True when the service's rows include dynamic RPC ports.
+    pub fn uses_dynamic_rpc(&self) -> bool {
+        self.ports
+            .iter()
+            .any(|r| r.port == Some(PortSpec::RpcDynamic))
+    }
+}
+
+/// How an erratum's decision affects the rows that cite it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErratumKind {
+    /// The row holds a corrected value; the seed's original is quoted.
+    Correction,
+    /// The row is kept for fidelity but nothing really listens there.
+    Spurious,
+    /// The seed lists the row twice in one section; the catalog keeps one.
+    Duplicate,
+    /// The row is in its section but missing from the port-sorted table.
+    NotInTable,
+    /// A name differs between places or is not a valid name.
+    Naming,
+    /// The section has no heading line.
+    MissingHeading,
+    /// The prose disagrees with the row tables; the tables win.
+    Prose,
+    /// The seed's wording hides what the row really is.
+    Clarification,
+    /// The document's own structure or references are inconsistent.
+    Document,
+}
+
+impl ErratumKind {
+    /// Stable machine name, as in the data file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErratumKind::Correction => "correction",
+            ErratumKind::Spurious => "spurious",
+            ErratumKind::Duplicate => "duplicate",
+            ErratumKind::NotInTable => "not-in-table",
+            ErratumKind::Naming => "naming",
+            ErratumKind::MissingHeading => "missing-heading",
+            ErratumKind::Prose => "prose",
+            ErratumKind::Clarification => "clarification",
+            ErratumKind::Document => "document",
+        }
+    }
+}
+
+/// A place where the seed contradicts itself, and what portolan decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Erratum {
+    /// Stable identifier (kebab-case).
+    pub id: String,
+    /// What kind of decision it is.
+    pub kind: ErratumKind,
+    /// The field a correction or naming decision changed ("transport", "windows_service").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Ids of the services concerned.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// The seed's original words.
+    pub seed: String,
+    /// What portolan uses instead.
+    pub decision: String,
+    /// A short title.
+    pub title: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A server role: the services a server of that kind needs reachable, each with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// Stable identifier (kebab-case), e.g. `domain-controller`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// One line on what the role is.
+    pub summary: String,
+    /// The services of the role, in a meaningful order.
+    pub services: Vec<RoleService>,
+    /// True when the role (or its latest definition) comes from a user catalog.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub user_defined: bool,
+}
+
+/// One service of a role, with the reason the role needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleService {
+    /// Catalog service id.
+    pub service: String,
+    /// Why the role needs it, in one line.
+    pub reason: String,
+    /// True when only some deployments of the role need it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+}
