@@ -151,7 +151,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8]> {
-        let end = self.at.checked_add(len).unwrap_or(usize::MAX);
+        let end = self.at.saturating_add(len);
         let slice = self.bytes.get(self.at..end).ok_or(Error::Truncated {
             what,
             need: end,
