@@ -14,7 +14,12 @@ fuzz_target!(|data: &[u8]| {
         Protocol::Nntp,
     ] {
         if let Ok(found) = greeting::parse(protocol, data) {
-            assert!(found.to_string().bytes().all(|b| (0x20..=0x7e).contains(&b)));
+            assert!(
+                found
+                    .to_string()
+                    .bytes()
+                    .all(|b| (0x20..=0x7e).contains(&b))
+            );
             assert!(found.lines.len() <= greeting::MAX_LINES);
         }
         let _ = greeting::is_complete(protocol, data);
