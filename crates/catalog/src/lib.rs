@@ -103,15 +103,16 @@ impl Catalog {
             .flat_map(|s| s.ports.iter().map(move |r| (s, r)))
     }
 
-    /// The errata a row shows: its own and its service's.
-    pub fn errata_of<'c>(
+    /// The errata about a row (those about its whole service are on the service).
+    pub fn row_errata<'c>(&'c self, row: &'c PortRow) -> impl Iterator<Item = &'c Erratum> + 'c {
+        row.errata.iter().filter_map(move |id| self.erratum(id))
+    }
+
+    /// The errata about a service as a whole.
+    pub fn service_errata<'c>(
         &'c self,
         service: &'c Service,
-        row: &'c PortRow,
     ) -> impl Iterator<Item = &'c Erratum> + 'c {
-        row.errata
-            .iter()
-            .chain(service.errata.iter())
-            .filter_map(move |id| self.erratum(id))
+        service.errata.iter().filter_map(move |id| self.erratum(id))
     }
 }

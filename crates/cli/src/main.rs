@@ -1,1 +1,25 @@
-fn main() {}
+//! `portolan`: the network ports of Windows server products, as look-ups, firewall plans,
+//! live checks, audits and sweeps.
+//!
+//! This binary only parses arguments, calls the library crates and renders their results;
+//! see the workspace README for the architecture.
+
+mod cli;
+mod commands;
+mod exit;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match commands::run(args) {
+        Ok(status) => status.into(),
+        Err(error) => {
+            exit::report(&error);
+            error.exit_code()
+        }
+    }
+}

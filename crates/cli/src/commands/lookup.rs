@@ -1,0 +1,276 @@
+//! Catalog look-ups: `port`, `service`, `search`, `table`, `export`, `errata`.
+
+use portolan_catalog::{Catalog, RowRef, Service, parse_port_query};
+use portolan_output::catalog::{
+    ExportRecord, RowRecord, SCHEMA_VERSION, ServiceRecord, errata_grid, rows_grid, services_grid,
+};
+use portolan_output::{etc_services, xlsx};
+use serde::Serialize;
+
+use crate::cli::{
+    ExportArgs, ExportFormat, FormatArgs, Global, PortArgs, SearchArgs, ServiceArgs, TableArgs,
+};
+use crate::exit::{Failure, Status};
+use crate::render::{self, terminal_style};
+
+#[derive(Serialize)]
+struct RowsJson<'c> {
+    schema_version: u32,
+    rows: Vec<RowRecord<'c>>,
+}
+
+#[derive(Serialize)]
+struct ServicesJson<'c> {
+    schema_version: u32,
+    services: Vec<ServiceRecord<'c>>,
+}
+
+/// Prints rows in the chosen format; exit 1 when there are none.
+fn print_rows(
+    catalog: &Catalog,
+    global: &Global,
+    format: &FormatArgs,
+    rows: &[RowRef<'_>],
+    queries: Option<&[&str]>,
+) -> Result<Status, Failure> {
+    let style = terminal_style(global.color);
+    let grid = rows_grid(catalog, rows, queries);
+    let json = RowsJson {
+        schema_version: SCHEMA_VERSION,
+        rows: rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RowRecord::new(catalog, r, queries.and_then(|q| q.get(i).copied())))
+            .collect(),
+    };
+    render::print(render::lookup(format.format, style, &grid, &json)?.as_bytes())?;
+    Ok(if rows.is_empty() {
+        Status::Negative
+    } else {
+        Status::Clean
+    })
+}
+
+pub fn port(catalog: &Catalog, global: &Global, args: &PortArgs) -> Result<Status, Failure> {
+    let mut rows = Vec::new();
+    let mut queries = Vec::new();
+    for text in &args.ports {
+        let query = parse_port_query(text)?;
+        let found = catalog.rows_on(&query);
+        if found.is_empty() {
+            eprintln!("note: no service in the catalog uses {text}");
+        } else if found
+            .iter()
+            .all(|r| r.matched == portolan_catalog::MatchKind::DynamicRange)
+        {
+            eprintln!(
+                "note: no service has {text} as a fixed port; it lies in a dynamic range \
+                 (RPC endpoint mapper or FTP passive) of the services shown"
+            );
+        }
+        queries.extend(std::iter::repeat_n(text.as_str(), found.len()));
+        rows.extend(found);
+    }
+    let with_query = (args.ports.len() > 1).then_some(queries.as_slice());
+    print_rows(catalog, global, &args.format, &rows, with_query)
+}
+
+pub fn service(catalog: &Catalog, global: &Global, args: &ServiceArgs) -> Result<Status, Failure> {
+    let mut found: Vec<&Service> = Vec::new();
+    for name in &args.names {
+        if name.trim().is_empty() {
+            return Err(Failure::new(
+                "empty service name; give a display name, a Windows service name or an id, \
+                 e.g. `portolan service kdc`",
+            ));
+        }
+        let matches = catalog.find_services(name);
+        if matches.is_empty() {
+            let suggestions = catalog.suggest_services(name);
+            let mut failure = Failure::new(format!(
+                "no service matches `{name}`; `portolan export` lists every service"
+            ));
+            if !suggestions.is_empty() {
+                failure = failure.detail("did you mean:");
+                for s in suggestions {
+                    failure = failure.detail(format!(
+                        "  {} ({}{})",
+                        s.name,
+                        s.id,
+                        s.windows_service
+                            .as_deref()
+                            .map(|w| format!(", {w}"))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+            return Err(failure);
+        }
+        for s in matches {
+            if !found.iter().any(|f| f.id == s.id) {
+                found.push(s);
+            }
+        }
+    }
+    let style = terminal_style(global.color);
+    let grid = services_grid(catalog, &found);
+    let json = ServicesJson {
+        schema_version: SCHEMA_VERSION,
+        services: found
+            .iter()
+            .map(|s| ServiceRecord::new(catalog, s))
+            .collect(),
+    };
+    let text = match args.format.format {
+        crate::cli::LookupFormat::Table => service_cards(catalog, &found, style),
+        other => render::lookup(other, style, &grid, &json)?,
+    };
+    render::print(text.as_bytes())?;
+    Ok(Status::Clean)
+}
+
+/// The terminal view of services: a short card (summary, notes, configurable ports, errata)
+/// above each service's rows.
+fn service_cards(
+    catalog: &Catalog,
+    services: &[&Service],
+    style: portolan_output::TerminalStyle,
+) -> String {
+    let mut out = String::new();
+    for s in services {
+        out.push_str(&format!("{} [{}]\n", s.name, s.id));
+        let mut facts = Vec::new();
+        if let Some(w) = &s.windows_service {
+            facts.push(format!("Windows service: {w}"));
+        }
+        if let Some(p) = &s.process {
+            facts.push(format!("process: {p}"));
+        }
+        facts.push(format!("product: {}", s.product));
+        if s.status == portolan_catalog::Status::OffByDefault {
+            facts.push("off by default".to_string());
+        }
+        if s.legacy {
+            facts.push("legacy".to_string());
+        }
+        out.push_str(&format!("  {}\n", facts.join("; ")));
+        if !s.summary.is_empty() {
+            out.push_str(&format!("  {}\n", s.summary));
+        }
+        for note in &s.notes {
+            out.push_str(&format!("  note: {note}\n"));
+        }
+        if let Some(risk) = &s.risk {
+            out.push_str(&format!("  risk: {risk}\n"));
+        }
+        for e in catalog.service_errata(s) {
+            out.push_str(&format!(
+                "  erratum {}: seed says \"{}\"; {}\n",
+                e.id, e.seed, e.decision
+            ));
+        }
+        for c in &s.configurable {
+            out.push_str(&format!(
+                "  configurable: {} (default {}): {}\n",
+                c.what, c.default, c.how
+            ));
+        }
+        let rows: Vec<RowRef<'_>> = s
+            .ports
+            .iter()
+            .map(|row| RowRef {
+                service: s,
+                row,
+                matched: portolan_catalog::MatchKind::Exact,
+            })
+            .collect();
+        let mut grid = rows_grid(catalog, &rows, None);
+        // The service is in the card's title; its name and Windows name need no columns.
+        for row in &mut grid.rows {
+            row.drain(3..5);
+        }
+        grid.headers.drain(3..5);
+        out.push_str(&grid.to_terminal(style));
+        out.push('\n');
+    }
+    out
+}
+
+pub fn search(catalog: &Catalog, global: &Global, args: &SearchArgs) -> Result<Status, Failure> {
+    let text = args.words.join(" ");
+    if text.trim().is_empty() {
+        return Err(Failure::new(
+            "empty search text; give one or more words, e.g. `portolan search kerberos`",
+        ));
+    }
+    let rows = catalog.search(&text);
+    if rows.is_empty() {
+        eprintln!("note: nothing in the catalog matches every word of `{text}`");
+    }
+    print_rows(catalog, global, &args.format, &rows, None)
+}
+
+pub fn table(catalog: &Catalog, global: &Global, args: &TableArgs) -> Result<Status, Failure> {
+    let rows = if args.seed {
+        catalog.seed_table_rows()
+    } else {
+        catalog.table_rows()
+    };
+    print_rows(catalog, global, &args.format, &rows, None)
+}
+
+pub fn export(catalog: &Catalog, global: &Global, args: &ExportArgs) -> Result<Status, Failure> {
+    // Files never get colour; standard output follows --color.
+    let style = match args.output {
+        Some(_) => portolan_output::TerminalStyle::default(),
+        None => terminal_style(global.color),
+    };
+    let services: Vec<&Service> = catalog.services().iter().collect();
+    let (bytes, binary) = match args.format {
+        ExportFormat::Json => (
+            render::to_json(&ExportRecord::new(catalog))?.into_bytes(),
+            false,
+        ),
+        ExportFormat::Table => (
+            services_grid(catalog, &services)
+                .to_terminal(style)
+                .into_bytes(),
+            false,
+        ),
+        ExportFormat::Csv => (
+            services_grid(catalog, &services).to_csv().into_bytes(),
+            false,
+        ),
+        ExportFormat::Md => (
+            services_grid(catalog, &services).to_markdown().into_bytes(),
+            false,
+        ),
+        ExportFormat::Services => (
+            etc_services::catalog_services_file(catalog).into_bytes(),
+            false,
+        ),
+        ExportFormat::Xlsx => (
+            xlsx::catalog_workbook(catalog)
+                .map_err(|e| Failure::new(format!("cannot build the spreadsheet: {e}")))?,
+            true,
+        ),
+    };
+    render::write_output(args.output.as_deref(), &bytes, binary)?;
+    Ok(Status::Clean)
+}
+
+pub fn errata(catalog: &Catalog, global: &Global, args: &FormatArgs) -> Result<Status, Failure> {
+    #[derive(Serialize)]
+    struct ErrataJson<'c> {
+        schema_version: u32,
+        errata: &'c [portolan_catalog::Erratum],
+    }
+    let style = terminal_style(global.color);
+    let grid = errata_grid(catalog.errata());
+    let json = ErrataJson {
+        schema_version: SCHEMA_VERSION,
+        errata: catalog.errata(),
+    };
+    render::print(render::lookup(args.format, style, &grid, &json)?.as_bytes())?;
+    Ok(Status::Clean)
+}

@@ -1,0 +1,54 @@
+//! One module per group of commands; `run` dispatches.
+
+mod lookup;
+mod roles;
+
+use portolan_catalog::{Catalog, Source};
+
+use crate::cli::{Cli, Command, Global};
+use crate::exit::{Failure, Status};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<Status, Failure> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Port(args) => lookup::port(&load_catalog(global)?, global, &args),
+        Command::Service(args) => lookup::service(&load_catalog(global)?, global, &args),
+        Command::Search(args) => lookup::search(&load_catalog(global)?, global, &args),
+        Command::Table(args) => lookup::table(&load_catalog(global)?, global, &args),
+        Command::Export(args) => lookup::export(&load_catalog(global)?, global, &args),
+        Command::Errata(args) => lookup::errata(&load_catalog(global)?, global, &args),
+        Command::Roles(args) => roles::list(&load_catalog(global)?, global, &args),
+        Command::Role(args) => roles::show(&load_catalog(global)?, global, &args),
+    }
+}
+
+/// The built-in catalog with the user's catalog files merged over it.
+pub fn load_catalog(global: &Global) -> Result<Catalog, Failure> {
+    let mut texts = Vec::new();
+    for path in &global.catalogs {
+        let text = std::fs::read(path).map_err(|e| {
+            Failure::new(format!(
+                "cannot read catalog file {}: {e}; check the path given to --catalog or PORTOLAN_CATALOG",
+                path.display()
+            ))
+        })?;
+        let text = String::from_utf8(text).map_err(|e| {
+            Failure::new(format!(
+                "catalog file {} is not UTF-8 text (invalid byte at offset {}); catalog files are TOML",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        texts.push((path.display().to_string(), text));
+    }
+    let sources: Vec<Source<'_>> = texts
+        .iter()
+        .map(|(origin, text)| Source::new(origin, text))
+        .collect();
+    Catalog::load(&sources).map_err(|e| {
+        Failure::new(format!("invalid catalog: {e}")).detail(
+            "the format is described at the top of data/catalog.toml and in docs/catalog.md",
+        )
+    })
+}

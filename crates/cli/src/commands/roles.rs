@@ -1,0 +1,129 @@
+//! `roles` and `role`: server roles and the merged ports of their services.
+
+use portolan_catalog::{Catalog, Role, RowRef};
+use portolan_output::catalog::{RowRecord, SCHEMA_VERSION, rows_grid};
+use portolan_output::{Grid, GridCell, Tone};
+use serde::Serialize;
+
+use crate::cli::{FormatArgs, Global, RoleArgs};
+use crate::exit::{Failure, Status};
+use crate::render::{self, terminal_style};
+
+pub fn list(catalog: &Catalog, global: &Global, args: &FormatArgs) -> Result<Status, Failure> {
+    #[derive(Serialize)]
+    struct RolesJson<'c> {
+        schema_version: u32,
+        roles: &'c [Role],
+    }
+    let mut grid = Grid::new(["Role", "Name", "Services", "Summary"]);
+    for role in catalog.roles() {
+        grid.push([
+            role.id.clone(),
+            role.name.clone(),
+            role.services.len().to_string(),
+            role.summary.clone(),
+        ]);
+    }
+    let json = RolesJson {
+        schema_version: SCHEMA_VERSION,
+        roles: catalog.roles(),
+    };
+    let text = render::lookup(args.format, terminal_style(global.color), &grid, &json)?;
+    render::print(text.as_bytes())?;
+    Ok(Status::Clean)
+}
+
+/// Finds a role by id or name (case-insensitive), or fails with suggestions.
+pub fn find_role<'c>(catalog: &'c Catalog, wanted: &str) -> Result<&'c Role, Failure> {
+    let lower = wanted.trim().to_lowercase();
+    if let Some(role) = catalog
+        .roles()
+        .iter()
+        .find(|r| r.id == lower || r.name.to_lowercase() == lower)
+    {
+        return Ok(role);
+    }
+    let mut failure = Failure::new(format!(
+        "unknown role `{wanted}`; `portolan roles` lists them"
+    ));
+    let mut scored: Vec<(f64, &Role)> = catalog
+        .roles()
+        .iter()
+        .map(|r| (strsim_like(&lower, &r.id), r))
+        .filter(|(s, _)| *s >= 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if !scored.is_empty() {
+        failure = failure.detail("did you mean:");
+        for (_, r) in scored.into_iter().take(3) {
+            failure = failure.detail(format!("  {} ({})", r.id, r.name));
+        }
+    }
+    Err(failure)
+}
+
+/// Jaro-Winkler similarity to the whole id or to its closest dash-separated word.
+fn strsim_like(a: &str, id: &str) -> f64 {
+    id.split('-')
+        .map(|w| strsim::jaro_winkler(a, w))
+        .fold(strsim::jaro_winkler(a, id), f64::max)
+}
+
+pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Status, Failure> {
+    #[derive(Serialize)]
+    struct RoleJson<'c> {
+        schema_version: u32,
+        role: &'c Role,
+        rows: Vec<RowRecord<'c>>,
+    }
+    let role = find_role(catalog, &args.role)?;
+    let mut rows: Vec<RowRef<'_>> = Vec::new();
+    for member in &role.services {
+        if let Some(service) = catalog.service(&member.service) {
+            rows.extend(service.ports.iter().map(|row| RowRef {
+                service,
+                row,
+                matched: portolan_catalog::MatchKind::Exact,
+            }));
+        }
+    }
+    let style = terminal_style(global.color);
+    let json = RoleJson {
+        schema_version: SCHEMA_VERSION,
+        role,
+        rows: rows
+            .iter()
+            .map(|r| RowRecord::new(catalog, r, None))
+            .collect(),
+    };
+    let text = match args.format.format {
+        crate::cli::LookupFormat::Table => {
+            let mut members = Grid::new(["Service", "Why the role needs it", "Optional"]);
+            for m in &role.services {
+                let name = catalog
+                    .service(&m.service)
+                    .map_or(m.service.clone(), |s| s.name.clone());
+                members.push([
+                    GridCell::from(name),
+                    m.reason.clone().into(),
+                    if m.optional {
+                        GridCell::toned("optional", Tone::Dim)
+                    } else {
+                        GridCell::default()
+                    },
+                ]);
+            }
+            format!(
+                "{} [{}]\n  {}\n{}\nPorts of these services:\n{}",
+                role.name,
+                role.id,
+                role.summary,
+                members.to_terminal(style),
+                rows_grid(catalog, &rows, None).to_terminal(style)
+            )
+        }
+        other => render::lookup(other, style, &rows_grid(catalog, &rows, None), &json)?,
+    };
+    render::print(text.as_bytes())?;
+    Ok(Status::Clean)
+}

@@ -1,0 +1,75 @@
+//! Where output goes and how it looks: colour and wrapping decisions, writing to a file or
+//! standard output.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use portolan_output::{Grid, TerminalStyle};
+use serde::Serialize;
+
+use crate::cli::{ColorChoice, LookupFormat};
+use crate::exit::Failure;
+
+/// Terminal style for standard output, from `--color`, NO_COLOR and whether stdout is a TTY.
+pub fn terminal_style(choice: ColorChoice) -> TerminalStyle {
+    let terminal = std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && !no_color,
+    };
+    TerminalStyle { color, terminal }
+}
+
+/// Renders a grid, or the JSON value, in the chosen look-up format.
+pub fn lookup<T: Serialize>(
+    format: LookupFormat,
+    style: TerminalStyle,
+    grid: &Grid,
+    json: &T,
+) -> Result<String, Failure> {
+    Ok(match format {
+        LookupFormat::Table => grid.to_terminal(style),
+        LookupFormat::Csv => grid.to_csv(),
+        LookupFormat::Md => grid.to_markdown(),
+        LookupFormat::Json => to_json(json)?,
+    })
+}
+
+/// Pretty JSON with a final newline.
+pub fn to_json<T: Serialize>(value: &T) -> Result<String, Failure> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::new(format!("cannot encode JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Writes bytes to standard output, ignoring a closed pipe (`portolan table | head`).
+pub fn print(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::new(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}
+
+/// Writes bytes to `path`, or to standard output when there is none.
+pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> Result<(), Failure> {
+    match path {
+        Some(path) => std::fs::write(path, bytes).map_err(|e| {
+            Failure::new(format!(
+                "cannot write {}: {e}; check that the folder exists and is writable",
+                path.display()
+            ))
+        }),
+        None if binary && std::io::stdout().is_terminal() => Err(Failure::new(
+            "refusing to write a binary spreadsheet to a terminal; add --output FILE \
+             or redirect standard output to a file",
+        )),
+        None => print(bytes),
+    }
+}

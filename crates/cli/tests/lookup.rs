@@ -1,0 +1,427 @@
+//! CLI tests of the catalog commands: every command and format, bad input, user catalogs.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn portolan() -> Command {
+    let mut cmd = Command::cargo_bin("portolan").unwrap();
+    cmd.env_remove("PORTOLAN_CATALOG").env_remove("NO_COLOR");
+    cmd
+}
+
+fn stdout(args: &[&str]) -> String {
+    let out = portolan()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&stdout(args)).unwrap()
+}
+
+#[test]
+fn port_445_lists_every_smb_service() {
+    insta::assert_snapshot!(stdout(&["port", "445"]));
+    let v = json(&["port", "445", "--format", "json"]);
+    let ids: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["service_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "fax-service",
+            "print-spooler",
+            "server",
+            "rpc-locator",
+            "distributed-file-system",
+            "license-logging",
+            "net-logon"
+        ]
+    );
+}
+
+#[test]
+fn port_formats_share_columns() {
+    let csv = stdout(&["port", "389/udp", "--format", "csv"]);
+    insta::assert_snapshot!(csv);
+    let md = stdout(&["port", "389/udp", "--format", "md"]);
+    assert!(md.starts_with("| Port | Protocol | Application protocol | Service |"));
+    assert_eq!(md.lines().count(), 4);
+}
+
+#[test]
+fn several_ports_and_ranges() {
+    let v = json(&["port", "2701-2704", "gre", "--format", "json"]);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 9);
+    assert!(rows[..8].iter().all(|r| r["query"] == "2701-2704"));
+    assert_eq!(rows[8]["transport"], "gre");
+    assert_eq!(rows[8]["port_kind"], "none");
+    // The UPD row is UDP, and says why.
+    let chat_udp = rows
+        .iter()
+        .find(|r| r["port"] == 2703 && r["transport"] == "udp")
+        .unwrap();
+    assert_eq!(chat_udp["errata"][0]["id"], "upd-typo");
+    assert_eq!(chat_udp["errata"][0]["seed"], "UPD");
+}
+
+#[test]
+fn a_dynamic_port_points_at_rpc_services() {
+    let out = portolan()
+        .args(["port", "49153", "--format", "json"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("dynamic range"));
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 15);
+    assert!(rows.iter().all(|r| r["match"] == "dynamic-range"));
+}
+
+#[test]
+fn unused_port_exits_1() {
+    portolan()
+        .args(["port", "7777"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no service in the catalog uses 7777",
+        ));
+}
+
+#[test]
+fn bad_ports_exit_2_naming_input_problem_and_fix() {
+    for (arg, problem) in [
+        ("0", "port 0 is not a real port"),
+        ("70000", "out of range"),
+        ("abc", "not a port number"),
+        ("5000-1000", "runs backwards"),
+        ("445/sctp", "not a transport"),
+        ("", "empty port"),
+    ] {
+        portolan()
+            .args(["port", arg])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("`{arg}`")))
+            .stderr(predicate::str::contains(problem))
+            .stderr(
+                predicate::str::contains("write a port like 445")
+                    .or(predicate::str::contains("use /tcp or /udp")),
+            );
+    }
+}
+
+#[test]
+fn service_by_any_name_case_insensitive() {
+    for name in [
+        "NTFRS",
+        "file replication",
+        "file-replication",
+        "File Replication",
+    ] {
+        let v = json(&["service", name, "--format", "json"]);
+        assert_eq!(v["services"][0]["id"], "file-replication", "{name}");
+        assert_eq!(v["services"][0]["windows_service"], "NtFrs");
+    }
+    insta::assert_snapshot!(stdout(&["service", "kdc"]));
+}
+
+#[test]
+fn partial_names_list_every_match() {
+    let v = json(&["service", "terminal", "--format", "json"]);
+    let ids: Vec<&str> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "terminal-services",
+            "terminal-services-licensing",
+            "terminal-services-session-directory"
+        ]
+    );
+}
+
+#[test]
+fn unknown_service_suggests_and_exits_2() {
+    portolan()
+        .args(["service", "kerbros"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no service matches `kerbros`"))
+        .stderr(predicate::str::contains("did you mean"))
+        .stderr(predicate::str::contains("Kerberos Key Distribution Center"));
+    portolan()
+        .args(["service", " "])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("empty service name"));
+}
+
+#[test]
+fn search_matches_all_words() {
+    let v = json(&["search", "ldap", "udp", "--format", "json"]);
+    let rows = v["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["transport"] == "udp"));
+    assert!(rows.iter().any(|r| r["port"] == 389));
+    portolan().args(["search", "zzzz-nothing"]).assert().code(1);
+}
+
+#[test]
+fn the_seed_table_has_155_rows_in_order() {
+    let csv = stdout(&["table", "--seed", "--format", "csv"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 156);
+    assert!(lines[1].starts_with("n/a,GRE,GRE (IP protocol 47),Routing and Remote Access"));
+    assert!(lines[155].starts_with("51515,TCP,MOM-Clear,Microsoft Operations Manager 2000"));
+    // The full table adds the rows the seed's table lacks: dynamic ranges, ICS's DNS over
+    // UDP and the IIS administrative site.
+    let full = stdout(&["table", "--format", "csv"]);
+    assert_eq!(full.lines().count(), 1 + 155 + 16 + 2);
+    assert!(full.contains("8098,TCP,HTTP (administrative site)"));
+    insta::assert_snapshot!(stdout(&["table", "--seed"]));
+}
+
+#[test]
+fn export_every_format() {
+    let v = json(&["export", "--format", "json"]);
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["services"].as_array().unwrap().len(), 62);
+    assert_eq!(v["errata"].as_array().unwrap().len(), 17);
+    let csv = stdout(&["export", "--format", "csv"]);
+    assert_eq!(
+        csv.lines().count(),
+        1 + 172 + 1,
+        "header, the seed's rows, the 8098 row from the prose"
+    );
+    let md = stdout(&["export", "--format", "md"]);
+    assert!(md.contains("| Local Security Authority | LSASS |"));
+    let services = stdout(&["export", "--format", "services"]);
+    assert!(services.contains("kerberos 88/tcp kdc"));
+    let table = stdout(&["export"]);
+    assert!(table.contains("Windows Internet Name Service"));
+}
+
+#[test]
+fn export_xlsx_writes_a_workbook() {
+    let dir = tempdir();
+    let path = dir.join("catalog.xlsx");
+    portolan()
+        .args(["export", "--format", "xlsx", "--output"])
+        .arg(&path)
+        .assert()
+        .success();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..4], b"PK\x03\x04", "an xlsx file is a zip archive");
+    // Sheet names are stored uncompressed in the zip's directory as part names.
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("xl/worksheets/sheet1.xml") && text.contains("xl/worksheets/sheet3.xml"));
+    portolan()
+        .args([
+            "export",
+            "--format",
+            "xlsx",
+            "--output",
+            "/nonexistent/dir/x.xlsx",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot write /nonexistent/dir/x.xlsx",
+        ));
+}
+
+#[test]
+fn errata_list() {
+    let v = json(&["errata", "--format", "json"]);
+    let ids: Vec<&str> = v["errata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "upd-typo",
+        "ldaps-over-udp",
+        "mom-service-name",
+        "missing-heading-print-spooler",
+    ] {
+        assert!(ids.contains(&id), "{id}");
+    }
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "portolan-cli-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn user_catalog_overrides_and_adds() {
+    let dir = tempdir();
+    let path = dir.join("site.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[service]]
+id = "terminal-services"
+ports = [ { app = "Terminal Services", transport = "tcp", port = 3390 } ]
+
+[[service]]
+id = "sql-server-sales"
+name = "SQL Server (instance SALES)"
+windows_service = "MSSQL$SALES"
+ports = [ { app = "SQL over TCP", transport = "tcp", port = 1500 } ]
+"#,
+    )
+    .unwrap();
+    let v = json(&[
+        "--catalog",
+        path.to_str().unwrap(),
+        "port",
+        "3390",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["rows"][0]["service_id"], "terminal-services");
+    let v = json(&[
+        "--catalog",
+        path.to_str().unwrap(),
+        "port",
+        "3389",
+        "--format",
+        "json",
+    ]);
+    let ids: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["service_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["netmeeting-remote-desktop"]);
+    // The environment variable works like the flag.
+    let out = portolan()
+        .env("PORTOLAN_CATALOG", &path)
+        .args(["service", "sales", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["services"][0]["windows_service"], "MSSQL$SALES");
+    assert_eq!(v["services"][0]["user_defined"], true);
+}
+
+#[test]
+fn malformed_catalogs_name_file_line_and_column() {
+    let dir = tempdir();
+    let cases = [
+        (
+            "[[service]]\nid = \"x\"\nname = \"X\"\nports = [ { app = \"A\", transport = \"tcp\", port = 88000 } ]\n",
+            ":4:",
+            "out of range",
+        ),
+        (
+            "[[service]]\nid = \"x\"\nname = \"X\"\nports = [ { app = \"A\", transport = \"upd\", port = 1 } ]\n",
+            ":4:",
+            "unknown transport `upd`",
+        ),
+        (
+            "[[service]]\nid = \"x\"\nports = [ ]\n",
+            ":1:",
+            "needs `name`",
+        ),
+        ("[[service]\nid = 1\n", ":1:", ""),
+        ("[[service]]\nid = \"Bad Id\"\n", ":2:", "invalid id"),
+        (
+            "[[service]]\nid = \"x\"\nname = \"X\"\nports = [ { app = \"GRE\", transport = \"gre\", port = 5 } ]\n",
+            ":4:",
+            "IP protocols other than TCP and UDP have no ports",
+        ),
+        (
+            "[[service]]\nid = \"x\"\nname = \"X\"\nerrata = [\"nope\"]\nports = [ { app = \"A\", transport = \"tcp\", port = 1 } ]\n",
+            ":4:",
+            "unknown erratum `nope`",
+        ),
+        (
+            "[[service]]\nid = \"x\"\nname = \"X\"\ncolour = 1\n",
+            ":4:",
+            "unknown field `colour`",
+        ),
+    ];
+    for (n, (text, position, problem)) in cases.iter().enumerate() {
+        let path = dir.join(format!("bad{n}.toml"));
+        std::fs::write(&path, text).unwrap();
+        portolan()
+            .args(["--catalog", path.to_str().unwrap(), "port", "445"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("bad{n}.toml{position}")))
+            .stderr(predicate::str::contains(*problem));
+    }
+    let binary = dir.join("binary.toml");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    portolan()
+        .args(["--catalog", binary.to_str().unwrap(), "port", "445"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not UTF-8"));
+    portolan()
+        .args(["--catalog", "/nonexistent.toml", "port", "445"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read catalog file /nonexistent.toml",
+        ));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let plain = stdout(&["port", "636"]);
+    assert!(!plain.contains('\u{1b}'), "pipes get no colour");
+    let forced = stdout(&["--color", "always", "port", "636"]);
+    assert!(forced.contains('\u{1b}'));
+    let out = portolan()
+        .env("NO_COLOR", "1")
+        .args(["port", "636"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!String::from_utf8(out).unwrap().contains('\u{1b}'));
+}
+
+#[test]
+fn docs_errata_md_is_the_errata_command_output() {
+    let generated = stdout(&["errata", "--format", "md"]);
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errata.md"))
+        .unwrap();
+    assert!(
+        doc.ends_with(&generated),
+        "docs/errata.md is stale: regenerate its table with `portolan errata --format md`"
+    );
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# install-deps.sh - everything the whole test suite needs on a fresh Debian 12 machine, as root:
+# the lab's daemons (lab/lab.sh install), the firewall validators and scanners the tests compare
+# against, a Python venv with impacket and botocore (independent cross-checks), and cargo-fuzz.
+# Idempotent: a second run installs nothing. Without root it only checks and reports.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+# Debian packages used by tests outside the lab: firewall validators, nmap (baseline and XML
+# DTD), hyperfine (benchmarks), tcpdump (captures), xmllint.
+TEST_PKGS=(nftables iptables firewalld ufw libxml2-utils nmap hyperfine tcpdump python3-venv)
+VENV="${PORTOLAN_VENV:-/opt/portolan-venv}"
+PY_PKGS=(impacket==0.13.0 botocore)
+
+missing=()
+for p in "${TEST_PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+    [ ${#missing[@]} -eq 0 ] || echo "install-deps: not root; missing packages: ${missing[*]}" >&2
+    exit 0
+fi
+
+bash lab/lab.sh install
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # Keep package scripts from starting services on this machine (firewalld, ufw).
+    created_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        created_policy=1
+    fi
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
+    [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+# The system python3 may come from pyenv; any python3 with venv support will do.
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV" || /usr/bin/python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PY_PKGS[@]}"
+
+if ! command -v cargo-fuzz >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo-fuzz" ]; then
+    cargo install --locked -q cargo-fuzz
+fi
+echo "install-deps: done"

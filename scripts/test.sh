@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# test.sh - the whole test suite, from a plain clone on a fresh Debian 12 machine.
+#
+# As root (as in CI) it installs what the tests need (scripts/install-deps.sh), brings up the lab
+# of real peers in network namespaces (lab/lab.sh), runs formatting and lint checks, every test
+# of the workspace (the lab tests included), every fuzz target briefly, and tears the lab down.
+# Without root the lab tests say SKIPPED, loudly, and everything else runs.
+#
+# Environment: PORTOLAN_FUZZ_SECONDS (per fuzz target, default 10; 0 skips fuzzing).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "dependencies"
+bash scripts/install-deps.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step "format and lint"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+if [ "$(id -u)" -eq 0 ]; then
+    step "lab up"
+    trap 'step "lab down"; bash lab/lab.sh down all || true' EXIT
+    bash lab/lab.sh up all
+    eval "$(bash lab/lab.sh env)"
+    export PORTOLAN_LAB=1 PORTOLAN_REQUIRE_VALIDATORS=1
+    export PORTOLAN_VENV="${PORTOLAN_VENV:-/opt/portolan-venv}"
+else
+    echo "SKIPPED: the lab needs root (network namespaces); lab tests will say SKIPPED"
+fi
+
+step "tests"
+cargo test --workspace --locked --no-fail-fast
+
+seconds="${PORTOLAN_FUZZ_SECONDS:-10}"
+if [ "$seconds" != 0 ] && command -v cargo-fuzz >/dev/null 2>&1; then
+    step "fuzz (${seconds}s per target)"
+    bash scripts/fuzz-all.sh "$seconds"
+else
+    echo "SKIPPED: fuzzing (cargo-fuzz missing or PORTOLAN_FUZZ_SECONDS=0)"
+fi
+step "all tests passed"
