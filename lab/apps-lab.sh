@@ -1056,7 +1056,8 @@ cmd_check() {
     for pair in inetd:7,9,13,19 dnsmasq:67,4011 snmptrapd:162 charon:500 xl2tpd:1701 minissdpd:1900; do
         skipped "${pair%%:*}" || uports="$uports,${pair#*:}"
     done
-    app_check - "nmap -sU (no closed)" sh -c "nmap -n -Pn -sU -p ${uports#,} --max-retries 1 $IP 2>&1 | awk '/^[0-9]+\\/udp/ {sub(\"/udp\", \"\", \$1); printf \"%s=%s \", \$1, \$2; if (\$2 == \"closed\") bad = 1} END {print \"\"; exit bad}'"
+    # every port must be listed, and none closed
+    app_check - "nmap -sU (no closed)" sh -c "nmap -n -Pn -sU -p ${uports#,} --max-retries 1 $IP 2>&1 | awk -v want=$(echo "${uports#,}" | tr ',' '\n' | grep -c .) '/^[0-9]+\\/udp/ {sub(\"/udp\", \"\", \$1); printf \"%s=%s \", \$1, \$2; n++; if (\$2 == \"closed\") bad = 1} END {print \"\"; exit bad || n != want}'"
     [ $CHECK_FAILS -eq 0 ] || { log "$CHECK_FAILS check(s) failed"; return 1; }
 }
 

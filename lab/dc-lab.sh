@@ -395,8 +395,8 @@ cmd_check() {
     run_check "cldap netlogon (udp 389)" sh -c "net ads lookup -S $DC_IP --realm=$REALM | grep '^Domain Controller:'"
     run_check "smb shares (445)" sh -c "smbclient -L //$DC_IP -U '$ADMIN_USER%$ADMIN_PASS' -W $NB_DOMAIN 2>&1 | grep -w netlogon"
     run_check "netbios nbstat (udp 137)" sh -c "nmblookup -A $DC_IP | grep '<1c>'"
-    run_check "epm lookup (135)" sh -c "rpcclient -U% -N 'ncacn_ip_tcp:${DC_IP}[135]' -c epmlookup 2>/dev/null | grep -c ncacn_ip_tcp | sed 's/\$/ tcp endpoints/'"
-    run_check "closed tcp 3389 (RST)" sh -c "! timeout 2 bash -c 'exec 3<>/dev/tcp/$DC_IP/3389' 2>/dev/null && echo refused"
+    run_check "epm lookup (135)" sh -c "n=\$(rpcclient -U% -N 'ncacn_ip_tcp:${DC_IP}[135]' -c epmlookup 2>/dev/null | grep -c ncacn_ip_tcp); echo \"\$n tcp endpoints\"; [ \"\$n\" -gt 0 ]"
+    run_check "closed tcp 3389 (RST)" sh -c "timeout 2 bash -c 'exec 3<>/dev/tcp/$DC_IP/3389' 2>&1 | grep -o 'Connection refused'"
     if [ "$EXTRAS" = 1 ]; then
         ns_exists "$NS_SVC" || die "namespace $NS_SVC is absent: run '$0 up' first"
         run_check "ntp (udp 123)" sh -c "timeout 20 chronyd -Q -t 15 -f /dev/null -u root 'server $DC_IP iburst maxsamples 2' 2>&1 | grep -i 'offset\|wrong'"

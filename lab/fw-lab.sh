@@ -220,6 +220,16 @@ cmd_status() {
     return $rc
 }
 
+# every listening socket in pl-fw is bound to the lab address (nothing on
+# loopback or a wildcard)
+sockets_on_lab_ip_only() {
+    local socks
+    socks="$(ip netns exec "$NS_FW" ss -Hlntu | awk '{ print $5 }')" || return 1
+    [ -n "$socks" ] || { echo "no listening socket"; return 1; }
+    if grep -v "^$FW_IP:" <<<"$socks"; then return 1; fi
+    echo "$(wc -l <<<"$socks") sockets, all on $FW_IP"
+}
+
 cmd_check() {
     ns_exists "$NS_FW" || die "namespace $NS_FW is absent: run '$0 up' first"
     local out rc tcp_ports udp_ports one_closed_udp one_icmp_tcp
@@ -227,10 +237,8 @@ cmd_check() {
         r=\$(ip netns exec $NS_FW sysctl -n net.ipv4.icmp_ratelimit)
         m=\$(ip netns exec $NS_FW sysctl -n net.ipv4.icmp_ratemask)
         echo \"icmp_ratelimit=\$r icmp_ratemask=\$m\"; [ \"\$r\" = 0 ] && [ \"\$m\" = 0 ]"
-    run_check "nft table $NFT_TABLE" sh -c "ip netns exec $NS_FW nft list table inet $NFT_TABLE | grep -c -E 'drop|reject' | sed 's/\$/ drop\/reject rules/'"
-    run_check "sockets only on $FW_IP" sh -c "
-        ip netns exec $NS_FW ss -Hlntu | awk '{ print \$5 }' | grep -v '^$FW_IP:' && exit 1
-        echo \"\$(ip netns exec $NS_FW ss -Hlntu | wc -l) sockets, all on $FW_IP\""
+    run_check "nft table $NFT_TABLE" sh -c "n=\$(ip netns exec $NS_FW nft list table inet $NFT_TABLE | grep -c -E 'drop|reject'); echo \"\$n drop/reject rules\"; [ \"\$n\" -gt 0 ]"
+    run_check "sockets only on $FW_IP" sockets_on_lab_ip_only
     run_check "dns udp/53 (dig)" sh -c "dig +short +time=2 +tries=1 @$FW_IP $FW_FQDN | grep -x $FW_IP"
     run_check "dns tcp/53 (dig)" sh -c "dig +short +tcp +time=2 +tries=1 @$FW_IP $FW_FQDN | grep -x $FW_IP"
     # every line of the truth file, all ports at once (python sockets)

@@ -124,7 +124,8 @@ lab_packages() {
 lab_install() {
     local want=() missing=() installed p
     mapfile -t want < <(lab_packages "$@")
-    installed=" $(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${want[@]}" 2>/dev/null \
+    # (dpkg-query fails when it has never heard of a package: not an error here)
+    installed=" $({ dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${want[@]}" 2>/dev/null || true; } \
                   | awk '$1 == "ii" { printf "%s ", $2 }') "
     for p in "${want[@]}"; do
         [[ "$installed" == *" $p "* ]] || missing+=("$p")
