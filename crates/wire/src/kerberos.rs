@@ -416,7 +416,7 @@ pub fn tcp_record_len(buf: &[u8]) -> Result<Option<usize>> {
     let Some(prefix) = buf.get(..4) else {
         return Ok(None);
     };
-    let length = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]);
+    let length = u32::from_be_bytes(prefix.try_into().unwrap_or_default());
     if length & 0x8000_0000 != 0 {
         return Err(Error::Malformed {
             what: "Kerberos TCP record length",

@@ -1239,6 +1239,45 @@ mod tests {
         );
     }
 
+    /// Re-encodes every length in the long form with four octets, as Active Directory
+    /// writes its LDAP replies (`30 84 00 00 00 nn`).
+    fn with_ad_lengths(bytes: &[u8]) -> Vec<u8> {
+        let mut reader = Reader::new(bytes);
+        let mut out = Vec::new();
+        while !reader.is_empty() {
+            let tlv = reader.read_tlv().unwrap();
+            let value = if tlv.tag.constructed {
+                with_ad_lengths(tlv.value)
+            } else {
+                tlv.value.to_vec()
+            };
+            let mut identifier = Vec::new();
+            ber::write_tlv(&mut identifier, tlv.tag, &[]);
+            identifier.pop();
+            out.extend(identifier);
+            out.push(0x84);
+            out.extend(u32::try_from(value.len()).unwrap().to_be_bytes());
+            out.extend(value);
+        }
+        out
+    }
+
+    #[test]
+    fn active_directory_length_forms_parse_the_same() {
+        let padded = with_ad_lengths(PING);
+        assert_eq!(&padded[..5], [0x30, 0x84, 0, 0, 0]);
+        assert_eq!(
+            parse_netlogon_reply(&padded, 2).unwrap(),
+            parse_netlogon_reply(PING, 2).unwrap()
+        );
+        let padded = with_ad_lengths(TCP_ROOT_DSE);
+        assert_eq!(search_finished(&padded), Ok(true));
+        assert_eq!(
+            parse_root_dse(&padded, 1).unwrap(),
+            parse_root_dse(TCP_ROOT_DSE, 1).unwrap()
+        );
+    }
+
     #[test]
     fn stray_message_ids_are_not_an_answer() {
         assert!(matches!(

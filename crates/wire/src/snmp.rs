@@ -735,6 +735,20 @@ pub enum Reply {
     V3(V3Message),
 }
 
+impl Reply {
+    /// Whether the PDU of this reply carries `request_id` (a v3 Report echoes the request
+    /// id of the discovery request, too). An encrypted v3 PDU never matches.
+    pub fn matches(&self, request_id: i32) -> bool {
+        match self {
+            Reply::Community(message) => message.matches(request_id),
+            Reply::V3(message) => message
+                .pdu
+                .as_ref()
+                .is_some_and(|pdu| pdu.request_id == request_id),
+        }
+    }
+}
+
 impl fmt::Display for Reply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -957,6 +971,8 @@ mod tests {
             )
         );
         let trapd = parse(fixture!("snmptrapd-5.9.3-v3-discovery-162")).unwrap();
+        assert!(trapd.matches(0x6161));
+        assert!(!trapd.matches(0x5151));
         let Reply::V3(trapd) = trapd else {
             panic!("expected v3");
         };
