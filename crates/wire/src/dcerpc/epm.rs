@@ -29,9 +29,10 @@ use std::collections::HashMap;
 
 use crate::{Error, Result};
 
+use super::fault;
+pub use super::fault::EPT_S_NOT_REGISTERED;
 use super::ndr::{ContextHandle, NdrReader, NdrWriter};
 use super::pdu;
-pub use super::pdu::EPT_S_NOT_REGISTERED;
 use super::printable;
 use super::tower::{Endpoint, MAX_TOWER_LEN};
 use super::uuid::Uuid;
@@ -270,7 +271,7 @@ impl LookupResponse {
 }
 
 fn status_text(status: u32) -> String {
-    match pdu::status_name(status) {
+    match fault::status_name(status) {
         Some(name) => format!("{name} (0x{status:08x})"),
         None => format!("0x{status:08x}"),
     }

@@ -8,7 +8,7 @@
 //! What an enumeration of TCP 135 looks like, and which part does what:
 //!
 //! 1. send [`pdu::bind`] for [`EPM_SYNTAX`], read one PDU (its size comes from
-//!    [`pdu::pdu_length`]) and check it with [`pdu::BindAck::parse`] (or see why with
+//!    [`pdu::pdu_length`]) and check it with [`bind::BindAck::parse`] (or see why with
 //!    [`pdu::Pdu::parse`]: bind_nak, fault);
 //! 2. drive an [`epm::Lookup`]: send [`epm::Lookup::next_request`], feed every PDU of the
 //!    answer to a [`reassembly::Reassembler`], give the stub to [`epm::Lookup::consume`],
@@ -22,7 +22,9 @@
 
 use core::fmt;
 
+pub mod bind;
 pub mod epm;
+pub mod fault;
 pub mod names;
 pub mod ndr;
 pub mod pdu;
@@ -33,9 +35,11 @@ pub mod uuid;
 #[cfg(test)]
 mod samba_tests;
 
+pub use bind::{BindAck, BindNak};
 pub use epm::{EptEntry, Lookup, LookupEnd, LookupLimits, LookupResponse, MapResponse};
+pub use fault::Fault;
 pub use ndr::ContextHandle;
-pub use pdu::{BindAck, BindNak, Fault, Pdu, Response};
+pub use pdu::{Pdu, Response};
 pub use reassembly::{CallOutcome, Reassembler, ReassemblyLimits};
 pub use tower::{Endpoint, ProtocolSequence, Tower};
 pub use uuid::{EPM_SYNTAX, NDR_SYNTAX, SyntaxId, Uuid};

@@ -10,7 +10,8 @@ use core::fmt;
 
 use crate::{Error, Result};
 
-use super::pdu::{Fault, Packet, PacketType, Response};
+use super::fault::Fault;
+use super::pdu::{Packet, PacketType, Response};
 
 /// Bounds of one reassembled call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,313 @@
+//! The server's answer to a bind: bind_ack (C706 section 12.6.4.4) or bind_nak (12.6.4.5,
+//! reasons extended by [MS-RPCE] 2.2.2.5).
+//!
+//! A bind_ack lists one result per proposed presentation context; ours proposes one, so
+//! [`BindAck::accepted`] looks at the first. A bind_nak refuses the whole association and
+//! may list the protocol versions the server speaks.
+
+use core::fmt;
+
+use crate::{Error, Result};
+
+use super::pdu::{Packet, PacketType, le16, le32};
+use super::printable;
+use super::uuid::{SYNTAX_ID_LEN, SyntaxId};
+
+/// Byte offsets in bind_ack and bind_nak PDUs.
+mod field {
+    pub const MAX_XMIT_FRAG: usize = 16;
+    pub const MAX_RECV_FRAG: usize = 18;
+    pub const ASSOC_GROUP: usize = 20;
+    pub const SEC_ADDR: usize = 24;
+    pub const REJECT_REASON: usize = 16;
+    pub const NAK_VERSIONS: usize = 18;
+}
+
+/// How the server answered one proposed presentation context (`p_cont_def_result_t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextResult {
+    /// 0: the context can be used.
+    Acceptance,
+    /// 1
+    UserRejection,
+    /// 2
+    ProviderRejection,
+    /// 3: [MS-RPCE] bind time feature negotiation acknowledgement.
+    NegotiateAck,
+    /// Any other value.
+    Other(u16),
+}
+
+impl ContextResult {
+    fn from_u16(value: u16) -> ContextResult {
+        match value {
+            0 => ContextResult::Acceptance,
+            1 => ContextResult::UserRejection,
+            2 => ContextResult::ProviderRejection,
+            3 => ContextResult::NegotiateAck,
+            other => ContextResult::Other(other),
+        }
+    }
+}
+
+/// Name of a `provider_reason` code in a rejected context result.
+pub fn context_reason_name(reason: u16) -> &'static str {
+    match reason {
+        0 => "reason not specified",
+        1 => "abstract syntax not supported",
+        2 => "proposed transfer syntaxes not supported",
+        3 => "local limit exceeded",
+        _ => "unknown reason",
+    }
+}
+
+/// One entry of a bind_ack's result list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContextAnswer {
+    /// Accepted or why not.
+    pub result: ContextResult,
+    /// `provider_reason`, meaningful when rejected.
+    pub reason: u16,
+    /// The transfer syntax the server chose (nil when rejected).
+    pub transfer_syntax: SyntaxId,
+}
+
+/// Longest secondary address kept (it is a port number or pipe name in practice).
+const MAX_SECONDARY_ADDRESS: usize = 256;
+
+/// A bind_ack (or alter_context_resp, same layout), C706 section 12.6.4.4.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindAck {
+    /// The call id of the bind it answers.
+    pub call_id: u32,
+    /// Largest fragment the server will send.
+    pub max_xmit_frag: u16,
+    /// Largest fragment the server accepts.
+    pub max_recv_frag: u16,
+    /// Association group the connection joined.
+    pub assoc_group_id: u32,
+    /// Secondary address: the server's port (`135`) or pipe, without the final NUL.
+    pub secondary_address: String,
+    /// One answer per proposed context, in order.
+    pub results: Vec<ContextAnswer>,
+}
+
+impl BindAck {
+    /// Parses a bind_ack or alter_context_resp PDU.
+    pub fn parse(bytes: &[u8]) -> Result<BindAck> {
+        let packet = Packet::new_checked(bytes)?;
+        if !matches!(
+            packet.packet_type(),
+            PacketType::BindAck | PacketType::AlterContextResp
+        ) {
+            return Err(Error::Unexpected("DCE/RPC PDU is not a bind_ack"));
+        }
+        let body = packet.as_bytes().get(..packet.body_end()?).unwrap_or(&[]);
+        crate::error::need(body, field::SEC_ADDR + 2, "DCE/RPC bind_ack")?;
+        let address_len = usize::from(le16(body, field::SEC_ADDR));
+        let address_start = field::SEC_ADDR + 2;
+        let address =
+            body.get(address_start..address_start + address_len)
+                .ok_or(Error::Truncated {
+                    what: "DCE/RPC bind_ack secondary address",
+                    need: address_start + address_len,
+                    have: body.len(),
+                })?;
+        let address = address.split(|&b| b == 0).next().unwrap_or(&[]);
+        let address = &address[..address.len().min(MAX_SECONDARY_ADDRESS)];
+        // The result list is 4-byte aligned from the start of the PDU.
+        let list = (address_start + address_len + 3) & !3;
+        crate::error::need(body, list + 4, "DCE/RPC bind_ack result list")?;
+        let count = usize::from(body[list]);
+        let mut results = Vec::with_capacity(count);
+        for i in 0..count {
+            let at = list + 4 + i * (4 + SYNTAX_ID_LEN);
+            let entry = body
+                .get(at..at + 4 + SYNTAX_ID_LEN)
+                .ok_or(Error::Truncated {
+                    what: "DCE/RPC bind_ack result",
+                    need: at + 4 + SYNTAX_ID_LEN,
+                    have: body.len(),
+                })?;
+            results.push(ContextAnswer {
+                result: ContextResult::from_u16(le16(entry, 0)),
+                reason: le16(entry, 2),
+                transfer_syntax: SyntaxId::from_le_bytes(entry.get(4..).unwrap_or(&[]))?,
+            });
+        }
+        Ok(BindAck {
+            call_id: packet.call_id(),
+            max_xmit_frag: le16(body, field::MAX_XMIT_FRAG),
+            max_recv_frag: le16(body, field::MAX_RECV_FRAG),
+            assoc_group_id: le32(body, field::ASSOC_GROUP),
+            secondary_address: String::from_utf8_lossy(address).into_owned(),
+            results,
+        })
+    }
+
+    /// True when the first (our only) context was accepted.
+    pub fn accepted(&self) -> bool {
+        self.results
+            .first()
+            .is_some_and(|answer| answer.result == ContextResult::Acceptance)
+    }
+}
+
+impl fmt::Display for BindAck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DCE/RPC bind_ack: ")?;
+        match self.results.first() {
+            Some(answer) if answer.result == ContextResult::Acceptance => {
+                write!(f, "accepted ({})", answer.transfer_syntax.uuid)?
+            }
+            Some(answer) => write!(
+                f,
+                "rejected ({:?}, {})",
+                answer.result,
+                context_reason_name(answer.reason)
+            )?,
+            None => f.write_str("no context results")?,
+        }
+        write!(
+            f,
+            ", max frag {}/{}, secondary address \"{}\"",
+            self.max_xmit_frag,
+            self.max_recv_frag,
+            printable(&self.secondary_address, 32)
+        )
+    }
+}
+
+/// Name of a bind_nak `provider_reject_reason` (C706 section 12.6.3.1, [MS-RPCE] 2.2.2.5).
+pub fn reject_reason_name(reason: u16) -> &'static str {
+    match reason {
+        0 => "reason not specified",
+        1 => "temporary congestion",
+        2 => "local limit exceeded",
+        3 => "called address unknown",
+        4 => "protocol version not supported",
+        5 => "default context not supported",
+        6 => "user data not readable",
+        7 => "no PSAP available",
+        8 => "authentication type not recognized",
+        9 => "invalid checksum",
+        _ => "unknown reason",
+    }
+}
+
+/// A bind_nak: the server refused the association (C706 section 12.6.4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindNak {
+    /// The call id of the bind it answers.
+    pub call_id: u32,
+    /// `provider_reject_reason`, see [`reject_reason_name`].
+    pub reason: u16,
+    /// Protocol versions (major, minor) the server supports, when it lists them.
+    pub versions: Vec<(u8, u8)>,
+}
+
+impl BindNak {
+    /// Parses a bind_nak PDU. The version list is optional: old servers stop after the reason.
+    pub fn parse(bytes: &[u8]) -> Result<BindNak> {
+        let packet = Packet::new_checked(bytes)?;
+        packet.expect(PacketType::BindNak, "DCE/RPC PDU is not a bind_nak")?;
+        let body = packet.as_bytes();
+        crate::error::need(body, field::REJECT_REASON + 2, "DCE/RPC bind_nak")?;
+        let mut versions = Vec::new();
+        if let Some(&count) = body.get(field::NAK_VERSIONS) {
+            for i in 0..usize::from(count) {
+                let at = field::NAK_VERSIONS + 1 + 2 * i;
+                match body.get(at..at + 2) {
+                    Some(&[major, minor]) => versions.push((major, minor)),
+                    _ => {
+                        return Err(Error::Truncated {
+                            what: "DCE/RPC bind_nak version list",
+                            need: at + 2,
+                            have: body.len(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(BindNak {
+            call_id: packet.call_id(),
+            reason: le16(body, field::REJECT_REASON),
+            versions,
+        })
+    }
+}
+
+impl fmt::Display for BindNak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "DCE/RPC bind_nak: {} (reason {})",
+            reject_reason_name(self.reason),
+            self.reason
+        )?;
+        for (i, (major, minor)) in self.versions.iter().take(4).enumerate() {
+            let lead = if i == 0 { ", server speaks " } else { ", " };
+            write!(f, "{lead}{major}.{minor}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dcerpc::pdu::Pdu;
+    use crate::dcerpc::uuid::NDR_SYNTAX;
+
+    const BIND_ACK: &[u8] =
+        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-epm-bind-ack.bin");
+    const BIND_UNKNOWN: &[u8] =
+        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-bind-unknown-if.bin");
+    const BIND_NAK: &[u8] =
+        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-bind-version4.bin");
+
+    #[test]
+    fn samba_bind_ack() {
+        let ack = BindAck::parse(BIND_ACK).unwrap();
+        assert!(ack.accepted());
+        assert_eq!(ack.call_id, 1);
+        assert_eq!((ack.max_xmit_frag, ack.max_recv_frag), (4280, 4280));
+        assert_eq!(ack.secondary_address, "135");
+        assert_eq!(ack.results.len(), 1);
+        assert_eq!(ack.results[0].transfer_syntax, NDR_SYNTAX);
+        assert_eq!(
+            ack.to_string(),
+            "DCE/RPC bind_ack: accepted (8a885d04-1ceb-11c9-9fe8-08002b104860), \
+             max frag 4280/4280, secondary address \"135\""
+        );
+        assert!(matches!(Pdu::parse(BIND_ACK).unwrap(), Pdu::BindAck(_)));
+    }
+
+    #[test]
+    fn samba_rejects_an_unknown_interface() {
+        let ack = BindAck::parse(BIND_UNKNOWN).unwrap();
+        assert!(!ack.accepted());
+        assert_eq!(ack.results[0].result, ContextResult::ProviderRejection);
+        assert_eq!(ack.results[0].reason, 1);
+        assert!(ack.to_string().contains("abstract syntax not supported"));
+    }
+
+    #[test]
+    fn samba_bind_nak() {
+        let nak = BindNak::parse(BIND_NAK).unwrap();
+        assert_eq!(nak.reason, 4);
+        assert_eq!(nak.versions, vec![(5, 0)]);
+        assert_eq!(
+            nak.to_string(),
+            "DCE/RPC bind_nak: protocol version not supported (reason 4), server speaks 5.0"
+        );
+        // A bind_nak that stops after the reason, as old servers send it.
+        let mut short = BIND_NAK[..18].to_vec();
+        short[8] = 18;
+        assert_eq!(BindNak::parse(&short).unwrap().versions, vec![]);
+        assert!(matches!(
+            BindAck::parse(BIND_NAK),
+            Err(Error::Unexpected(_))
+        ));
+    }
+}
