@@ -78,7 +78,7 @@ PIDFILE="$STATE_DIR/lab.pids"
 
 # Daemons in start order, with the sockets that must listen before `up`
 # returns ("proto/port ...").  The names are those of the pidfile and of
-# PORTOLAN_APPS_SKIP.
+# PORTOLAN_LAB_APPS_SKIP.
 DAEMONS=(
     "inetd      tcp/7 tcp/9 tcp/13 tcp/17 tcp/19 tcp/23 udp/7 udp/9 udp/13 udp/19"
     "vsftpd     tcp/21"
