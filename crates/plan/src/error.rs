@@ -1,0 +1,100 @@
+//! Errors of the plan crate: bad requests. Each message names the input, the problem and the
+//! fix; the CLI turns every one of them into exit code 2.
+
+/// A plan request could not be understood or cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// A role id the catalog does not have.
+    #[error(
+        "unknown role `{name}`: no role has this id; {}",
+        did_you_mean(suggestions, "`portolan roles` lists the roles")
+    )]
+    UnknownRole {
+        /// What was asked for.
+        name: String,
+        /// Close role ids, best first.
+        suggestions: Vec<String>,
+    },
+    /// A service id the catalog does not have.
+    #[error(
+        "unknown service `{name}`: no service has this id; {}",
+        did_you_mean(suggestions, "`portolan services` lists the ids")
+    )]
+    UnknownService {
+        /// What was asked for.
+        name: String,
+        /// Close service ids, best first.
+        suggestions: Vec<String>,
+    },
+    /// Neither a role nor a service was asked for.
+    #[error(
+        "nothing to plan: name at least one role (--role domain-controller) or service (--service dns-server)"
+    )]
+    Empty,
+    /// A port range argument is malformed or outside what its setting allows.
+    #[error("{what} `{input}`: {problem}; {fix}")]
+    BadRange {
+        /// Which setting ("RPC dynamic range", "FTP passive range").
+        what: &'static str,
+        /// What was typed.
+        input: String,
+        /// What is wrong.
+        problem: String,
+        /// How to write it instead.
+        fix: String,
+    },
+    /// A source network is not a valid address or CIDR.
+    #[error(
+        "source `{input}`: {problem}; write an address or a network like 10.0.0.0/8 or fd00::/8"
+    )]
+    BadSource {
+        /// What was typed.
+        input: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The destination is not a valid address or CIDR.
+    #[error("destination `{input}`: {problem}; write an address like 10.0.0.5 or 2001:db8::5")]
+    BadDestination {
+        /// What was typed.
+        input: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The destination's address family matches none of the sources.
+    #[error(
+        "destination `{destination}` is {family}, but every source is {other}: {sources}; add a {family} source with --from, or give a {other} destination"
+    )]
+    FamilyMismatch {
+        /// The destination as given.
+        destination: String,
+        /// "IPv4" or "IPv6": the destination's family.
+        family: &'static str,
+        /// The other family, that all sources share.
+        other: &'static str,
+        /// The sources, comma-separated.
+        sources: String,
+    },
+    /// A dialect name portolan does not know.
+    #[error("unknown dialect `{input}`: expected one of {valid}")]
+    UnknownDialect {
+        /// What was typed.
+        input: String,
+        /// The valid names, comma-separated.
+        valid: String,
+    },
+}
+
+fn did_you_mean(suggestions: &[String], otherwise: &str) -> String {
+    match suggestions {
+        [] => otherwise.to_string(),
+        [one] => format!("did you mean `{one}`? ({otherwise})"),
+        many => format!(
+            "did you mean one of {}? ({otherwise})",
+            many.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

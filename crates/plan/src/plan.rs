@@ -1,0 +1,766 @@
+//! Building a plan: resolve roles and services to catalog rows, leave out rows that must not
+//! be opened, resolve dynamic ranges, and fold the ports into deduplicated rules.
+
+use std::collections::BTreeMap;
+
+use ipnet::IpNet;
+use portolan_catalog::{Catalog, ErratumKind, PortRow, PortSpec, Service, Transport};
+use serde::{Serialize, Serializer};
+
+use crate::caveat::{self, Caveat};
+use crate::error::PlanError;
+use crate::ports::{self, PortRange};
+use crate::request::{OptionalPolicy, Request, RpcRange};
+
+/// The port of the RPC endpoint mapper; Windows firewalls name it with a keyword.
+pub const RPC_ENDPOINT_MAPPER_PORT: u16 = 135;
+
+/// A role of the plan, as the catalog describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleRef {
+    /// Role id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// One line on the role.
+    pub summary: String,
+}
+
+/// Why a role brings a service in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceReason {
+    /// The role id.
+    pub role: String,
+    /// The role's reason, in one line.
+    pub reason: String,
+    /// True when the role marks the service optional.
+    pub optional: bool,
+}
+
+/// A service the plan opens ports for (or, in [`Plan::left_out_services`], does not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedService {
+    /// Catalog id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Windows service name, for `-Service` / `service=`.
+    pub windows_service: Option<String>,
+    /// True when asked for with `--service` rather than through a role.
+    pub requested: bool,
+    /// The roles that bring it in, with their reasons.
+    pub reasons: Vec<ServiceReason>,
+    /// True when only optional role entries bring it in.
+    pub optional: bool,
+}
+
+impl PlannedService {
+    /// "Local Security Authority (LSASS)", or the name alone without a Windows service name.
+    pub fn label(&self) -> String {
+        match &self.windows_service {
+            Some(ws) => format!("{} ({ws})", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The shortest recognisable name: the Windows service name, or the catalog id.
+    pub fn short_name(&self) -> &str {
+        self.windows_service.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// An address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// IPv4.
+    Ipv4,
+    /// IPv6.
+    Ipv6,
+}
+
+impl Family {
+    /// "IPv4" or "IPv6".
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Ipv4 => "IPv4",
+            Family::Ipv6 => "IPv6",
+        }
+    }
+
+    /// The family of a network.
+    pub fn of(net: &IpNet) -> Family {
+        match net {
+            IpNet::V4(_) => Family::Ipv4,
+            IpNet::V6(_) => Family::Ipv6,
+        }
+    }
+
+    /// The network that holds every address of the family.
+    pub fn any_net(self) -> IpNet {
+        match self {
+            Family::Ipv4 => IpNet::V4(ipnet::Ipv4Net::default()),
+            Family::Ipv6 => IpNet::V6(ipnet::Ipv6Net::default()),
+        }
+    }
+}
+
+/// The sources of one address family the rules admit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    /// The family.
+    pub family: Family,
+    /// Source networks, aggregated; empty means any address of the family.
+    pub sources: Vec<IpNet>,
+}
+
+impl Scope {
+    /// True when any source address of the family is admitted.
+    pub fn is_any(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    /// The sources, with `any` written as the family's whole network (0.0.0.0/0, ::/0).
+    pub fn sources_or_any(&self) -> Vec<IpNet> {
+        if self.sources.is_empty() {
+            vec![self.family.any_net()]
+        } else {
+            self.sources.clone()
+        }
+    }
+}
+
+/// What kind of port a use is, which decides how Windows dialects write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UseKind {
+    /// A fixed port or range from the catalog.
+    Fixed,
+    /// TCP 135, the RPC endpoint mapper (Windows: `RPCEPMap` / `RPC-EPMap`).
+    RpcEndpointMapper,
+    /// The dynamic RPC range (Windows: `RPC`).
+    RpcDynamic,
+    /// The FTP passive data range.
+    FtpPassive,
+    /// An IP protocol without ports (GRE, ESP, AH).
+    IpProtocol,
+}
+
+/// One row of one service that the plan opens, with its ports resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortUse {
+    /// Index into [`Plan::services`].
+    pub service: usize,
+    /// The application protocol, as the catalog names it.
+    pub app: String,
+    /// The transport.
+    #[serde(serialize_with = "serialize_transport")]
+    pub transport: Transport,
+    /// The ports; `None` for IP protocols.
+    pub ports: Option<PortRange>,
+    /// What kind of port it is.
+    pub kind: UseKind,
+    /// True when the service is optional for the roles, or the row is an optional feature.
+    pub optional: bool,
+}
+
+/// One rule: a transport and a folded port range (or an IP protocol), with everything it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// The transport.
+    #[serde(serialize_with = "serialize_transport")]
+    pub transport: Transport,
+    /// The folded range; `None` for IP protocols.
+    pub ports: Option<PortRange>,
+    /// Indices into [`Plan::uses`] of the rows the rule serves.
+    pub uses: Vec<usize>,
+    /// Indices into [`Plan::services`] of the services the rule serves, without repeats.
+    pub services: Vec<usize>,
+    /// True when every row the rule serves is optional.
+    pub optional: bool,
+}
+
+impl Rule {
+    /// "TCP 135", "UDP 137-138", "GRE".
+    pub fn label(&self) -> String {
+        match self.ports {
+            Some(p) => format!("{} {p}", self.transport),
+            None => self.transport.to_string(),
+        }
+    }
+}
+
+/// Rules of one transport that serve exactly the same services, for dialects that take port
+/// lists: one rule in the output (chunked where the dialect limits list lengths) with one comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleGroup {
+    /// The transport.
+    pub transport: Transport,
+    /// The ranges, ascending; empty for IP protocols.
+    pub ranges: Vec<PortRange>,
+    /// Indices of the rules (in the slice given to [`Plan::groups`]).
+    pub rules: Vec<usize>,
+    /// Indices into [`Plan::services`].
+    pub services: Vec<usize>,
+    /// True when every rule of the group is optional.
+    pub optional: bool,
+}
+
+/// Why a catalog row is not opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum LeftOutReason {
+    /// An erratum decided nothing listens there.
+    Spurious {
+        /// The erratum's id.
+        erratum: String,
+        /// Its title.
+        title: String,
+    },
+    /// FTP's active-mode data port: the server connects out from it, nothing listens on it.
+    FtpActiveData,
+    /// The row is an optional feature and the request leaves optional ports out.
+    OptionalRow,
+}
+
+/// A catalog row of a planned service that the plan does not open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeftOut {
+    /// Index into [`Plan::services`].
+    pub service: usize,
+    /// The row's application protocol.
+    pub app: String,
+    /// The row's transport.
+    #[serde(serialize_with = "serialize_transport")]
+    pub transport: Transport,
+    /// The row's port as the catalog gives it ("25", "dynamic RPC", "n/a").
+    pub port: String,
+    /// Why.
+    pub reason: LeftOutReason,
+}
+
+/// A firewall plan: deduplicated rules with what they serve, and the caveats that go with them.
+/// Renderers turn it into a dialect; it holds no dialect-specific text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// The roles asked for.
+    pub roles: Vec<RoleRef>,
+    /// The service ids asked for directly.
+    pub requested_services: Vec<String>,
+    /// The services the rules serve, roles' first, in order.
+    pub services: Vec<PlannedService>,
+    /// Optional services the request leaves out.
+    pub left_out_services: Vec<PlannedService>,
+    /// One scope per address family the rules admit, IPv4 first.
+    pub scopes: Vec<Scope>,
+    /// The protected server or network; `None` for "this host" / any.
+    pub destination: Option<IpNet>,
+    /// The dynamic RPC range in force.
+    pub rpc_range: RpcRange,
+    /// The FTP passive range in force.
+    pub ftp_passive: PortRange,
+    /// Whether optional services and rows are opened.
+    pub optional: OptionalPolicy,
+    /// Every opened row with its ports resolved.
+    pub uses: Vec<PortUse>,
+    /// The rules, by transport (TCP, UDP, then IP protocols) and port.
+    pub rules: Vec<Rule>,
+    /// Rows of planned services that are not opened, and why.
+    pub left_out: Vec<LeftOut>,
+    /// Notes every dialect prints: what the rules cannot do alone, and what was left out.
+    pub caveats: Vec<Caveat>,
+}
+
+impl Plan {
+    /// Builds the plan for `request` from `catalog`.
+    pub fn build(catalog: &Catalog, request: &Request) -> Result<Plan, PlanError> {
+        if request.roles.is_empty() && request.services.is_empty() {
+            return Err(PlanError::Empty);
+        }
+        let roles = resolve_roles(catalog, &request.roles)?;
+        let (services, left_out_services) = resolve_services(catalog, request, &roles)?;
+        let mut notes = Vec::new();
+        let destination = request.destination.map(|d| {
+            let clean = d.trunc();
+            if clean != d {
+                notes.push(caveat::host_bits(&d, &clean));
+            }
+            clean
+        });
+        let scopes = scopes(&request.sources, destination.as_ref(), &mut notes)?;
+        let ftp_passive = request.ftp_passive_range();
+        let mut plan = Plan {
+            roles: roles
+                .iter()
+                .map(|r| RoleRef {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    summary: r.summary.clone(),
+                })
+                .collect(),
+            requested_services: request.services.clone(),
+            services,
+            left_out_services,
+            scopes,
+            destination,
+            rpc_range: request.rpc_range,
+            ftp_passive,
+            optional: request.optional,
+            uses: Vec::new(),
+            rules: Vec::new(),
+            left_out: Vec::new(),
+            caveats: Vec::new(),
+        };
+        plan.collect_uses(catalog);
+        plan.rules = plan.fold(|_| true);
+        plan.caveats = caveat::collect(&plan, catalog);
+        plan.caveats.extend(notes);
+        Ok(plan)
+    }
+
+    fn collect_uses(&mut self, catalog: &Catalog) {
+        let exclude_optional = self.optional == OptionalPolicy::Exclude;
+        for index in 0..self.services.len() {
+            let Some(service) = self
+                .services
+                .get(index)
+                .and_then(|s| catalog.service(&s.id))
+            else {
+                continue;
+            };
+            let service_optional = self.services.get(index).is_some_and(|s| s.optional);
+            for row in &service.ports {
+                let reason = if !row.listener {
+                    Some(spurious_reason(catalog, service, row))
+                } else if is_ftp_active_data(service, row) {
+                    Some(LeftOutReason::FtpActiveData)
+                } else if row.optional && exclude_optional {
+                    Some(LeftOutReason::OptionalRow)
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    self.left_out.push(LeftOut {
+                        service: index,
+                        app: row.app.clone(),
+                        transport: row.transport,
+                        port: row.port_text(),
+                        reason,
+                    });
+                    continue;
+                }
+                let (ports, kind) = self.resolve(row);
+                let candidate = PortUse {
+                    service: index,
+                    app: row.app.clone(),
+                    transport: row.transport,
+                    ports,
+                    kind,
+                    optional: service_optional || row.optional,
+                };
+                let duplicate = self.uses.iter().any(|u| {
+                    u.service == index
+                        && u.transport == candidate.transport
+                        && u.ports == candidate.ports
+                        && u.app == candidate.app
+                });
+                if !duplicate {
+                    self.uses.push(candidate);
+                }
+            }
+        }
+    }
+
+    fn resolve(&self, row: &PortRow) -> (Option<PortRange>, UseKind) {
+        match row.port {
+            None => (None, UseKind::IpProtocol),
+            Some(PortSpec::Single(p)) => {
+                let kind = if row.transport == Transport::Tcp && p == RPC_ENDPOINT_MAPPER_PORT {
+                    UseKind::RpcEndpointMapper
+                } else {
+                    UseKind::Fixed
+                };
+                (Some(PortRange::single(p)), kind)
+            }
+            Some(PortSpec::Range(a, b)) => (
+                Some(PortRange::new(a, b).unwrap_or(PortRange::single(a))),
+                UseKind::Fixed,
+            ),
+            Some(PortSpec::RpcDynamic) => (Some(self.rpc_range.ports()), UseKind::RpcDynamic),
+            Some(PortSpec::FtpPassive) => (Some(self.ftp_passive), UseKind::FtpPassive),
+        }
+    }
+
+    /// Folds the uses that `keep` accepts into rules: per transport, overlapping and adjacent
+    /// ranges become one rule; each IP protocol becomes one rule. Windows dialects fold without
+    /// the RPC uses, which they write as keywords.
+    pub fn fold(&self, keep: impl Fn(&PortUse) -> bool) -> Vec<Rule> {
+        let mut by_transport: BTreeMap<Transport, Vec<usize>> = BTreeMap::new();
+        for (i, u) in self.uses.iter().enumerate() {
+            if keep(u) {
+                by_transport.entry(u.transport).or_default().push(i);
+            }
+        }
+        let mut rules = Vec::new();
+        for (transport, mut indices) in by_transport {
+            if !transport.has_ports() {
+                rules.push(self.rule(transport, None, indices));
+                continue;
+            }
+            indices.sort_by_key(|&i| self.uses.get(i).and_then(|u| u.ports));
+            let mut current: Option<(PortRange, Vec<usize>)> = None;
+            for i in indices {
+                let Some(range) = self.uses.get(i).and_then(|u| u.ports) else {
+                    continue;
+                };
+                current = match current {
+                    Some((run, mut members)) if run.joins(range) => {
+                        members.push(i);
+                        let last = run.last.max(range.last);
+                        Some((PortRange { last, ..run }, members))
+                    }
+                    Some((run, members)) => {
+                        rules.push(self.rule(transport, Some(run), members));
+                        Some((range, vec![i]))
+                    }
+                    None => Some((range, vec![i])),
+                };
+            }
+            if let Some((run, members)) = current {
+                rules.push(self.rule(transport, Some(run), members));
+            }
+        }
+        rules
+    }
+
+    fn rule(&self, transport: Transport, ports: Option<PortRange>, uses: Vec<usize>) -> Rule {
+        let mut services = Vec::new();
+        let mut optional = true;
+        for u in uses.iter().filter_map(|&i| self.uses.get(i)) {
+            if !services.contains(&u.service) {
+                services.push(u.service);
+            }
+            optional &= u.optional;
+        }
+        Rule {
+            transport,
+            ports,
+            uses,
+            services,
+            optional,
+        }
+    }
+
+    /// Groups rules that share a transport, the same services and the same optional mark,
+    /// keeping the rules' order (a group sits where its first rule was).
+    pub fn groups(&self, rules: &[Rule]) -> Vec<RuleGroup> {
+        let mut groups: Vec<RuleGroup> = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let mut services = rule.services.clone();
+            services.sort_unstable();
+            let found = groups.iter_mut().find(|g| {
+                rule.transport.has_ports()
+                    && g.transport == rule.transport
+                    && g.optional == rule.optional
+                    && sorted(&g.services) == services
+            });
+            match found {
+                Some(group) => {
+                    group.rules.push(i);
+                    group.ranges.extend(rule.ports);
+                }
+                None => groups.push(RuleGroup {
+                    transport: rule.transport,
+                    ranges: rule.ports.into_iter().collect(),
+                    rules: vec![i],
+                    services: rule.services.clone(),
+                    optional: rule.optional,
+                }),
+            }
+        }
+        groups
+    }
+
+    /// The service at `index`.
+    pub fn service(&self, index: usize) -> Option<&PlannedService> {
+        self.services.get(index)
+    }
+
+    /// The use at `index`.
+    pub fn port_use(&self, index: usize) -> Option<&PortUse> {
+        self.uses.get(index)
+    }
+
+    /// The scope of a family, if the rules admit that family.
+    pub fn scope(&self, family: Family) -> Option<&Scope> {
+        self.scopes.iter().find(|s| s.family == family)
+    }
+
+    /// The ports of all rules of a transport, folded: what the plan opens on it.
+    pub fn open_ports(&self, transport: Transport) -> Vec<PortRange> {
+        ports::fold(
+            self.rules
+                .iter()
+                .filter(|r| r.transport == transport)
+                .filter_map(|r| r.ports),
+        )
+    }
+
+    /// Role ids and service ids of the request, for headers and names.
+    pub fn subject_ids(&self) -> Vec<&str> {
+        self.roles
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(self.requested_services.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// A short name for the plan's objects (firewalld service, ufw profile, ACL, group):
+    /// `portolan-` and the requested ids, shortened past 48 characters.
+    pub fn slug(&self) -> String {
+        let ids = self.subject_ids();
+        let joined = ids.join("-");
+        if joined.len() <= 39 {
+            return format!("portolan-{joined}");
+        }
+        let first = ids.first().copied().unwrap_or("plan");
+        let first: String = first.chars().take(28).collect();
+        format!("portolan-{first}-and-{}-more", ids.len().saturating_sub(1))
+    }
+}
+
+fn sorted(v: &[usize]) -> Vec<usize> {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v
+}
+
+fn serialize_transport<S: Serializer>(t: &Transport, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.key())
+}
+
+fn spurious_reason(catalog: &Catalog, service: &Service, row: &PortRow) -> LeftOutReason {
+    let erratum = catalog
+        .row_errata(row)
+        .chain(catalog.service_errata(service))
+        .find(|e| e.kind == ErratumKind::Spurious);
+    match erratum {
+        Some(e) => LeftOutReason::Spurious {
+            erratum: e.id.clone(),
+            title: e.title.clone(),
+        },
+        None => LeftOutReason::Spurious {
+            erratum: String::new(),
+            title: "not a listener".to_string(),
+        },
+    }
+}
+
+/// FTP's active data port is the control port minus one (20 for 21): in a service with a
+/// passive range, a fixed TCP port whose successor is another of its fixed TCP ports.
+fn is_ftp_active_data(service: &Service, row: &PortRow) -> bool {
+    let has_passive = service
+        .ports
+        .iter()
+        .any(|r| r.port == Some(PortSpec::FtpPassive));
+    let Some(PortSpec::Single(port)) = row.port else {
+        return false;
+    };
+    has_passive
+        && row.transport == Transport::Tcp
+        && port < u16::MAX
+        && service
+            .ports
+            .iter()
+            .any(|r| r.transport == Transport::Tcp && r.port == Some(PortSpec::Single(port + 1)))
+}
+
+fn resolve_roles<'c>(
+    catalog: &'c Catalog,
+    ids: &[String],
+) -> Result<Vec<&'c portolan_catalog::Role>, PlanError> {
+    let mut out: Vec<&portolan_catalog::Role> = Vec::new();
+    for id in ids {
+        let wanted = id.trim();
+        let role = catalog.role(wanted).ok_or_else(|| PlanError::UnknownRole {
+            name: id.clone(),
+            suggestions: suggest_roles(catalog, wanted),
+        })?;
+        if !out.iter().any(|r| r.id == role.id) {
+            out.push(role);
+        }
+    }
+    Ok(out)
+}
+
+/// Up to five role ids close to `name` (by id or display name), best first.
+pub fn suggest_roles(catalog: &Catalog, name: &str) -> Vec<String> {
+    let needle = normalise(name);
+    let mut scored: Vec<(f64, &str)> = catalog
+        .roles()
+        .iter()
+        .map(|r| {
+            let score = [normalise(&r.id), normalise(&r.name)]
+                .iter()
+                .map(|n| strsim::jaro_winkler(&needle, n))
+                .fold(0.0, f64::max);
+            (score, r.id.as_str())
+        })
+        .filter(|(score, _)| *score >= 0.75)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored
+        .into_iter()
+        .take(5)
+        .map(|(_, id)| id.to_string())
+        .collect()
+}
+
+fn normalise(text: &str) -> String {
+    text.to_lowercase()
+        .replace(['-', '_'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+type Services = (Vec<PlannedService>, Vec<PlannedService>);
+
+fn resolve_services(
+    catalog: &Catalog,
+    request: &Request,
+    roles: &[&portolan_catalog::Role],
+) -> Result<Services, PlanError> {
+    let mut all: Vec<PlannedService> = Vec::new();
+    let mut entry = |service: &Service| -> usize {
+        if let Some(i) = all.iter().position(|s| s.id == service.id) {
+            return i;
+        }
+        all.push(PlannedService {
+            id: service.id.clone(),
+            name: service.name.clone(),
+            windows_service: service.windows_service.clone(),
+            requested: false,
+            reasons: Vec::new(),
+            optional: true,
+        });
+        all.len() - 1
+    };
+    let mut found = Vec::new();
+    for role in roles {
+        for rs in &role.services {
+            // The loader checked that every role names a real service.
+            if let Some(service) = catalog.service(&rs.service) {
+                found.push((entry(service), Some((role.id.clone(), rs))));
+            }
+        }
+    }
+    for id in &request.services {
+        let wanted = id.trim();
+        let service = catalog
+            .service(wanted)
+            .ok_or_else(|| PlanError::UnknownService {
+                name: id.clone(),
+                suggestions: catalog
+                    .suggest_services(wanted)
+                    .iter()
+                    .map(|s| s.id.clone())
+                    .collect(),
+            })?;
+        found.push((entry(service), None));
+    }
+    for (index, via) in found {
+        let Some(planned) = all.get_mut(index) else {
+            continue;
+        };
+        match via {
+            Some((role, rs)) => {
+                planned.optional &= rs.optional;
+                planned.reasons.push(ServiceReason {
+                    role,
+                    reason: rs.reason.clone(),
+                    optional: rs.optional,
+                });
+            }
+            None => {
+                planned.requested = true;
+                planned.optional = false;
+            }
+        }
+    }
+    if request.optional == OptionalPolicy::Exclude {
+        let (left_out, kept): (Vec<_>, Vec<_>) = all.into_iter().partition(|s| s.optional);
+        Ok((kept, left_out))
+    } else {
+        Ok((all, Vec::new()))
+    }
+}
+
+fn scopes(
+    sources: &[IpNet],
+    destination: Option<&IpNet>,
+    notes: &mut Vec<Caveat>,
+) -> Result<Vec<Scope>, PlanError> {
+    let mut cleaned = Vec::with_capacity(sources.len());
+    for net in sources {
+        let clean = net.trunc();
+        if clean != *net {
+            notes.push(caveat::host_bits(net, &clean));
+        }
+        cleaned.push(clean);
+    }
+    let wanted_family = destination.map(Family::of);
+    if let (Some(family), false) = (wanted_family, cleaned.is_empty()) {
+        let (kept, dropped): (Vec<IpNet>, Vec<IpNet>) =
+            cleaned.into_iter().partition(|n| Family::of(n) == family);
+        if kept.is_empty() {
+            let other = match family {
+                Family::Ipv4 => Family::Ipv6,
+                Family::Ipv6 => Family::Ipv4,
+            };
+            return Err(PlanError::FamilyMismatch {
+                destination: destination.map(|d| d.to_string()).unwrap_or_default(),
+                family: family.name(),
+                other: other.name(),
+                sources: dropped
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        if !dropped.is_empty() {
+            notes.push(caveat::sources_dropped(&dropped, family));
+        }
+        cleaned = kept;
+    }
+    let families: Vec<Family> = if cleaned.is_empty() {
+        match wanted_family {
+            Some(f) => vec![f],
+            None => vec![Family::Ipv4, Family::Ipv6],
+        }
+    } else {
+        let mut f: Vec<Family> = cleaned.iter().map(Family::of).collect();
+        f.sort_unstable();
+        f.dedup();
+        f
+    };
+    Ok(families
+        .into_iter()
+        .map(|family| {
+            let nets: Vec<IpNet> = cleaned
+                .iter()
+                .copied()
+                .filter(|n| Family::of(n) == family)
+                .collect();
+            let mut nets = IpNet::aggregate(&nets);
+            if nets.iter().any(|n| n.prefix_len() == 0) {
+                nets.clear();
+            }
+            Scope {
+                family,
+                sources: nets,
+            }
+        })
+        .collect())
+}
