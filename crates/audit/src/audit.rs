@@ -1,0 +1,176 @@
+//! Running an audit: group the listeners by host and port, name each port, compare with the
+//! expectation, and sum it up in a verdict.
+
+use std::collections::BTreeMap;
+
+use portolan_catalog::{Catalog, Transport};
+
+use crate::compare::{CompareOptions, Expectation, compare};
+use crate::listener::{Listener, Parsed};
+use crate::naming::{HostContext, name_port};
+use crate::report::{AuditReport, Comparison, PortReport};
+use crate::rpc::{RpcEndpoint, resolve_for};
+
+/// How to audit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditOptions {
+    /// Expect the services and rows the catalog marks optional too.
+    pub include_optional: bool,
+    /// Count bound UDP ports in 49152-65535 as unexpected; by default they are taken as
+    /// client sockets or socket pools (the Windows DNS server binds thousands).
+    pub ephemeral_udp_unexpected: bool,
+    /// Endpoints from an endpoint-mapper dump: they name dynamic RPC ports, and with them
+    /// only the ports they name count as dynamic RPC.
+    pub rpc_endpoints: Vec<RpcEndpoint>,
+}
+
+/// Audits every host of `input`: one report per host, in the order hosts first appear
+/// (a machine's own sockets make one report with no host).
+pub fn audit(
+    catalog: &Catalog,
+    input: &Parsed,
+    expectation: Option<&Expectation>,
+    options: &AuditOptions,
+) -> Vec<AuditReport> {
+    let mut hosts: Vec<(Option<&str>, Vec<&Listener>)> = Vec::new();
+    for listener in &input.listeners {
+        let host = listener.host.as_deref();
+        match hosts.iter_mut().find(|(h, _)| *h == host) {
+            Some((_, list)) => list.push(listener),
+            None => hosts.push((host, vec![listener])),
+        }
+    }
+    if hosts.is_empty() {
+        hosts.push((None, Vec::new()));
+    }
+    hosts
+        .into_iter()
+        .map(|(host, listeners)| audit_host(catalog, input, host, &listeners, expectation, options))
+        .collect()
+}
+
+fn audit_host(
+    catalog: &Catalog,
+    input: &Parsed,
+    host: Option<&str>,
+    listeners: &[&Listener],
+    expectation: Option<&Expectation>,
+    options: &AuditOptions,
+) -> AuditReport {
+    let mut groups: BTreeMap<(u8, u16), Vec<&Listener>> = BTreeMap::new();
+    for &listener in listeners {
+        let order = match listener.transport {
+            Transport::Tcp => 0,
+            Transport::Udp => 1,
+            Transport::Ip(n) => n.saturating_add(2),
+        };
+        groups
+            .entry((order, listener.port))
+            .or_default()
+            .push(listener);
+    }
+    let endpoints = resolve_for(&options.rpc_endpoints, host);
+    let smb_direct = listeners.iter().any(|l| {
+        l.transport == Transport::Tcp && l.port == 445 && l.is_reachable() && l.state.is_certain()
+    });
+    let context = HostContext {
+        smb_direct,
+        endpoints: &endpoints,
+    };
+    let mut ports: Vec<PortReport> = groups
+        .values()
+        .filter_map(|group| {
+            let first = group.first()?;
+            Some(name_port(
+                catalog,
+                first.transport,
+                first.port,
+                group,
+                &context,
+            ))
+        })
+        .collect();
+    let comparison = expectation.map(|e| {
+        compare(
+            catalog,
+            e,
+            &mut ports,
+            &input.coverage,
+            &endpoints,
+            &CompareOptions {
+                include_optional: options.include_optional,
+                ephemeral_udp_unexpected: options.ephemeral_udp_unexpected,
+            },
+        )
+    });
+    let verdict = match (&comparison, expectation) {
+        (Some(c), Some(e)) => comparison_verdict(c, e),
+        _ => listing_verdict(&ports),
+    };
+    AuditReport {
+        host: host.map(str::to_string),
+        sources: input.sources.clone(),
+        coverage: input.coverage.clone(),
+        ports,
+        comparison,
+        verdict,
+        notes: input.notes.clone(),
+    }
+}
+
+/// Items listed in a verdict before "and N more".
+const VERDICT_ITEMS: usize = 6;
+
+fn items(keys: &[String]) -> String {
+    let shown: Vec<&str> = keys
+        .iter()
+        .take(VERDICT_ITEMS)
+        .map(String::as_str)
+        .collect();
+    match keys.len().checked_sub(VERDICT_ITEMS) {
+        Some(more) if more > 0 => format!("{} and {more} more", shown.join(", ")),
+        _ => shown.join(", "),
+    }
+}
+
+fn comparison_verdict(c: &Comparison, e: &Expectation) -> String {
+    let target = e.describe();
+    let mut text = if c.matches {
+        let present = c.expected.iter().filter(|x| x.status.is_present()).count();
+        format!("matches {target}: {present} expected ports listen")
+    } else {
+        let mut parts = Vec::new();
+        if !c.missing.is_empty() {
+            parts.push(format!("missing {}", items(&c.missing)));
+        }
+        if !c.unexpected.is_empty() {
+            parts.push(format!("unexpected {}", items(&c.unexpected)));
+        }
+        format!("does not match {target}: {}", parts.join("; "))
+    };
+    if !c.unconfirmed.is_empty() {
+        text.push_str(&format!("; unconfirmed {}", items(&c.unconfirmed)));
+    }
+    if !c.not_covered.is_empty() {
+        text.push_str(&format!("; not in the input: {}", items(&c.not_covered)));
+    }
+    text
+}
+
+fn listing_verdict(ports: &[PortReport]) -> String {
+    let reachable = ports.iter().filter(|p| p.reachable).count();
+    let flagged = ports
+        .iter()
+        .filter(|p| p.flags.iter().any(|f| f.certain))
+        .count();
+    let unknown = ports
+        .iter()
+        .filter(|p| p.reachable && p.candidates.is_empty() && p.extra.is_none())
+        .count();
+    format!(
+        "{} listening ports: {reachable} reachable from the network, {} loopback only; \
+         {flagged} flagged, {unknown} unknown to the catalog",
+        ports.len(),
+        ports.len() - reachable
+    )
+}

@@ -1,0 +1,343 @@
+//! `netstat` output: Windows `netstat -ano` and `netstat -anob`, and Linux net-tools
+//! `netstat -tulpn`.
+//!
+//! Windows localises the headers and the state words (German prints "ABHÖREN" for
+//! LISTENING), so rows are recognised by their shape: a protocol, a local and a foreign
+//! address, and for TCP a state, then the process id with `-o`. A TCP row whose foreign
+//! address is `0.0.0.0:0` or `[::]:0` is listening whatever the state word says. UDP rows
+//! (`*:*`) are bound sockets. With `-b`, the lines after a row name the executable in
+//! brackets (`[lsass.exe]`) and, for services in shared processes, the service (`RpcSs`).
+
+use portolan_catalog::Transport;
+
+use crate::error::{AuditError, ErrorKind};
+use crate::listener::{Format, Listener, Origin, Owner, Parsed, SocketState};
+use crate::source::proc_net::too_many;
+use crate::text::{MAX_LISTENERS, TextAddr, numbered_lines, parse_text_addr};
+
+/// English TCP states other than LISTENING, in Windows' and net-tools' spellings.
+const OTHER_TCP_STATES: &[&str] = &[
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECEIVED",
+    "SYN_RECV",
+    "FIN_WAIT_1",
+    "FIN_WAIT_2",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE_WAIT",
+    "CLOSED",
+    "CLOSE",
+    "CLOSING",
+    "LAST_ACK",
+    "BOUND",
+    "DELETE_TCB",
+];
+const ROW_EXPECTED: &str = "a row like `TCP    0.0.0.0:135    0.0.0.0:0    LISTENING    908` \
+                            or `UDP    0.0.0.0:123    *:*    1184`";
+
+/// Reads `netstat` output.
+pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
+    let mut parsed = Parsed::new(Format::Netstat, origin);
+    let mut recognised = false;
+    // The listener the `-b` annotation lines belong to; `None` after a non-listening row.
+    let mut annotated: Option<usize> = None;
+    let mut rows_seen = false;
+    for (number, line, cut) in numbered_lines(text) {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = trimmed.split_whitespace().collect();
+        let first = fields.first().copied().unwrap_or_default();
+        let Some(transport) = protocol(first) else {
+            if first.eq_ignore_ascii_case("Proto") {
+                recognised = true;
+            } else if rows_seen {
+                annotate(&mut parsed, annotated, trimmed);
+            }
+            continue;
+        };
+        recognised = true;
+        rows_seen = true;
+        annotated = None;
+        let fail = |problem: String| {
+            let kind = if cut {
+                ErrorKind::Truncated
+            } else {
+                ErrorKind::Malformed
+            };
+            AuditError::new(kind, origin, number, problem, ROW_EXPECTED)
+        };
+        let row = if fields.get(1).is_some_and(|f| is_number(f)) {
+            linux_row(transport, &fields).map_err(fail)?
+        } else {
+            windows_row(transport, &fields).map_err(fail)?
+        };
+        match transport {
+            Transport::Tcp => parsed.coverage.tcp = true,
+            _ => parsed.coverage.udp = true,
+        }
+        if row.localised_state {
+            parsed.note(
+                "TCP states are not in English: listening sockets were recognised by their \
+                 foreign address 0.0.0.0:0",
+            );
+        }
+        let Some(state) = row.state else {
+            parsed.not_listening += 1;
+            continue;
+        };
+        let Some(port) = row.local.port.filter(|&p| p != 0) else {
+            parsed.not_listening += 1;
+            continue;
+        };
+        if parsed.listeners.len() >= MAX_LISTENERS {
+            return Err(too_many(origin, number));
+        }
+        let mut listener = Listener::new(
+            transport,
+            row.local.address,
+            port,
+            state,
+            Origin {
+                format: Format::Netstat,
+                source: origin.to_string(),
+                line: number,
+            },
+        );
+        listener.interface = row.local.interface;
+        if row.pid.is_some() || row.program.is_some() {
+            listener.set_owners(vec![Owner {
+                pid: row.pid,
+                process: row.program,
+            }]);
+        }
+        annotated = Some(parsed.listeners.len());
+        parsed.listeners.push(listener);
+    }
+    if !recognised {
+        let problem = if text.contains("requires elevation") {
+            "netstat refused to run: `-b` needs an elevated (administrator) prompt"
+        } else {
+            "no netstat rows found"
+        };
+        return Err(AuditError::new(
+            ErrorKind::Malformed,
+            origin,
+            0,
+            problem,
+            ROW_EXPECTED,
+        ));
+    }
+    Ok(parsed)
+}
+
+/// The transport of a protocol column: `TCP`, `UDP`, `TCPv6`, `tcp6`, `udp6`.
+fn protocol(field: &str) -> Option<Transport> {
+    let lower = field.to_ascii_lowercase();
+    match lower.as_str() {
+        "tcp" | "tcpv6" | "tcp6" => Some(Transport::Tcp),
+        "udp" | "udpv6" | "udp6" => Some(Transport::Udp),
+        _ => None,
+    }
+}
+
+fn is_number(field: &str) -> bool {
+    !field.is_empty() && field.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The `-b` lines after a row: `[process.exe]`, then or before it a service tag; other
+/// lines (localised "cannot obtain ownership information") are ignored.
+fn annotate(parsed: &mut Parsed, annotated: Option<usize>, line: &str) {
+    let Some(listener) = annotated.and_then(|i| parsed.listeners.get_mut(i)) else {
+        return;
+    };
+    if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+        let name = name.trim();
+        if !name.is_empty() && listener.process.is_none() {
+            listener.process = Some(name.to_string());
+        }
+    } else if !line.contains(char::is_whitespace) && listener.service.is_none() {
+        listener.service = Some(line.to_string());
+    }
+}
+
+struct Row {
+    local: TextAddr,
+    /// `None` when the socket does not listen.
+    state: Option<SocketState>,
+    pid: Option<u32>,
+    program: Option<String>,
+    localised_state: bool,
+}
+
+/// `TCP local foreign STATE [PID]` or `UDP local foreign [PID]`; a localised state word
+/// may hold spaces.
+fn windows_row(transport: Transport, fields: &[&str]) -> Result<Row, String> {
+    let (local, foreign) = match fields {
+        [_, local, foreign, ..] => (*local, *foreign),
+        _ => return Err("the row has no local and foreign address".to_string()),
+    };
+    let local =
+        parse_text_addr(local).ok_or_else(|| format!("`{local}` is not a local ADDRESS:PORT"))?;
+    let rest = fields.get(3..).unwrap_or_default();
+    let (words, pid) = match rest.split_last() {
+        Some((last, words)) if is_number(last) => (words, Some(parse_pid(last)?)),
+        _ => (rest, None),
+    };
+    let mut localised_state = false;
+    let state = match transport {
+        Transport::Tcp => {
+            let foreign_addr = parse_text_addr(foreign)
+                .ok_or_else(|| format!("`{foreign}` is not a foreign ADDRESS:PORT"))?;
+            let word = words.join(" ");
+            if word.is_empty() {
+                return Err("the TCP row has no state".to_string());
+            }
+            if word.eq_ignore_ascii_case("LISTENING") || word.eq_ignore_ascii_case("LISTEN") {
+                Some(SocketState::Listen)
+            } else if OTHER_TCP_STATES
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&word))
+            {
+                None
+            } else {
+                localised_state = true;
+                let unconnected =
+                    foreign_addr.address.is_unspecified() && foreign_addr.port == Some(0);
+                unconnected.then_some(SocketState::Listen)
+            }
+        }
+        _ => {
+            if !words.is_empty() {
+                return Err(format!(
+                    "the UDP row has `{}` where only a process id may follow",
+                    words.join(" ")
+                ));
+            }
+            (foreign == "*:*").then_some(SocketState::Bound)
+        }
+    };
+    Ok(Row {
+        local,
+        state,
+        pid,
+        program: None,
+        localised_state,
+    })
+}
+
+/// `tcp Recv-Q Send-Q local foreign STATE [PID/Program]` or the same for `udp` with an
+/// optional state.
+fn linux_row(transport: Transport, fields: &[&str]) -> Result<Row, String> {
+    let (local, foreign) = match fields {
+        [_, _, _, local, foreign, ..] => (*local, *foreign),
+        _ => return Err("the row has no local and foreign address".to_string()),
+    };
+    let local =
+        parse_text_addr(local).ok_or_else(|| format!("`{local}` is not a local ADDRESS:PORT"))?;
+    let foreign_addr = parse_text_addr(foreign)
+        .ok_or_else(|| format!("`{foreign}` is not a foreign ADDRESS:PORT"))?;
+    let mut rest = fields.get(5..).unwrap_or_default();
+    let state_word = match rest.first() {
+        Some(word) if !is_pid_program(word) => {
+            rest = rest.get(1..).unwrap_or_default();
+            Some(*word)
+        }
+        _ => None,
+    };
+    let (pid, program) = match rest.first() {
+        Some(owner) => match owner.split_once('/') {
+            Some((pid, _)) if is_number(pid) => {
+                // The program name is everything after the first slash, spaces included.
+                let whole = rest.join(" ");
+                let name = whole.split_once('/').map(|(_, n)| n.to_string());
+                (Some(parse_pid(pid)?), name.filter(|n| !n.is_empty()))
+            }
+            _ => (None, None),
+        },
+        None => (None, None),
+    };
+    let state = match transport {
+        Transport::Tcp => (state_word == Some("LISTEN")).then_some(SocketState::Listen),
+        _ => {
+            let unconnected = foreign_addr.port.is_none() || foreign_addr.port == Some(0);
+            (matches!(state_word, None | Some("CLOSE")) && unconnected)
+                .then_some(SocketState::Bound)
+        }
+    };
+    Ok(Row {
+        local,
+        state,
+        pid,
+        program,
+        localised_state: false,
+    })
+}
+
+fn is_pid_program(field: &str) -> bool {
+    field == "-" || field.split_once('/').is_some_and(|(pid, _)| is_number(pid))
+}
+
+fn parse_pid(text: &str) -> Result<u32, String> {
+    text.parse::<u32>()
+        .map_err(|_| format!("process id `{text}` is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_rows_and_annotations() {
+        let text = "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n\
+  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       908\r\n\
+  RpcSs\r\n [svchost.exe]\r\n\
+  TCP    10.0.0.5:49710         10.0.0.9:445           ESTABLISHED     4\r\n\
+ Can not obtain ownership information\r\n\
+  UDP    [::]:123               *:*                                    1184\r\n";
+        let parsed = parse("n", text).unwrap();
+        assert_eq!(parsed.listeners.len(), 2);
+        assert_eq!(parsed.not_listening, 1);
+        let epm = &parsed.listeners[0];
+        assert_eq!(epm.service.as_deref(), Some("RpcSs"));
+        assert_eq!(epm.process.as_deref(), Some("svchost.exe"));
+        assert_eq!(epm.pid, Some(908));
+        let ntp = &parsed.listeners[1];
+        assert_eq!((ntp.transport, ntp.port), (Transport::Udp, 123));
+        assert_eq!(ntp.address.to_string(), "::");
+    }
+
+    #[test]
+    fn localised_states_are_read_by_shape() {
+        let text = "  Proto  Lokale Adresse        Remoteadresse          Status           PID\n\
+  TCP    0.0.0.0:445            0.0.0.0:0              ABH\u{d6}REN         4\n\
+  TCP    10.0.0.5:49710         10.0.0.9:445           HERGESTELLT     4\n";
+        let parsed = parse("n", text).unwrap();
+        assert_eq!(parsed.listeners.len(), 1);
+        assert_eq!(parsed.listeners[0].port, 445);
+        assert_eq!(parsed.notes.len(), 1);
+    }
+
+    #[test]
+    fn linux_net_tools_rows() {
+        let text = "Active Internet connections (only servers)\n\
+Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name\n\
+tcp        0      0 10.201.0.2:88           0.0.0.0:*               LISTEN      7442/kdc[master]\n\
+tcp6       0      0 ::1:53                  :::*                    LISTEN      -\n\
+udp        0      0 10.201.0.2:123          0.0.0.0:*                           7385/chronyd\n";
+        let parsed = parse("n", text).unwrap();
+        assert_eq!(parsed.listeners.len(), 3);
+        assert_eq!(parsed.listeners[0].process.as_deref(), Some("kdc[master]"));
+        assert_eq!(parsed.listeners[1].address.to_string(), "::1");
+        assert_eq!(parsed.listeners[2].state, SocketState::Bound);
+    }
+
+    #[test]
+    fn elevation_message_is_explained() {
+        let err = parse("n", "The requested operation requires elevation.\r\n").unwrap_err();
+        assert!(err.problem.contains("elevated"), "{err}");
+    }
+}
