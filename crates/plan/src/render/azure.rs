@@ -72,14 +72,14 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
                 Some(scope) if !scope.is_any() => scope
                     .sources
                     .iter()
-                    .map(|n| n.to_string())
+                    .map(text::net)
                     .collect::<Vec<_>>()
                     .join(" "),
                 Some(scope) => scope.family.any_net().to_string(),
                 None => "'*'".to_string(),
             };
             let destination = match (plan.destination, family) {
-                (Some(d), Some(f)) if Family::of(&d) == f => d.to_string(),
+                (Some(d), Some(f)) if Family::of(&d) == f => text::net(&d),
                 (None, Some(f)) if !both_any => f.any_net().to_string(),
                 _ => "'*'".to_string(),
             };

@@ -128,7 +128,7 @@ pub fn rich_rules(plan: &Plan, name: &str) -> Vec<String> {
         let destination = plan
             .destination
             .filter(|d| Family::of(d) == scope.family)
-            .map(|d| format!(" destination address=\"{d}\""))
+            .map(|d| format!(" destination address=\"{}\"", text::net(&d)))
             .unwrap_or_default();
         let sources: Vec<String> = if scope.is_any() {
             vec![String::new()]
@@ -136,7 +136,7 @@ pub fn rich_rules(plan: &Plan, name: &str) -> Vec<String> {
             scope
                 .sources
                 .iter()
-                .map(|s| format!(" source address=\"{s}\""))
+                .map(|s| format!(" source address=\"{}\"", text::net(s)))
                 .collect()
         };
         for source in sources {

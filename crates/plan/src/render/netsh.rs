@@ -59,7 +59,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
             args.push(format!("remoteip={}", remote.join(",")));
         }
         if let Some(d) = plan.destination {
-            args.push(format!("localip={d}"));
+            args.push(format!("localip={}", text::net(&d)));
         }
         args.push(format!(
             "description={}",

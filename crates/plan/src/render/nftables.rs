@@ -33,7 +33,7 @@ pub fn ruleset(plan: &Plan) -> String {
             scope
                 .sources
                 .iter()
-                .map(|n| n.to_string())
+                .map(text::net)
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -103,7 +103,7 @@ fn matchers(plan: &Plan) -> Vec<String> {
                 m.push_str(&format!("{ip} saddr @{} ", set_of(scope.family).0));
             }
             if let Some(d) = plan.destination.filter(|d| Family::of(d) == scope.family) {
-                m.push_str(&format!("{ip} daddr {d} "));
+                m.push_str(&format!("{ip} daddr {} ", text::net(&d)));
             }
             if m.is_empty() {
                 m = format!(

@@ -26,7 +26,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
             .scopes
             .iter()
             .flat_map(|s| s.sources_or_any())
-            .map(|n| n.to_string())
+            .map(|n| text::net(&n))
             .collect();
         out.push_str(&format!(
             "\ntable <portolan_sources> const {{ {} }}\n",
@@ -40,7 +40,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
     };
     let to = plan
         .destination
-        .map_or_else(|| "(self)".to_string(), |d| d.to_string());
+        .map_or_else(|| "(self)".to_string(), |d| text::net(&d));
     let family = match (plan.destination, plan.scopes.as_slice()) {
         (Some(d), _) => match Family::of(&d) {
             Family::Ipv4 => "inet ",

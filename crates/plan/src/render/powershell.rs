@@ -73,7 +73,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
             ));
         }
         if let Some(d) = plan.destination {
-            args.push(format!("-LocalAddress {}", quote(&d.to_string())));
+            args.push(format!("-LocalAddress {}", quote(&text::net(&d))));
         }
         out.push_str(&format!(
             "New-NetFirewallRule {} | Out-Null\n",

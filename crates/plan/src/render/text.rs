@@ -6,6 +6,15 @@ use crate::dialect::Dialect;
 use crate::plan::{Plan, PortUse, Rule, RuleGroup, UseKind};
 use crate::request::OptionalPolicy;
 
+/// A network as text: the bare address for one host (`10.0.0.5`), else `10.0.0.0/8`.
+pub fn net(n: &ipnet::IpNet) -> String {
+    if n.prefix_len() == n.max_prefix_len() {
+        n.addr().to_string()
+    } else {
+        n.to_string()
+    }
+}
+
 /// Cuts `text` to at most `max` bytes at a character boundary, ending in "..." when cut.
 pub fn fit(text: &str, max: usize) -> String {
     if text.len() <= max {

@@ -175,9 +175,9 @@ fn endpoints(plan: &Plan) -> Vec<(String, String)> {
         let to = plan
             .destination
             .filter(|d| Family::of(d) == scope.family)
-            .map_or_else(|| scope.family.any_net().to_string(), |d| d.to_string());
+            .map_or_else(|| scope.family.any_net().to_string(), |d| text::net(&d));
         for from in scope.sources_or_any() {
-            out.push((from.to_string(), to.clone()));
+            out.push((text::net(&from), to.clone()));
         }
     }
     out

@@ -106,8 +106,7 @@ pub(crate) fn rules(plan: &Plan) -> Vec<WinRule> {
             service: svc,
             program,
             lines: vec![format!(
-                "TCP dynamic RPC (the RPC keyword; {} on other firewalls): {}, {scope}",
-                plan.rpc_range.ports(),
+                "TCP dynamic RPC (the RPC keyword): {}, {scope}",
                 service.label()
             )],
             optional,
@@ -166,7 +165,7 @@ pub(crate) fn remote_addresses(plan: &Plan) -> Option<Vec<String>> {
         plan.scopes
             .iter()
             .flat_map(|s| s.sources_or_any())
-            .map(|n| n.to_string())
+            .map(|n| text::net(&n))
             .collect(),
     )
 }
