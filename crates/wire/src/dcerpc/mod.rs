@@ -45,7 +45,7 @@ pub use tower::{Endpoint, ProtocolSequence, Tower};
 pub use uuid::{EPM_SYNTAX, NDR_SYNTAX, SyntaxId, Uuid};
 
 /// Shows remote text safely: printable ASCII as is (backslashes too, so pipe names read
-/// naturally), anything else as `\u{..}`, at most `limit` characters then `...`.
+/// naturally), anything else as `\u{..}`; at most `limit` characters of output, then `...`.
 pub(crate) fn printable(text: &str, limit: usize) -> Printable<'_> {
     Printable { text, limit }
 }
@@ -58,17 +58,36 @@ pub(crate) struct Printable<'a> {
 
 impl fmt::Display for Printable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut chars = self.text.chars();
-        for c in chars.by_ref().take(self.limit) {
-            if c == ' ' || c.is_ascii_graphic() {
-                write!(f, "{c}")?;
+        let mut width = 0;
+        for c in self.text.chars() {
+            let piece = if c == ' ' || c.is_ascii_graphic() {
+                c.to_string()
             } else {
-                write!(f, "\\u{{{:x}}}", u32::from(c))?;
+                format!("\\u{{{:x}}}", u32::from(c))
+            };
+            width += piece.len();
+            if width > self.limit {
+                return f.write_str("...");
             }
-        }
-        if chars.next().is_some() {
-            f.write_str("...")?;
+            f.write_str(&piece)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn printable_escapes_and_bounds_remote_text() {
+        assert_eq!(printable("\\pipe\\lsass", 64).to_string(), "\\pipe\\lsass");
+        assert_eq!(printable("a\x1b[2Jb", 64).to_string(), "a\\u{1b}[2Jb");
+        assert_eq!(printable("\u{202e}", 64).to_string(), "\\u{202e}");
+        assert_eq!(printable("abcdef", 4).to_string(), "abcd...");
+        assert_eq!(
+            printable(&"\u{7}".repeat(100), 20).to_string().len(),
+            20 + 3
+        );
     }
 }

@@ -299,10 +299,14 @@ fn port(rhs: &[u8]) -> Result<u16> {
     }
 }
 
+/// The NUL-terminated name of a floor, at most [`MAX_NAME_LEN`] characters (counted after
+/// decoding, so that writing the name back and reading it again gives the same string).
 fn name(rhs: &[u8]) -> String {
     let text = rhs.split(|&b| b == 0).next().unwrap_or(&[]);
-    let text = &text[..text.len().min(MAX_NAME_LEN)];
-    String::from_utf8_lossy(text).into_owned()
+    String::from_utf8_lossy(text)
+        .chars()
+        .take(MAX_NAME_LEN)
+        .collect()
 }
 
 fn name_floor(id: u8, text: &str) -> Floor {
