@@ -37,3 +37,31 @@ fn outputs_are_reproducible() {
         }
     }
 }
+
+/// The worked example in docs/plan.md is the renderer's real output.
+#[test]
+fn docs_example_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/plan.md");
+    let doc = std::fs::read_to_string(path).expect("docs/plan.md");
+    let request = portolan_plan::Request {
+        sources: ["10.0.0.0/8", "fd00::/8"]
+            .iter()
+            .map(|s| portolan_plan::parse_source(s).unwrap())
+            .collect(),
+        ..portolan_plan::Request::new(["domain-controller"], Vec::<String>::new())
+    };
+    let plan = support::plan(&request);
+    for (dialect, fence) in [
+        (Dialect::Nftables, "nft"),
+        (Dialect::Powershell, "powershell"),
+    ] {
+        let marker = format!("<!-- example: {} -->\n```{fence}\n", dialect.name());
+        let start = doc.find(&marker).expect("example marker") + marker.len();
+        let end = start + doc[start..].find("\n```\n").expect("closing fence") + 1;
+        assert_eq!(
+            &doc[start..end],
+            render(&plan, dialect).to_text(),
+            "docs/plan.md's {dialect} example is stale: regenerate it"
+        );
+    }
+}
