@@ -161,6 +161,9 @@ struct Want {
     transport: Transport,
     spec: PortSpec,
     services: Vec<String>,
+    /// False when only optional services or rows list it and optional ones were not asked
+    /// for: it may listen, but need not.
+    required: bool,
 }
 
 /// Compares the named ports of one host with the expectation, and marks each port.
@@ -175,21 +178,19 @@ pub(crate) fn compare(
     let mut wants: Vec<Want> = Vec::new();
     let mut active: Vec<&str> = Vec::new();
     for expected in &expectation.expected {
-        if expected.optional && !options.include_optional {
-            continue;
-        }
         let Some(service) = catalog.service(&expected.id) else {
             continue;
         };
+        // Optional services and rows are allowed (they explain listeners) but, unless asked
+        // for, not required (their absence is not "missing").
+        let service_required = !expected.optional || options.include_optional;
         active.push(&service.id);
         for row in &service.ports {
             let Some(spec) = row.port else { continue };
             if !row.listener || !row.transport.has_ports() {
                 continue;
             }
-            if row.optional && !options.include_optional {
-                continue;
-            }
+            let required = service_required && (!row.optional || options.include_optional);
             match wants
                 .iter_mut()
                 .find(|w| w.transport == row.transport && w.spec == spec)
@@ -198,11 +199,13 @@ pub(crate) fn compare(
                     if !want.services.contains(&service.id) {
                         want.services.push(service.id.clone());
                     }
+                    want.required |= required;
                 }
                 None => wants.push(Want {
                     transport: row.transport,
                     spec,
                     services: vec![service.id.clone()],
+                    required,
                 }),
             }
         }
@@ -236,8 +239,16 @@ pub(crate) fn compare(
             .map(ExpectedPort::key)
             .collect()
     };
-    let missing = keys_with(ExpectedStatus::is_missing);
-    let not_covered = keys_with(|s| s == ExpectedStatus::NotCovered);
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|e| e.status.is_missing() && !e.optional)
+        .map(ExpectedPort::key)
+        .collect();
+    let not_covered: Vec<String> = expected
+        .iter()
+        .filter(|e| e.status == ExpectedStatus::NotCovered && !e.optional)
+        .map(ExpectedPort::key)
+        .collect();
     let unconfirmed = keys_with(|s| s == ExpectedStatus::Unconfirmed);
     let unexpected: Vec<String> = ports
         .iter()
@@ -249,7 +260,7 @@ pub(crate) fn compare(
         .iter()
         .filter_map(|e| {
             let service = catalog.service(&e.id)?;
-            let skipped = e.optional && !options.include_optional;
+            let not_required = e.optional && !options.include_optional;
             let mine: Vec<&ExpectedPort> = expected
                 .iter()
                 .filter(|x| x.services.contains(&e.id))
@@ -264,7 +275,7 @@ pub(crate) fn compare(
                 .iter()
                 .filter(|x| x.status == ExpectedStatus::NotCovered)
                 .count();
-            let status = if skipped {
+            let status = if not_required && present == 0 {
                 CoverageStatus::Skipped
             } else if !missing.is_empty() && present == 0 {
                 CoverageStatus::Absent
@@ -314,17 +325,23 @@ fn judge_port(
     endpoint_ports: &BTreeSet<(Transport, u16)>,
     options: &CompareOptions,
 ) -> PortExpectation {
-    let listed = wants.iter().any(|w| {
-        w.transport == port.transport
-            && w.spec
-                .fixed_range()
-                .is_some_and(|(a, b)| a <= port.port && port.port <= b)
-    });
+    let listing: Vec<&Want> = wants
+        .iter()
+        .filter(|w| {
+            w.transport == port.transport
+                && w.spec
+                    .fixed_range()
+                    .is_some_and(|(a, b)| a <= port.port && port.port <= b)
+        })
+        .collect();
     if !port.reachable {
         return PortExpectation::LoopbackOnly;
     }
-    if listed {
+    if listing.iter().any(|w| w.required) {
         return PortExpectation::Expected;
+    }
+    if !listing.is_empty() {
+        return PortExpectation::Optional;
     }
     if !port.certain {
         return PortExpectation::Unconfirmed;
@@ -430,6 +447,7 @@ fn evaluate(
         port: want.spec.to_string(),
         port_kind: want.spec.kind().to_string(),
         services: want.services.clone(),
+        optional: !want.required,
         status,
         satisfied_by,
         detail,

@@ -317,11 +317,15 @@ fn confirmation(service: &Service, listener: &Listener) -> Option<String> {
         }
     }
     let process = listener.process.as_deref()?;
-    let exe = process
+    let mut exe = process
         .rsplit(['\\', '/'])
         .next()
         .unwrap_or(process)
         .to_ascii_lowercase();
+    // Get-Process names carry no extension ("lsass").
+    if !exe.contains('.') {
+        exe.push_str(".exe");
+    }
     let own = service
         .process
         .as_deref()

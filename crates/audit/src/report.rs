@@ -224,6 +224,8 @@ pub struct Flag {
 pub enum PortExpectation {
     /// A row of an expected service names this port.
     Expected,
+    /// Only optional services (or rows) name this port: allowed, not required.
+    Optional,
     /// A port in a dynamic RPC range, and an expected service uses dynamic RPC.
     ExpectedDynamic,
     /// Not a catalog row, but it comes with an expected service (kpasswd with the KDC).
@@ -246,13 +248,14 @@ pub struct Comparison {
     pub roles: Vec<String>,
     /// The services given one by one.
     pub services: Vec<String>,
-    /// Whether optional services and rows were expected too.
+    /// Whether optional services and rows were required too (otherwise they are allowed
+    /// but not required).
     pub include_optional: bool,
     /// Each expected service and how complete it is.
     pub service_coverage: Vec<ServiceCoverage>,
     /// Each expected port and its status.
     pub expected: Vec<ExpectedPort>,
-    /// Expected ports that do not listen reachably, as `udp/500`.
+    /// Required ports that do not listen reachably, as `udp/500`.
     pub missing: Vec<String>,
     /// Reachable listening ports nothing expected explains, as `tcp/8080`.
     pub unexpected: Vec<String>,
@@ -277,6 +280,9 @@ pub struct ExpectedPort {
     pub port_kind: String,
     /// The expected services that list it.
     pub services: Vec<String>,
+    /// True when only optional services or rows list it (and optional ones were not asked
+    /// for): its absence does not count as missing.
+    pub optional: bool,
     /// Whether it listens.
     pub status: ExpectedStatus,
     /// The listening ports that satisfy it.
@@ -343,7 +349,8 @@ pub struct ServiceCoverage {
     pub reason: Option<String>,
     /// The role marks it optional.
     pub optional: bool,
-    /// `complete`, `partial`, `absent`, `not-covered` or `skipped` (optional, not asked for).
+    /// `complete`, `partial`, `absent`, `not-covered` or `skipped` (optional, not asked
+    /// for, and not listening).
     pub status: CoverageStatus,
     /// Its expected ports that are missing, as `udp/500`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -362,6 +369,6 @@ pub enum CoverageStatus {
     Absent,
     /// Nothing is missing, but the inputs do not cover some ports.
     NotCovered,
-    /// Optional and not asked for.
+    /// Optional, not asked for, and nothing of it listens.
     Skipped,
 }

@@ -69,16 +69,15 @@ fn read_object(
     let address_text = object
         .local_address
         .ok_or_else(|| malformed("an object has no LocalAddress".to_string()))?;
-    let address: IpAddr = address_text
-        .split('%')
-        .next()
-        .unwrap_or_default()
-        .parse()
-        .map_err(|_| {
-            malformed(format!(
-                "LocalAddress `{address_text}` is not an IP address"
-            ))
-        })?;
+    let (bare, zone) = match address_text.split_once('%') {
+        Some((bare, zone)) => (bare, Some(zone)),
+        None => (address_text.as_str(), None),
+    };
+    let address: IpAddr = bare.parse().map_err(|_| {
+        malformed(format!(
+            "LocalAddress `{address_text}` is not an IP address"
+        ))
+    })?;
     let port = object
         .local_port
         .as_ref()
@@ -126,6 +125,7 @@ fn read_object(
             line,
         },
     );
+    listener.interface = zone.filter(|z| !z.is_empty()).map(str::to_string);
     let pid = object
         .owning_process
         .as_ref()

@@ -5,36 +5,7 @@
 use std::path::PathBuf;
 
 use portolan_audit::{AuditOptions, AuditReport, Expectation, Parsed, audit, parse};
-use portolan_catalog::{Catalog, Source};
-
-/// The domain-controller role as this crate's tests define it until `data/roles.toml`
-/// carries one: the services a Windows Server 2003 domain controller runs, per the seed.
-pub const TEST_ROLES: &str = r#"
-[[role]]
-id = "test-domain-controller"
-name = "Domain controller (test definition)"
-summary = "An Active Directory domain controller with integrated DNS."
-services = [
-  { service = "local-security-authority", reason = "LDAP, Global Catalog, replication" },
-  { service = "kerberos-kdc", reason = "Kerberos logons" },
-  { service = "dns-server", reason = "AD-integrated DNS" },
-  { service = "net-logon", reason = "secure channel and DC locator" },
-  { service = "rpc", reason = "endpoint mapper" },
-  { service = "server", reason = "SYSVOL and NETLOGON shares" },
-  { service = "file-replication", reason = "SYSVOL replication" },
-  { service = "windows-time", reason = "domain time source" },
-  { service = "distributed-file-system", reason = "SYSVOL namespace" },
-  { service = "wins", reason = "NetBIOS name service", optional = true },
-]
-
-[[role]]
-id = "test-file-server"
-name = "File server (test definition)"
-summary = "Shares files over SMB."
-services = [
-  { service = "server", reason = "SMB shares" },
-]
-"#;
+use portolan_catalog::Catalog;
 
 pub fn fixture_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -51,8 +22,9 @@ pub fn parsed(relative: &str) -> Parsed {
     parse(relative, &fixture(relative), None).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The built-in catalog, with the roles of `data/roles.toml`.
 pub fn catalog() -> Catalog {
-    Catalog::load(&[Source::new("test roles", TEST_ROLES)]).expect("test roles load")
+    Catalog::builtin().expect("the built-in catalog loads")
 }
 
 pub fn audit_against(input: &Parsed, role: &str, options: &AuditOptions) -> Vec<AuditReport> {
