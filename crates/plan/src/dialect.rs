@@ -85,8 +85,8 @@ impl Dialect {
     /// One line on what the output is.
     pub fn description(self) -> &'static str {
         match self {
-            Dialect::Nftables => "nftables ruleset for nft -f (table inet portolan)",
-            Dialect::Iptables => "iptables-restore file (IPv4) and ip6tables-restore file (IPv6)",
+            Dialect::Nftables => "nftables ruleset for nft -f, table inet portolan",
+            Dialect::Iptables => "iptables-restore file for IPv4, ip6tables-restore file for IPv6",
             Dialect::Powershell => "Windows PowerShell New-NetFirewallRule commands",
             Dialect::Netsh => "Windows netsh advfirewall commands (batch file)",
             Dialect::Firewalld => "firewalld service XML and firewall-cmd commands",
@@ -95,7 +95,7 @@ impl Dialect {
             Dialect::Aws => "AWS security group ingress permissions (CLI JSON) and commands",
             Dialect::Terraform => "Terraform aws_vpc_security_group_ingress_rule resources",
             Dialect::Azure => "Azure NSG rules (az network nsg rule create)",
-            Dialect::Cisco => "Cisco IOS extended access lists (IPv4 and IPv6)",
+            Dialect::Cisco => "Cisco IOS extended access lists, IPv4 and IPv6",
         }
     }
 }

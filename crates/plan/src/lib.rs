@@ -5,7 +5,7 @@
 //! FTP passive data). [`Plan::build`] resolves them to catalog rows, leaves out rows that must
 //! not be opened (spurious rows, FTP's outbound data port) and folds the ports into
 //! deduplicated [`Rule`]s, each carrying the services it serves, with [`Caveat`]s on what
-//! rules alone cannot do. [`render`] writes a plan in one of eleven firewall [`Dialect`]s,
+//! rules alone cannot do. [`render()`] writes a plan in one of eleven firewall [`Dialect`]s,
 //! each within its dialect's limits and saying so where a limit bites.
 //!
 //! The crate is pure: no I/O, no clock. Outputs are reproducible, so they are golden-tested.

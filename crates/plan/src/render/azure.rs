@@ -115,6 +115,13 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
         "A rule holds one address family: with sources or a destination, each port group gets an IPv4 and an IPv6 rule.".to_string(),
         "NSGs are stateful: replies need no rules.".to_string(),
     ];
+    let room = PRIORITY_MAX - PRIORITY_START + 1;
+    if count > room {
+        notes.push(format!(
+            "{count} rules do not fit the {room} priorities from {PRIORITY_START} to {PRIORITY_MAX}: the last {} are printed as NOT RENDERED; split the plan over two NSGs.",
+            count - room
+        ));
+    }
     notes.extend(unexpressed);
     let mut out = String::from("#!/bin/sh\n");
     out.push_str(&text::preamble(plan, Dialect::Azure, &notes, "#"));
