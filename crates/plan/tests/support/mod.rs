@@ -9,6 +9,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -140,7 +141,12 @@ pub fn have(program: &str) -> bool {
 
 /// Reports a missing validator: loud on stderr, and a failure when validators are required.
 pub fn missing(what: &str, install: &str) {
-    eprintln!("SKIPPED: {what} not installed ({install})");
+    // Straight to the stderr handle: libtest captures eprintln! of passing tests, and a skip
+    // must show in every run.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: {what} not installed ({install})"
+    );
     if std::env::var(REQUIRE_VALIDATORS).is_ok_and(|v| v == "1") {
         panic!("{what} is required ({REQUIRE_VALIDATORS}=1) but not installed: {install}");
     }
