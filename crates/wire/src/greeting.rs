@@ -547,6 +547,17 @@ impl TelnetGreeting {
     }
 }
 
+impl TelnetGreeting {
+    /// The first non-empty line of text, trimmed.
+    pub fn first_line(&self) -> &str {
+        self.text
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty())
+            .unwrap_or("")
+    }
+}
+
 impl fmt::Display for TelnetGreeting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Telnet: ")?;
@@ -554,21 +565,29 @@ impl fmt::Display for TelnetGreeting {
             f.write_str("no option negotiation")?;
         } else {
             write!(f, "{} negotiations", self.negotiations.len())?;
-            let mut offered = self.offered().peekable();
-            if offered.peek().is_some() {
+            let mut offered: Vec<u8> = Vec::new();
+            for option in self.offered() {
+                if !offered.contains(&option) {
+                    offered.push(option);
+                }
+            }
+            if !offered.is_empty() {
                 f.write_str(" (WILL")?;
-                for option in offered.take(4) {
+                for &option in offered.iter().take(2) {
                     match telnet_option_name(option) {
                         Some(name) => write!(f, " {name}")?,
                         None => write!(f, " {option}")?,
                     }
                 }
+                if offered.len() > 2 {
+                    write!(f, " +{}", offered.len() - 2)?;
+                }
                 f.write_str(")")?;
             }
         }
-        let text = self.text.trim();
-        if !text.is_empty() {
-            write!(f, ", text \"{}\"", Escaped::new(text.as_bytes(), 64))?;
+        let line = self.first_line();
+        if !line.is_empty() {
+            write!(f, ", text \"{}\"", Escaped::new(line.as_bytes(), 48))?;
         }
         Ok(())
     }
@@ -802,7 +821,7 @@ pub fn classify(bytes: &[u8]) -> Classification {
     match bytes {
         [IAC, command, ..] if Verb::from_byte(*command).is_some() || *command == SB => {
             let text = parse_telnet(bytes)
-                .map(|g| lossy(first_line(g.text.trim_start().as_bytes())))
+                .map(|g| g.first_line().to_owned())
                 .unwrap_or_default();
             Classification {
                 guess: Guess::Known(Protocol::Telnet),
@@ -1177,8 +1196,11 @@ mod tests {
                 .contains("Linux 6.18.44-fc-v657 (apps.lab.example) (pts/0)")
         );
         assert!(session.text.ends_with("apps login: "));
-        let shown = session.to_string();
-        assert!(shown.contains("text \"Linux 6.18.44"), "{shown}");
+        assert_eq!(
+            session.to_string(),
+            "Telnet: 18 negotiations (WILL AUTHENTICATION ENCRYPT +3), \
+             text \"Linux 6.18.44-fc-v657 (apps.lab.example) (pts/0)\""
+        );
         let guess = classify(TELNET_SESSION);
         assert_eq!(guess.guess, Guess::Known(Protocol::Telnet));
         assert_eq!(
