@@ -63,7 +63,7 @@ pub enum PlanError {
     },
     /// The destination's address family matches none of the sources.
     #[error(
-        "destination `{destination}` is {family}, but every source is {other}: {sources}; add a {family} source with --from, or give a {other} destination"
+        "destination `{destination}` is {family}, but every source is {other}: {sources}; add an {family} source with --from, or give an {other} destination"
     )]
     FamilyMismatch {
         /// The destination as given.

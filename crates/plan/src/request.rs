@@ -16,8 +16,7 @@ use crate::ports::PortRange;
 pub const RPC_RANGE_MIN_START: u16 = 1025;
 
 /// The range the RPC endpoint mapper hands ports out of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind", content = "ports")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RpcRange {
     /// 49152-65535, Windows Vista / Server 2008 and later.
     #[default]
@@ -46,6 +45,30 @@ impl RpcRange {
             RpcRange::Legacy => "legacy: Windows 2000, XP and Server 2003",
             RpcRange::Custom(_) => "custom: narrowed by the administrator",
         }
+    }
+}
+
+impl RpcRange {
+    /// Stable machine name of the kind of range, as in JSON.
+    pub fn kind(self) -> &'static str {
+        match self {
+            RpcRange::Modern => "modern",
+            RpcRange::Legacy => "legacy",
+            RpcRange::Custom(_) => "custom",
+        }
+    }
+}
+
+/// JSON: `{"kind": "modern", "first": 49152, "last": 65535}`, the ports always resolved.
+impl Serialize for RpcRange {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let ports = self.ports();
+        let mut st = s.serialize_struct("RpcRange", 3)?;
+        st.serialize_field("kind", self.kind())?;
+        st.serialize_field("first", &ports.first)?;
+        st.serialize_field("last", &ports.last)?;
+        st.end()
     }
 }
 
