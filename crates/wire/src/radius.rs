@@ -19,7 +19,11 @@
 //!
 //! What a server does with a wrong secret matters to the checker: FreeRADIUS drops a
 //! request whose Message-Authenticator or accounting authenticator does not verify, with no
-//! answer at all; see `tests/fixtures/radius/README.md` for what the lab's server did.
+//! answer at all, but answers a plain Access-Request (no Message-Authenticator) with an
+//! Access-Reject signed with its own secret. A check that does not know the secret should
+//! therefore send [`AccessRequest::message_authenticator`] off; see
+//! `tests/fixtures/radius/README.md` for what the lab's server did. (Servers hardened
+//! against Blast-RADIUS may demand the attribute and drop such a request instead.)
 
 use core::fmt;
 
@@ -190,19 +194,25 @@ pub struct AccessRequest<'a> {
     pub secret: &'a [u8],
     /// NAS-Identifier, naming the probe (RFC 2865 requires it or NAS-IP-Address).
     pub nas_identifier: &'a str,
+    /// Add a Message-Authenticator. Keep it when the secret is known. Without the secret,
+    /// leave it out: a server drops a request whose HMAC fails without a word, whereas a
+    /// plain request with a wrong secret still gets an Access-Reject (see the module doc).
+    pub message_authenticator: bool,
 }
 
-/// Builds an Access-Request with a Message-Authenticator.
+/// Builds an Access-Request, with a Message-Authenticator placed first when asked for.
 pub fn access_request(request: &AccessRequest<'_>) -> Result<Vec<u8>> {
     let mut packet = vec![code::ACCESS_REQUEST, request.identifier, 0, 0];
     packet.extend_from_slice(&request.authenticator);
-    // Placed first, zeroed while the HMAC is computed, filled in at the end.
-    push_attribute(
-        &mut packet,
-        attribute::MESSAGE_AUTHENTICATOR,
-        &[0; 16],
-        "Message-Authenticator",
-    )?;
+    if request.message_authenticator {
+        // Zeroed while the HMAC is computed, filled in at the end.
+        push_attribute(
+            &mut packet,
+            attribute::MESSAGE_AUTHENTICATOR,
+            &[0; 16],
+            "Message-Authenticator",
+        )?;
+    }
     push_attribute(
         &mut packet,
         attribute::USER_NAME,
@@ -227,9 +237,11 @@ pub fn access_request(request: &AccessRequest<'_>) -> Result<Vec<u8>> {
         "NAS-Identifier",
     )?;
     set_length(&mut packet)?;
-    let tag = hmac_md5(request.secret, &packet);
-    if let Some(field) = packet.get_mut(HEADER_LEN + 2..HEADER_LEN + 18) {
-        field.copy_from_slice(&tag);
+    if request.message_authenticator {
+        let tag = hmac_md5(request.secret, &packet);
+        if let Some(field) = packet.get_mut(HEADER_LEN + 2..HEADER_LEN + 18) {
+            field.copy_from_slice(&tag);
+        }
     }
     Ok(packet)
 }
@@ -517,6 +529,7 @@ mod tests {
             password,
             secret: SECRET,
             nas_identifier: "portolan",
+            message_authenticator: true,
         }
     }
 
@@ -546,6 +559,24 @@ mod tests {
             REQUEST_OK
         );
         assert_eq!(accounting_request(&lab_accounting()).unwrap(), ACCT_REQUEST);
+    }
+
+    #[test]
+    fn request_without_message_authenticator() {
+        // The request that drew the wrong-secret reject: secret "wrong-secret", no HMAC.
+        let request = AccessRequest {
+            identifier: 5,
+            secret: b"wrong-secret",
+            message_authenticator: false,
+            ..lab_request(5, "labpass")
+        };
+        let bytes = access_request(&request).unwrap();
+        assert_eq!(
+            bytes,
+            include_bytes!("../tests/fixtures/radius/request-access-wrong-secret-no-ma.bin")
+        );
+        assert_eq!(bytes.len(), REQUEST_OK.len() - 18);
+        assert_eq!(bytes[HEADER_LEN], attribute::USER_NAME);
     }
 
     #[test]
@@ -705,7 +736,7 @@ mod tests {
 
         #[test]
         fn signed_responses_verify(id in any::<u8>(), auth in any::<[u8; 16]>(), secret in proptest::collection::vec(any::<u8>(), 1..40), message in proptest::collection::vec(any::<u8>(), 1..100), with_hmac in any::<bool>(), flip in 0usize..200) {
-            let request = access_request(&AccessRequest { identifier: id, authenticator: auth, user: "u", password: "p", secret: &secret, nas_identifier: "n" }).unwrap();
+            let request = access_request(&AccessRequest { identifier: id, authenticator: auth, user: "u", password: "p", secret: &secret, nas_identifier: "n", message_authenticator: with_hmac }).unwrap();
             let response = sign_response(&request, code::ACCESS_CHALLENGE, &message, &secret, with_hmac);
             let expected = Expected { identifier: id, request_authenticator: auth, secret: Some(&secret) };
             let parsed = parse_response(&response, &expected).unwrap();
