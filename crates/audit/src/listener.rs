@@ -115,10 +115,8 @@ impl SocketState {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Owner {
     /// Process id, where the source gives it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
     /// Process or program name (`lsass.exe`, `smbd`, `kdc[master]`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
 }
 
@@ -142,31 +140,24 @@ pub struct Listener {
     /// The local address the socket is bound to (for scans: the scanned host's address).
     pub address: IpAddr,
     /// The interface the socket is bound to (`ss`'s `%iface` suffix) or an IPv6 zone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub interface: Option<String>,
     /// The local port.
     pub port: u16,
     /// How the socket was seen.
     pub state: SocketState,
     /// Process id of the owner (the lowest pid when several processes share the socket).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
     /// Process or program name of that owner.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
     /// The other processes that hold the same socket (pre-forked workers).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_owners: Vec<Owner>,
     /// A service name the source gives: the Windows service tag of `netstat -b`, or the
     /// service name nmap guessed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// Product and version a scanner identified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// The scanned host, for sources that look from the outside (nmap); `None` for this
     /// machine's own sockets.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// The socket's inode (`/proc/net/*`), used to find its owner.
     #[serde(skip)]
@@ -275,7 +266,6 @@ pub struct Coverage {
     pub udp: bool,
     /// For scans: the ports scanned; `None` when the input lists every socket of its
     /// transports.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scanned: Option<Vec<ScanRange>>,
 }
 
@@ -339,7 +329,6 @@ pub struct Parsed {
     /// What the input can speak for.
     pub coverage: Coverage,
     /// Remarks about the input (assumptions made while reading it).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 

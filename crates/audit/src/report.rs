@@ -26,12 +26,10 @@ pub struct AuditReport {
     /// Every port something listens on, sorted by transport (TCP first) and port.
     pub ports: Vec<PortReport>,
     /// The comparison with roles or services, when some were given.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
     /// One line: what was found, or whether the server matches.
     pub verdict: String,
     /// Remarks about the inputs (assumptions made while reading them).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
@@ -79,26 +77,20 @@ pub struct PortReport {
     /// The addresses the port is bound to.
     pub addresses: Vec<BoundAddress>,
     /// The processes that hold the sockets.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<ProcessRef>,
     /// Service names the sources gave (Windows service tags, nmap's guesses).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub source_services: Vec<String>,
     /// Catalog services that may be listening here, and how.
     pub candidates: Vec<Candidate>,
     /// RPC interfaces an endpoint-mapper dump places on this port.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rpc_interfaces: Vec<String>,
     /// A well-known port the catalog does not list.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub extra: Option<ExtraPortInfo>,
     /// What an auditor should look at.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
     /// One line naming the port: "Kerberos Key Distribution Center (Kdc)".
     pub name: String,
     /// Against the roles or services compared with; `None` without a comparison.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expectation: Option<PortExpectation>,
 }
 
@@ -119,10 +111,8 @@ pub struct BoundAddress {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ProcessRef {
     /// Process id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
     /// Process name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
 }
 
@@ -160,7 +150,6 @@ pub struct Candidate {
     /// Display name.
     pub name: String,
     /// Windows service name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub windows_service: Option<String>,
     /// How it relates to the port.
     pub relation: Relation,
@@ -170,7 +159,6 @@ pub struct Candidate {
     pub port_kind: String,
     /// What confirmed the service: "service tag RpcSs", "process lsass.exe",
     /// "endpoint mapper: netlogon".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed_by: Option<String>,
 }
 
@@ -184,7 +172,6 @@ pub struct ExtraPortInfo {
     /// What it is.
     pub note: String,
     /// The catalog service it comes with, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub companion_of: Option<String>,
 }
 
@@ -210,7 +197,6 @@ pub struct Flag {
     /// What it is about.
     pub kind: FlagKind,
     /// The catalog service concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// False when the service is only one possibility for the port.
     pub certain: bool,
@@ -286,7 +272,6 @@ pub struct ExpectedPort {
     /// Whether it listens.
     pub status: ExpectedStatus,
     /// The listening ports that satisfy it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub satisfied_by: Vec<u16>,
     /// One line of detail.
     pub detail: String,
@@ -345,7 +330,6 @@ pub struct ServiceCoverage {
     /// Display name.
     pub name: String,
     /// Why the role needs it, from the role.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The role marks it optional.
     pub optional: bool,
@@ -353,7 +337,6 @@ pub struct ServiceCoverage {
     /// for, and not listening).
     pub status: CoverageStatus,
     /// Its expected ports that are missing, as `udp/500`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
 }
 

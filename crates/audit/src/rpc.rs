@@ -20,10 +20,8 @@ pub struct RpcEndpoint {
     pub interface: String,
     /// The catalog service, when the caller knows it; otherwise looked up from the
     /// interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// The host the dump came from; `None` applies it to every host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
 }
 

@@ -41,6 +41,7 @@ fn truncation_in_a_row_or_element_is_named() {
             "<port protocol=\"tcp\" portid=\"445\">",
         ),
         ("samba-dc/nmap-udp.xml", "</ports>"),
+        ("samba-dc/nmap-udp.xml", "<port protocol=\"udp\" por"),
     ];
     for (name, needle) in cases {
         let bytes = fixture(name);

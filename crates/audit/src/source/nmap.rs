@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 use portolan_catalog::Transport;
 use quick_xml::XmlVersion;
+use quick_xml::errors::SyntaxError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
@@ -37,8 +38,14 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         let line = line_of_offset(text.as_bytes(), start);
         let event = reader.read_event().map_err(|e| {
             let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
+            // Syntax errors other than bad `<!` markup mean the input ended inside markup.
+            let kind = match e {
+                quick_xml::Error::Syntax(SyntaxError::InvalidBangMarkup) => ErrorKind::Malformed,
+                quick_xml::Error::Syntax(_) => ErrorKind::Truncated,
+                _ => ErrorKind::Malformed,
+            };
             AuditError::new(
-                ErrorKind::Malformed,
+                kind,
                 origin,
                 line_of_offset(text.as_bytes(), at),
                 format!("not well-formed XML: {e}"),
