@@ -93,6 +93,105 @@ pub enum Command {
     Roles(FormatArgs),
     /// Show a server role: its services and their merged ports.
     Role(RoleArgs),
+    /// Is every port of these services or roles reachable on these hosts? PortQry's
+    /// verdicts (LISTENING, NOT LISTENING, FILTERED, LISTENING OR FILTERED), in parallel.
+    Check(CheckArgs),
+    /// Firewall rules for roles and services, in the dialect you use (nftables, iptables,
+    /// powershell, netsh, firewalld, ufw, pf, aws, terraform, azure, cisco).
+    Plan(PlanArgs),
+    /// Sweep many ports of many hosts with TCP connects, as fast as the kernel allows.
+    Scan(crate::commands::scan::ScanArgs),
+}
+
+/// Formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Readable tables, grouped by host and service.
+    Table,
+    /// One JSON document at the end (docs/json.md).
+    Json,
+    /// One JSON object per port, printed as soon as it is known.
+    Jsonl,
+    /// CSV, one line per port.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Hosts: names, IPv4 or IPv6 addresses.
+    #[arg(required = true, value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Check the services of a server role (see `portolan roles`). Repeatable.
+    #[arg(long, value_name = "ROLE")]
+    pub role: Vec<String>,
+    /// Check a service (name, Windows service name or id). Repeatable.
+    #[arg(long, short = 's', value_name = "SERVICE")]
+    pub service: Vec<String>,
+    /// Check these ports: `tcp:80,443,1000-1010 udp:53,137`.
+    #[arg(long, short = 'p', value_name = "SPEC")]
+    pub ports: Option<String>,
+    /// Longest wait for a silent port (and the wait before a host answers anything):
+    /// 1500ms, 2s, or milliseconds.
+    #[arg(long, value_name = "DURATION", default_value = "1500ms", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Shortest wait for a silent TCP port, however fast the host answers.
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
+    pub min_timeout: std::time::Duration,
+    /// TCP tries after the first before FILTERED.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub retries: u32,
+    /// UDP tries after the first before LISTENING OR FILTERED.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub udp_retries: u32,
+    /// Most probes in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub concurrency: u32,
+    /// Do not speak the expected protocol on open TCP ports.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Do not ask the RPC endpoint mapper for the dynamic ports of RPC services.
+    #[arg(long)]
+    pub no_rpc: bool,
+    /// SNMP community for the SNMP probe.
+    #[arg(long, value_name = "COMMUNITY", default_value = "public")]
+    pub community: String,
+    /// Active Directory DNS domain (for the CLDAP netlogon ping and the Kerberos realm).
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// RADIUS shared secret (lets a RADIUS server answer the probe's requests with a verified authenticator).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "PORTOLAN_RADIUS_SECRET",
+        hide_env_values = true
+    )]
+    pub radius_secret: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+}
+
+/// Parses `1500ms`, `2s`, `1.5s` or a bare number of milliseconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (t, 1e-3)
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write 1500ms, 2s or 1.5s"))?;
+    let seconds = value * scale;
+    if !(0.001..=600.0).contains(&seconds) {
+        return Err(format!(
+            "`{text}` is out of range; durations run from 1ms to 600s"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Args)]
@@ -155,4 +254,40 @@ pub struct RoleArgs {
     pub role: String,
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// A server role to plan for (see `portolan roles`). Repeatable.
+    #[arg(long, value_name = "ROLE")]
+    pub role: Vec<String>,
+    /// A service to plan for (name, Windows service name or id). Repeatable.
+    #[arg(long, short = 's', value_name = "SERVICE")]
+    pub service: Vec<String>,
+    /// Firewall dialect: nftables, iptables, powershell, netsh, firewalld, ufw, pf, aws,
+    /// terraform, azure, cisco.
+    #[arg(long, short = 'd', value_name = "DIALECT", default_value = "nftables")]
+    pub dialect: String,
+    /// Where clients are: an address or CIDR, IPv4 or IPv6. Repeatable; default any.
+    #[arg(long, value_name = "CIDR")]
+    pub from: Vec<String>,
+    /// The server the rules protect (an address or CIDR); default this host.
+    #[arg(long, value_name = "ADDR")]
+    pub to: Option<String>,
+    /// Dynamic RPC range: `modern` (49152-65535, Windows 2008 and later), `legacy`
+    /// (1025-5000, Windows 2000/2003) or a narrowed range `A-B`.
+    #[arg(long, value_name = "RANGE", default_value = "modern")]
+    pub rpc_range: String,
+    /// FTP passive data range (default IIS 6.0's 1025-5000).
+    #[arg(long, value_name = "A-B")]
+    pub ftp_passive: Option<String>,
+    /// Leave out the services a role marks optional (they are listed as caveats).
+    #[arg(long)]
+    pub no_optional: bool,
+    /// Print the plan itself as JSON instead of a dialect.
+    #[arg(long)]
+    pub json: bool,
+    /// Write to this file; when the dialect has several files, this is a folder.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
 }

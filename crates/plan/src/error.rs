@@ -18,7 +18,7 @@ pub enum PlanError {
     /// A service id the catalog does not have.
     #[error(
         "unknown service `{name}`: no service has this id; {}",
-        did_you_mean(suggestions, "`portolan services` lists the ids")
+        did_you_mean(suggestions, "`portolan export` lists every service and its id")
     )]
     UnknownService {
         /// What was asked for.

@@ -1,1 +1,23 @@
-//! portolan-probe
+//! The probing engine: which ports of which hosts to probe, how (TCP connect, protocol-aware
+//! UDP datagrams, protocol verification of open ports), how long to wait (adaptive, per
+//! host), and the verdicts in PortQry's words.
+//!
+//! Bytes are built and parsed by `portolan-wire`; this crate owns sockets, timing and
+//! scheduling. Every probe of every host is in flight at once, up to a bound.
+
+pub mod engine;
+pub mod error;
+pub mod net;
+pub mod resolve;
+pub mod result;
+pub mod rpc;
+pub mod select;
+pub mod timing;
+mod tls;
+pub mod udp_probes;
+mod verify;
+
+pub use engine::{CheckOptions, Host, Job, ProbeContext};
+pub use error::{ResolveError, SelectError};
+pub use result::{Origin, PortResult, Status, Verification, VerifyOutcome};
+pub use select::{Selection, Target, parse_port_spec, select};

@@ -1,7 +1,10 @@
 //! One module per group of commands; `run` dispatches.
 
+mod check;
 mod lookup;
+mod plan;
 mod roles;
+pub mod scan;
 
 use portolan_catalog::{Catalog, Source};
 
@@ -20,6 +23,9 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Errata(args) => lookup::errata(&load_catalog(global)?, global, &args),
         Command::Roles(args) => roles::list(&load_catalog(global)?, global, &args),
         Command::Role(args) => roles::show(&load_catalog(global)?, global, &args),
+        Command::Check(args) => check::run(global, &args),
+        Command::Plan(args) => plan::run(global, &args),
+        Command::Scan(args) => scan::run(global, &args),
     }
 }
 

@@ -1,0 +1,345 @@
+//! The check engine: every probe of every host in flight at once (up to a bound), each waiting
+//! only as long as its host's adaptive timing allows, results streamed as they come.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use portolan_catalog::Transport;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::time::Instant;
+
+use crate::net::{TcpAttempt, UdpEvent, UdpProbeSocket, tcp_attempt};
+use crate::result::{Origin, PortResult, Status};
+use crate::select::Target;
+use crate::timing::{Bounds, HostTiming};
+use crate::udp_probes::{self, Classified};
+use crate::verify;
+
+/// How a check runs.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The longest wait for a silent probe, and the wait before a host has answered anything.
+    pub ceiling: Duration,
+    /// The shortest wait for a silent TCP probe, however fast the host answers.
+    pub floor: Duration,
+    /// The shortest wait for a UDP answer (applications think longer than networks).
+    pub udp_floor: Duration,
+    /// TCP connection attempts before FILTERED (PortQry makes 3).
+    pub tcp_attempts: u32,
+    /// UDP probes sent before LISTENING OR FILTERED (PortQry sends 1).
+    pub udp_attempts: u32,
+    /// Most probes in flight at once.
+    pub concurrency: usize,
+    /// Verify the protocol on open TCP ports.
+    pub verify: bool,
+    /// What the protocol probes may send.
+    pub context: ProbeContext,
+}
+
+/// Settings the protocol probes need.
+#[derive(Debug, Clone)]
+pub struct ProbeContext {
+    /// SNMP community (default `public`).
+    pub snmp_community: String,
+    /// AD DNS domain for the CLDAP netlogon ping and the Kerberos realm, if known.
+    pub domain: Option<String>,
+    /// RADIUS shared secret, if known (lets the probe check the reply's authenticator).
+    pub radius_secret: Option<String>,
+}
+
+impl Default for ProbeContext {
+    fn default() -> Self {
+        ProbeContext {
+            snmp_community: "public".to_string(),
+            domain: None,
+            radius_secret: None,
+        }
+    }
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            ceiling: Duration::from_millis(1500),
+            floor: Duration::from_millis(100),
+            udp_floor: Duration::from_millis(500),
+            tcp_attempts: 2,
+            udp_attempts: 2,
+            concurrency: 256,
+            verify: true,
+            context: ProbeContext::default(),
+        }
+    }
+}
+
+/// A host to check: as given, and the address chosen for it.
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// As given on the command line.
+    pub name: String,
+    /// The address probed.
+    pub address: IpAddr,
+}
+
+/// One port of one host to probe.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Index of the host in the host list.
+    pub host: usize,
+    /// The port and what it stands for.
+    pub target: Target,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// Runs jobs against hosts and sends each result to `results` as soon as it is known.
+/// Returns when every job has finished.
+pub async fn run(
+    hosts: &[Host],
+    jobs: Vec<Job>,
+    options: &CheckOptions,
+    results: mpsc::Sender<PortResult>,
+) {
+    let timings: Vec<Arc<HostTiming>> = hosts
+        .iter()
+        .map(|_| Arc::new(HostTiming::new(bounds(options))))
+        .collect();
+    run_with_timings(hosts, &timings, jobs, options, results).await;
+}
+
+/// The bounds of the adaptive wait for these options.
+pub fn bounds(options: &CheckOptions) -> Bounds {
+    Bounds {
+        floor: options.floor,
+        ceiling: options.ceiling,
+    }
+}
+
+/// Like [`run`], with timings that outlive the run (so a second wave of jobs, such as the
+/// endpoint mapper's ports, starts from what the first wave learnt).
+pub async fn run_with_timings(
+    hosts: &[Host],
+    timings: &[Arc<HostTiming>],
+    jobs: Vec<Job>,
+    options: &CheckOptions,
+    results: mpsc::Sender<PortResult>,
+) {
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for job in jobs {
+        let (Some(host), Some(timing)) = (hosts.get(job.host), timings.get(job.host)) else {
+            continue;
+        };
+        let host = host.clone();
+        let timing = Arc::clone(timing);
+        let options = options.clone();
+        let permits = Arc::clone(&permits);
+        let results = results.clone();
+        tasks.spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            let result = probe(&host, &timing, job, &options).await;
+            // A closed receiver means the caller stopped listening (Ctrl-C): nothing to do.
+            let _ = results.send(result).await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Probes one port.
+pub async fn probe(
+    host: &Host,
+    timing: &HostTiming,
+    job: Job,
+    options: &CheckOptions,
+) -> PortResult {
+    let addr = SocketAddr::new(host.address, job.target.port);
+    let mut result = PortResult {
+        host: host.name.clone(),
+        address: host.address,
+        transport: if job.target.transport == Transport::Udp {
+            "udp"
+        } else {
+            "tcp"
+        },
+        port: job.target.port,
+        status: Status::Filtered,
+        probe: String::new(),
+        answer: String::new(),
+        evidence: None,
+        verification: None,
+        note: None,
+        rtt_ms: None,
+        attempts: 0,
+        origin: job.origin,
+        rows: job.target.rows.clone(),
+    };
+    match job.target.transport {
+        Transport::Udp => probe_udp(addr, timing, &job.target, options, &mut result).await,
+        _ => probe_tcp(addr, timing, &job.target, options, &mut result).await,
+    }
+    result
+}
+
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+async fn probe_tcp(
+    addr: SocketAddr,
+    timing: &HostTiming,
+    target: &Target,
+    options: &CheckOptions,
+    result: &mut PortResult,
+) {
+    result.probe = "TCP connect".to_string();
+    let attempts = options.tcp_attempts.max(1);
+    for attempt in 1..=attempts {
+        result.attempts = attempt;
+        match tcp_attempt(addr, timing).await {
+            TcpAttempt::Accepted(stream, rtt) => {
+                timing.sample(rtt);
+                result.status = Status::Listening;
+                result.answer = "connection accepted (SYN-ACK)".to_string();
+                result.rtt_ms = Some(millis(rtt));
+                if options.verify {
+                    let wait = timing.timeout().max(options.udp_floor).min(options.ceiling);
+                    result.verification =
+                        verify::verify(stream, addr, target, &options.context, wait).await;
+                }
+                return;
+            }
+            TcpAttempt::Refused(rtt) => {
+                timing.sample(rtt);
+                result.status = Status::NotListening;
+                result.answer = "connection refused (RST)".to_string();
+                result.rtt_ms = Some(millis(rtt));
+                return;
+            }
+            TcpAttempt::Unreachable(what, rtt) => {
+                timing.sample(rtt);
+                result.status = Status::Filtered;
+                result.answer = what;
+                result.rtt_ms = Some(millis(rtt));
+                return;
+            }
+            TcpAttempt::Silent => {}
+            TcpAttempt::Local(error) => {
+                // A failure on this machine says nothing about the port: try again shortly.
+                result.answer = format!("local error: {error}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    result.status = Status::Filtered;
+    if result.answer.is_empty() {
+        result.answer = format!(
+            "no answer to {attempts} SYN{} (waited up to {} ms each)",
+            if attempts == 1 { "" } else { "s" },
+            timing.timeout().as_millis()
+        );
+    }
+}
+
+async fn probe_udp(
+    addr: SocketAddr,
+    timing: &HostTiming,
+    target: &Target,
+    options: &CheckOptions,
+    result: &mut PortResult,
+) {
+    let exchange = udp_probes::exchange_for(target, &options.context);
+    result.probe = exchange.name.clone();
+    let socket = match UdpProbeSocket::open(addr) {
+        Ok(s) => s,
+        Err(e) => {
+            result.status = Status::ListeningOrFiltered;
+            result.answer = format!("local error: cannot open a UDP socket: {e}");
+            return;
+        }
+    };
+    let attempts = options.udp_attempts.max(1);
+    for attempt in 1..=attempts {
+        result.attempts = attempt;
+        let start = Instant::now();
+        let mut failed_send = None;
+        for request in &exchange.requests {
+            if let Some(event) = socket.send(request, start).await {
+                failed_send = Some(event);
+                break;
+            }
+        }
+        loop {
+            let event = match failed_send.take() {
+                Some(event) => event,
+                None => {
+                    socket
+                        .next_event(start, timing, options.udp_floor, exchange.any_source_port)
+                        .await
+                }
+            };
+            match event {
+                UdpEvent::Datagram(data, from, rtt) => {
+                    match (exchange.classify)(&data) {
+                        Classified::Stray => continue,
+                        Classified::Recognised(evidence) => {
+                            result.evidence = Some(evidence);
+                            result.answer =
+                                format!("{} byte reply from port {}", data.len(), from.port());
+                        }
+                        Classified::Unrecognised(what) => {
+                            result.answer = format!(
+                                "{} byte reply from port {} (not a {} reply)",
+                                data.len(),
+                                from.port(),
+                                exchange.protocol
+                            );
+                            result.note = Some(format!(
+                                "something answered, but not as {}: {what}",
+                                exchange.protocol
+                            ));
+                        }
+                    }
+                    timing.sample(rtt);
+                    result.status = Status::Listening;
+                    result.rtt_ms = Some(millis(rtt));
+                    if let Some(farewell) = exchange.farewell.as_ref().and_then(|f| f(&data)) {
+                        // Close what the probe opened (a TFTP transfer, an L2TP tunnel).
+                        let _ = socket.send_to(&farewell, from).await;
+                    }
+                    return;
+                }
+                UdpEvent::PortUnreachable(rtt) => {
+                    timing.sample(rtt);
+                    result.status = Status::NotListening;
+                    result.answer = "ICMP port unreachable".to_string();
+                    result.rtt_ms = Some(millis(rtt));
+                    return;
+                }
+                UdpEvent::Unreachable(what, rtt) => {
+                    timing.sample(rtt);
+                    result.status = Status::Filtered;
+                    result.answer = what;
+                    result.rtt_ms = Some(millis(rtt));
+                    return;
+                }
+                UdpEvent::Silent => break,
+                UdpEvent::Local(error) => {
+                    result.answer = format!("local error: {error}");
+                    break;
+                }
+            }
+        }
+    }
+    result.status = Status::ListeningOrFiltered;
+    if result.answer.is_empty() {
+        result.answer = format!(
+            "no answer to {attempts} probe{} (waited up to {} ms each)",
+            if attempts == 1 { "" } else { "s" },
+            timing.timeout().max(options.udp_floor).as_millis()
+        );
+    }
+    result.note = Some(exchange.silence.clone());
+}

@@ -1,0 +1,114 @@
+//! What a check found, in PortQry's words, with the evidence behind each verdict.
+
+use std::net::IpAddr;
+
+use serde::{Serialize, Serializer};
+
+use crate::select::RowLabel;
+
+/// PortQry's verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// TCP: the handshake completed. UDP: the port answered the probe.
+    Listening,
+    /// TCP: a reset came back. UDP: ICMP port unreachable came back.
+    NotListening,
+    /// TCP: no answer after every try, or an ICMP error. UDP: an ICMP error other than
+    /// port unreachable.
+    Filtered,
+    /// UDP: no answer; a listener that ignores the probe and a firewall that drops it look
+    /// the same.
+    ListeningOrFiltered,
+}
+
+impl Status {
+    /// PortQry's wording.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Listening => "LISTENING",
+            Status::NotListening => "NOT LISTENING",
+            Status::Filtered => "FILTERED",
+            Status::ListeningOrFiltered => "LISTENING OR FILTERED",
+        }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a protocol-level verification of an open TCP port found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyOutcome {
+    /// The expected protocol answered.
+    Verified,
+    /// Something answered, but not the expected protocol: something else listens here.
+    Mismatch,
+    /// The connection was accepted but nothing intelligible came back in time.
+    Silent,
+    /// The connection was closed or reset before an answer.
+    Closed,
+}
+
+/// The verification of an accepted TCP connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// The protocol exchange that was tried ("LDAP rootDSE search").
+    pub probe: String,
+    /// What it found.
+    pub outcome: VerifyOutcome,
+    /// What came back, in one line.
+    pub detail: String,
+}
+
+/// Where a checked port came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// A fixed port of the catalog or of `--ports`.
+    Catalog,
+    /// A port that the RPC endpoint mapper returned for a dynamic-RPC service.
+    EndpointMapper,
+}
+
+/// The verdict on one port of one host.
+#[derive(Debug, Clone, Serialize)]
+pub struct PortResult {
+    /// The host as given on the command line.
+    pub host: String,
+    /// The address probed.
+    pub address: IpAddr,
+    /// `tcp` or `udp`.
+    pub transport: &'static str,
+    /// The port.
+    pub port: u16,
+    /// The verdict.
+    pub status: Status,
+    /// What was sent ("TCP connect", "DNS query for . SOA").
+    pub probe: String,
+    /// What came back ("SYN-ACK", "ICMP port unreachable", "no answer to 2 tries").
+    pub answer: String,
+    /// What the reply said, decoded ("CLDAP netlogon: domain lab.example, DC dc1...").
+    pub evidence: Option<String>,
+    /// For open TCP ports: the protocol check.
+    pub verification: Option<Verification>,
+    /// Why the verdict cannot be more precise, where that is the case.
+    pub note: Option<String>,
+    /// Round-trip time of the deciding answer, in milliseconds.
+    pub rtt_ms: Option<f64>,
+    /// How many times the probe was sent.
+    pub attempts: u32,
+    /// Where the port came from.
+    pub origin: Origin,
+    /// The catalog rows (or endpoint-mapper interfaces) this port stands for.
+    pub rows: Vec<RowLabel>,
+}

@@ -1,0 +1,306 @@
+//! What to check on a host: ports from services, roles, a port spec, or the catalog's
+//! well-known ports, each with the catalog rows that explain it.
+
+use std::collections::BTreeMap;
+
+use portolan_catalog::{Catalog, PortSpec, Transport};
+
+use crate::error::SelectError;
+
+/// Most ports a single `--ports` range or catalog range may add, so that a typo such as
+/// `tcp:1-65535` in a check does not start 65,535 verifications. `scan` is the tool for sweeps.
+pub const MAX_PORTS: usize = 4096;
+
+/// A catalog row that a checked port stands for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowLabel {
+    /// Service id.
+    pub service_id: String,
+    /// Service display name.
+    pub service: String,
+    /// Application protocol of the row.
+    pub app_protocol: String,
+}
+
+/// One transport/port to check, with what it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// The port.
+    pub port: u16,
+    /// The catalog rows on this port among the selected services (all catalog rows on it when
+    /// the port came from `--ports`).
+    pub rows: Vec<RowLabel>,
+}
+
+/// A selected row that cannot be checked by connecting to a port, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unchecked {
+    /// The row.
+    #[serde(flatten)]
+    pub row: RowLabel,
+    /// `gre`, `esp`, `tcp`...
+    pub transport: String,
+    /// The port as text (`dynamic RPC`, `n/a`).
+    pub port: String,
+    /// Why it is not checked.
+    pub reason: String,
+}
+
+/// Dynamic RPC rows of the selection: their services are looked up in the endpoint mapper.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DynamicRpc {
+    /// Service ids whose rows say "randomly allocated high TCP ports".
+    pub services: Vec<String>,
+}
+
+/// The result of selecting ports.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Ports to probe, in (transport, port) order.
+    pub targets: Vec<Target>,
+    /// Rows that cannot be probed, with the reason.
+    pub unchecked: Vec<Unchecked>,
+    /// Services reached through dynamic RPC ports.
+    pub dynamic_rpc: DynamicRpc,
+}
+
+/// Builds the selection. With no services and no port spec, every fixed listener port of
+/// the catalog is selected.
+pub fn select(
+    catalog: &Catalog,
+    services: &[String],
+    port_spec: &[(Transport, u16, u16)],
+) -> Result<Selection, SelectError> {
+    let mut targets: BTreeMap<(Transport, u16), Vec<RowLabel>> = BTreeMap::new();
+    let mut selection = Selection::default();
+    let everything = services.is_empty() && port_spec.is_empty();
+    let chosen: Vec<&portolan_catalog::Service> = if everything {
+        catalog.services().iter().collect()
+    } else {
+        services
+            .iter()
+            .map(|id| {
+                catalog
+                    .service(id)
+                    .ok_or_else(|| SelectError::UnknownService(id.clone()))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    for service in chosen {
+        for row in &service.ports {
+            let label = RowLabel {
+                service_id: service.id.clone(),
+                service: service.name.clone(),
+                app_protocol: row.app.clone(),
+            };
+            let unchecked = |reason: String| Unchecked {
+                row: label.clone(),
+                transport: row.transport.key(),
+                port: row.port_text(),
+                reason,
+            };
+            if !row.listener {
+                selection.unchecked.push(unchecked(format!(
+                    "not a listener according to erratum {}",
+                    row.errata.join(", ")
+                )));
+                continue;
+            }
+            match (row.transport, row.port) {
+                (Transport::Ip(n), _) => selection.unchecked.push(unchecked(format!(
+                    "IP protocol {n} ({}) has no ports: a connect or datagram probe cannot test it; \
+                     only its own tunnel (PPTP, IPsec) can",
+                    row.transport
+                ))),
+                (_, Some(PortSpec::RpcDynamic)) => {
+                    if !selection.dynamic_rpc.services.contains(&service.id) {
+                        selection.dynamic_rpc.services.push(service.id.clone());
+                    }
+                }
+                (_, Some(PortSpec::FtpPassive)) => selection.unchecked.push(unchecked(
+                    "FTP passive data ports are opened one at a time after a PASV command; \
+                     they cannot be probed in advance"
+                        .to_string(),
+                )),
+                (_, Some(spec)) => {
+                    if everything && row.optional {
+                        continue;
+                    }
+                    let (a, b) = spec.fixed_range().unwrap_or((1, 0));
+                    check_count(usize::from(b - a) + 1)?;
+                    for port in a..=b {
+                        targets
+                            .entry((row.transport, port))
+                            .or_default()
+                            .push(label.clone());
+                    }
+                }
+                (_, None) => {}
+            }
+        }
+    }
+    for &(transport, first, last) in port_spec {
+        check_count(usize::from(last - first) + 1)?;
+        for port in first..=last {
+            let entry = targets.entry((transport, port)).or_default();
+            if entry.is_empty() {
+                entry.extend(catalog.rows().filter_map(|(s, r)| {
+                    let on_port = r.transport == transport
+                        && r.listener
+                        && r.port
+                            .and_then(PortSpec::fixed_range)
+                            .is_some_and(|(a, b)| (a..=b).contains(&port));
+                    on_port.then(|| RowLabel {
+                        service_id: s.id.clone(),
+                        service: s.name.clone(),
+                        app_protocol: r.app.clone(),
+                    })
+                }));
+            }
+        }
+    }
+    check_count(targets.len())?;
+    selection.targets = targets
+        .into_iter()
+        .map(|((transport, port), rows)| Target {
+            transport,
+            port,
+            rows,
+        })
+        .collect();
+    Ok(selection)
+}
+
+fn check_count(n: usize) -> Result<(), SelectError> {
+    if n > MAX_PORTS {
+        Err(SelectError::TooManyPorts(n))
+    } else {
+        Ok(())
+    }
+}
+
+/// Parses a port spec: `tcp:80,443,1000-1010 udp:53,137` (words separated by spaces; a word
+/// without a prefix, such as `445`, is TCP).
+pub fn parse_port_spec(text: &str) -> Result<Vec<(Transport, u16, u16)>, SelectError> {
+    let mut out = Vec::new();
+    for word in text.split_whitespace() {
+        let (transport, list) = match word.split_once(':') {
+            Some((t, list)) => {
+                let transport = match t.to_ascii_lowercase().as_str() {
+                    "tcp" | "t" => Transport::Tcp,
+                    "udp" | "u" => Transport::Udp,
+                    _ => {
+                        return Err(SelectError::BadSpec {
+                            input: word.to_string(),
+                            problem: format!("`{t}` is not tcp or udp"),
+                        });
+                    }
+                };
+                (transport, list)
+            }
+            None => (Transport::Tcp, word),
+        };
+        for item in list.split(',').filter(|i| !i.is_empty()) {
+            let (a, b) = portolan_catalog::parse_port_range(item).map_err(|problem| {
+                SelectError::BadSpec {
+                    input: word.to_string(),
+                    problem,
+                }
+            })?;
+            out.push((transport, a, b));
+        }
+    }
+    if out.is_empty() {
+        return Err(SelectError::BadSpec {
+            input: text.to_string(),
+            problem: "no ports given".to_string(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_specs() {
+        assert_eq!(
+            parse_port_spec("tcp:80,443,1000-1010 udp:53,137 445").unwrap(),
+            vec![
+                (Transport::Tcp, 80, 80),
+                (Transport::Tcp, 443, 443),
+                (Transport::Tcp, 1000, 1010),
+                (Transport::Udp, 53, 53),
+                (Transport::Udp, 137, 137),
+                (Transport::Tcp, 445, 445),
+            ]
+        );
+        for bad in ["", "sctp:1", "tcp:0", "udp:70000", "tcp:9-3", "tcp:a"] {
+            assert!(parse_port_spec(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_service_selects_its_listener_rows() {
+        let catalog = Catalog::builtin().unwrap();
+        let s = select(&catalog, &["local-security-authority".into()], &[]).unwrap();
+        let ports: Vec<(Transport, u16)> =
+            s.targets.iter().map(|t| (t.transport, t.port)).collect();
+        assert!(ports.contains(&(Transport::Tcp, 636)));
+        assert!(
+            !ports.contains(&(Transport::Udp, 636)),
+            "LDAP SSL over UDP is spurious"
+        );
+        assert!(ports.contains(&(Transport::Udp, 4500)));
+        assert_eq!(s.dynamic_rpc.services, ["local-security-authority"]);
+        assert!(
+            s.unchecked
+                .iter()
+                .any(|u| u.port == "636" && u.transport == "udp")
+        );
+    }
+
+    #[test]
+    fn ip_protocols_and_passive_ftp_are_unchecked_with_reasons() {
+        let catalog = Catalog::builtin().unwrap();
+        let s = select(
+            &catalog,
+            &["routing-remote-access".into(), "ftp-publishing".into()],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            s.unchecked.iter().filter(|u| u.transport == "gre").count(),
+            1
+        );
+        assert!(s.unchecked.iter().any(|u| u.reason.contains("PASV")));
+        assert_eq!(s.targets.len(), 4); // 1701/udp, 1723/tcp, 21/tcp, 20/tcp
+    }
+
+    #[test]
+    fn explicit_ports_are_named_from_the_catalog() {
+        let catalog = Catalog::builtin().unwrap();
+        let s = select(&catalog, &[], &parse_port_spec("tcp:88 udp:9999").unwrap()).unwrap();
+        assert_eq!(s.targets[0].rows[0].service_id, "kerberos-kdc");
+        assert!(s.targets[1].rows.is_empty());
+        assert!(matches!(
+            select(&catalog, &[], &[(Transport::Tcp, 1, 65535)]),
+            Err(SelectError::TooManyPorts(65535))
+        ));
+    }
+
+    #[test]
+    fn no_selection_means_the_catalogs_well_known_ports() {
+        let catalog = Catalog::builtin().unwrap();
+        let s = select(&catalog, &[], &[]).unwrap();
+        assert!(s.targets.len() > 90);
+        assert!(
+            !s.targets.iter().any(|t| t.port == 8098),
+            "optional rows are left out"
+        );
+        assert_eq!(s.dynamic_rpc.services.len(), 15);
+    }
+}
