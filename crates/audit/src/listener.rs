@@ -10,17 +10,21 @@ use serde::{Serialize, Serializer};
 
 /// The formats this crate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Linux `/proc/net/tcp`, `tcp6`, `udp`, `udp6` (one or several, concatenated).
+    #[serde(rename = "proc")]
     ProcNet,
     /// iproute2 `ss` with `-l`/`-a`, `-n`, `-t` and/or `-u`, with or without `-p`.
+    #[serde(rename = "ss")]
     Ss,
     /// Windows `netstat -ano` / `-anob` (and Linux net-tools `netstat -tulpn`).
+    #[serde(rename = "netstat")]
     Netstat,
     /// PowerShell `Get-NetTCPConnection` / `Get-NetUDPEndpoint` piped to `ConvertTo-Json`.
+    #[serde(rename = "powershell")]
     PowerShell,
     /// nmap's XML output (`-oX`).
+    #[serde(rename = "nmap-xml")]
     NmapXml,
 }
 
@@ -399,6 +403,8 @@ mod tests {
     fn format_names_round_trip() {
         for format in Format::ALL {
             assert_eq!(format.as_str().parse::<Format>().unwrap(), format);
+            let json = serde_json::to_string(&format).unwrap();
+            assert_eq!(json, format!("\"{}\"", format.as_str()));
         }
         assert!("yaml".parse::<Format>().is_err());
     }
