@@ -17,7 +17,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert!(parsed.listeners.len() <= MAX_LISTENERS);
-    assert!(parsed.listeners.iter().all(|l| l.port != 0 && l.origin.line > 0));
+    assert!(
+        parsed
+            .listeners
+            .iter()
+            .all(|l| l.port != 0 && l.origin.line > 0)
+    );
     let reports = audit(catalog(), &parsed, None, &AuditOptions::default());
     let ports: usize = reports.iter().map(|r| r.ports.len()).sum();
     assert!(ports <= parsed.listeners.len());
