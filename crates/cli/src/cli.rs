@@ -96,6 +96,9 @@ pub enum Command {
     /// Is every port of these services or roles reachable on these hosts? PortQry's
     /// verdicts (LISTENING, NOT LISTENING, FILTERED, LISTENING OR FILTERED), in parallel.
     Check(CheckArgs),
+    /// List the endpoints registered with a host's RPC endpoint mapper (TCP 135): interfaces,
+    /// their names and services, and the ports behind "randomly allocated high TCP ports".
+    Rpc(RpcArgs),
     /// Firewall rules for roles and services, in the dialect you use (nftables, iptables,
     /// powershell, netsh, firewalld, ufw, pf, aws, terraform, azure, cisco).
     Plan(PlanArgs),
@@ -290,4 +293,23 @@ pub struct PlanArgs {
     /// Write to this file; when the dialect has several files, this is a folder.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RpcArgs {
+    /// Hosts: names, IPv4 or IPv6 addresses.
+    #[arg(required = true, value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// The endpoint mapper's port.
+    #[arg(long, value_name = "PORT", default_value_t = 135)]
+    pub port: u16,
+    /// Longest wait for each answer of the endpoint mapper.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Only TCP endpoints (the ones a firewall must let through).
+    #[arg(long)]
+    pub tcp: bool,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
+    pub format: LookupFormat,
 }

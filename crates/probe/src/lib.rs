@@ -5,6 +5,7 @@
 //! Bytes are built and parsed by `portolan-wire`; this crate owns sockets, timing and
 //! scheduling. Every probe of every host is in flight at once, up to a bound.
 
+pub mod check;
 pub mod engine;
 pub mod error;
 pub mod net;

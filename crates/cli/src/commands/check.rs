@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use portolan_catalog::Catalog;
 use portolan_output::{Grid, GridCell, Tone};
-use portolan_probe::engine::{self, CheckOptions, Host, Job, ProbeContext};
+use portolan_probe::check::MapperSummary;
+use portolan_probe::engine::{CheckOptions, Host, ProbeContext};
 use portolan_probe::select::Unchecked;
 use portolan_probe::{Origin, PortResult, Selection, Status, VerifyOutcome};
 use serde::Serialize;
@@ -113,6 +114,7 @@ struct HostJson<'a> {
     address: String,
     results: Vec<&'a PortResult>,
     unchecked: &'a [Unchecked],
+    endpoint_mapper: Option<&'a MapperSummary>,
 }
 
 #[derive(Serialize, Default)]
@@ -148,12 +150,20 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(check(global, args, &selection, &options, &skipped_optional))
+    runtime.block_on(check(
+        global,
+        args,
+        &catalog,
+        &selection,
+        &options,
+        &skipped_optional,
+    ))
 }
 
 async fn check(
     global: &Global,
     args: &CheckArgs,
+    catalog: &Catalog,
     selection: &Selection,
     options: &CheckOptions,
     skipped_optional: &[String],
@@ -166,20 +176,10 @@ async fn check(
             address,
         });
     }
-    let jobs: Vec<Job> = (0..hosts.len())
-        .flat_map(|host| {
-            selection.targets.iter().map(move |target| Job {
-                host,
-                target: target.clone(),
-                origin: Origin::Catalog,
-            })
-        })
-        .collect();
     let (sender, mut receiver) = mpsc::channel(256);
     let stream = args.format == CheckFormat::Jsonl;
-    let engine = async {
-        engine::run(&hosts, jobs, options, sender).await;
-    };
+    let engine =
+        portolan_probe::check::run(catalog, &hosts, selection, options, !args.no_rpc, sender);
     let collect = async {
         let mut results = Vec::new();
         while let Some(result) = receiver.recv().await {
@@ -191,7 +191,7 @@ async fn check(
         }
         Ok::<_, Failure>(results)
     };
-    let ((), results) = tokio::join!(engine, collect);
+    let (extras, results) = tokio::join!(engine, collect);
     let mut results = results?;
     let order: BTreeMap<&str, usize> = args
         .hosts
@@ -217,7 +217,7 @@ async fn check(
         CheckFormat::Jsonl => {}
         CheckFormat::Json => {
             let mut summary = Summary {
-                unchecked: selection.unchecked.len() * hosts.len(),
+                unchecked: extras.iter().map(|e| e.unchecked.len()).sum(),
                 ..Summary::default()
             };
             for r in &results {
@@ -232,11 +232,13 @@ async fn check(
                 schema_version: portolan_output::catalog::SCHEMA_VERSION,
                 hosts: hosts
                     .iter()
-                    .map(|h| HostJson {
+                    .zip(&extras)
+                    .map(|(h, extra)| HostJson {
                         host: &h.name,
                         address: h.address.to_string(),
                         results: results.iter().filter(|r| r.host == h.name).collect(),
-                        unchecked: &selection.unchecked,
+                        unchecked: &extra.unchecked,
+                        endpoint_mapper: extra.endpoint_mapper.as_ref(),
                     })
                     .collect(),
                 summary,
@@ -248,11 +250,28 @@ async fn check(
         CheckFormat::Table => {
             let style = terminal_style(global.color);
             let mut out = String::new();
-            for host in &hosts {
+            for (host, extra) in hosts.iter().zip(&extras) {
                 out.push_str(&format!("{} ({})\n", host.name, host.address));
+                if let Some(mapper) = &extra.endpoint_mapper {
+                    out.push_str(&format!(
+                        "endpoint mapper: {} endpoints, dynamic ports checked: {} ({})\n",
+                        mapper.endpoints,
+                        if mapper.checked_ports.is_empty() {
+                            "none".to_string()
+                        } else {
+                            mapper
+                                .checked_ports
+                                .iter()
+                                .map(u16::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        },
+                        mapper.outcome
+                    ));
+                }
                 let mine: Vec<&PortResult> =
                     results.iter().filter(|r| r.host == host.name).collect();
-                out.push_str(&host_grid(&mine, &selection.unchecked).to_terminal(style));
+                out.push_str(&host_grid(&mine, &extra.unchecked).to_terminal(style));
                 out.push('\n');
             }
             out.push_str(&summary_line(&results));

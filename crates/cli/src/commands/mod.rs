@@ -4,6 +4,7 @@ mod check;
 mod lookup;
 mod plan;
 mod roles;
+mod rpc;
 pub mod scan;
 
 use portolan_catalog::{Catalog, Source};
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Roles(args) => roles::list(&load_catalog(global)?, global, &args),
         Command::Role(args) => roles::show(&load_catalog(global)?, global, &args),
         Command::Check(args) => check::run(global, &args),
+        Command::Rpc(args) => rpc::run(global, &args),
         Command::Plan(args) => plan::run(global, &args),
         Command::Scan(args) => scan::run(global, &args),
     }

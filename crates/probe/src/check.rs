@@ -1,0 +1,224 @@
+//! A whole check: the selected ports of every host, and, for services reached through
+//! dynamic RPC, the ports their host's endpoint mapper hands out, in a second wave that starts
+//! as soon as the mapper has answered (while the first wave is still running).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use portolan_catalog::{Catalog, Transport};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::engine::{self, CheckOptions, Host, Job};
+use crate::result::{Origin, PortResult};
+use crate::rpc::{self, EPM_PORT, Enumeration, RpcEndpoint};
+use crate::select::{RowLabel, Selection, Target, Unchecked};
+use crate::timing::HostTiming;
+
+/// What a host's check found beyond its port results.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostExtras {
+    /// Rows that were not probed, and why.
+    pub unchecked: Vec<Unchecked>,
+    /// The endpoint mapper's answer, when it was asked.
+    pub endpoint_mapper: Option<MapperSummary>,
+}
+
+/// The endpoint mapper's answer, in short.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapperSummary {
+    /// Endpoints registered (all protocol sequences).
+    pub endpoints: usize,
+    /// TCP endpoints of the selected services, checked in the second wave.
+    pub checked_ports: Vec<u16>,
+    /// How the list ended, or why the mapper could not be read.
+    pub outcome: String,
+}
+
+/// Runs the check. `rpc`: ask the endpoint mapper for the dynamic RPC services' ports.
+/// Results are sent as they come; the extras are returned per host, in host order.
+pub async fn run(
+    catalog: &Catalog,
+    hosts: &[Host],
+    selection: &Selection,
+    options: &CheckOptions,
+    rpc: bool,
+    results: mpsc::Sender<PortResult>,
+) -> Vec<HostExtras> {
+    let timings: Vec<Arc<HostTiming>> = hosts
+        .iter()
+        .map(|_| Arc::new(HostTiming::new(engine::bounds(options))))
+        .collect();
+    let first_wave: Vec<Job> = (0..hosts.len())
+        .flat_map(|host| {
+            selection.targets.iter().map(move |target| Job {
+                host,
+                target: target.clone(),
+                origin: Origin::Catalog,
+            })
+        })
+        .collect();
+    let dynamic = &selection.dynamic_rpc.services;
+    let first = engine::run_with_timings(hosts, &timings, first_wave, options, results.clone());
+    let second = async {
+        let mut extras: Vec<HostExtras> = hosts
+            .iter()
+            .map(|_| HostExtras {
+                unchecked: selection.unchecked.clone(),
+                endpoint_mapper: None,
+            })
+            .collect();
+        if dynamic.is_empty() {
+            return extras;
+        }
+        if !rpc {
+            for extra in &mut extras {
+                extra.unchecked.extend(dynamic_unchecked(
+                    catalog,
+                    dynamic,
+                    "the endpoint mapper was not asked (--no-rpc), so the dynamic ports are unknown",
+                ));
+            }
+            return extras;
+        }
+        let mut lookups = tokio::task::JoinSet::new();
+        for (index, host) in hosts.iter().enumerate() {
+            let (address, wait) = (host.address, options.ceiling);
+            lookups.spawn(async move { (index, rpc::enumerate(address, EPM_PORT, wait).await) });
+        }
+        let mut second_wave = Vec::new();
+        while let Some(done) = lookups.join_next().await {
+            let Ok((index, enumeration)) = done else {
+                continue;
+            };
+            let Some(extra) = extras.get_mut(index) else {
+                continue;
+            };
+            match enumeration {
+                Ok(enumeration) => {
+                    let (targets, missing) =
+                        rpc_targets(catalog, dynamic, &enumeration, &selection.targets);
+                    extra.endpoint_mapper = Some(MapperSummary {
+                        endpoints: enumeration.endpoints.len(),
+                        checked_ports: targets.iter().map(|t| t.port).collect(),
+                        outcome: enumeration.end.clone(),
+                    });
+                    extra.unchecked.extend(missing);
+                    second_wave.extend(targets.into_iter().map(|target| Job {
+                        host: index,
+                        target,
+                        origin: Origin::EndpointMapper,
+                    }));
+                }
+                Err(e) => {
+                    extra.endpoint_mapper = Some(MapperSummary {
+                        endpoints: 0,
+                        checked_ports: Vec::new(),
+                        outcome: e.to_string(),
+                    });
+                    extra.unchecked.extend(dynamic_unchecked(
+                        catalog,
+                        dynamic,
+                        &format!("the dynamic ports are unknown: {e}"),
+                    ));
+                }
+            }
+        }
+        engine::run_with_timings(hosts, &timings, second_wave, options, results.clone()).await;
+        extras
+    };
+    let ((), extras) = tokio::join!(first, second);
+    extras
+}
+
+fn label(catalog: &Catalog, service_id: &str, app: String) -> RowLabel {
+    RowLabel {
+        service_id: service_id.to_string(),
+        service: catalog
+            .service(service_id)
+            .map_or_else(|| service_id.to_string(), |s| s.name.clone()),
+        app_protocol: app,
+    }
+}
+
+fn dynamic_unchecked(catalog: &Catalog, services: &[String], reason: &str) -> Vec<Unchecked> {
+    services
+        .iter()
+        .map(|id| Unchecked {
+            row: label(catalog, id, "Randomly allocated high TCP ports".to_string()),
+            transport: "tcp".to_string(),
+            port: "dynamic RPC".to_string(),
+            reason: reason.to_string(),
+        })
+        .collect()
+}
+
+/// The TCP ports of the endpoints that belong to the selected dynamic services, and the
+/// services none of whose interfaces the mapper lists.
+pub fn rpc_targets(
+    catalog: &Catalog,
+    services: &[String],
+    enumeration: &Enumeration,
+    already: &[Target],
+) -> (Vec<Target>, Vec<Unchecked>) {
+    let mut ports: BTreeMap<u16, Vec<RowLabel>> = BTreeMap::new();
+    let mut found: Vec<&str> = Vec::new();
+    for endpoint in &enumeration.endpoints {
+        let Some(port) = endpoint.port else {
+            continue;
+        };
+        for service in services
+            .iter()
+            .filter(|s| endpoint.services.contains(&s.as_str()))
+        {
+            if !found.contains(&service.as_str()) {
+                found.push(service);
+            }
+            let already_checked = already
+                .iter()
+                .any(|t| t.transport == Transport::Tcp && t.port == port);
+            if already_checked {
+                continue;
+            }
+            let rows = ports.entry(port).or_default();
+            let row = label(catalog, service, interface_text(endpoint));
+            if !rows.contains(&row) {
+                rows.push(row);
+            }
+        }
+    }
+    let targets = ports
+        .into_iter()
+        .map(|(port, rows)| Target {
+            transport: Transport::Tcp,
+            port,
+            rows,
+        })
+        .collect();
+    let missing = services
+        .iter()
+        .filter(|s| !found.contains(&s.as_str()))
+        .map(|s| Unchecked {
+            row: label(catalog, s, "Randomly allocated high TCP ports".to_string()),
+            transport: "tcp".to_string(),
+            port: "dynamic RPC".to_string(),
+            reason: format!(
+                "the endpoint mapper lists no TCP endpoint of this service's RPC interfaces \
+                 ({} endpoints registered): the service does not run, or portolan does not know \
+                 its interfaces",
+                enumeration.endpoints.len()
+            ),
+        })
+        .collect();
+    (targets, missing)
+}
+
+/// "lsarpc v0.0 over ncacn_ip_tcp", or the raw UUID for an unknown interface.
+fn interface_text(endpoint: &RpcEndpoint) -> String {
+    format!(
+        "{} v{} over {}",
+        endpoint.name.unwrap_or(&endpoint.interface),
+        endpoint.version,
+        endpoint.protocol
+    )
+}
