@@ -8,9 +8,9 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 
 # Debian packages used by tests outside the lab: firewall validators, nmap (baseline and XML
 # DTD), hyperfine (benchmarks), tcpdump (captures), xmllint.
-TEST_PKGS=(nftables iptables firewalld ufw libxml2-utils nmap hyperfine tcpdump python3-venv)
+TEST_PKGS=(nftables iptables firewalld ufw libxml2-utils util-linux nmap hyperfine tcpdump python3-venv)
 VENV="${PORTOLAN_VENV:-/opt/portolan-venv}"
-PY_PKGS=(impacket==0.13.0 botocore)
+PY_PKGS=(impacket botocore python-hcl2)
 
 missing=()
 for p in "${TEST_PKGS[@]}"; do
@@ -40,10 +40,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The system python3 may come from pyenv; any python3 with venv support will do.
+# impacket (rpcdump, the endpoint-mapper cross-check), botocore (AWS parameter validation),
+# python-hcl2 (Terraform syntax).
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV" || /usr/bin/python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PY_PKGS[@]}"
+if ! "$VENV/bin/python" -c "import impacket, botocore, hcl2" 2>/dev/null; then
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PY_PKGS[@]}"
+fi
 
 if ! command -v cargo-fuzz >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo-fuzz" ]; then
     cargo install --locked -q cargo-fuzz

@@ -27,6 +27,7 @@ if [ "$(id -u)" -eq 0 ]; then
     eval "$(bash lab/lab.sh env)"
     export PORTOLAN_LAB=1 PORTOLAN_REQUIRE_VALIDATORS=1
     export PORTOLAN_VENV="${PORTOLAN_VENV:-/opt/portolan-venv}"
+    export PORTOLAN_PYTHON="$PORTOLAN_VENV/bin/python"
 else
     echo "SKIPPED: the lab needs root (network namespaces); lab tests will say SKIPPED"
 fi

@@ -183,6 +183,18 @@ pub async fn probe(
     result
 }
 
+/// This machine's address toward `target`, from the routing table: connecting a UDP socket
+/// sends nothing.
+fn local_address(target: SocketAddr) -> Option<IpAddr> {
+    let any: SocketAddr = match target {
+        SocketAddr::V4(_) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let socket = std::net::UdpSocket::bind(any).ok()?;
+    socket.connect(target).ok()?;
+    socket.local_addr().ok().map(|a| a.ip())
+}
+
 fn millis(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
 }
@@ -250,7 +262,7 @@ async fn probe_udp(
     options: &CheckOptions,
     result: &mut PortResult,
 ) {
-    let exchange = udp_probes::exchange_for(target, &options.context);
+    let exchange = udp_probes::exchange_for(target, &options.context, local_address(addr));
     result.probe = exchange.name.clone();
     let socket = match UdpProbeSocket::open(addr) {
         Ok(s) => s,

@@ -6,7 +6,7 @@
 //! that a listening service does answer; where no request can provoke an answer (NetBIOS
 //! datagrams, RTP), the exchange says why silence is all one can get.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use portolan_wire as wire;
 
@@ -108,7 +108,13 @@ fn unanswerable(port: u16) -> Option<&'static str> {
 
 /// The probe for a UDP port: a protocol request where the catalog or the port number names a
 /// protocol portolan speaks, else an empty datagram (as PortQry and nmap send).
-pub fn exchange_for(target: &Target, ctx: &ProbeContext) -> UdpExchange {
+/// `local` is this machine's address toward the target: DHCP and PXE requests name it as
+/// the client address, which servers require of an INFORM.
+pub fn exchange_for(target: &Target, ctx: &ProbeContext, local: Option<IpAddr>) -> UdpExchange {
+    let local_v4 = match local {
+        Some(IpAddr::V4(v4)) => v4,
+        _ => Ipv4Addr::UNSPECIFIED,
+    };
     let protocol_probe = match target.port {
         53 => Some(dns()),
         69 => Some(tftp()),
@@ -125,8 +131,8 @@ pub fn exchange_for(target: &Target, ctx: &ProbeContext) -> UdpExchange {
         1812 | 1645 => Some(radius_access(ctx)),
         1813 | 1646 => Some(radius_accounting(ctx)),
         1900 => Some(ssdp()),
-        67 => Some(dhcp_inform()),
-        4011 => Some(pxe()),
+        67 => Some(dhcp_inform(local_v4)),
+        4011 => Some(pxe(local_v4)),
         7 => Some(echo()),
         13 => Some(text(wire::simple::TextService::Daytime)),
         17 => Some(text(wire::simple::TextService::Qotd)),
@@ -435,9 +441,9 @@ fn probe_mac() -> [u8; 6] {
     mac
 }
 
-fn dhcp_inform() -> UdpExchange {
+fn dhcp_inform(ciaddr: Ipv4Addr) -> UdpExchange {
     let (xid, mac) = (id32(), probe_mac());
-    let request = wire::dhcp::inform(xid, Ipv4Addr::UNSPECIFIED, mac);
+    let request = wire::dhcp::inform(xid, ciaddr, mac);
     let mut x = exchange("DHCPINFORM (takes no lease)", "DHCP", request, move |b| {
         recognise(wire::dhcp::parse_reply_to(b, xid, mac), |_| true)
     });
@@ -448,13 +454,13 @@ fn dhcp_inform() -> UdpExchange {
     x
 }
 
-fn pxe() -> UdpExchange {
+fn pxe(ciaddr: Ipv4Addr) -> UdpExchange {
     let (xid, mac) = (id32(), probe_mac());
     let mut uuid = [0u8; 16];
     fastrand::fill(&mut uuid);
     let request = wire::dhcp::pxe_request(&wire::dhcp::PxeRequest {
         xid,
-        ciaddr: Ipv4Addr::UNSPECIFIED,
+        ciaddr,
         mac,
         arch: 0,
         uuid,

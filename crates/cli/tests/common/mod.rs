@@ -1,0 +1,85 @@
+//! Support for the CLI's integration tests: running the binary, and finding the lab.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The `portolan` binary, with no user catalog and colour rules from the environment unset.
+pub fn portolan() -> Command {
+    let mut cmd = Command::cargo_bin("portolan").unwrap();
+    cmd.env_remove("PORTOLAN_CATALOG").env_remove("NO_COLOR");
+    cmd
+}
+
+/// Addresses and settings of the project's lab (`lab/lab.sh env`).
+#[derive(Debug, Clone)]
+pub struct Lab {
+    pub dc: String,
+    pub svc: String,
+    pub apps: String,
+    pub fw: String,
+    pub fw_truth: String,
+    pub radius_secret: String,
+    pub domain: String,
+}
+
+/// The lab, when its environment is set. Without it the test prints why it is skipped; with
+/// PORTOLAN_LAB=1 (CI, as root, lab up) a missing lab is a failure, not a skip.
+pub fn lab(test: &str) -> Option<Lab> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let lab = (|| {
+        Some(Lab {
+            dc: var("PORTOLAN_LAB_DC")?,
+            svc: var("PORTOLAN_LAB_SVC")?,
+            apps: var("PORTOLAN_LAB_APPS")?,
+            fw: var("PORTOLAN_LAB_FW")?,
+            fw_truth: var("PORTOLAN_LAB_FW_TRUTH")?,
+            radius_secret: var("PORTOLAN_LAB_RADIUS_SECRET")?,
+            domain: var("PORTOLAN_LAB_DOMAIN")?,
+        })
+    })();
+    if lab.is_none() {
+        if var("PORTOLAN_LAB").as_deref() == Some("1") {
+            panic!(
+                "{test}: PORTOLAN_LAB=1 but the lab environment is missing: run `eval \"$(lab/lab.sh env)\"` after `lab/lab.sh up`"
+            );
+        }
+        eprintln!(
+            "SKIPPED {test}: needs the lab of real peers (as root: bash lab/lab.sh up && eval \"$(bash lab/lab.sh env)\")"
+        );
+    }
+    lab
+}
+
+/// Runs `portolan` with `args` and `--format json`, returning the exit code and the JSON.
+pub fn json_run(args: &[&str]) -> (i32, Value) {
+    let out = portolan()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "portolan {args:?} printed no JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, value)
+}
+
+/// The results of a `check --format json` run, keyed by "port/transport".
+pub fn results(check: &Value) -> std::collections::BTreeMap<String, Value> {
+    check["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["results"].as_array().unwrap().iter())
+        .map(|r| {
+            (
+                format!("{}/{}", r["port"], r["transport"].as_str().unwrap()),
+                r.clone(),
+            )
+        })
+        .collect()
+}
