@@ -99,6 +99,10 @@ pub enum Command {
     /// List the endpoints registered with a host's RPC endpoint mapper (TCP 135): interfaces,
     /// their names and services, and the ports behind "randomly allocated high TCP ports".
     Rpc(RpcArgs),
+    /// What a server listens on, which service each listener is, and what a role lacks.
+    /// Reads this machine's sockets, or `ss -lntup`, `netstat -ano(b)`, PowerShell
+    /// Get-NetTCPConnection / Get-NetUDPEndpoint JSON, or nmap XML from files or `-`.
+    Audit(AuditArgs),
     /// Firewall rules for roles and services, in the dialect you use (nftables, iptables,
     /// powershell, netsh, firewalld, ufw, pf, aws, terraform, azure, cisco).
     Plan(PlanArgs),
@@ -309,6 +313,33 @@ pub struct RpcArgs {
     /// Only TCP endpoints (the ones a firewall must let through).
     #[arg(long)]
     pub tcp: bool,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
+    pub format: LookupFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Inputs: files, or `-` for standard input. None: this machine's own sockets.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Read the inputs as this format instead of detecting it: proc, ss, netstat,
+    /// powershell, nmap-xml.
+    #[arg(long = "input-format", value_name = "FORMAT")]
+    pub input_format: Option<String>,
+    /// Compare with a server role (see `portolan roles`). Repeatable.
+    #[arg(long, value_name = "ROLE")]
+    pub role: Vec<String>,
+    /// Compare with a service (name, Windows service name or id). Repeatable.
+    #[arg(long, short = 's', value_name = "SERVICE")]
+    pub service: Vec<String>,
+    /// Expect the optional services of the roles too.
+    #[arg(long)]
+    pub include_optional: bool,
+    /// Ask this host's RPC endpoint mapper which dynamic ports its RPC services hold, so
+    /// they are named for certain instead of "possibly dynamic RPC".
+    #[arg(long, value_name = "HOST")]
+    pub endpoint_mapper: Option<String>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
     pub format: LookupFormat,

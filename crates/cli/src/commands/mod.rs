@@ -1,5 +1,6 @@
 //! One module per group of commands; `run` dispatches.
 
+mod audit;
 mod check;
 mod lookup;
 mod plan;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Role(args) => roles::show(&load_catalog(global)?, global, &args),
         Command::Check(args) => check::run(global, &args),
         Command::Rpc(args) => rpc::run(global, &args),
+        Command::Audit(args) => audit::run(global, &args),
         Command::Plan(args) => plan::run(global, &args),
         Command::Scan(args) => scan::run(global, &args),
     }
