@@ -301,16 +301,10 @@ impl<'s, 'a> Worker<'s, 'a> {
                     self.settle(probe, Reason::LocalError, None);
                     return true;
                 }
-                let host = probe.group.hosts.get(probe.host as usize);
-                let timeout_us = match host {
-                    Some(h) => timing::timeout_us(
-                        &h.rtt,
-                        self.shared.global_rtt,
-                        &self.shared.config.timeouts,
-                    ),
-                    None => 1_000_000,
-                };
-                let deadline_ms = (now_ns + u64::from(timeout_us) * 1_000).div_ceil(1_000_000);
+                // The first look comes after the floor; the timeout in force then (it may
+                // have shrunk or grown with answers that came in meanwhile) decides.
+                let floor_us = self.shared.config.timeouts.floor.as_micros() as u64;
+                let deadline_ms = (now_ns + floor_us * 1_000).div_ceil(1_000_000);
                 self.wheel.insert(
                     deadline_ms,
                     TimerKey {
@@ -458,7 +452,8 @@ impl<'s, 'a> Worker<'s, 'a> {
         if self.wheel.is_empty() {
             return;
         }
-        let now_ms = self.shared.clock.now_ms();
+        let now_ns = self.shared.clock.now_ns();
+        let now_ms = now_ns / 1_000_000;
         let mut due = std::mem::take(&mut self.due);
         due.clear();
         self.wheel.expire(now_ms, &mut due);
@@ -472,6 +467,18 @@ impl<'s, 'a> Worker<'s, 'a> {
                 continue;
             };
             if slot.generation != key.generation || slot.socket.is_none() {
+                continue;
+            }
+            let host = slot
+                .probe
+                .as_ref()
+                .and_then(|p| p.group.hosts.get(p.host as usize));
+            let timeout_us = host.map_or(0, |h| {
+                timing::timeout_us(&h.rtt, self.shared.global_rtt, &self.shared.config.timeouts)
+            });
+            let deadline_ns = slot.started_ns + u64::from(timeout_us) * 1_000;
+            if deadline_ns > now_ns {
+                self.wheel.insert(deadline_ns.div_ceil(1_000_000), *key);
                 continue;
             }
             let socket = slot.socket.take();

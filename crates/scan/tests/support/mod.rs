@@ -1,0 +1,168 @@
+//! Shared by the engine tests: a collecting observer, root checks that skip loudly (or fail
+//! under PORTOLAN_LAB=1, as in CI), and throw-away network namespaces entered per thread.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use portolan_scan::engine::{self, Config, Event, Observer, Summary};
+use portolan_scan::ports::PortList;
+use portolan_scan::resolve::TargetList;
+use portolan_scan::target;
+use portolan_scan::{HostSummary, PortResult, PortState, Reason};
+
+/// Every event of a scan.
+#[derive(Default)]
+pub struct Collect {
+    pub ports: Vec<PortResult>,
+    pub hosts: Vec<HostSummary>,
+}
+
+impl Observer for Collect {
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Port(p) => self.ports.push(p),
+            Event::Host(h) => self.hosts.push(h),
+        }
+    }
+}
+
+impl Collect {
+    /// Ports by state, for one address.
+    pub fn states(&self) -> BTreeMap<u16, (PortState, Reason)> {
+        self.ports
+            .iter()
+            .map(|p| (p.port, (p.state, p.reason)))
+            .collect()
+    }
+
+    /// The open ports, sorted.
+    pub fn open(&self) -> Vec<(IpAddr, u16)> {
+        let mut open: Vec<_> = self
+            .ports
+            .iter()
+            .filter(|p| p.state == PortState::Open)
+            .map(|p| (p.address, p.port))
+            .collect();
+        open.sort();
+        open
+    }
+}
+
+/// Scans `targets` (command-line syntax) on `ports` with `config`.
+pub fn scan(targets: &[&str], ports: Vec<u16>, config: &Config) -> (Summary, Collect) {
+    let specs = target::parse_targets(targets, |_| Err("no files".into())).unwrap();
+    let list = TargetList::build(&specs, |_| Err("no names".into())).unwrap();
+    let stop = AtomicBool::new(false);
+    let mut collect = Collect::default();
+    let summary = engine::run(&list, &PortList::new(ports), config, &stop, &mut collect).unwrap();
+    (summary, collect)
+}
+
+/// True when running as root. Otherwise prints a loud SKIPPED line, or fails when
+/// PORTOLAN_LAB=1 says the prerequisites must be there.
+pub fn root(test: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    if std::env::var("PORTOLAN_LAB").as_deref() == Ok("1") {
+        panic!("{test}: PORTOLAN_LAB=1 but not running as root; network namespaces need root");
+    }
+    eprintln!("SKIPPED: needs root ({test} creates a network namespace)");
+    false
+}
+
+/// True when `program` runs; otherwise skip loudly, or fail under PORTOLAN_LAB=1.
+pub fn have(test: &str, program: &str, probe_arg: &str) -> bool {
+    let ok = Command::new(program)
+        .arg(probe_arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return true;
+    }
+    if std::env::var("PORTOLAN_LAB").as_deref() == Ok("1") {
+        panic!(
+            "{test}: PORTOLAN_LAB=1 but `{program}` is missing (scripts/install-deps.sh installs it)"
+        );
+    }
+    eprintln!("SKIPPED: needs `{program}` ({test})");
+    false
+}
+
+fn run(args: &[&str]) {
+    let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A network namespace with only loopback, deleted on drop.
+pub struct Netns {
+    pub name: String,
+}
+
+static SERIAL: AtomicU32 = AtomicU32::new(0);
+
+impl Netns {
+    /// Creates `pl-scan-<pid>-<n>` with loopback up and ICMP errors not rate limited.
+    pub fn new() -> Netns {
+        let name = format!(
+            "pl-scan-{}-{}",
+            std::process::id(),
+            SERIAL.fetch_add(1, Ordering::Relaxed)
+        );
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
+        run(&["ip", "netns", "add", &name]);
+        let ns = Netns { name };
+        ns.exec(&["ip", "link", "set", "lo", "up"]);
+        ns.exec(&["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"]);
+        ns.exec(&["sysctl", "-qw", "net.ipv4.icmp_ratemask=0"]);
+        ns
+    }
+
+    /// Runs a command inside the namespace; it must succeed.
+    pub fn exec(&self, args: &[&str]) {
+        let mut all = vec!["ip", "netns", "exec", &self.name];
+        all.extend_from_slice(args);
+        run(&all);
+    }
+
+    /// Loads nftables rules (text of `nft -f`) into the namespace.
+    pub fn nft(&self, rules: &str) {
+        let path = std::env::temp_dir().join(format!("{}.nft", self.name));
+        std::fs::write(&path, rules).unwrap();
+        self.exec(&["nft", "-f", path.to_str().unwrap()]);
+        let _ = std::fs::remove_file(path);
+    }
+
+    /// Runs `f` on a thread that has entered the namespace (threads it starts stay there).
+    pub fn within<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+        let path = format!("/var/run/netns/{}", self.name);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let file = std::fs::File::open(&path).unwrap();
+                use std::os::fd::AsRawFd;
+                // SAFETY: setns on a namespace file we opened; it changes only this thread.
+                let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+                assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
+                f()
+            })
+            .join()
+            .unwrap()
+        })
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+    }
+}
