@@ -1,0 +1,185 @@
+//! `portolan plan`, `roles` and `role` from the command line.
+
+mod common;
+
+use common::{json_run, portolan};
+use predicates::prelude::*;
+
+#[test]
+fn a_domain_controller_plan_in_two_dialects() {
+    let nft = portolan()
+        .args([
+            "plan",
+            "--role",
+            "domain-controller",
+            "--from",
+            "10.0.0.0/8",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let nft = String::from_utf8(nft).unwrap();
+    assert!(nft.starts_with("#!/usr/sbin/nft -f"));
+    assert!(
+        nft.contains("49152-65535"),
+        "the modern dynamic RPC range is opened"
+    );
+    assert!(
+        nft.contains("ldaps-over-udp"),
+        "the spurious row is left out, and said"
+    );
+    let ps = portolan()
+        .args([
+            "plan",
+            "--role",
+            "domain-controller",
+            "--dialect",
+            "powershell",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ps = String::from_utf8(ps).unwrap();
+    assert!(ps.contains("-LocalPort RPCEPMap"));
+    assert!(ps.contains("-LocalPort RPC "));
+}
+
+#[test]
+fn services_by_name_and_several_files_to_a_folder() {
+    let dir = std::env::temp_dir().join(format!("portolan-plan-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    portolan()
+        .args([
+            "plan",
+            "--service",
+            "dns",
+            "--service",
+            "kdc",
+            "--dialect",
+            "iptables",
+            "-o",
+        ])
+        .arg(&dir)
+        .assert()
+        .success();
+    let v4 = std::fs::read_to_string(dir.join("rules.v4")).unwrap();
+    assert!(v4.contains("--dport 53") && v4.contains("--dport 88"));
+    assert!(dir.join("rules.v6").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_plan_as_json() {
+    let out = portolan()
+        .args(["plan", "--role", "dns-server", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let transports: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["transport"].as_str().unwrap())
+        .collect();
+    assert_eq!(transports.len(), 2);
+    assert!(transports.contains(&"tcp") && transports.contains(&"udp"));
+}
+
+#[test]
+fn bad_plan_input_exits_2_and_says_why() {
+    for (args, problem) in [
+        (
+            vec!["--role", "domian-controller"],
+            "did you mean `domain-controller`",
+        ),
+        (
+            vec!["--role", "domain-controller", "--rpc-range", "5000-1000"],
+            "runs backwards",
+        ),
+        (
+            vec!["--role", "domain-controller", "--from", "10.0.0.0/33"],
+            "/33",
+        ),
+        (
+            vec!["--role", "domain-controller", "--dialect", "bogus"],
+            "expected one of nftables",
+        ),
+        (vec!["--service", "kerbros"], "did you mean"),
+        (vec![], "nothing to plan"),
+        (
+            vec![
+                "--role",
+                "web-server",
+                "--from",
+                "10.0.0.0/8",
+                "--to",
+                "2001:db8::5",
+            ],
+            "IPv6",
+        ),
+    ] {
+        portolan()
+            .arg("plan")
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(problem));
+    }
+}
+
+#[test]
+fn roles_and_a_role() {
+    let (code, v) = json_run(&["roles"]);
+    assert_eq!(code, 0);
+    let ids: Vec<&str> = v["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "domain-controller",
+        "dns-server",
+        "dhcp-server",
+        "wins-server",
+        "file-server",
+        "print-server",
+        "web-server",
+        "ftp-server",
+        "mail-server",
+        "sql-server",
+        "terminal-server",
+        "vpn-gateway",
+        "radius-server",
+        "certificate-authority",
+        "cluster-node",
+        "media-server",
+        "message-queuing",
+        "sms-site-server",
+        "mom-server",
+    ] {
+        assert!(ids.contains(&id), "{id}");
+    }
+    let (code, v) = json_run(&["role", "dns-server"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["role"]["id"], "dns-server");
+    assert!(
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["port"] == 53)
+    );
+    portolan()
+        .args(["role", "domian-controller"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("domain-controller"));
+}
