@@ -1,0 +1,180 @@
+//! `portolan check` on loopback (IPv4 and IPv6), against listeners the test itself opens,
+//! and its handling of bad input. No root needed.
+
+mod common;
+
+use std::net::{TcpListener, UdpSocket};
+
+use common::{json_run, portolan, results};
+use predicates::prelude::*;
+
+/// A port nothing listens on: bound, then released.
+fn free_tcp_port(addr: &str) -> u16 {
+    TcpListener::bind((addr, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn free_udp_port(addr: &str) -> u16 {
+    UdpSocket::bind((addr, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Echoes datagrams back until the test ends (bounded by a read timeout and a count).
+fn udp_echo(addr: &str) -> u16 {
+    let socket = UdpSocket::bind((addr, 0)).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        for _ in 0..64 {
+            match socket.recv_from(&mut buf) {
+                Ok((n, peer)) => {
+                    let _ = socket.send_to(&buf[..n], peer);
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    port
+}
+
+fn check_loopback(addr: &str) {
+    let listener = TcpListener::bind((addr, 0)).unwrap();
+    let open = listener.local_addr().unwrap().port();
+    let closed = free_tcp_port(addr);
+    let echo = udp_echo(addr);
+    let udp_closed = free_udp_port(addr);
+    let spec = format!("tcp:{open},{closed} udp:{echo},{udp_closed}");
+    let (code, v) = json_run(&["check", addr, "--ports", &spec]);
+    assert_eq!(code, 1, "one port of each transport is closed");
+    let all = results(&v);
+    assert_eq!(all[&format!("{open}/tcp")]["status"], "LISTENING");
+    assert_eq!(all[&format!("{closed}/tcp")]["status"], "NOT LISTENING");
+    assert_eq!(
+        all[&format!("{closed}/tcp")]["answer"],
+        "connection refused (RST)"
+    );
+    assert_eq!(all[&format!("{echo}/udp")]["status"], "LISTENING");
+    assert_eq!(all[&format!("{udp_closed}/udp")]["status"], "NOT LISTENING");
+    assert_eq!(
+        all[&format!("{udp_closed}/udp")]["answer"],
+        "ICMP port unreachable"
+    );
+    assert_eq!(v["hosts"][0]["address"], addr);
+    drop(listener);
+}
+
+#[test]
+fn ipv4_loopback() {
+    check_loopback("127.0.0.1");
+}
+
+#[test]
+fn ipv6_loopback() {
+    if UdpSocket::bind("[::1]:0").is_err() {
+        eprintln!("SKIPPED ipv6_loopback: this machine has no IPv6 loopback");
+        return;
+    }
+    check_loopback("::1");
+}
+
+#[test]
+fn everything_listening_exits_0_and_names_resolve_locally() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    portolan()
+        .args(["check", "127.0.0.1", "--ports", &port])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("LISTENING"));
+    // `localhost` comes from /etc/hosts, not from a DNS server.
+    let (code, v) = json_run(&["check", "localhost", "--ports", &format!("tcp:{port}")]);
+    if v["hosts"][0]["address"] == "127.0.0.1" {
+        assert_eq!(code, 0);
+    }
+    let out = portolan()
+        .args(["check", "127.0.0.1", "--ports", &port, "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let csv = String::from_utf8(out).unwrap();
+    assert!(csv.starts_with("host,address,transport,port,status,"));
+    assert!(csv.contains(&format!(",tcp,{port},LISTENING,")));
+}
+
+#[test]
+fn bad_check_input_exits_2_naming_the_problem() {
+    for (args, problem) in [
+        (vec!["check", "127.0.0.1", "--ports", "tcp:0"], "port 0"),
+        (
+            vec!["check", "127.0.0.1", "--ports", "sctp:80"],
+            "not tcp or udp",
+        ),
+        (vec!["check", "127.0.0.1", "--ports", "tcp:1-65535"], "scan"),
+        (
+            vec!["check", "127.0.0.1", "--service", "kerbros"],
+            "did you mean",
+        ),
+        (
+            vec!["check", "127.0.0.1", "--service", "terminal"],
+            "matches 3 services",
+        ),
+        (
+            vec!["check", "127.0.0.1", "--role", "domian-controller"],
+            "domain-controller",
+        ),
+        (vec!["check", "", "--ports", "80"], "empty host"),
+        (
+            vec!["check", "127.0.0.1", "--ports", "80", "--timeout", "abc"],
+            "not a duration",
+        ),
+        (
+            vec![
+                "check",
+                "127.0.0.1",
+                "--ports",
+                "80",
+                "--timeout",
+                "100ms",
+                "--min-timeout",
+                "1s",
+            ],
+            "--min-timeout",
+        ),
+    ] {
+        portolan()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(problem));
+    }
+}
+
+#[test]
+fn rows_that_cannot_be_probed_are_listed_with_the_reason() {
+    let (_, v) = json_run(&[
+        "check",
+        "127.0.0.1",
+        "--service",
+        "routing-remote-access",
+        "--no-rpc",
+    ]);
+    let unchecked = v["hosts"][0]["unchecked"].as_array().unwrap();
+    let gre = unchecked.iter().find(|u| u["transport"] == "gre").unwrap();
+    assert!(gre["reason"].as_str().unwrap().contains("no ports"));
+    assert_eq!(
+        unchecked.iter().filter(|u| u["port"] == "n/a").count(),
+        3,
+        "GRE, ESP and AH"
+    );
+}
