@@ -131,8 +131,12 @@ static void scan(int worker, int workers, int conc, int timeout_ms) {
             socklen_t len = sizeof err;
             getsockopt(slots[s].fd, SOL_SOCKET, SO_ERROR, &err, &len);
             if (err == 0) {
+                /* one write per line: with -j the processes share the pipe, and writes up to
+                 * PIPE_BUF never interleave */
+                char line[INET6_ADDRSTRLEN + 16];
                 unsigned pr = slots[s].probe;
-                printf("%s %u\n", host_text[pr % nhosts], ports[pr / nhosts]);
+                int len = snprintf(line, sizeof line, "%s %u\n", host_text[pr % nhosts], ports[pr / nhosts]);
+                if (write(1, line, (size_t)len) < 0) {}
             }
             close(slots[s].fd);
             slots[s].fd = -1;
@@ -152,7 +156,6 @@ static void scan(int worker, int workers, int conc, int timeout_ms) {
             head++;
         }
     }
-    fflush(stdout);
 }
 
 int main(int argc, char **argv) {
@@ -169,7 +172,6 @@ int main(int argc, char **argv) {
     if (nports == 0) parse_ports("1-65535");
     for (int i = optind; i < argc; i++) add_host(argv[i]);
     if (nhosts == 0 || workers < 1 || conc < 1) return 2;
-    setvbuf(stdout, NULL, _IOFBF, 1 << 16);
     for (int w = 0; w < workers; w++) {
         if (workers == 1) { scan(0, 1, conc, timeout_ms); return 0; }
         pid_t pid = fork();

@@ -1,0 +1,320 @@
+//! `portolan scan` from the command line, without root: bad input (exit 2 with a message
+//! that says what to do), every output format against listeners of this test on loopback
+//! (only ports this test bound are probed), nmap XML against nmap's DTD and read back by
+//! `portolan audit`.
+
+use std::net::TcpListener;
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn portolan() -> Command {
+    let mut cmd = Command::cargo_bin("portolan").unwrap();
+    cmd.env_remove("PORTOLAN_CATALOG").env_remove("NO_COLOR");
+    cmd
+}
+
+/// Fails with exit 2 and a message containing every needle.
+fn refused(args: &[&str], needles: &[&str]) {
+    let mut assert = portolan().arg("scan").args(args).assert().code(2);
+    for needle in needles {
+        assert = assert.stderr(predicate::str::contains(*needle));
+    }
+}
+
+/// Two listeners and two ports that were just released, on 127.0.0.1.
+fn listeners() -> (Vec<TcpListener>, Vec<u16>, Vec<u16>) {
+    let open: Vec<TcpListener> = (0..2)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let open_ports = open
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    let closed = (0..2)
+        .map(|_| {
+            TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    (open, open_ports, closed)
+}
+
+fn port_list(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn bad_targets_and_ports_exit_2_with_a_fix() {
+    refused(
+        &["10.0.0.0/33"],
+        &[
+            "10.0.0.0/33",
+            "/33 is longer than the 32 bits",
+            "ADDRESS/PREFIX",
+        ],
+    );
+    refused(&["10.0.0.20-5"], &["runs backwards", "lower address first"]);
+    refused(
+        &["10.0.0.0/24", "-p", "2000-1000"],
+        &["runs backwards", "1000-2000"],
+    );
+    refused(&["127.0.0.1", "-p", "0"], &["port 0"]);
+    refused(
+        &["127.0.0.1", "-p", "role:no-such-role"],
+        &["names no role", "domain-controller"],
+    );
+    refused(&["not a host!"], &["not a host name label"]);
+    refused(
+        &["@/nonexistent/targets.txt"],
+        &["cannot read /nonexistent/targets.txt"],
+    );
+    refused(
+        &["127.0.0.1", "--min-timeout", "2s", "--timeout", "1s"],
+        &["--min-timeout"],
+    );
+}
+
+#[test]
+fn a_slash_8_asks_for_confirmation_instead_of_sweeping() {
+    refused(
+        &["10.0.0.0/8", "-p", "445"],
+        &["16777214 addresses", "--yes"],
+    );
+}
+
+#[test]
+fn udp_says_it_is_not_available_yet() {
+    refused(
+        &["127.0.0.1", "--udp"],
+        &["--udp is not available", "portolan check"],
+    );
+}
+
+#[test]
+fn json_lists_open_ports_and_exits_0() {
+    let (_keep, open, closed) = listeners();
+    let mut all = open.clone();
+    all.extend(&closed);
+    let out = portolan()
+        .args(["scan", "127.0.0.1", "-p", &port_list(&all), "-f", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let host = &v["hosts"][0];
+    assert_eq!(host["address"], "127.0.0.1");
+    assert_eq!(host["up"], true);
+    let mut found: Vec<u64> = host["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["port"].as_u64().unwrap())
+        .collect();
+    found.sort();
+    let mut expected: Vec<u64> = open.iter().map(|&p| u64::from(p)).collect();
+    expected.sort();
+    assert_eq!(found, expected, "only open ports without --all");
+    assert_eq!(host["ports"][0]["state"], "open");
+    assert_eq!(host["ports"][0]["portqry"], "LISTENING");
+    assert_eq!(host["ports"][0]["reason"], "syn-ack");
+    assert_eq!(v["summary"]["open"], 2);
+    assert_eq!(v["summary"]["closed"], 2);
+    assert_eq!(v["scan"]["probes"], 4);
+    assert_eq!(v["exit_code"], 0);
+}
+
+#[test]
+fn all_adds_closed_ports_and_no_open_port_exits_1() {
+    let (_keep, _open, closed) = listeners();
+    let out = portolan()
+        .args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port_list(&closed),
+            "--all",
+            "-f",
+            "csv",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("host,address,port,protocol,state,reason,tries,rtt_us,service,services")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    for row in rows {
+        assert!(row.contains(",closed,conn-refused,1,"), "{row}");
+    }
+}
+
+#[test]
+fn jsonl_streams_one_object_per_port() {
+    let (_keep, open, closed) = listeners();
+    let mut all = open.clone();
+    all.extend(&closed);
+    let out = portolan()
+        .args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port_list(&all),
+            "--all",
+            "-f",
+            "jsonl",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    let open_count = lines.iter().filter(|l| l["state"] == "open").count();
+    assert_eq!(open_count, 2);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["host"] == "127.0.0.1" && l["protocol"] == "tcp")
+    );
+}
+
+#[test]
+fn table_names_catalog_ports_and_sums_up() {
+    let (_keep, open, _closed) = listeners();
+    let out = portolan()
+        .args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port_list(&open),
+            "--color",
+            "never",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains(&format!("{}/tcp", open[0])), "{text}");
+    assert!(
+        text.contains("1 address (1 up) x 2 ports: 2 open, 0 closed, 0 filtered"),
+        "{text}"
+    );
+}
+
+#[test]
+fn nmap_xml_validates_against_nmaps_dtd_and_audit_reads_it() {
+    let (_keep, open, closed) = listeners();
+    let mut all = open.clone();
+    all.extend(&closed);
+    let out = portolan()
+        .args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port_list(&all),
+            "-f",
+            "nmap-xml",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let xml = String::from_utf8(out).unwrap();
+    assert!(xml.contains("<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"4\""));
+    assert!(
+        xml.contains("<extraports state=\"closed\" count=\"2\"/>"),
+        "{xml}"
+    );
+    let dir = std::env::temp_dir().join(format!("portolan-scan-xml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("scan.xml");
+    std::fs::write(&path, &xml).unwrap();
+
+    let dtd = "/usr/share/nmap/nmap.dtd";
+    let have_xmllint = StdCommand::new("xmllint").arg("--version").output().is_ok();
+    if std::path::Path::new(dtd).exists() && have_xmllint {
+        let check = StdCommand::new("xmllint")
+            .args(["--noout", "--dtdvalid", dtd])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "xmllint: {}\n{xml}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    } else if std::env::var("PORTOLAN_REQUIRE_VALIDATORS").as_deref() == Ok("1")
+        || std::env::var("PORTOLAN_LAB").as_deref() == Ok("1")
+    {
+        panic!("xmllint or {dtd} is missing (apt-get install libxml2-utils nmap)");
+    } else {
+        eprintln!(
+            "SKIPPED: DTD validation needs xmllint and {dtd} (apt-get install libxml2-utils nmap)"
+        );
+    }
+
+    let audit = portolan()
+        .args(["audit", "-f", "json"])
+        .arg(&path)
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&audit).unwrap();
+    let mut seen: Vec<u64> = v["reports"][0]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["port"].as_u64().unwrap())
+        .collect();
+    seen.sort();
+    let mut expected: Vec<u64> = open.iter().map(|&p| u64::from(p)).collect();
+    expected.sort();
+    assert_eq!(seen, expected, "audit reads the open ports back");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn targets_come_from_files() {
+    let (_keep, open, _closed) = listeners();
+    let dir = std::env::temp_dir().join(format!("portolan-scan-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("targets.txt");
+    std::fs::write(&list, "# loopback only\n127.0.0.1\n").unwrap();
+    let arg = format!("@{}", list.display());
+    portolan()
+        .args(["scan", &arg, "-p", &port_list(&open), "-f", "csv"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!(
+            "127.0.0.1,127.0.0.1,{},tcp,open",
+            open[0]
+        )));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,133 @@
+//! `portolan scan` against the lab's firewalled host (pl-fw, lab/fw-lab.truth): every port
+//! of the truth file gets its state, every other port is closed, and the result is the same
+//! under `ulimit -n 256`. Needs the lab (root); without it the tests say SKIPPED, and with
+//! PORTOLAN_LAB=1 (CI) a missing lab fails them.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use serde_json::Value;
+
+struct FwLab {
+    address: String,
+    truth: String,
+}
+
+fn fw_lab(test: &str) -> Option<FwLab> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let lab = (|| {
+        Some(FwLab {
+            address: var("PORTOLAN_LAB_FW")?,
+            truth: var("PORTOLAN_LAB_FW_TRUTH")?,
+        })
+    })();
+    if lab.is_none() {
+        if var("PORTOLAN_LAB").as_deref() == Some("1") {
+            panic!(
+                "{test}: PORTOLAN_LAB=1 but PORTOLAN_LAB_FW / PORTOLAN_LAB_FW_TRUTH are unset: run `eval \"$(lab/lab.sh env)\"` after `lab/lab.sh up fw`"
+            );
+        }
+        eprintln!(
+            "SKIPPED {test}: needs the lab's firewalled host (as root: bash lab/lab.sh up fw && eval \"$(bash lab/lab.sh env)\")"
+        );
+    }
+    lab
+}
+
+/// TCP port -> expected scan state, from the truth file.
+fn expected_states(truth_path: &str) -> BTreeMap<u16, &'static str> {
+    let text = std::fs::read_to_string(truth_path).unwrap();
+    let mut states = BTreeMap::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        if fields.len() < 3 || fields[0] != "tcp" {
+            continue;
+        }
+        let state = match fields[2] {
+            "open" => "open",
+            "closed" | "reset" => "closed",
+            "dropped" | "admin-prohibited" => "filtered",
+            other => panic!("unknown state {other} in {truth_path}"),
+        };
+        states.insert(fields[1].parse().unwrap(), state);
+    }
+    states
+}
+
+/// Runs `portolan scan ADDRESS -p all --all -f jsonl` (through bash with `shell_prefix`)
+/// and returns port -> (state, reason).
+fn sweep(address: &str, shell_prefix: &str) -> BTreeMap<u16, (String, String)> {
+    let bin = assert_cmd::cargo::cargo_bin("portolan");
+    let script = format!(
+        "{shell_prefix} exec '{}' scan {address} -p all --all -f jsonl --no-progress",
+        bin.display()
+    );
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env_remove("PORTOLAN_CATALOG")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut ports = BTreeMap::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let port = v["port"].as_u64().unwrap() as u16;
+        let state = v["state"].as_str().unwrap().to_string();
+        let reason = v["reason"].as_str().unwrap().to_string();
+        assert!(
+            ports.insert(port, (state, reason)).is_none(),
+            "port {port} reported twice"
+        );
+    }
+    ports
+}
+
+fn assert_matches_truth(
+    found: &BTreeMap<u16, (String, String)>,
+    truth: &BTreeMap<u16, &str>,
+    run: &str,
+) {
+    assert_eq!(found.len(), 65535, "{run}: one result per port");
+    for (port, (state, reason)) in found {
+        let expected = truth.get(port).copied().unwrap_or("closed");
+        assert_eq!(state, expected, "{run}: port {port} ({reason})");
+    }
+}
+
+#[test]
+fn full_sweep_of_the_firewalled_host_matches_the_truth() {
+    let Some(lab) = fw_lab("full_sweep_of_the_firewalled_host_matches_the_truth") else {
+        return;
+    };
+    let truth = expected_states(&lab.truth);
+    let found = sweep(&lab.address, "");
+    assert_matches_truth(&found, &truth, "default limits");
+    // The kinds of answer behind each state.
+    assert_eq!(found[&8530].1, "host-unreach", "ICMP admin-prohibited");
+    assert_eq!(found[&135].1, "no-response", "dropped");
+    assert_eq!(found[&4443].1, "conn-refused", "reset by nftables");
+    assert_eq!(
+        found[&445].0, "filtered",
+        "a listener behind a drop rule is filtered"
+    );
+}
+
+#[test]
+fn a_256_descriptor_limit_gives_the_same_result() {
+    let Some(lab) = fw_lab("a_256_descriptor_limit_gives_the_same_result") else {
+        return;
+    };
+    let truth = expected_states(&lab.truth);
+    let found = sweep(&lab.address, "ulimit -n 256 &&");
+    assert_matches_truth(&found, &truth, "ulimit -n 256");
+}
