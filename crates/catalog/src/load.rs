@@ -15,7 +15,8 @@ use toml::Spanned;
 use crate::Catalog;
 use crate::error::CatalogError;
 use crate::model::{
-    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, Service, Status,
+    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, RowFilter, RowKey,
+    Service, Status,
 };
 use crate::transport::Transport;
 
@@ -102,7 +103,17 @@ struct RawRole {
     id: Spanned<String>,
     name: Option<String>,
     summary: Option<String>,
-    services: Option<Vec<Spanned<RoleService>>>,
+    services: Option<Vec<Spanned<RawRoleService>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoleService {
+    service: String,
+    ports: Option<Vec<Spanned<String>>>,
+    reason: String,
+    #[serde(default)]
+    optional: bool,
 }
 
 struct RawTransport(Transport);
@@ -135,27 +146,11 @@ impl<'de> Deserialize<'de> for RawPort {
                 }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawPort, E> {
-                parse_port_text(v).map(RawPort).map_err(E::custom)
+                v.parse().map(RawPort).map_err(E::custom)
             }
         }
         d.deserialize_any(PortVisitor)
     }
-}
-
-/// Parses a port written as text in a catalog file: a number, a range, or a dynamic marker.
-fn parse_port_text(text: &str) -> Result<PortSpec, String> {
-    match text.trim() {
-        "rpc-dynamic" => return Ok(PortSpec::RpcDynamic),
-        "ftp-passive" => return Ok(PortSpec::FtpPassive),
-        _ => {}
-    }
-    crate::query::parse_port_range(text).map(|(a, b)| {
-        if a == b {
-            PortSpec::Single(a)
-        } else {
-            PortSpec::Range(a, b)
-        }
-    })
 }
 
 /// Line and column (1-based) of a byte offset in `text`.
@@ -189,6 +184,16 @@ struct Reference<'a> {
     erratum: String,
 }
 
+/// A service a role entry names, with where, checked once all files are merged.
+struct RoleReference<'a> {
+    source: Source<'a>,
+    role: String,
+    service: String,
+    span: Range<usize>,
+    /// The entry's `ports`, each with where it is written.
+    ports: Vec<(RowKey, Range<usize>)>,
+}
+
 /// Accumulates sources into a catalog.
 #[derive(Default)]
 pub(crate) struct Builder<'a> {
@@ -199,7 +204,7 @@ pub(crate) struct Builder<'a> {
     roles: Vec<Role>,
     role_index: HashMap<String, usize>,
     references: Vec<Reference<'a>>,
-    role_references: Vec<(Source<'a>, Range<usize>, String)>,
+    role_references: Vec<RoleReference<'a>>,
 }
 
 impl<'a> Builder<'a> {
@@ -382,17 +387,20 @@ impl<'a> Builder<'a> {
         let id_span = raw.id.span();
         let id = raw.id.into_inner();
         check_id(source, id_span, &id)?;
-        let services = raw.services.map(|list| {
-            list.into_iter()
-                .map(|s| {
-                    let span = s.span();
-                    let s = s.into_inner();
-                    self.role_references
-                        .push((*source, span, s.service.clone()));
-                    s
-                })
-                .collect::<Vec<_>>()
-        });
+        let services = match raw.services {
+            Some(list) => {
+                // A new list replaces the old one, and with it what the old one referred to.
+                self.role_references.retain(|r| r.role != id);
+                let mut services = Vec::with_capacity(list.len());
+                for entry in list {
+                    let (service, reference) = role_service(source, &id, entry)?;
+                    services.push(service);
+                    self.role_references.push(reference);
+                }
+                Some(services)
+            }
+            None => None,
+        };
         if let Some(&at) = self.role_index.get(&id) {
             let role = &mut self.roles[at];
             merge(&mut role.name, raw.name);
@@ -433,18 +441,8 @@ impl<'a> Builder<'a> {
                 ));
             }
         }
-        for (source, span, service) in &self.role_references {
-            if !self.service_index.contains_key(service) {
-                let hint =
-                    crate::query::suggest(self.services.iter().map(|s| s.id.as_str()), service)
-                        .map(|s| format!(" (did you mean `{s}`?)"))
-                        .unwrap_or_default();
-                return Err(error_at(
-                    source,
-                    span.clone(),
-                    format!("role names unknown service `{service}`{hint}"),
-                ));
-            }
+        for reference in &self.role_references {
+            self.check_role_reference(reference)?;
         }
         let spurious: HashSet<&str> = self
             .errata
@@ -466,6 +464,113 @@ impl<'a> Builder<'a> {
             .collect();
         Ok(Catalog::from_parts(services, errata, self.roles))
     }
+}
+
+impl Builder<'_> {
+    /// The service a role entry names exists, and each of its `ports` is one of its rows.
+    fn check_role_reference(&self, reference: &RoleReference<'_>) -> Result<(), CatalogError> {
+        let service = match self.service_index.get(&reference.service) {
+            Some(&at) => self.services.get(at),
+            None => None,
+        };
+        let Some(service) = service else {
+            let hint = crate::query::suggest(
+                self.services.iter().map(|s| s.id.as_str()),
+                &reference.service,
+            )
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+            return Err(error_at(
+                &reference.source,
+                reference.span.clone(),
+                format!("role names unknown service `{}`{hint}", reference.service),
+            ));
+        };
+        for (key, span) in &reference.ports {
+            if service.ports.iter().any(|row| row.key() == *key) {
+                continue;
+            }
+            let mut rows: Vec<String> = Vec::new();
+            for row in &service.ports {
+                let text = row.key().to_string();
+                if !rows.contains(&text) {
+                    rows.push(text);
+                }
+            }
+            let replaced = if service.user_defined {
+                "; a user catalog gave this service its rows: add the row there, or give the \
+                 role a `services` list of its own"
+            } else {
+                ""
+            };
+            return Err(error_at(
+                &reference.source,
+                span.clone(),
+                format!(
+                    "role `{}` takes `{key}` of service `{}`, which has no such row; its rows are \
+                     {}: name one of those, or remove `ports` to take every row{replaced}",
+                    reference.role,
+                    service.id,
+                    rows.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Reads one entry of a role's `services`: its `ports` must be well-formed row keys, none
+/// twice, and not an empty list.
+fn role_service<'a>(
+    source: &Source<'a>,
+    role: &str,
+    entry: Spanned<RawRoleService>,
+) -> Result<(RoleService, RoleReference<'a>), CatalogError> {
+    let span = entry.span();
+    let entry = entry.into_inner();
+    let mut ports: Vec<(RowKey, Range<usize>)> = Vec::new();
+    if let Some(list) = entry.ports {
+        if list.is_empty() {
+            return Err(error_at(
+                source,
+                span,
+                format!(
+                    "role `{role}` gives service `{}` an empty `ports` list, which takes no row: \
+                     remove `ports` to take every row, or name rows like \"tcp/636\"",
+                    entry.service
+                ),
+            ));
+        }
+        for text in list {
+            let key_span = text.span();
+            let key: RowKey = text
+                .get_ref()
+                .parse()
+                .map_err(|e| error_at(source, key_span.clone(), format!("{e}")))?;
+            if ports.iter().any(|(k, _)| *k == key) {
+                return Err(error_at(
+                    source,
+                    key_span,
+                    format!("`{key}` is listed twice in `ports`: remove one"),
+                ));
+            }
+            ports.push((key, key_span));
+        }
+    }
+    let service = RoleService {
+        service: entry.service.clone(),
+        ports: RowFilter::only(ports.iter().map(|(k, _)| *k)),
+        reason: entry.reason,
+        optional: entry.optional,
+    };
+    let reference = RoleReference {
+        source: *source,
+        role: role.to_string(),
+        service: entry.service,
+        span,
+        ports,
+    };
+    Ok((service, reference))
 }
 
 fn merge<T>(slot: &mut T, value: Option<T>) {

@@ -1,8 +1,9 @@
 //! The catalog's types: services, their port rows, errata and roles.
 
 use std::fmt;
+use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::transport::Transport;
 
@@ -62,6 +63,16 @@ impl PortSpec {
         }
     }
 
+    /// The spec as catalog files write it: `636`, `5000-5100`, `rpc-dynamic`, `ftp-passive`.
+    pub fn key(self) -> String {
+        match self {
+            PortSpec::Single(p) => p.to_string(),
+            PortSpec::Range(a, b) => format!("{a}-{b}"),
+            PortSpec::RpcDynamic => "rpc-dynamic".to_string(),
+            PortSpec::FtpPassive => "ftp-passive".to_string(),
+        }
+    }
+
     /// True when some port of `first..=last` may belong to this spec.
     pub fn overlaps(self, first: u16, last: u16) -> bool {
         let hits = |(a, b): (u16, u16)| a <= last && first <= b;
@@ -80,6 +91,27 @@ impl fmt::Display for PortSpec {
             PortSpec::RpcDynamic => f.write_str("dynamic RPC"),
             PortSpec::FtpPassive => f.write_str("FTP passive"),
         }
+    }
+}
+
+impl FromStr for PortSpec {
+    type Err = String;
+
+    /// Reads a port as catalog files write it: a number, a range, `rpc-dynamic` or
+    /// `ftp-passive`. A range of one port is that port.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim() {
+            "rpc-dynamic" => return Ok(PortSpec::RpcDynamic),
+            "ftp-passive" => return Ok(PortSpec::FtpPassive),
+            _ => {}
+        }
+        crate::query::parse_port_range(text).map(|(a, b)| {
+            if a == b {
+                PortSpec::Single(a)
+            } else {
+                PortSpec::Range(a, b)
+            }
+        })
     }
 }
 
@@ -111,6 +143,183 @@ impl PortRow {
             Some(p) => p.to_string(),
             None => "n/a".to_string(),
         }
+    }
+
+    /// The key a role's `ports` filter names this row by: `tcp/636`, `udp/500`,
+    /// `tcp/rpc-dynamic`, `gre`, `ip/41`.
+    pub fn key(&self) -> RowKey {
+        RowKey {
+            transport: self.transport,
+            port: self.port,
+        }
+    }
+}
+
+/// A row of a service named by its transport and port, the way catalog files write them:
+/// `tcp/636`, `udp/500`, `tcp/rpc-dynamic`, `tcp/ftp-passive`, `tcp/5000-5100`, and for IP
+/// protocols, which have no ports, `gre`, `esp`, `ah` or `ip/41`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RowKey {
+    /// The transport.
+    pub transport: Transport,
+    /// The port; `None` for IP protocols.
+    pub port: Option<PortSpec>,
+}
+
+impl fmt::Display for RowKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port {
+            Some(port) => write!(f, "{}/{}", self.transport.key(), port.key()),
+            None => f.write_str(&self.transport.key()),
+        }
+    }
+}
+
+/// Why a row key was refused: the text, what is wrong with it, and how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{input}` is not a row: {problem}; write a transport and port as the catalog does, like \
+     `tcp/636`, `udp/500`, `tcp/5000-5100`, `tcp/rpc-dynamic`, `tcp/ftp-passive`, or an IP \
+     protocol alone: `gre`, `esp`, `ah`, `ip/41`"
+)]
+pub struct RowKeyError {
+    /// The text given.
+    pub input: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl FromStr for RowKey {
+    type Err = RowKeyError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let refuse = |problem: String| RowKeyError {
+            input: text.to_string(),
+            problem,
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(refuse("it is empty".to_string()));
+        }
+        // A whole word that is a transport is an IP protocol (`gre`, `ip/41`).
+        if let Ok(transport) = trimmed.parse::<Transport>() {
+            if transport.has_ports() {
+                return Err(refuse(format!(
+                    "{transport} rows are named with their port, like `{}/636`",
+                    transport.key()
+                )));
+            }
+            return Ok(RowKey {
+                transport,
+                port: None,
+            });
+        }
+        let Some((transport, port)) = trimmed.split_once('/') else {
+            return Err(refuse(
+                "a transport and a port separated by `/` are expected".to_string(),
+            ));
+        };
+        let transport: Transport = transport.parse().map_err(|e| refuse(format!("{e}")))?;
+        if !transport.has_ports() {
+            return Err(refuse(format!(
+                "{transport} has no ports: write `{}` alone",
+                transport.key()
+            )));
+        }
+        let port: PortSpec = port.parse().map_err(refuse)?;
+        Ok(RowKey {
+            transport,
+            port: Some(port),
+        })
+    }
+}
+
+impl Serialize for RowKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for RowKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which rows of a service a role entry takes: some, by key, or (when empty) every row.
+/// The one rule plans, audits and checks share for a role's `ports` filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RowFilter(Vec<RowKey>);
+
+impl RowFilter {
+    /// The filter that takes every row.
+    pub fn all() -> RowFilter {
+        RowFilter(Vec::new())
+    }
+
+    /// The filter that takes exactly the rows of `keys` (every row when `keys` is empty).
+    pub fn only(keys: impl IntoIterator<Item = RowKey>) -> RowFilter {
+        let mut filter = RowFilter::all();
+        for key in keys {
+            if !filter.0.contains(&key) {
+                filter.0.push(key);
+            }
+        }
+        filter
+    }
+
+    /// True when the filter takes every row.
+    pub fn is_all(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The keys named; empty when the filter takes every row.
+    pub fn keys(&self) -> &[RowKey] {
+        &self.0
+    }
+
+    /// True when the filter takes `row`.
+    pub fn includes(&self, row: &PortRow) -> bool {
+        self.includes_key(&row.key())
+    }
+
+    /// True when the filter takes the row named `key`.
+    pub fn includes_key(&self, key: &RowKey) -> bool {
+        self.0.is_empty() || self.0.contains(key)
+    }
+
+    /// Widens the filter to also take the rows `other` takes.
+    pub fn union(&mut self, other: &RowFilter) {
+        if self.is_all() {
+            return;
+        }
+        if other.is_all() {
+            self.0.clear();
+            return;
+        }
+        for key in &other.0 {
+            if !self.0.contains(key) {
+                self.0.push(*key);
+            }
+        }
+    }
+}
+
+impl fmt::Display for RowFilter {
+    /// `tcp/636, tcp/3269`, or `every row`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("every row");
+        }
+        for (i, key) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{key}")?;
+        }
+        Ok(())
     }
 }
 
@@ -267,15 +476,39 @@ pub struct Role {
     pub user_defined: bool,
 }
 
-/// One service of a role, with the reason the role needs it.
+/// One service of a role, or some of its rows, with the reason the role needs it. A role may
+/// name a service in several entries, for instance once required with some rows and once
+/// optional with others.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleService {
     /// Catalog service id.
     pub service: String,
+    /// The rows of the service the entry takes; every row when empty.
+    #[serde(default, skip_serializing_if = "RowFilter::is_all")]
+    pub ports: RowFilter,
     /// Why the role needs it, in one line.
     pub reason: String,
     /// True when only some deployments of the role need it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
+}
+
+impl RoleService {
+    /// True when this entry takes `row` (a row of the entry's service).
+    pub fn includes(&self, row: &PortRow) -> bool {
+        self.ports.includes(row)
+    }
+}
+
+impl Role {
+    /// How the role takes `row` of `service`: `None` when no entry takes it, `Some(true)`
+    /// when only optional entries do, `Some(false)` when a required one does.
+    pub fn row_optional(&self, service: &str, row: &PortRow) -> Option<bool> {
+        self.services
+            .iter()
+            .filter(|entry| entry.service == service && entry.includes(row))
+            .map(|entry| entry.optional)
+            .reduce(|a, b| a && b)
+    }
 }
