@@ -1,19 +1,23 @@
 //! Telling the formats apart from their content.
 
 use crate::listener::Format;
-use crate::source::{proc_net, ss};
+use crate::source::{check, proc_net, ss};
 
 /// Lines looked at before giving up.
 const LINES_LOOKED_AT: usize = 200;
 
 /// The format of `text`, if it looks like one this crate reads.
 ///
-/// XML is taken as nmap's, JSON as PowerShell's; text is recognised by a header line or by
+/// XML is taken as nmap's, JSON as portolan check's when it has its fields, else as
+/// PowerShell's; text is recognised by a header line or by
 /// the shape of its first row, so headerless `ss -H` and localised `netstat` are found too.
 pub fn detect(text: &str) -> Option<Format> {
     let start = text.trim_start();
     if start.starts_with('<') {
         return Some(Format::NmapXml);
+    }
+    if check::looks_like(text) {
+        return Some(Format::Check);
     }
     if start.starts_with('[') || start.starts_with('{') {
         return Some(Format::PowerShell);

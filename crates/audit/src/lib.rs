@@ -109,6 +109,7 @@ pub fn parse_as(origin: &str, text: &str, format: Format) -> Result<Parsed, Audi
         Format::Netstat => source::netstat::parse(origin, text),
         Format::PowerShell => source::powershell::parse(origin, text),
         Format::NmapXml => source::nmap::parse(origin, text),
+        Format::Check => source::check::parse(origin, text),
     }
 }
 

@@ -26,12 +26,16 @@ pub enum Format {
     /// nmap's XML output (`-oX`).
     #[serde(rename = "nmap-xml")]
     NmapXml,
+    /// portolan's own `check --format json` or `--format jsonl` output.
+    #[serde(rename = "check-json")]
+    Check,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::NmapXml,
+        Format::Check,
         Format::PowerShell,
         Format::ProcNet,
         Format::Ss,
@@ -46,6 +50,7 @@ impl Format {
             Format::Netstat => "netstat",
             Format::PowerShell => "powershell",
             Format::NmapXml => "nmap-xml",
+            Format::Check => "check-json",
         }
     }
 
@@ -59,12 +64,13 @@ impl Format {
                 "`Get-NetTCPConnection` or `Get-NetUDPEndpoint` output piped to `ConvertTo-Json`"
             }
             Format::NmapXml => "nmap XML (`nmap -oX`)",
+            Format::Check => "portolan check output (`--format json` or `jsonl`)",
         }
     }
 
     /// True for sources that describe a scanned host from the outside.
     pub fn is_remote(self) -> bool {
-        matches!(self, Format::NmapXml)
+        matches!(self, Format::NmapXml | Format::Check)
     }
 }
 
@@ -76,7 +82,9 @@ impl fmt::Display for Format {
 
 /// A format name was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown input format `{0}`: expected proc, ss, netstat, powershell or nmap-xml")]
+#[error(
+    "unknown input format `{0}`: expected proc, ss, netstat, powershell, nmap-xml or check-json"
+)]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
@@ -89,6 +97,7 @@ impl FromStr for Format {
             "netstat" => Format::Netstat,
             "powershell" | "ps" | "ps-json" | "pwsh" => Format::PowerShell,
             "nmap" | "nmap-xml" | "xml" => Format::NmapXml,
+            "check-json" | "check" | "portolan" => Format::Check,
             _ => return Err(UnknownFormat(s.to_string())),
         })
     }

@@ -492,3 +492,45 @@ fn rpc_endpoints_equal_impackets_rpcdump() {
             .collect();
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn a_checks_json_audits_like_the_servers_own_sockets() {
+    let Some(lab) = lab("a_checks_json_audits_like_the_servers_own_sockets") else {
+        return;
+    };
+    let out = common::portolan()
+        .args([
+            "check",
+            &lab.dc,
+            "--role",
+            "domain-controller",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("portolan-check-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("check.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let (code, v) = json_run(&[
+        "audit",
+        path.to_str().unwrap(),
+        "--role",
+        "domain-controller",
+    ]);
+    assert_eq!(code, 1);
+    let report = &v["reports"][0];
+    assert_eq!(report["host"], lab.dc.as_str());
+    let missing: Vec<&str> = report["comparison"]["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    for port in ["tcp/593", "udp/500", "udp/4500"] {
+        assert!(missing.contains(&port), "{port} in {missing:?}");
+    }
+    assert!(!missing.contains(&"tcp/445"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

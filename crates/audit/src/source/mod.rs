@@ -1,5 +1,6 @@
 //! One parser per input format; each reads text into [`crate::Parsed`].
 
+pub mod check;
 pub mod netstat;
 pub mod nmap;
 pub mod powershell;

@@ -1,0 +1,239 @@
+//! portolan's own `check` output: the JSON document (`--format json`) or its JSON Lines
+//! (`--format jsonl`), as docs/json.md describes them.
+//!
+//! A check looks from the outside, like a scan: a LISTENING port becomes an open listener of
+//! its host, LISTENING OR FILTERED an uncertain one, and every port the check probed counts as
+//! covered, so a port that was probed and found closed or filtered is "missing", while a port
+//! the check never probed is "not covered".
+
+use portolan_catalog::Transport;
+use serde::Deserialize;
+
+use crate::error::{AuditError, ErrorKind};
+use crate::listener::{Format, Listener, Origin, Parsed, ScanRange, SocketState};
+use crate::text::MAX_LISTENERS;
+
+const EXPECTED: &str =
+    "portolan check output: the document of `--format json` or the lines of `--format jsonl`";
+
+#[derive(Deserialize)]
+struct Document {
+    schema_version: Option<u32>,
+    hosts: Vec<Host>,
+}
+
+#[derive(Deserialize)]
+struct Host {
+    results: Vec<Result1>,
+}
+
+/// One port's result; only the fields an audit needs are read.
+#[derive(Deserialize)]
+struct Result1 {
+    address: std::net::IpAddr,
+    transport: String,
+    port: u16,
+    status: String,
+}
+
+/// Whether `text` looks like check output (and not like PowerShell's JSON).
+pub fn looks_like(text: &str) -> bool {
+    let head = text.get(..text.len().min(4096)).unwrap_or(text);
+    let start = head.trim_start();
+    start.starts_with('{')
+        && ((head.contains("\"schema_version\"") && head.contains("\"hosts\""))
+            || (head.contains("\"probe\"") && head.contains("\"status\"")))
+}
+
+/// Reads check output.
+pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
+    let mut parsed = Parsed::new(Format::Check, origin);
+    let error =
+        |kind, line, problem: String| AuditError::new(kind, origin, line, problem, EXPECTED);
+    let trimmed = text.trim_start();
+    // A document has "hosts" at its top; JSON Lines have one result per line.
+    let results: Vec<(usize, Result1)> = match serde_json::from_str::<Document>(trimmed) {
+        Ok(document) => {
+            if document.schema_version.is_some_and(|v| v != 1) {
+                return Err(error(
+                    ErrorKind::Malformed,
+                    1,
+                    format!(
+                        "schema_version {} is not one this version reads (1)",
+                        document.schema_version.unwrap_or_default()
+                    ),
+                ));
+            }
+            document
+                .hosts
+                .into_iter()
+                .flat_map(|h| h.results)
+                .map(|r| (1, r))
+                .collect()
+        }
+        Err(document_error) => {
+            let mut lines = Vec::new();
+            for (n, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let result: Result1 = serde_json::from_str(line).map_err(|e| {
+                    let kind = if e.is_eof() {
+                        ErrorKind::Truncated
+                    } else {
+                        ErrorKind::Malformed
+                    };
+                    let problem = if n == 0 {
+                        format!(
+                            "neither a check document ({document_error}) nor a result line ({e})"
+                        )
+                    } else {
+                        format!("not a check result: {e}")
+                    };
+                    error(kind, n + 1, problem)
+                })?;
+                lines.push((n + 1, result));
+                if lines.len() > MAX_LISTENERS {
+                    return Err(error(
+                        ErrorKind::TooManyRows,
+                        n + 1,
+                        format!("more than {MAX_LISTENERS} results"),
+                    ));
+                }
+            }
+            lines
+        }
+    };
+    if results.len() > MAX_LISTENERS {
+        return Err(error(
+            ErrorKind::TooManyRows,
+            1,
+            format!("more than {MAX_LISTENERS} results"),
+        ));
+    }
+    let mut scanned = Vec::new();
+    for (line, r) in results {
+        let transport = match r.transport.as_str() {
+            "tcp" => Transport::Tcp,
+            "udp" => Transport::Udp,
+            other => {
+                return Err(error(
+                    ErrorKind::Malformed,
+                    line,
+                    format!("transport `{other}` is neither tcp nor udp"),
+                ));
+            }
+        };
+        if r.port == 0 {
+            return Err(error(
+                ErrorKind::Malformed,
+                line,
+                "port 0 is not a port a check probes".to_string(),
+            ));
+        }
+        let state = match r.status.as_str() {
+            "LISTENING" => Some(SocketState::Open),
+            "LISTENING OR FILTERED" => Some(SocketState::OpenFiltered),
+            "NOT LISTENING" | "FILTERED" => None,
+            other => {
+                return Err(error(
+                    ErrorKind::Malformed,
+                    line,
+                    format!("status `{other}` is not one of PortQry's verdicts"),
+                ));
+            }
+        };
+        match transport {
+            Transport::Tcp => parsed.coverage.tcp = true,
+            _ => parsed.coverage.udp = true,
+        }
+        scanned.push(ScanRange {
+            transport,
+            first: r.port,
+            last: r.port,
+        });
+        let Some(state) = state else {
+            parsed.not_listening += 1;
+            continue;
+        };
+        let mut listener = Listener::new(
+            transport,
+            r.address,
+            r.port,
+            state,
+            Origin {
+                format: Format::Check,
+                source: origin.to_string(),
+                line,
+            },
+        );
+        listener.host = Some(r.address.to_string());
+        parsed.listeners.push(listener);
+    }
+    parsed.coverage.scanned = Some(scanned);
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOCUMENT: &str = r#"{
+  "schema_version": 1,
+  "hosts": [ { "host": "dc1", "address": "10.203.0.2", "results": [
+    { "host": "dc1", "address": "10.203.0.2", "transport": "tcp", "port": 88, "status": "LISTENING", "probe": "TCP connect" },
+    { "host": "dc1", "address": "10.203.0.2", "transport": "udp", "port": 138, "status": "LISTENING OR FILTERED", "probe": "empty datagram" },
+    { "host": "dc1", "address": "10.203.0.2", "transport": "tcp", "port": 593, "status": "NOT LISTENING", "probe": "TCP connect" }
+  ], "unchecked": [] } ],
+  "exit_code": 1
+}"#;
+
+    #[test]
+    fn reads_the_document() {
+        assert!(looks_like(DOCUMENT));
+        let parsed = parse("check.json", DOCUMENT).unwrap();
+        assert_eq!(parsed.listeners.len(), 2);
+        assert_eq!(parsed.listeners[0].port, 88);
+        assert_eq!(parsed.listeners[1].state, SocketState::OpenFiltered);
+        assert_eq!(parsed.listeners[0].host.as_deref(), Some("10.203.0.2"));
+        assert_eq!(parsed.not_listening, 1);
+        assert!(parsed.coverage.covers(Transport::Tcp, 593));
+        assert!(!parsed.coverage.covers(Transport::Tcp, 445));
+    }
+
+    #[test]
+    fn reads_json_lines() {
+        let lines = "{\"host\":\"h\",\"address\":\"::1\",\"transport\":\"tcp\",\"port\":445,\"status\":\"LISTENING\",\"probe\":\"TCP connect\"}\n\
+                     {\"host\":\"h\",\"address\":\"::1\",\"transport\":\"udp\",\"port\":53,\"status\":\"FILTERED\",\"probe\":\"DNS\"}\n";
+        assert!(looks_like(lines));
+        let parsed = parse("check.jsonl", lines).unwrap();
+        assert_eq!(parsed.listeners.len(), 1);
+        assert_eq!(parsed.not_listening, 1);
+    }
+
+    #[test]
+    fn refuses_what_is_not_check_output() {
+        for (text, kind) in [
+            ("{\"hosts\": [", ErrorKind::Truncated),
+            (
+                "{\"address\":\"10.0.0.1\",\"transport\":\"sctp\",\"port\":1,\"status\":\"LISTENING\"}",
+                ErrorKind::Malformed,
+            ),
+            (
+                "{\"address\":\"10.0.0.1\",\"transport\":\"tcp\",\"port\":1,\"status\":\"OPEN\"}",
+                ErrorKind::Malformed,
+            ),
+            (
+                "{\"address\":\"10.0.0.1\",\"transport\":\"tcp\",\"port\":70000,\"status\":\"LISTENING\"}",
+                ErrorKind::Malformed,
+            ),
+            (
+                "{\"schema_version\": 9, \"hosts\": []}",
+                ErrorKind::Malformed,
+            ),
+        ] {
+            let err = parse("x", text).unwrap_err();
+            assert_eq!(err.kind, kind, "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Fuzzes the look-up argument parsers (ports, ranges, transports) and the name searches.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use portolan_catalog::{Catalog, PortQuery, parse_port_query};
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::builtin().expect("the built-in catalog loads"))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match parse_port_query(text) {
+        Ok(PortQuery::Ports { first, last, .. }) => {
+            assert!(first >= 1 && first <= last);
+            let _ = catalog().rows_on(&parse_port_query(text).unwrap());
+        }
+        Ok(PortQuery::Protocol(t)) => assert!(!t.has_ports()),
+        Err(e) => assert!(!e.problem.is_empty() && !e.fix.is_empty()),
+    }
+    let _ = catalog().find_services(text);
+    let _ = catalog().suggest_services(text);
+    let _ = catalog().search(text);
+});
