@@ -96,7 +96,8 @@ fn domain_controller_role_on_samba() {
     assert_result(&all, "137/udp", "LISTENING", "LAB<1c>");
     assert_result(&all, "138/udp", "LISTENING OR FILTERED", "never replies");
     assert_result(&all, "123/udp", "LISTENING", "NTP v4 server: stratum 10");
-    assert_result(&all, "135/tcp", "LISTENING", "");
+    assert_result(&all, "135/tcp", "LISTENING", "DCE/RPC bind_ack: accepted");
+    verified(&all, "135/tcp");
     // Registered with the endpoint mapper (ncacn_http) but nothing listens: Samba's quirk.
     assert_result(&all, "593/tcp", "NOT LISTENING", "connection refused");
     assert_result(&all, "500/udp", "NOT LISTENING", "ICMP port unreachable");

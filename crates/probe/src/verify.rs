@@ -137,6 +137,7 @@ pub async fn verify(
         389 | 3268 => ldap(&mut stream, "LDAP rootDSE search", wait).await,
         445 => smb(&mut stream, wait).await,
         593 => rpc_over_http(&mut stream, wait).await,
+        135 => endpoint_mapper(&mut stream, wait).await,
         3389 => rdp(&mut stream, wait).await,
         515 => lpd(&mut stream, wait).await,
         7 => echo(&mut stream, wait).await,
@@ -288,6 +289,25 @@ async fn smb_over_netbios(stream: &mut TcpStream, wait: Duration) -> Verificatio
     let mut negotiate = smb(stream, wait).await;
     negotiate.probe = "NetBIOS session request, then SMB2 negotiate".to_string();
     negotiate
+}
+
+async fn endpoint_mapper(stream: &mut TcpStream, wait: Duration) -> Verification {
+    use wire::dcerpc::pdu as rpc;
+    let bind = rpc::bind(1, wire::dcerpc::EPM_SYNTAX, rpc::DEFAULT_MAX_FRAG);
+    let complete = |b: &[u8]| {
+        b.len() >= rpc::LENGTH_PREFIX_LEN && rpc::pdu_length(b).map_or(true, |len| b.len() >= len)
+    };
+    let read = converse(stream, &bind, complete, wait).await;
+    conclude(
+        "DCE/RPC bind to the endpoint mapper",
+        read,
+        |b| match wire::dcerpc::Pdu::parse(b)? {
+            wire::dcerpc::Pdu::BindAck(ack) if ack.accepted() => Ok(ack),
+            _ => Err(wire::Error::Unexpected(
+                "the endpoint mapper refused the bind",
+            )),
+        },
+    )
 }
 
 async fn rpc_over_http(stream: &mut TcpStream, wait: Duration) -> Verification {
