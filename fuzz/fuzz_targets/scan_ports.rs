@@ -1,0 +1,33 @@
+//! Fuzzes scan port specifications: what parses prints back to an equal specification, and
+//! resolves (against the built-in catalog) to sorted, distinct ports whose compact text
+//! parses back to the same list.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use portolan_catalog::{Catalog, Transport};
+use portolan_scan::ports::PortSpec;
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::builtin().expect("the built-in catalog loads"))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let Ok(spec) = PortSpec::parse(&text) else {
+        return;
+    };
+    let again = PortSpec::parse(&spec.to_string()).expect("printed specs parse");
+    assert_eq!(again, spec);
+    for transport in [Transport::Tcp, Transport::Udp] {
+        if let Ok(list) = spec.resolve(catalog(), transport) {
+            let ports = list.ports();
+            assert!(ports.windows(2).all(|w| w[0] < w[1]));
+            assert!(ports.first().is_some_and(|&p| p >= 1));
+            let compact = PortSpec::parse(&list.compact()).expect("compact text parses");
+            assert_eq!(compact.resolve(catalog(), transport).ok(), Some(list));
+        }
+    }
+});
