@@ -318,3 +318,68 @@ fn targets_come_from_files() {
         )));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn ctrl_c_prints_what_is_known_and_ends_as_interrupted() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+
+    let (_keep, open, closed) = listeners();
+    // Forty ports at five a second: the scan is still running when the signal comes.
+    let mut ports: Vec<u16> = open.iter().chain(&closed).copied().collect();
+    while ports.len() < 40 {
+        ports.push(
+            TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port(),
+        );
+    }
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("portolan"))
+        .args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port_list(&ports),
+            "--all",
+            "--rate",
+            "5",
+            "-f",
+            "jsonl",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.contains("\"port\""), "{first}");
+    let kill = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(2),
+        "ends as killed by SIGINT; stderr: {stderr}"
+    );
+    let printed = 1 + rest.lines().count();
+    assert!(
+        stderr.contains(&format!("interrupted: {printed} of 40 probes done")),
+        "every probe done was printed ({printed}); stderr: {stderr}"
+    );
+}

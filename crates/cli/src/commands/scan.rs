@@ -224,8 +224,6 @@ struct Collector<'a> {
     hosts_seen: u64,
     hosts_up: u64,
     down_unlisted: u64,
-    closed: u64,
-    filtered: u64,
     bar: Option<ProgressBar>,
     write_error: Option<Failure>,
 }
@@ -235,10 +233,9 @@ impl<'a> Collector<'a> {
         let bar = (!args.no_progress && std::io::stderr().is_terminal()).then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(probes), ProgressDrawTarget::stderr_with_hz(10));
-            let style = ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} probes, {msg} [{elapsed}, eta {eta}]",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            let style =
+                ProgressStyle::with_template("{bar:24} {pos}/{len} probes, {msg}, eta {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar
         });
@@ -252,8 +249,6 @@ impl<'a> Collector<'a> {
             hosts_seen: 0,
             hosts_up: 0,
             down_unlisted: 0,
-            closed: 0,
-            filtered: 0,
             bar,
             write_error: None,
         }
@@ -295,8 +290,6 @@ impl Observer for Collector<'_> {
             }
             Event::Host(host) => {
                 self.hosts_seen += 1;
-                self.closed += u64::from(host.closed);
-                self.filtered += u64::from(host.filtered);
                 if host.up {
                     self.hosts_up += 1;
                 }
@@ -422,13 +415,12 @@ impl<'a> Report<'a> {
         ports
     }
 
-    /// Host summaries in target order, plus hosts that have results but no summary yet
-    /// (an interrupted scan), counted from their results.
-    fn hosts(&self) -> Vec<HostSummary> {
-        let mut hosts = self.collector.hosts.clone();
+    /// Hosts that have results but no summary yet (an interrupted scan), counted from their
+    /// results.
+    fn partial_hosts(&self) -> Vec<HostSummary> {
         let mut partial: Vec<HostSummary> = Vec::new();
         for r in &self.collector.ports {
-            if hosts.iter().any(|h| h.host == r.host) {
+            if self.collector.hosts.iter().any(|h| h.host == r.host) {
                 continue;
             }
             let at = match partial.iter().position(|h| h.host == r.host) {
@@ -460,9 +452,21 @@ impl<'a> Report<'a> {
                 h.up |= r.reason.from_target();
             }
         }
-        hosts.extend(partial);
+        partial
+    }
+
+    /// Every host to report, in target order.
+    fn hosts(&self) -> Vec<HostSummary> {
+        let mut hosts = self.collector.hosts.clone();
+        hosts.extend(self.partial_hosts());
         hosts.sort_by_key(|h| h.host);
         hosts
+    }
+
+    /// Hosts that answered, including those of an interrupted scan's partial results.
+    fn hosts_up(&self) -> u64 {
+        let partial = self.partial_hosts().iter().filter(|h| h.up).count() as u64;
+        self.collector.hosts_up + partial
     }
 
     fn label(&self, index: u64, address: &std::net::IpAddr) -> String {
@@ -475,12 +479,12 @@ impl<'a> Report<'a> {
             "{} address{} ({} up) x {} port{}: {} open, {} closed, {} filtered in {:.2} s",
             self.targets.len(),
             if self.targets.len() == 1 { "" } else { "es" },
-            self.collector.hosts_up,
+            self.hosts_up(),
             self.ports.len(),
             if self.ports.len() == 1 { "" } else { "s" },
             s.open,
-            self.collector.closed,
-            self.collector.filtered,
+            s.closed,
+            s.filtered,
             s.elapsed.as_secs_f64()
         );
         if s.interrupted {
@@ -599,10 +603,10 @@ impl<'a> Report<'a> {
             hosts,
             summary: TotalsJson {
                 hosts: self.collector.hosts_seen,
-                hosts_up: self.collector.hosts_up,
+                hosts_up: self.hosts_up(),
                 open: s.open,
-                closed: self.collector.closed,
-                filtered: self.collector.filtered,
+                closed: s.closed,
+                filtered: s.filtered,
             },
             exit_code: u8::from(s.open == 0),
         }

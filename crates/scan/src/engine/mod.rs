@@ -113,6 +113,10 @@ pub struct Summary {
     pub done: u64,
     /// Open ports found.
     pub open: u64,
+    /// Closed ports found.
+    pub closed: u64,
+    /// Filtered ports found.
+    pub filtered: u64,
     /// The scan was stopped before the end.
     pub interrupted: bool,
     /// Wall time.
@@ -158,6 +162,8 @@ impl Clock {
 pub(crate) struct Counters {
     pub done: AtomicU64,
     pub open: AtomicU64,
+    pub closed: AtomicU64,
+    pub filtered: AtomicU64,
     pub retries: AtomicU64,
     pub backoffs: AtomicU64,
     pub self_connects: AtomicU64,
@@ -282,6 +288,8 @@ pub fn run(
         total,
         done,
         open: counters.open.load(Ordering::Relaxed),
+        closed: counters.closed.load(Ordering::Relaxed),
+        filtered: counters.filtered.load(Ordering::Relaxed),
         interrupted: done < total,
         elapsed: started.elapsed(),
         threads,

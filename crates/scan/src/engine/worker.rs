@@ -514,9 +514,11 @@ impl<'s, 'a> Worker<'s, 'a> {
             }
             PortState::Closed => {
                 host.closed.fetch_add(1, Ordering::Relaxed);
+                counters.closed.fetch_add(1, Ordering::Relaxed);
             }
             PortState::Filtered => {
                 host.filtered.fetch_add(1, Ordering::Relaxed);
+                counters.filtered.fetch_add(1, Ordering::Relaxed);
             }
         }
         if reason == Reason::SelfConnect {
