@@ -35,6 +35,7 @@ NS_IF=pl-bench-ns
 HOST_IP=10.203.9.1
 TARGET=10.203.9.2
 SWEEP_NET=10.203.10.0/24
+PIDFILE=/run/pl-bench-listener.pid     # the listener of the namespace, whatever OUT is
 mkdir -p "$OUT"
 
 # ------------------------------------------------------------------- truth
@@ -55,13 +56,16 @@ nft_set() { local IFS=,; echo "{ $* }"; }
 step() { printf '\n=== %s ===\n' "$*" >&2; }
 LISTENER_PID=""
 teardown() {
+    # The listener keeps the namespace alive after `ip netns del`: stop it first (by its pid).
+    [ -n "$LISTENER_PID" ] || LISTENER_PID="$(cat "$PIDFILE" 2>/dev/null || true)"
     [ -n "$LISTENER_PID" ] && kill "$LISTENER_PID" 2>/dev/null || true
-    rm -f "$OUT/listener.pid"
+    rm -f "$PIDFILE"
+    LISTENER_PID=""
     ip route del "$SWEEP_NET" 2>/dev/null || true
+    ip link del "$HOST_IF" 2>/dev/null || true
     ip netns del "$NS" 2>/dev/null || true
 }
 if [ "$MODE" = down ]; then
-    LISTENER_PID="$(cat "$OUT/listener.pid" 2>/dev/null || true)"
     teardown
     exit 0
 fi
@@ -94,7 +98,7 @@ table inet bench {
 EOF
 ip netns exec "$NS" python3 benches/scan-listener.py "${LISTEN[@]}" >"$OUT/listener.out" 2>&1 &
 LISTENER_PID=$!
-echo "$LISTENER_PID" >"$OUT/listener.pid"
+echo "$LISTENER_PID" >"$PIDFILE"
 for _ in $(seq 1 100); do grep -q ready "$OUT/listener.out" 2>/dev/null && break; sleep 0.05; done
 grep -q ready "$OUT/listener.out" || { cat "$OUT/listener.out" >&2; exit 1; }
 if [ "$MODE" = up ]; then
