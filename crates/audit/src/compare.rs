@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use portolan_catalog::{
-    Catalog, PortSpec, Transport,
-    model::{RPC_DYNAMIC_LEGACY, RPC_DYNAMIC_MODERN},
+    Catalog, PortSpec, Service, Transport,
+    model::{RPC_DYNAMIC_LEGACY, RPC_DYNAMIC_MODERN, RowFilter},
 };
 use serde::Serialize;
 
@@ -28,11 +28,12 @@ pub struct Expectation {
     pub roles: Vec<String>,
     /// Service ids given one by one.
     pub services: Vec<String>,
-    /// Every expected service, roles' first, without duplicates.
+    /// Every expected service, or part of one, roles' first: one per role entry, with
+    /// entries that take the same rows of the same service merged.
     pub expected: Vec<ExpectedService>,
 }
 
-/// One expected service.
+/// One expected service, or the rows of it that a role entry takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExpectedService {
     /// Catalog service id.
@@ -41,6 +42,22 @@ pub struct ExpectedService {
     pub reason: Option<String>,
     /// Only some deployments of the role need it.
     pub optional: bool,
+    /// The rows expected (`tcp/636`); every row of the service when empty.
+    #[serde(skip_serializing_if = "RowFilter::is_all")]
+    pub ports: RowFilter,
+}
+
+impl ExpectedService {
+    /// The listener rows expected: those the entry takes that have a port and are real
+    /// listeners, as (transport, port spec).
+    fn listener_rows(&self, service: &Service) -> Vec<(Transport, PortSpec)> {
+        service
+            .ports
+            .iter()
+            .filter(|row| self.ports.includes(row) && row.listener && row.transport.has_ports())
+            .filter_map(|row| row.port.map(|spec| (row.transport, spec)))
+            .collect()
+    }
 }
 
 impl Expectation {
@@ -70,25 +87,31 @@ impl Expectation {
             })?;
             expectation.roles.push(role.id.clone());
             for rs in &role.services {
-                expectation.add(&rs.service, Some(rs.reason.clone()), rs.optional);
+                expectation.add(&rs.service, Some(rs.reason.clone()), rs.optional, &rs.ports);
             }
         }
         for &wanted in services {
             let id = resolve_service(catalog, wanted)?;
             expectation.services.push(id.clone());
-            expectation.add(&id, None, false);
+            expectation.add(&id, None, false, &RowFilter::all());
         }
         Ok(expectation)
     }
 
-    fn add(&mut self, id: &str, reason: Option<String>, optional: bool) {
-        match self.expected.iter_mut().find(|e| e.id == id) {
+    fn add(&mut self, id: &str, reason: Option<String>, optional: bool, ports: &RowFilter) {
+        let same_rows = |e: &&mut ExpectedService| {
+            e.id == id
+                && e.ports.keys().len() == ports.keys().len()
+                && e.ports.keys().iter().all(|k| ports.includes_key(k))
+        };
+        match self.expected.iter_mut().find(same_rows) {
             // Needed by anyone means needed.
             Some(existing) => existing.optional &= optional,
             None => self.expected.push(ExpectedService {
                 id: id.to_string(),
                 reason,
                 optional,
+                ports: ports.clone(),
             }),
         }
     }
@@ -184,10 +207,12 @@ pub(crate) fn compare(
         // Optional services and rows are allowed (they explain listeners) but, unless asked
         // for, not required (their absence is not "missing").
         let service_required = !expected.optional || options.include_optional;
-        active.push(&service.id);
+        if !active.contains(&service.id.as_str()) {
+            active.push(&service.id);
+        }
         for row in &service.ports {
             let Some(spec) = row.port else { continue };
-            if !row.listener || !row.transport.has_ports() {
+            if !row.listener || !row.transport.has_ports() || !expected.ports.includes(row) {
                 continue;
             }
             let required = service_required && (!row.optional || options.include_optional);
@@ -261,9 +286,12 @@ pub(crate) fn compare(
         .filter_map(|e| {
             let service = catalog.service(&e.id)?;
             let not_required = e.optional && !options.include_optional;
-            let mine: Vec<&ExpectedPort> = expected
+            let rows = e.listener_rows(service);
+            let mine: Vec<&ExpectedPort> = wants
                 .iter()
-                .filter(|x| x.services.contains(&e.id))
+                .zip(&expected)
+                .filter(|(w, _)| rows.contains(&(w.transport, w.spec)))
+                .map(|(_, x)| x)
                 .collect();
             let missing: Vec<String> = mine
                 .iter()

@@ -307,7 +307,7 @@ fn ipsec(plan: &Plan) -> Option<Caveat> {
     let opens = |p: u16| udp.iter().any(|r| r.contains(p));
     if !opens(500) || !opens(4500) {
         c = c.line(
-            "This plan does not open IKE (UDP 500) and NAT-T (UDP 4500), which IPsec and L2TP/IPsec need to set up keys; the catalog lists them under local-security-authority.",
+            "This plan does not open IKE (UDP 500) and NAT-T (UDP 4500), which IPsec and L2TP/IPsec need to set up keys; the catalog lists them under local-security-authority, and a role takes them alone with ports = [\"udp/500\", \"udp/4500\"] (as vpn-gateway does).",
         );
     }
     c.services = ids(plan, &services);
@@ -395,12 +395,22 @@ fn optional(plan: &Plan) -> Vec<Caveat> {
         .filter_map(|u| {
             let s = plan.service(u.service)?;
             let port = u.ports.map(|p| format!(" {p}")).unwrap_or_default();
-            Some(format!(
-                "Optional feature: {} {}{port} ({}).",
-                u.app,
-                u.transport,
-                s.short_name()
-            ))
+            let why = role_reasons(s.optional_reasons(&u.row));
+            Some(if why.is_empty() {
+                format!(
+                    "Optional feature: {} {}{port} ({}).",
+                    u.app,
+                    u.transport,
+                    s.short_name()
+                )
+            } else {
+                format!(
+                    "Optional: {} {}{port} ({}) - {why}",
+                    u.app,
+                    u.transport,
+                    s.short_name()
+                )
+            })
         })
         .collect();
     let optional_services: Vec<String> = plan
@@ -408,13 +418,11 @@ fn optional(plan: &Plan) -> Vec<Caveat> {
         .iter()
         .filter(|s| s.optional)
         .map(|s| {
-            let why = s
-                .reasons
-                .iter()
-                .map(|r| format!("{}: {}", r.role, r.reason))
-                .collect::<Vec<_>>()
-                .join(" / ");
-            format!("Optional: {} - {why}", s.label())
+            format!(
+                "Optional: {} - {}",
+                s.label(),
+                role_reasons(s.reasons.iter())
+            )
         })
         .collect();
     if !optional_rows.is_empty() || !optional_services.is_empty() {
@@ -439,11 +447,17 @@ fn optional(plan: &Plan) -> Vec<Caveat> {
     let left_rows: Vec<String> = plan
         .left_out
         .iter()
-        .filter(|l| l.reason == LeftOutReason::OptionalRow)
         .filter_map(|l| {
             let s = plan.service(l.service)?;
+            let why = match &l.reason {
+                LeftOutReason::OptionalRow => "an optional feature".to_string(),
+                LeftOutReason::OptionalForRole { roles } => {
+                    format!("optional for {}", roles.join(", "))
+                }
+                _ => return None,
+            };
             Some(format!(
-                "Left out: {} {} {} ({}), an optional feature.",
+                "Left out: {} {} {} ({}), {why}.",
                 l.app,
                 l.transport,
                 l.port,
@@ -459,12 +473,7 @@ fn optional(plan: &Plan) -> Vec<Caveat> {
             "Optional services and features are left out",
         );
         for s in &plan.left_out_services {
-            let why = s
-                .reasons
-                .iter()
-                .map(|r| format!("{}: {}", r.role, r.reason))
-                .collect::<Vec<_>>()
-                .join(" / ");
+            let why = role_reasons(s.reasons.iter());
             c.lines.push(format!("Left out: {} - {why}", s.label()));
             c.services.push(s.id.clone());
         }
@@ -472,6 +481,14 @@ fn optional(plan: &Plan) -> Vec<Caveat> {
         out.push(c);
     }
     out
+}
+
+/// "role: reason / role: reason" for the entries given.
+fn role_reasons<'r>(reasons: impl Iterator<Item = &'r crate::plan::ServiceReason>) -> String {
+    reasons
+        .map(|r| format!("{}: {}", r.role, r.reason))
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// A network given with host bits set, read as its network.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use ipnet::IpNet;
+use portolan_catalog::model::{RowFilter, RowKey};
 use portolan_catalog::{Catalog, ErratumKind, PortRow, PortSpec, Service, Transport};
 use serde::{Serialize, Serializer};
 
@@ -26,15 +27,18 @@ pub struct RoleRef {
     pub summary: String,
 }
 
-/// Why a role brings a service in.
+/// Why a role brings a service, or some of its rows, in: one entry of the role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServiceReason {
     /// The role id.
     pub role: String,
     /// The role's reason, in one line.
     pub reason: String,
-    /// True when the role marks the service optional.
+    /// True when the role marks the entry optional.
     pub optional: bool,
+    /// The rows the entry takes (`tcp/636`); every row when empty.
+    #[serde(skip_serializing_if = "RowFilter::is_all")]
+    pub ports: RowFilter,
 }
 
 /// A service the plan opens ports for (or, in [`Plan::left_out_services`], does not).
@@ -55,6 +59,30 @@ pub struct PlannedService {
 }
 
 impl PlannedService {
+    /// How the plan takes `row` of the service: `None` when neither `--service` nor any role
+    /// entry takes it, `Some(true)` when only optional entries do, `Some(false)` when
+    /// `--service` or a required entry does.
+    pub fn row_optional(&self, row: &PortRow) -> Option<bool> {
+        if self.requested {
+            return Some(false);
+        }
+        self.reasons
+            .iter()
+            .filter(|r| r.ports.includes(row))
+            .map(|r| r.optional)
+            .reduce(|a, b| a && b)
+    }
+
+    /// The optional role entries that take the row named `key`.
+    pub fn optional_reasons<'s>(
+        &'s self,
+        key: &'s RowKey,
+    ) -> impl Iterator<Item = &'s ServiceReason> + 's {
+        self.reasons
+            .iter()
+            .filter(move |r| r.optional && r.ports.includes_key(key))
+    }
+
     /// "Local Security Authority (LSASS)", or the name alone without a Windows service name.
     pub fn label(&self) -> String {
         match &self.windows_service {
@@ -153,6 +181,8 @@ pub struct PortUse {
     pub service: usize,
     /// The application protocol, as the catalog names it.
     pub app: String,
+    /// The catalog row, by key (`tcp/636`, `tcp/rpc-dynamic`, `gre`).
+    pub row: RowKey,
     /// The transport.
     #[serde(serialize_with = "serialize_transport")]
     pub transport: Transport,
@@ -160,7 +190,7 @@ pub struct PortUse {
     pub ports: Option<PortRange>,
     /// What kind of port it is.
     pub kind: UseKind,
-    /// True when the service is optional for the roles, or the row is an optional feature.
+    /// True when only optional role entries take the row, or the row is an optional feature.
     pub optional: bool,
 }
 
@@ -221,6 +251,12 @@ pub enum LeftOutReason {
     FtpActiveData,
     /// The row is an optional feature and the request leaves optional ports out.
     OptionalRow,
+    /// Only optional entries of these roles take the row, and the request leaves optional
+    /// ports out.
+    OptionalForRole {
+        /// The role ids.
+        roles: Vec<String>,
+    },
 }
 
 /// A catalog row of a planned service that the plan does not open.
@@ -328,17 +364,35 @@ impl Plan {
             else {
                 continue;
             };
-            let service_optional = self.services.get(index).is_some_and(|s| s.optional);
+            let Some(planned) = self.services.get(index) else {
+                continue;
+            };
+            let mut taken = Vec::new();
             for row in &service.ports {
+                // Rows no entry takes are not part of the plan at all.
+                let Some(entry_optional) = planned.row_optional(row) else {
+                    continue;
+                };
                 let reason = if !row.listener {
                     Some(spurious_reason(catalog, service, row))
                 } else if is_ftp_active_data(service, row) {
                     Some(LeftOutReason::FtpActiveData)
                 } else if row.optional && exclude_optional {
                     Some(LeftOutReason::OptionalRow)
+                } else if entry_optional && exclude_optional {
+                    let mut roles: Vec<String> = Vec::new();
+                    for r in planned.optional_reasons(&row.key()) {
+                        if !roles.contains(&r.role) {
+                            roles.push(r.role.clone());
+                        }
+                    }
+                    Some(LeftOutReason::OptionalForRole { roles })
                 } else {
                     None
                 };
+                taken.push((row, entry_optional || row.optional, reason));
+            }
+            for (row, optional, reason) in taken {
                 if let Some(reason) = reason {
                     self.left_out.push(LeftOut {
                         service: index,
@@ -353,10 +407,11 @@ impl Plan {
                 let candidate = PortUse {
                     service: index,
                     app: row.app.clone(),
+                    row: row.key(),
                     transport: row.transport,
                     ports,
                     kind,
-                    optional: service_optional || row.optional,
+                    optional,
                 };
                 let duplicate = self.uses.iter().any(|u| {
                     u.service == index
@@ -680,6 +735,7 @@ fn resolve_services(
                     role,
                     reason: rs.reason.clone(),
                     optional: rs.optional,
+                    ports: rs.ports.clone(),
                 });
             }
             None => {

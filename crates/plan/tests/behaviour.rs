@@ -44,21 +44,27 @@ fn every_role_loads_and_names_real_services() {
         assert!(!role.name.trim().is_empty(), "{}: no name", role.id);
         assert!(!role.summary.trim().is_empty(), "{}: no summary", role.id);
         assert!(!role.services.is_empty(), "{}: no services", role.id);
-        let mut seen = Vec::new();
-        for rs in &role.services {
+        for (i, rs) in role.services.iter().enumerate() {
+            let service = catalog.service(&rs.service);
             assert!(
-                catalog.service(&rs.service).is_some(),
+                service.is_some(),
                 "{}: unknown service {}",
                 role.id,
                 rs.service
             );
-            assert!(
-                !seen.contains(&rs.service),
-                "{}: {} twice",
-                role.id,
-                rs.service
-            );
-            seen.push(rs.service.clone());
+            // A service named twice takes different rows in each entry.
+            for other in role.services.iter().skip(i + 1) {
+                if other.service != rs.service {
+                    continue;
+                }
+                let rows = service.map(|s| s.ports.as_slice()).unwrap_or_default();
+                assert!(
+                    !rows.iter().any(|r| rs.includes(r) && other.includes(r)),
+                    "{}: two entries of {} take the same row",
+                    role.id,
+                    rs.service
+                );
+            }
             let reason = rs.reason.trim();
             assert!(
                 !reason.is_empty() && !reason.contains('\n'),
@@ -141,13 +147,26 @@ fn spurious_rows_are_left_out_with_their_erratum() {
     let nft = render(&plan, Dialect::Nftables).to_text();
     assert!(nft.contains("erratum smtp-over-udp"), "caveat not printed");
 
+    let lsa = support::plan(&Request::new(
+        Vec::<String>::new(),
+        ["local-security-authority"],
+    ));
+    assert!(
+        !lsa.open_ports(Transport::Udp)
+            .iter()
+            .any(|r| r.contains(636))
+    );
+    assert!(lsa.caveats.iter().any(|c| c.errata == ["ldaps-over-udp"]));
+
+    // A role that does not take a spurious row has nothing to say about it.
     let dc = support::plan(&role("domain-controller"));
     assert!(
         !dc.open_ports(Transport::Udp)
             .iter()
             .any(|r| r.contains(636))
     );
-    assert!(dc.caveats.iter().any(|c| c.errata == ["ldaps-over-udp"]));
+    assert!(!dc.caveats.iter().any(|c| c.errata == ["ldaps-over-udp"]));
+    assert!(!dc.left_out.iter().any(|l| l.port == "636"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use portolan_catalog::model::RowFilter;
 use portolan_catalog::{Catalog, PortSpec, Transport};
 
 use crate::error::SelectError;
@@ -55,6 +56,33 @@ pub struct DynamicRpc {
     pub services: Vec<String>,
 }
 
+/// A service to check: every row of it, or the rows a role entry takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceChoice {
+    /// Catalog service id.
+    pub id: String,
+    /// The rows to check; every row when it takes all.
+    pub rows: RowFilter,
+}
+
+impl ServiceChoice {
+    /// Every row of the service `id`, as `--service` asks.
+    pub fn whole(id: impl Into<String>) -> ServiceChoice {
+        ServiceChoice {
+            id: id.into(),
+            rows: RowFilter::all(),
+        }
+    }
+
+    /// Adds `choice` to `choices`, widening the rows of an earlier choice of the same service.
+    pub fn merge_into(choices: &mut Vec<ServiceChoice>, choice: ServiceChoice) {
+        match choices.iter_mut().find(|c| c.id == choice.id) {
+            Some(earlier) => earlier.rows.union(&choice.rows),
+            None => choices.push(choice),
+        }
+    }
+}
+
 /// The result of selecting ports.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -66,30 +94,33 @@ pub struct Selection {
     pub dynamic_rpc: DynamicRpc,
 }
 
-/// Builds the selection. With no services and no port spec, every fixed listener port of
-/// the catalog is selected.
+/// Builds the selection: the rows each choice takes of its service, and the ports of the
+/// spec. With no services and no port spec, every fixed listener port of the catalog is
+/// selected.
 pub fn select(
     catalog: &Catalog,
-    services: &[String],
+    services: &[ServiceChoice],
     port_spec: &[(Transport, u16, u16)],
 ) -> Result<Selection, SelectError> {
     let mut targets: BTreeMap<(Transport, u16), Vec<RowLabel>> = BTreeMap::new();
     let mut selection = Selection::default();
     let everything = services.is_empty() && port_spec.is_empty();
-    let chosen: Vec<&portolan_catalog::Service> = if everything {
-        catalog.services().iter().collect()
+    let all_rows = RowFilter::all();
+    let chosen: Vec<(&portolan_catalog::Service, &RowFilter)> = if everything {
+        catalog.services().iter().map(|s| (s, &all_rows)).collect()
     } else {
         services
             .iter()
-            .map(|id| {
+            .map(|choice| {
                 catalog
-                    .service(id)
-                    .ok_or_else(|| SelectError::UnknownService(id.clone()))
+                    .service(&choice.id)
+                    .map(|s| (s, &choice.rows))
+                    .ok_or_else(|| SelectError::UnknownService(choice.id.clone()))
             })
             .collect::<Result<_, _>>()?
     };
-    for service in chosen {
-        for row in &service.ports {
+    for (service, rows) in chosen {
+        for row in service.ports.iter().filter(|r| rows.includes(r)) {
             let label = RowLabel {
                 service_id: service.id.clone(),
                 service: service.name.clone(),
@@ -246,7 +277,12 @@ mod tests {
     #[test]
     fn a_service_selects_its_listener_rows() {
         let catalog = Catalog::builtin().unwrap();
-        let s = select(&catalog, &["local-security-authority".into()], &[]).unwrap();
+        let s = select(
+            &catalog,
+            &[ServiceChoice::whole("local-security-authority")],
+            &[],
+        )
+        .unwrap();
         let ports: Vec<(Transport, u16)> =
             s.targets.iter().map(|t| (t.transport, t.port)).collect();
         assert!(ports.contains(&(Transport::Tcp, 636)));
@@ -268,7 +304,10 @@ mod tests {
         let catalog = Catalog::builtin().unwrap();
         let s = select(
             &catalog,
-            &["routing-remote-access".into(), "ftp-publishing".into()],
+            &[
+                ServiceChoice::whole("routing-remote-access"),
+                ServiceChoice::whole("ftp-publishing"),
+            ],
             &[],
         )
         .unwrap();
@@ -302,5 +341,68 @@ mod tests {
             "optional rows are left out"
         );
         assert_eq!(s.dynamic_rpc.services.len(), 15);
+    }
+
+    fn key(text: &str) -> portolan_catalog::model::RowKey {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_choice_with_rows_selects_only_those() {
+        let catalog = Catalog::builtin().unwrap();
+        let ike = ServiceChoice {
+            id: "local-security-authority".into(),
+            rows: RowFilter::only([key("udp/500"), key("udp/4500")]),
+        };
+        let s = select(&catalog, &[ike], &[]).unwrap();
+        let ports: Vec<(Transport, u16)> =
+            s.targets.iter().map(|t| (t.transport, t.port)).collect();
+        assert_eq!(ports, [(Transport::Udp, 500), (Transport::Udp, 4500)]);
+        assert!(
+            s.dynamic_rpc.services.is_empty(),
+            "no dynamic RPC row is taken, so the endpoint mapper is not asked"
+        );
+        assert!(
+            s.unchecked.is_empty(),
+            "the spurious UDP 636 row is not taken"
+        );
+
+        // Rows that cannot be probed are reported only when taken.
+        let esp = ServiceChoice {
+            id: "routing-remote-access".into(),
+            rows: RowFilter::only([key("esp"), key("udp/1701")]),
+        };
+        let s = select(&catalog, &[esp], &[]).unwrap();
+        assert_eq!(s.targets.len(), 1);
+        let unchecked: Vec<&str> = s.unchecked.iter().map(|u| u.transport.as_str()).collect();
+        assert_eq!(unchecked, ["esp"]);
+    }
+
+    #[test]
+    fn merged_choices_widen_and_a_whole_choice_takes_every_row() {
+        let mut choices = Vec::new();
+        let rows = |keys: &[&str]| RowFilter::only(keys.iter().map(|k| key(k)));
+        let lsa = "local-security-authority";
+        ServiceChoice::merge_into(
+            &mut choices,
+            ServiceChoice {
+                id: lsa.into(),
+                rows: rows(&["tcp/389"]),
+            },
+        );
+        ServiceChoice::merge_into(
+            &mut choices,
+            ServiceChoice {
+                id: lsa.into(),
+                rows: rows(&["tcp/3268"]),
+            },
+        );
+        assert_eq!(choices.len(), 1);
+        let catalog = Catalog::builtin().unwrap();
+        let s = select(&catalog, &choices, &[]).unwrap();
+        let ports: Vec<u16> = s.targets.iter().map(|t| t.port).collect();
+        assert_eq!(ports, [389, 3268]);
+        ServiceChoice::merge_into(&mut choices, ServiceChoice::whole(lsa));
+        assert!(choices[0].rows.is_all());
     }
 }

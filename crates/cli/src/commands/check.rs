@@ -7,7 +7,7 @@ use portolan_catalog::Catalog;
 use portolan_output::{Grid, GridCell, Tone};
 use portolan_probe::check::MapperSummary;
 use portolan_probe::engine::{CheckOptions, Host, ProbeContext};
-use portolan_probe::select::Unchecked;
+use portolan_probe::select::{ServiceChoice, Unchecked};
 use portolan_probe::{Origin, PortResult, Selection, Status, VerifyOutcome};
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -55,32 +55,38 @@ pub fn resolve_service(catalog: &Catalog, name: &str) -> Result<String, Failure>
     }
 }
 
-/// The service ids named by `--service` and `--role`.
+/// The services named by `--service` (every row) and `--role` (the rows its required entries
+/// take), and the optional role entries left unchecked.
 fn chosen_services(
     catalog: &Catalog,
     args: &CheckArgs,
-) -> Result<(Vec<String>, Vec<String>), Failure> {
-    let mut ids = Vec::new();
+) -> Result<(Vec<ServiceChoice>, Vec<String>), Failure> {
+    let mut choices = Vec::new();
     let mut skipped_optional = Vec::new();
     for name in &args.service {
         let id = resolve_service(catalog, name)?;
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
+        ServiceChoice::merge_into(&mut choices, ServiceChoice::whole(id));
     }
     for wanted in &args.role {
         let role = find_role(catalog, wanted)?;
         for member in &role.services {
             if member.optional {
-                skipped_optional.push(format!("{} (role {})", member.service, role.id));
+                let rows = if member.ports.is_all() {
+                    String::new()
+                } else {
+                    format!("{}; ", member.ports)
+                };
+                skipped_optional.push(format!("{} ({rows}role {})", member.service, role.id));
                 continue;
             }
-            if !ids.contains(&member.service) {
-                ids.push(member.service.clone());
-            }
+            let choice = ServiceChoice {
+                id: member.service.clone(),
+                rows: member.ports.clone(),
+            };
+            ServiceChoice::merge_into(&mut choices, choice);
         }
     }
-    Ok((ids, skipped_optional))
+    Ok((choices, skipped_optional))
 }
 
 /// The options of the engine from the arguments.

@@ -132,7 +132,21 @@ pub fn header(plan: &Plan, dialect: Dialect) -> Vec<String> {
         } else {
             s.reasons
                 .iter()
-                .map(|r| r.reason.clone())
+                .map(|r| {
+                    // Name the rows of entries that take only some, and mark the optional
+                    // entries of a service that is needed anyway.
+                    let rows = if r.ports.is_all() {
+                        String::new()
+                    } else {
+                        format!(" ({})", r.ports)
+                    };
+                    let optional = if r.optional && !s.optional {
+                        " [optional]"
+                    } else {
+                        ""
+                    };
+                    format!("{}{rows}{optional}", r.reason)
+                })
                 .collect::<Vec<_>>()
                 .join(" / ")
         };
@@ -217,9 +231,10 @@ fn use_port_name(u: &PortUse) -> String {
     }
 }
 
-/// One line per distinct (ports, application) of a rule: what it is and which services use it.
+/// One line per distinct (ports, application) of a rule: what it is, which services use it,
+/// and whether every row behind it is optional.
 pub fn explain_rule(plan: &Plan, rule: &Rule) -> Vec<String> {
-    let mut entries: Vec<(String, Vec<String>)> = Vec::new();
+    let mut entries: Vec<(String, Vec<String>, bool)> = Vec::new();
     for u in rule.uses.iter().filter_map(|&i| plan.port_use(i)) {
         let what = match u.ports {
             Some(p) => format!("{} {p} {}", u.transport, use_port_name(u)),
@@ -229,19 +244,22 @@ pub fn explain_rule(plan: &Plan, rule: &Rule) -> Vec<String> {
             .service(u.service)
             .map(|s| s.label())
             .unwrap_or_default();
-        match entries.iter_mut().find(|(w, _)| *w == what) {
-            Some((_, list)) => {
+        match entries.iter_mut().find(|(w, _, _)| *w == what) {
+            Some((_, list, optional)) => {
                 if !list.contains(&who) {
                     list.push(who);
                 }
+                *optional &= u.optional;
             }
-            None => entries.push((what, vec![who])),
+            None => entries.push((what, vec![who], u.optional)),
         }
     }
-    let optional = if rule.optional { " [optional]" } else { "" };
     entries
         .into_iter()
-        .map(|(what, who)| format!("{what}: {}{optional}", who.join(", ")))
+        .map(|(what, who, optional)| {
+            let optional = if optional { " [optional]" } else { "" };
+            format!("{what}: {}{optional}", who.join(", "))
+        })
         .collect()
 }
 
