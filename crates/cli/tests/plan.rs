@@ -27,8 +27,8 @@ fn a_domain_controller_plan_in_two_dialects() {
         "the modern dynamic RPC range is opened"
     );
     assert!(
-        nft.contains("ldaps-over-udp"),
-        "the spurious row is left out, and said"
+        nft.contains("portolan TCP 636 (optional): LSASS"),
+        "LDAPS is a row the role takes as optional"
     );
     let ps = portolan()
         .args([

@@ -111,7 +111,7 @@ impl PortSpec {
                         })?;
                     for member in &role.services {
                         if let Some(service) = catalog.service(&member.service) {
-                            for row in &service.ports {
+                            for row in service.ports.iter().filter(|r| member.includes(r)) {
                                 insert_row(&mut set, row, transport);
                             }
                         }

@@ -80,11 +80,16 @@ pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Statu
     let mut rows: Vec<RowRef<'_>> = Vec::new();
     for member in &role.services {
         if let Some(service) = catalog.service(&member.service) {
-            rows.extend(service.ports.iter().map(|row| RowRef {
-                service,
-                row,
-                matched: portolan_catalog::MatchKind::Exact,
-            }));
+            // Only the rows the entry takes, each once when several entries name a service.
+            for row in service.ports.iter().filter(|r| member.includes(r)) {
+                if !rows.iter().any(|r| std::ptr::eq(r.row, row)) {
+                    rows.push(RowRef {
+                        service,
+                        row,
+                        matched: portolan_catalog::MatchKind::Exact,
+                    });
+                }
+            }
         }
     }
     let style = terminal_style(global.color);
@@ -100,9 +105,12 @@ pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Statu
         crate::cli::LookupFormat::Table => {
             let mut members = Grid::new(["Service", "Why the role needs it", "Optional"]);
             for m in &role.services {
-                let name = catalog
+                let mut name = catalog
                     .service(&m.service)
                     .map_or(m.service.clone(), |s| s.name.clone());
+                if !m.ports.is_all() {
+                    name = format!("{name} ({})", m.ports);
+                }
                 members.push([
                     GridCell::from(name),
                     m.reason.clone().into(),
