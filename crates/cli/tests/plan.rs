@@ -183,3 +183,59 @@ fn roles_and_a_role() {
         .code(2)
         .stderr(predicate::str::contains("domain-controller"));
 }
+
+/// The lines of the README's fenced block that starts with "```{lang}" after `after`.
+fn readme_block(after: &str, lang: &str) -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let start = readme.find(after).expect("the README's example section");
+    let rest = &readme[start..];
+    let fence = format!("```{lang}\n");
+    let open = rest.find(&fence).expect("the fenced block") + fence.len();
+    let close = rest[open..].find("```").unwrap();
+    rest[open..open + close]
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_readme_example_is_the_real_output() {
+    let section = "### Example: a domain controller, in two dialects";
+    let plan = |dialect: &str| {
+        let out = portolan()
+            .args([
+                "plan",
+                "--role",
+                "domain-controller",
+                "--from",
+                "10.0.0.0/8",
+                "--no-optional",
+                "--dialect",
+                dialect,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let nft = plan("nftables");
+    let nft_rules: Vec<String> = nft
+        .lines()
+        .filter(|l| l.trim_start().starts_with("ip saddr"))
+        .map(|l| l.trim_start().to_string())
+        .collect();
+    assert_eq!(readme_block(section, "nft"), nft_rules);
+    let ps = plan("powershell");
+    let shown = readme_block(section, "powershell");
+    assert!(!shown.is_empty());
+    // The excerpt leaves out comment and blank lines.
+    let text: Vec<&str> = ps
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .collect();
+    assert!(
+        text.windows(shown.len())
+            .any(|w| w.iter().zip(&shown).all(|(a, b)| a == b)),
+        "the README's PowerShell excerpt is not a run of the real output"
+    );
+}
