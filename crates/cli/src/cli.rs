@@ -137,6 +137,9 @@ pub struct CheckArgs {
     /// Check these ports: `tcp:80,443,1000-1010 udp:53,137`.
     #[arg(long, short = 'p', value_name = "SPEC")]
     pub ports: Option<String>,
+    /// Also check the services and rows a role marks optional.
+    #[arg(long)]
+    pub include_optional: bool,
     /// Longest wait for a silent port (and the wait before a host answers anything):
     /// 1500ms, 2s, or milliseconds.
     #[arg(long, value_name = "DURATION", default_value = "1500ms", value_parser = parse_duration)]

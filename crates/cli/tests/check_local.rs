@@ -177,4 +177,21 @@ fn rows_that_cannot_be_probed_are_listed_with_the_reason() {
         3,
         "GRE, ESP and AH"
     );
+    let (_, v) = json_run(&["check", "127.0.0.1", "--service", "lsass", "--no-rpc"]);
+    let unchecked = v["hosts"][0]["unchecked"].as_array().unwrap();
+    let ldaps_udp = unchecked
+        .iter()
+        .find(|u| u["port"] == "636" && u["transport"] == "udp")
+        .expect("LDAP SSL over UDP is listed, not probed");
+    assert!(
+        ldaps_udp["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ldaps-over-udp")
+    );
+    let dynamic = unchecked
+        .iter()
+        .find(|u| u["port"] == "dynamic RPC")
+        .unwrap();
+    assert!(dynamic["reason"].as_str().unwrap().contains("--no-rpc"));
 }

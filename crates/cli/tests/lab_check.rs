@@ -53,8 +53,7 @@ fn domain_controller_role_on_samba() {
         &lab.dc,
         "--role",
         "domain-controller",
-        "--service",
-        "local-security-authority",
+        "--include-optional",
         "--domain",
         &lab.domain,
     ]);
@@ -143,11 +142,8 @@ fn domain_controller_role_on_samba() {
                 .unwrap()
                 .contains("lists no TCP endpoint")
     }));
-    assert!(
-        unchecked
-            .iter()
-            .any(|u| u["port"] == "636" && u["transport"] == "udp")
-    );
+    // LDAP SSL over UDP is not a listener (erratum ldaps-over-udp): never probed.
+    assert!(!all.contains_key("636/udp"));
 }
 
 #[test]

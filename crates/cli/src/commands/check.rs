@@ -70,7 +70,7 @@ fn chosen_services(
     for wanted in &args.role {
         let role = find_role(catalog, wanted)?;
         for member in &role.services {
-            if member.optional {
+            if member.optional && !args.include_optional {
                 let rows = if member.ports.is_all() {
                     String::new()
                 } else {
@@ -215,7 +215,7 @@ async fn check(
     };
     if !skipped_optional.is_empty() && args.format == CheckFormat::Table {
         eprintln!(
-            "note: optional services of the role not checked: {}",
+            "note: optional services of the role not checked (--include-optional checks them): {}",
             skipped_optional.join(", ")
         );
     }
