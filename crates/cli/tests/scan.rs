@@ -33,15 +33,15 @@ fn listeners() -> (Vec<TcpListener>, Vec<u16>, Vec<u16>) {
         .iter()
         .map(|l| l.local_addr().unwrap().port())
         .collect();
-    let closed = (0..2)
-        .map(|_| {
-            TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port()
-        })
+    // Held together until both are bound, so the ports are distinct; then released (closed).
+    let released: Vec<TcpListener> = (0..2)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
         .collect();
+    let closed = released
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    drop(released);
     (open, open_ports, closed)
 }
 
@@ -93,11 +93,76 @@ fn a_slash_8_asks_for_confirmation_instead_of_sweeping() {
 }
 
 #[test]
-fn udp_says_it_is_not_available_yet() {
+fn udp_sweeps_are_kept_small() {
     refused(
-        &["127.0.0.1", "--udp"],
-        &["--udp is not available", "portolan check"],
+        &["10.1.0.0/16", "--udp", "-p", "53,123"],
+        &["131068 probes, more than 65536", "narrow the ports"],
     );
+}
+
+#[test]
+fn udp_tells_answering_silent_and_closed_ports_apart() {
+    use std::net::UdpSocket;
+    // An answering socket (echoes every datagram), a silent one, and a port just freed.
+    let echo = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let closed = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let echo_port = echo.local_addr().unwrap().port();
+    let silent_port = silent.local_addr().unwrap().port();
+    echo.set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        .unwrap();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = std::sync::Arc::clone(&done);
+    let echoer = std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        // Bounded by the flag the test sets when the scan is over.
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok((n, from)) = echo.recv_from(&mut buf) {
+                let _ = echo.send_to(buf.get(..n.max(1)).unwrap_or(b"x"), from);
+            }
+        }
+    });
+    let ports = port_list(&[echo_port, silent_port, closed]);
+    let out = portolan()
+        .args([
+            "scan",
+            "127.0.0.1",
+            "--udp",
+            "-p",
+            &ports,
+            "--all",
+            "-f",
+            "json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    echoer.join().unwrap();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let states: std::collections::BTreeMap<u64, String> = v["hosts"][0]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["port"].as_u64().unwrap(),
+                p["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(states[&u64::from(echo_port)], "open");
+    assert_eq!(states[&u64::from(silent_port)], "open|filtered");
+    assert_eq!(states[&u64::from(closed)], "closed");
+    assert_eq!(v["scan"]["protocol"], "udp");
+    assert_eq!(v["summary"]["open_filtered"], 1);
+    drop(silent);
 }
 
 #[test]
@@ -327,9 +392,13 @@ fn ctrl_c_prints_what_is_known_and_ends_as_interrupted() {
 
     let (_keep, open, closed) = listeners();
     // Forty ports at five a second: the scan is still running when the signal comes.
-    let mut ports: Vec<u16> = open.iter().chain(&closed).copied().collect();
-    while ports.len() < 40 {
-        ports.push(
+    let mut ports: std::collections::BTreeSet<u16> = open.iter().chain(&closed).copied().collect();
+    // Bounded: the kernel hands out other free ports soon enough.
+    for _ in 0..10_000 {
+        if ports.len() >= 40 {
+            break;
+        }
+        ports.insert(
             TcpListener::bind("127.0.0.1:0")
                 .unwrap()
                 .local_addr()
@@ -337,6 +406,8 @@ fn ctrl_c_prints_what_is_known_and_ends_as_interrupted() {
                 .port(),
         );
     }
+    let ports: Vec<u16> = ports.into_iter().collect();
+    assert_eq!(ports.len(), 40);
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("portolan"))
         .args([
             "scan",

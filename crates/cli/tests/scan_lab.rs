@@ -131,3 +131,69 @@ fn a_256_descriptor_limit_gives_the_same_result() {
     let found = sweep(&lab.address, "ulimit -n 256 &&");
     assert_matches_truth(&found, &truth, "ulimit -n 256");
 }
+
+#[test]
+fn udp_sweep_of_the_firewalled_host_matches_the_truth() {
+    let Some(lab) = fw_lab("udp_sweep_of_the_firewalled_host_matches_the_truth") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&lab.truth).unwrap();
+    let mut expected = BTreeMap::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        if fields.len() < 3 || fields[0] != "udp" {
+            continue;
+        }
+        let state = match fields[2] {
+            "open" => "open",
+            "closed" => "closed",
+            "dropped" => "open|filtered",
+            "admin-prohibited" => "filtered",
+            other => panic!("unknown UDP state {other}"),
+        };
+        expected.insert(fields[1].parse::<u16>().unwrap(), state);
+    }
+    assert!(expected.len() >= 4, "the truth file lists UDP ports");
+    let ports: Vec<String> = expected.keys().map(u16::to_string).collect();
+    let bin = assert_cmd::cargo::cargo_bin("portolan");
+    let out = Command::new(bin)
+        .args([
+            "scan",
+            &lab.address,
+            "--udp",
+            "--all",
+            "-f",
+            "jsonl",
+            "-p",
+            &ports.join(","),
+        ])
+        .env_remove("PORTOLAN_CATALOG")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut found = BTreeMap::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        found.insert(
+            v["port"].as_u64().unwrap() as u16,
+            v["state"].as_str().unwrap().to_string(),
+        );
+    }
+    for (port, state) in &expected {
+        assert_eq!(
+            found.get(port).map(String::as_str),
+            Some(*state),
+            "udp/{port}"
+        );
+    }
+}

@@ -2,8 +2,12 @@
 //! nmap reports read portolan's. The DTD fixes `scanner="nmap"`; the `args` attribute and a
 //! comment say that portolan wrote the file. Open ports are named from the catalog
 //! (`method="table"`, as nmap names ports from its services file).
+//!
+//! The model is protocol-neutral (states are nmap's words, `open|filtered` included, so a UDP
+//! report fits too); [`XmlHost::tcp`] builds a host from the connect engine's results.
 
 use std::fmt::Write as _;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use quick_xml::escape::escape;
@@ -11,6 +15,15 @@ use quick_xml::escape::escape;
 use crate::naming::PortNames;
 use crate::ports::PortList;
 use crate::result::{HostSummary, PortResult, PortState};
+
+/// The scan's protocol: `<scaninfo type>` and every `<port protocol>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XmlProtocol {
+    /// A TCP connect scan.
+    TcpConnect,
+    /// A UDP scan.
+    Udp,
+}
 
 /// The scan as a whole.
 #[derive(Debug, Clone)]
@@ -21,6 +34,8 @@ pub struct XmlScan<'a> {
     pub start_unix: u64,
     /// Version of portolan.
     pub version: &'a str,
+    /// TCP or UDP.
+    pub protocol: XmlProtocol,
     /// The ports scanned.
     pub ports: &'a PortList,
     /// Wall time.
@@ -36,21 +51,98 @@ pub struct XmlScan<'a> {
 /// One host of the report.
 #[derive(Debug, Clone)]
 pub struct XmlHost<'a> {
-    /// What the engine knows of the host.
-    pub summary: &'a HostSummary,
+    /// The address.
+    pub address: IpAddr,
     /// The host name it was given as.
     pub name: Option<&'a str>,
-    /// Ports to list one by one (open ones, and closed and filtered ones with `--all`).
-    pub ports: Vec<&'a PortResult>,
+    /// It answered something.
+    pub up: bool,
+    /// Why it is up or down (`syn-ack`, `conn-refused`, `udp-response`, `no-response`).
+    pub status_reason: &'static str,
+    /// Milliseconds after the start when its first and last probes were done.
+    pub started_ms: u64,
+    /// See `started_ms`.
+    pub finished_ms: u64,
+    /// Ports not listed, by state: (`closed`, 65000).
+    pub extraports: Vec<(&'static str, u64)>,
+    /// Ports listed one by one.
+    pub ports: Vec<XmlPort>,
+    /// Smoothed round trip, its variation and the timeout, in microseconds.
+    pub times: Option<(u32, u32, u32)>,
+}
+
+/// One listed port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XmlPort {
+    /// The port.
+    pub port: u16,
+    /// nmap's state: `open`, `closed`, `filtered`, `open|filtered`.
+    pub state: &'static str,
+    /// nmap's reason: `syn-ack`, `conn-refused`, `no-response`, `port-unreach`, ...
+    pub reason: &'static str,
+}
+
+impl<'a> XmlHost<'a> {
+    /// A host of the connect engine: its summary, the name it was given as and the results
+    /// to list; what is not listed goes to `<extraports>`.
+    pub fn tcp(summary: &HostSummary, name: Option<&'a str>, listed: &[&PortResult]) -> Self {
+        let count = |state: PortState| listed.iter().filter(|p| p.state == state).count() as u64;
+        let extraports = [
+            (
+                "closed",
+                u64::from(summary.closed).saturating_sub(count(PortState::Closed)),
+            ),
+            (
+                "filtered",
+                u64::from(summary.filtered).saturating_sub(count(PortState::Filtered)),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect();
+        let status_reason = if summary.open > 0 {
+            "syn-ack"
+        } else if summary.up {
+            "conn-refused"
+        } else {
+            "no-response"
+        };
+        XmlHost {
+            address: summary.address,
+            name,
+            up: summary.up,
+            status_reason,
+            started_ms: summary.started_ms,
+            finished_ms: summary.finished_ms,
+            extraports,
+            ports: listed
+                .iter()
+                .map(|p| XmlPort {
+                    port: p.port,
+                    state: p.state.as_str(),
+                    reason: p.reason.as_str(),
+                })
+                .collect(),
+            times: Some((
+                summary.srtt_us.unwrap_or(0),
+                summary.rttvar_us.unwrap_or(0),
+                summary.timeout_us,
+            )),
+        }
+    }
 }
 
 /// Writes the report.
 pub fn write(scan: &XmlScan<'_>, names: &PortNames) -> String {
+    let (scan_type, protocol) = match scan.protocol {
+        XmlProtocol::TcpConnect => ("connect", "tcp"),
+        XmlProtocol::Udp => ("udp", "udp"),
+    };
     let mut out = String::with_capacity(4096);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n");
     let _ = writeln!(
         out,
-        "<!-- portolan {} connect scan; nmap-compatible output -->",
+        "<!-- portolan {} {scan_type} scan; nmap-compatible output -->",
         escape(scan.version).replace("--", "- -")
     );
     let _ = writeln!(
@@ -62,7 +154,7 @@ pub fn write(scan: &XmlScan<'_>, names: &PortNames) -> String {
     );
     let _ = writeln!(
         out,
-        "<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"{}\" services=\"{}\"/>",
+        "<scaninfo type=\"{scan_type}\" protocol=\"{protocol}\" numservices=\"{}\" services=\"{}\"/>",
         scan.ports.len(),
         scan.ports.compact()
     );
@@ -70,33 +162,27 @@ pub fn write(scan: &XmlScan<'_>, names: &PortNames) -> String {
     let mut up = 0u64;
     let mut down = scan.unlisted_down;
     for host in &scan.hosts {
-        if host.summary.up {
+        if host.up {
             up += 1;
         } else {
             down += 1;
         }
-        write_host(&mut out, scan, host, names);
+        write_host(&mut out, scan, protocol, host, names);
     }
     let end = scan.start_unix + scan.elapsed.as_secs();
     let elapsed = format!("{:.2}", scan.elapsed.as_secs_f64());
     let total = up + down;
     let summary =
         format!("portolan done: {total} IP addresses ({up} hosts up) scanned in {elapsed} seconds");
+    let _ = write!(
+        out,
+        "<runstats><finished time=\"{end}\" elapsed=\"{elapsed}\" summary=\"{}\"",
+        escape(&summary)
+    );
     match &scan.interrupted {
-        None => {
-            let _ = writeln!(
-                out,
-                "<runstats><finished time=\"{end}\" elapsed=\"{elapsed}\" summary=\"{}\" exit=\"success\"/>",
-                escape(&summary)
-            );
-        }
+        None => out.push_str(" exit=\"success\"/>\n"),
         Some(why) => {
-            let _ = writeln!(
-                out,
-                "<runstats><finished time=\"{end}\" elapsed=\"{elapsed}\" summary=\"{}\" exit=\"error\" errormsg=\"{}\"/>",
-                escape(&summary),
-                escape(why)
-            );
+            let _ = writeln!(out, " exit=\"error\" errormsg=\"{}\"/>", escape(why));
         }
     }
     let _ = writeln!(
@@ -106,30 +192,34 @@ pub fn write(scan: &XmlScan<'_>, names: &PortNames) -> String {
     out
 }
 
-fn write_host(out: &mut String, scan: &XmlScan<'_>, host: &XmlHost<'_>, names: &PortNames) {
-    let s = host.summary;
+fn write_host(
+    out: &mut String,
+    scan: &XmlScan<'_>,
+    protocol: &str,
+    host: &XmlHost<'_>,
+    names: &PortNames,
+) {
     let _ = writeln!(
         out,
         "<host starttime=\"{}\" endtime=\"{}\">",
-        scan.start_unix + s.started_ms / 1000,
-        scan.start_unix + s.finished_ms / 1000
+        scan.start_unix + host.started_ms / 1000,
+        scan.start_unix + host.finished_ms / 1000
     );
-    let (state, reason) = if s.open > 0 {
-        ("up", "syn-ack")
-    } else if s.up {
-        ("up", "conn-refused")
+    let state = if host.up { "up" } else { "down" };
+    let _ = writeln!(
+        out,
+        "<status state=\"{state}\" reason=\"{}\" reason_ttl=\"0\"/>",
+        host.status_reason
+    );
+    let family = if host.address.is_ipv4() {
+        "ipv4"
     } else {
-        ("down", "no-response")
+        "ipv6"
     };
     let _ = writeln!(
         out,
-        "<status state=\"{state}\" reason=\"{reason}\" reason_ttl=\"0\"/>"
-    );
-    let family = if s.address.is_ipv4() { "ipv4" } else { "ipv6" };
-    let _ = writeln!(
-        out,
         "<address addr=\"{}\" addrtype=\"{family}\"/>",
-        s.address
+        host.address
     );
     match host.name {
         Some(name) => {
@@ -142,23 +232,14 @@ fn write_host(out: &mut String, scan: &XmlScan<'_>, host: &XmlHost<'_>, names: &
         None => out.push_str("<hostnames>\n</hostnames>\n"),
     }
     out.push_str("<ports>");
-    let listed = |state: PortState| host.ports.iter().filter(|p| p.state == state).count() as u32;
-    for (state, count) in [("closed", s.closed), ("filtered", s.filtered)] {
-        let unlisted = count.saturating_sub(listed(match state {
-            "closed" => PortState::Closed,
-            _ => PortState::Filtered,
-        }));
-        if unlisted > 0 {
-            let _ = writeln!(out, "<extraports state=\"{state}\" count=\"{unlisted}\"/>");
-        }
+    for (state, count) in &host.extraports {
+        let _ = writeln!(out, "<extraports state=\"{state}\" count=\"{count}\"/>");
     }
     for port in &host.ports {
         let _ = write!(
             out,
-            "<port protocol=\"tcp\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"0\"/>",
-            port.port,
-            port.state.as_str(),
-            port.reason.as_str()
+            "<port protocol=\"{protocol}\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"0\"/>",
+            port.port, port.state, port.reason
         );
         match names.get(port.port) {
             Some(name) => {
@@ -175,13 +256,13 @@ fn write_host(out: &mut String, scan: &XmlScan<'_>, host: &XmlHost<'_>, names: &
         out.push_str("</port>\n");
     }
     out.push_str("</ports>\n");
-    let srtt = s.srtt_us.unwrap_or(0);
-    let rttvar = s.rttvar_us.unwrap_or(0);
-    let _ = writeln!(
-        out,
-        "<times srtt=\"{srtt}\" rttvar=\"{rttvar}\" to=\"{}\"/>\n</host>",
-        s.timeout_us
-    );
+    if let Some((srtt, rttvar, timeout)) = host.times {
+        let _ = writeln!(
+            out,
+            "<times srtt=\"{srtt}\" rttvar=\"{rttvar}\" to=\"{timeout}\"/>"
+        );
+    }
+    out.push_str("</host>\n");
 }
 
 #[cfg(test)]
@@ -218,14 +299,11 @@ mod tests {
             args: "portolan scan 127.0.0.1 -p 440-452 <&>",
             start_unix: 1_700_000_000,
             version: "0.1.0",
+            protocol: XmlProtocol::TcpConnect,
             ports: &ports,
             elapsed: Duration::from_millis(1500),
             interrupted: None,
-            hosts: vec![XmlHost {
-                summary: &summary,
-                name: Some("localhost"),
-                ports: vec![&open],
-            }],
+            hosts: vec![XmlHost::tcp(&summary, Some("localhost"), &[&open])],
             unlisted_down: 0,
         };
         let names = PortNames::new(
@@ -237,13 +315,58 @@ mod tests {
             xml.contains("args=\"portolan scan 127.0.0.1 -p 440-452 &lt;&amp;&gt;\""),
             "{xml}"
         );
-        assert!(xml.contains("services=\"440-452\""));
+        assert!(xml.contains(
+            "<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"13\" services=\"440-452\"/>"
+        ));
         assert!(xml.contains("<extraports state=\"closed\" count=\"10\"/>"));
+        assert!(xml.contains("<extraports state=\"filtered\" count=\"2\"/>"));
         assert!(xml.contains(
             "<port protocol=\"tcp\" portid=\"445\"><state state=\"open\" reason=\"syn-ack\""
         ));
         assert!(xml.contains("<service name=\"SMB\""));
+        assert!(xml.contains("<hostname name=\"localhost\" type=\"user\"/>"));
+        assert!(xml.contains("<times srtt=\"40\" rttvar=\"20\" to=\"100000\"/>"));
         assert!(xml.contains("<hosts up=\"1\" down=\"0\" total=\"1\"/>"));
         assert!(xml.trim_end().ends_with("</nmaprun>"));
+    }
+
+    #[test]
+    fn interrupted_udp_scans_say_so() {
+        let ports = PortList::new(vec![53, 161]);
+        let scan = XmlScan {
+            args: "portolan scan --udp",
+            start_unix: 1,
+            version: "0.1.0",
+            protocol: XmlProtocol::Udp,
+            ports: &ports,
+            elapsed: Duration::from_millis(10),
+            interrupted: Some("interrupted after 1 of 2 probes".into()),
+            hosts: vec![XmlHost {
+                address: "::1".parse().unwrap(),
+                name: None,
+                up: true,
+                status_reason: "udp-response",
+                started_ms: 0,
+                finished_ms: 10,
+                extraports: vec![],
+                ports: vec![XmlPort {
+                    port: 161,
+                    state: "open|filtered",
+                    reason: "no-response",
+                }],
+                times: None,
+            }],
+            unlisted_down: 3,
+        };
+        let names = PortNames::default();
+        let xml = write(&scan, &names);
+        assert!(xml.contains("<scaninfo type=\"udp\" protocol=\"udp\""));
+        assert!(xml.contains("<address addr=\"::1\" addrtype=\"ipv6\"/>"));
+        assert!(
+            xml.contains("<port protocol=\"udp\" portid=\"161\"><state state=\"open|filtered\"")
+        );
+        assert!(xml.contains("exit=\"error\" errormsg=\"interrupted after 1 of 2 probes\""));
+        assert!(xml.contains("<hosts up=\"1\" down=\"3\" total=\"4\"/>"));
+        assert!(!xml.contains("<times"));
     }
 }

@@ -16,10 +16,16 @@ fn listeners_and_closed(host: &str, count: usize) -> Option<(Vec<TcpListener>, V
         .map(|_| TcpListener::bind((host, 0)))
         .collect::<Result<_, _>>()
         .ok()?;
-    let closed: Vec<u16> = (0..count)
-        .map(|_| TcpListener::bind((host, 0)).map(|l| l.local_addr().unwrap().port()))
+    // Held together until all are bound, so the ports are distinct; then released (closed).
+    let released: Vec<TcpListener> = (0..count)
+        .map(|_| TcpListener::bind((host, 0)))
         .collect::<Result<_, _>>()
         .ok()?;
+    let closed = released
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    drop(released);
     Some((listeners, closed))
 }
 

@@ -1,4 +1,5 @@
-//! `scan`: TCP connect sweeps of many ports on many hosts (the engine is `portolan-scan`).
+//! `scan`: TCP connect sweeps of many ports on many hosts (the engine is `portolan-scan`), and
+//! with `--udp` the check engine's UDP protocol probes over the same targets and ports.
 //!
 //! Exit codes: 0 when at least one port is open, 1 when none is, 2 for bad input. Ctrl-C
 //! prints what is known so far and then ends the process as an interrupted command.
@@ -12,7 +13,7 @@ use portolan_catalog::Transport;
 use portolan_output::{Grid, GridCell, Tone};
 use portolan_scan::engine::{self, Config, Event, Observer, Progress, Summary, TimeoutPolicy};
 use portolan_scan::naming::PortNames;
-use portolan_scan::nmap_xml::{self, XmlHost, XmlScan};
+use portolan_scan::nmap_xml::{self, XmlHost, XmlProtocol, XmlScan};
 use portolan_scan::ports::{PortList, PortSpec};
 use portolan_scan::resolve::{self, TargetList};
 use portolan_scan::target::{self, MAX_FILE_BYTES};
@@ -57,7 +58,8 @@ pub struct ScanArgs {
     /// Confirm a sweep of more than 65536 addresses (larger than a /16).
     #[arg(long)]
     pub yes: bool,
-    /// Probe UDP ports with protocol payloads instead of TCP connects.
+    /// UDP instead of TCP: the protocol probes of `portolan check` on every port (states
+    /// open, closed, filtered, open|filtered; at most 65536 probes).
     #[arg(long)]
     pub udp: bool,
     /// Event loops (threads); 0 means one per core.
@@ -98,21 +100,20 @@ const MAX_BUFFERED_RESULTS: u64 = 4_000_000;
 const LIST_DOWN_HOSTS_UP_TO: u64 = 4096;
 
 pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
-    if args.udp {
-        return Err(Failure::new(
-            "--udp is not available in `scan` yet: the sweep engine speaks TCP only",
-        )
-        .detail(
-            "for UDP ports with protocol probes, use `portolan check HOST --ports udp:53,123,161`",
-        )
-        .detail("or drop --udp to sweep TCP"));
-    }
     let config = config(args)?;
     let catalog = super::load_catalog(global)?;
     let specs = target::parse_targets(&args.targets, read_target_file)?;
     target::check_size(&specs, args.yes)?;
-    let ports = PortSpec::parse(&args.ports)?.resolve(&catalog, Transport::Tcp)?;
+    let transport = if args.udp {
+        Transport::Udp
+    } else {
+        Transport::Tcp
+    };
+    let ports = PortSpec::parse(&args.ports)?.resolve(&catalog, transport)?;
     let targets = TargetList::build(&specs, resolve::system_lookup)?;
+    if args.udp {
+        return udp::run(global, args, &catalog, &targets, &ports);
+    }
     let probes = targets.len().saturating_mul(ports.len() as u64);
     if args.all && args.format != ScanFormat::Jsonl && probes > MAX_BUFFERED_RESULTS {
         return Err(Failure::new(format!(
@@ -619,10 +620,10 @@ impl<'a> Report<'a> {
         let args = command.join(" ");
         let xml_hosts = hosts
             .iter()
-            .map(|h| XmlHost {
-                summary: h,
-                name: self.targets.get(h.host).and_then(|t| t.name),
-                ports: ports.iter().copied().filter(|r| r.host == h.host).collect(),
+            .map(|h| {
+                let listed: Vec<&PortResult> =
+                    ports.iter().copied().filter(|r| r.host == h.host).collect();
+                XmlHost::tcp(h, self.targets.get(h.host).and_then(|t| t.name), &listed)
             })
             .collect();
         let interrupted = self.summary.interrupted.then(|| {
@@ -635,6 +636,7 @@ impl<'a> Report<'a> {
             args: &args,
             start_unix: self.start_unix,
             version: env!("CARGO_PKG_VERSION"),
+            protocol: XmlProtocol::TcpConnect,
             ports: self.ports,
             elapsed: self.summary.elapsed,
             interrupted,
@@ -642,5 +644,527 @@ impl<'a> Report<'a> {
             unlisted_down: self.collector.down_unlisted,
         };
         nmap_xml::write(&scan, self.names)
+    }
+}
+
+/// `--udp`: the check engine's protocol probes (`portolan-probe`) on every port of every
+/// host, reported in nmap's UDP words: `open`, `closed` (ICMP port unreachable), `filtered`
+/// (another ICMP error) and `open|filtered` (silence).
+mod udp {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    use portolan_catalog::{Catalog, Transport};
+    use portolan_output::{Grid, GridCell, Tone};
+    use portolan_probe::engine::{self, CheckOptions, Host, Job};
+    use portolan_probe::{Origin, PortResult, Status as Verdict};
+    use portolan_scan::naming::PortNames;
+    use portolan_scan::nmap_xml::{self, XmlHost, XmlPort, XmlProtocol, XmlScan};
+    use portolan_scan::ports::PortList;
+    use portolan_scan::resolve::TargetList;
+    use serde::Serialize;
+    use tokio::sync::mpsc;
+
+    use super::{ScanArgs, ScanFormat};
+    use crate::cli::Global;
+    use crate::exit::{Failure, Status};
+    use crate::render::{self, terminal_style};
+
+    /// UDP answers are limited by the targets' ICMP rate limits (about one closed port per
+    /// second on Linux defaults), so a UDP sweep is kept to this many probes.
+    pub const MAX_PROBES: u64 = 65_536;
+
+    /// nmap's state and reason for a check verdict.
+    fn words(verdict: Verdict) -> (&'static str, &'static str) {
+        match verdict {
+            Verdict::Listening => ("open", "udp-response"),
+            Verdict::NotListening => ("closed", "port-unreach"),
+            Verdict::Filtered => ("filtered", "host-unreach"),
+            Verdict::ListeningOrFiltered => ("open|filtered", "no-response"),
+        }
+    }
+
+    #[derive(Serialize)]
+    struct PortJson<'a> {
+        host: &'a str,
+        address: String,
+        port: u16,
+        protocol: &'static str,
+        state: &'static str,
+        portqry: &'static str,
+        reason: &'static str,
+        tries: u32,
+        rtt_us: Option<u64>,
+        probe: &'a str,
+        answer: &'a str,
+        evidence: Option<&'a str>,
+        service: Option<&'a str>,
+        services: Vec<&'a str>,
+    }
+
+    fn port_json<'a>(r: &'a PortResult, names: &'a PortNames) -> PortJson<'a> {
+        let (state, reason) = words(r.status);
+        let name = names.get(r.port);
+        PortJson {
+            host: &r.host,
+            address: r.address.to_string(),
+            port: r.port,
+            protocol: "udp",
+            state,
+            portqry: r.status.as_str(),
+            reason,
+            tries: r.attempts,
+            rtt_us: r.rtt_ms.map(|ms| (ms * 1000.0).round() as u64),
+            probe: &r.probe,
+            answer: &r.answer,
+            evidence: r.evidence.as_deref(),
+            service: name.map(|n| n.app.as_str()),
+            services: name
+                .map(|n| n.services.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    #[derive(Serialize, Default)]
+    struct Counts {
+        open: u64,
+        closed: u64,
+        filtered: u64,
+        open_filtered: u64,
+    }
+
+    impl Counts {
+        fn add(&mut self, verdict: Verdict) {
+            match verdict {
+                Verdict::Listening => self.open += 1,
+                Verdict::NotListening => self.closed += 1,
+                Verdict::Filtered => self.filtered += 1,
+                Verdict::ListeningOrFiltered => self.open_filtered += 1,
+            }
+        }
+    }
+
+    #[derive(Serialize)]
+    struct HostJson<'a> {
+        host: &'a str,
+        address: String,
+        #[serde(flatten)]
+        counts: Counts,
+        ports: Vec<PortJson<'a>>,
+    }
+
+    #[derive(Serialize)]
+    struct ScanJson<'a> {
+        schema_version: u32,
+        scan: ScanInfo<'a>,
+        hosts: Vec<HostJson<'a>>,
+        summary: Counts,
+        exit_code: u8,
+    }
+
+    #[derive(Serialize)]
+    struct ScanInfo<'a> {
+        targets: &'a [String],
+        protocol: &'static str,
+        ports: String,
+        port_count: usize,
+        addresses: u64,
+        probes: u64,
+        done: u64,
+        interrupted: bool,
+        elapsed_ms: u128,
+    }
+
+    pub fn run(
+        global: &Global,
+        args: &ScanArgs,
+        catalog: &Catalog,
+        targets: &TargetList,
+        ports: &PortList,
+    ) -> Result<Status, Failure> {
+        let probes = targets.len().saturating_mul(ports.len() as u64);
+        if probes > MAX_PROBES {
+            return Err(Failure::new(format!(
+                "--udp over {} addresses x {} ports is {probes} probes, more than {MAX_PROBES}; \
+                 closed UDP ports answer at the pace of the target's ICMP rate limit, so narrow \
+                 the ports (-p catalog, -p role:NAME) or the hosts",
+                targets.len(),
+                ports.len()
+            )));
+        }
+        if args.rate.is_some() || args.host_rate.is_some() || args.threads != 0 {
+            eprintln!(
+                "note: --rate, --host-rate and --threads apply to TCP sweeps; --udp paces itself by --concurrency"
+            );
+        }
+        let spec: Vec<(Transport, u16, u16)> = ports
+            .ports()
+            .iter()
+            .map(|&p| (Transport::Udp, p, p))
+            .collect();
+        let selection = portolan_probe::select(catalog, &[], &spec)?;
+        let hosts: Vec<Host> = (0..targets.len())
+            .filter_map(|i| targets.get(i))
+            .map(|h| Host {
+                name: h.name.map_or_else(|| h.address.to_string(), str::to_string),
+                address: h.address,
+            })
+            .collect();
+        let jobs: Vec<Job> = (0..hosts.len())
+            .flat_map(|host| {
+                selection.targets.iter().map(move |target| Job {
+                    host,
+                    target: target.clone(),
+                    origin: Origin::Catalog,
+                })
+            })
+            .collect();
+        let defaults = CheckOptions::default();
+        let options = CheckOptions {
+            ceiling: args.timeout,
+            floor: args.min_timeout,
+            udp_floor: defaults.udp_floor.min(args.timeout),
+            tcp_attempts: u32::from(args.retries) + 1,
+            udp_attempts: u32::from(args.retries) + 1,
+            concurrency: if args.concurrency == 0 {
+                defaults.concurrency
+            } else {
+                args.concurrency
+            },
+            verify: false,
+            context: defaults.context,
+        };
+        let stop = portolan_scan::interrupt::install()
+            .map_err(|e| Failure::new(format!("cannot watch for Ctrl-C: {e}")))?;
+        let start_unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let names = PortNames::new(catalog, Transport::Udp);
+        let started = Instant::now();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+        let stream = args.format == ScanFormat::Jsonl;
+        let (results, interrupted) =
+            runtime.block_on(collect(&hosts, jobs, &options, &stop, stream, &names))?;
+        let elapsed = started.elapsed();
+        let mut results = results;
+        results.sort_by_key(|r| (r.address, r.port));
+        let report = Report {
+            args,
+            targets,
+            ports,
+            names: &names,
+            results: &results,
+            probes,
+            interrupted,
+            elapsed,
+            start_unix,
+        };
+        let text = match args.format {
+            ScanFormat::Jsonl => String::new(),
+            ScanFormat::Table => report.table(terminal_style(global.color)),
+            ScanFormat::Csv => report.csv(),
+            ScanFormat::Json => render::to_json(&report.json())?,
+            ScanFormat::NmapXml => report.nmap_xml(),
+        };
+        render::print(text.as_bytes())?;
+        if interrupted {
+            eprintln!(
+                "interrupted: {} of {probes} probes done; the results above are what was known so far",
+                results.len()
+            );
+            portolan_scan::interrupt::exit_as_interrupted();
+        }
+        let open = results.iter().any(|r| r.status == Verdict::Listening);
+        Ok(if open {
+            Status::Clean
+        } else {
+            Status::Negative
+        })
+    }
+
+    /// Runs the check engine until it is done or Ctrl-C; streams JSON lines when asked.
+    async fn collect(
+        hosts: &[Host],
+        jobs: Vec<Job>,
+        options: &CheckOptions,
+        stop: &AtomicBool,
+        stream: bool,
+        names: &PortNames,
+    ) -> Result<(Vec<PortResult>, bool), Failure> {
+        let (sender, mut receiver) = mpsc::channel(256);
+        let engine = engine::run(hosts, jobs, options, sender);
+        tokio::pin!(engine);
+        let mut results = Vec::new();
+        let mut engine_done = false;
+        let mut interrupted = false;
+        let mut tick = tokio::time::interval(Duration::from_millis(50));
+        // Ends when the engine has finished and its channel is drained, or on Ctrl-C.
+        loop {
+            tokio::select! {
+                () = &mut engine, if !engine_done => engine_done = true,
+                received = receiver.recv() => match received {
+                    Some(result) => {
+                        if stream {
+                            let mut line = serde_json::to_string(&port_json(&result, names))
+                                .unwrap_or_default();
+                            line.push('\n');
+                            render::print(line.as_bytes())?;
+                        }
+                        results.push(result);
+                    }
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    if stop.load(Ordering::Relaxed) {
+                        interrupted = true;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok((results, interrupted))
+    }
+
+    struct Report<'a> {
+        args: &'a ScanArgs,
+        targets: &'a TargetList,
+        ports: &'a PortList,
+        names: &'a PortNames,
+        results: &'a [PortResult],
+        probes: u64,
+        interrupted: bool,
+        elapsed: Duration,
+        start_unix: u64,
+    }
+
+    impl Report<'_> {
+        /// The results to list: open ones, or all with `--all`.
+        fn listed(&self) -> impl Iterator<Item = &PortResult> {
+            let all = self.args.all;
+            self.results
+                .iter()
+                .filter(move |r| all || r.status == Verdict::Listening)
+        }
+
+        fn counts(&self) -> Counts {
+            let mut counts = Counts::default();
+            for r in self.results {
+                counts.add(r.status);
+            }
+            counts
+        }
+
+        fn table(&self, style: portolan_output::TerminalStyle) -> String {
+            let mut out = String::new();
+            let mut grid = Grid::new([
+                "Host",
+                "Port",
+                "State",
+                "Reason",
+                "Service",
+                "What answered",
+            ]);
+            for r in self.listed() {
+                let (state, reason) = words(r.status);
+                let tone = match r.status {
+                    Verdict::Listening => Tone::Good,
+                    Verdict::NotListening => Tone::Bad,
+                    Verdict::Filtered | Verdict::ListeningOrFiltered => Tone::Warn,
+                };
+                grid.push([
+                    GridCell::from(r.host.clone()),
+                    format!("{}/udp", r.port).into(),
+                    GridCell::toned(state, tone),
+                    reason.into(),
+                    self.names
+                        .get(r.port)
+                        .map_or_else(String::new, |n| n.app.clone())
+                        .into(),
+                    r.evidence
+                        .clone()
+                        .unwrap_or_else(|| r.answer.clone())
+                        .into(),
+                ]);
+            }
+            if grid.rows.is_empty() {
+                out.push_str("no open ports\n");
+            } else {
+                out.push_str(&grid.to_terminal(style));
+            }
+            let c = self.counts();
+            let mut line = format!(
+                "{} address{} x {} UDP port{}: {} open, {} closed, {} filtered, {} open|filtered in {:.2} s",
+                self.targets.len(),
+                if self.targets.len() == 1 { "" } else { "es" },
+                self.ports.len(),
+                if self.ports.len() == 1 { "" } else { "s" },
+                c.open,
+                c.closed,
+                c.filtered,
+                c.open_filtered,
+                self.elapsed.as_secs_f64()
+            );
+            if self.interrupted {
+                line.push_str(&format!(
+                    " (interrupted after {} of {} probes)",
+                    self.results.len(),
+                    self.probes
+                ));
+            }
+            out.push_str(&line);
+            out.push('\n');
+            out
+        }
+
+        fn csv(&self) -> String {
+            let mut grid = Grid::new([
+                "host", "address", "port", "protocol", "state", "reason", "tries", "rtt_us",
+                "service", "services",
+            ]);
+            for r in self.listed() {
+                let j = port_json(r, self.names);
+                grid.push([
+                    j.host.to_string(),
+                    j.address,
+                    j.port.to_string(),
+                    "udp".to_string(),
+                    j.state.to_string(),
+                    j.reason.to_string(),
+                    j.tries.to_string(),
+                    j.rtt_us.map(|t| t.to_string()).unwrap_or_default(),
+                    j.service.unwrap_or_default().to_string(),
+                    j.services.join(";"),
+                ]);
+            }
+            grid.to_csv()
+        }
+
+        fn hosts(&self) -> Vec<(&str, std::net::IpAddr, Vec<&PortResult>)> {
+            let mut hosts: Vec<(&str, std::net::IpAddr, Vec<&PortResult>)> = Vec::new();
+            for r in self.results {
+                match hosts.iter_mut().find(|(_, a, _)| *a == r.address) {
+                    Some((_, _, list)) => list.push(r),
+                    None => hosts.push((r.host.as_str(), r.address, vec![r])),
+                }
+            }
+            hosts
+        }
+
+        fn json(&self) -> ScanJson<'_> {
+            let all = self.args.all;
+            let hosts = self
+                .hosts()
+                .into_iter()
+                .map(|(host, address, results)| {
+                    let mut counts = Counts::default();
+                    for r in &results {
+                        counts.add(r.status);
+                    }
+                    HostJson {
+                        host,
+                        address: address.to_string(),
+                        counts,
+                        ports: results
+                            .into_iter()
+                            .filter(|r| all || r.status == Verdict::Listening)
+                            .map(|r| port_json(r, self.names))
+                            .collect(),
+                    }
+                })
+                .collect();
+            let summary = self.counts();
+            ScanJson {
+                schema_version: portolan_output::catalog::SCHEMA_VERSION,
+                scan: ScanInfo {
+                    targets: &self.args.targets,
+                    protocol: "udp",
+                    ports: self.ports.compact(),
+                    port_count: self.ports.len(),
+                    addresses: self.targets.len(),
+                    probes: self.probes,
+                    done: self.results.len() as u64,
+                    interrupted: self.interrupted,
+                    elapsed_ms: self.elapsed.as_millis(),
+                },
+                hosts,
+                exit_code: u8::from(summary.open == 0),
+                summary,
+            }
+        }
+
+        fn nmap_xml(&self) -> String {
+            let args = std::env::args().collect::<Vec<_>>().join(" ");
+            let all = self.args.all;
+            let finished_ms = u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX);
+            let hosts = self
+                .hosts()
+                .into_iter()
+                .map(|(host, address, results)| {
+                    let mut unlisted = Counts::default();
+                    let mut listed = Vec::new();
+                    for r in &results {
+                        if all || r.status == Verdict::Listening {
+                            let (state, reason) = words(r.status);
+                            listed.push(XmlPort {
+                                port: r.port,
+                                state,
+                                reason,
+                            });
+                        } else {
+                            unlisted.add(r.status);
+                        }
+                    }
+                    let answered = results
+                        .iter()
+                        .any(|r| matches!(r.status, Verdict::Listening | Verdict::NotListening));
+                    let open = results.iter().any(|r| r.status == Verdict::Listening);
+                    XmlHost {
+                        address,
+                        name: (host != address.to_string()).then_some(host),
+                        up: answered,
+                        status_reason: if open {
+                            "udp-response"
+                        } else if answered {
+                            "port-unreach"
+                        } else {
+                            "no-response"
+                        },
+                        started_ms: 0,
+                        finished_ms,
+                        extraports: [
+                            ("closed", unlisted.closed),
+                            ("filtered", unlisted.filtered),
+                            ("open|filtered", unlisted.open_filtered),
+                        ]
+                        .into_iter()
+                        .filter(|(_, n)| *n > 0)
+                        .collect(),
+                        ports: listed,
+                        times: None,
+                    }
+                })
+                .collect();
+            let scan = XmlScan {
+                args: &args,
+                start_unix: self.start_unix,
+                version: env!("CARGO_PKG_VERSION"),
+                protocol: XmlProtocol::Udp,
+                ports: self.ports,
+                elapsed: self.elapsed,
+                interrupted: self.interrupted.then(|| {
+                    format!(
+                        "interrupted after {} of {} probes",
+                        self.results.len(),
+                        self.probes
+                    )
+                }),
+                hosts,
+                unlisted_down: 0,
+            };
+            nmap_xml::write(&scan, self.names)
+        }
     }
 }
