@@ -674,13 +674,16 @@ mod udp {
     /// second on Linux defaults), so a UDP sweep is kept to this many probes.
     pub const MAX_PROBES: u64 = 65_536;
 
-    /// nmap's state and reason for a check verdict.
+    /// nmap's state and reason for a check verdict. Matched on PortQry's wording rather than
+    /// on the enum, so that verdicts the check engine adds later (a local error) fall to the
+    /// last arm instead of breaking the build.
     fn words(verdict: Verdict) -> (&'static str, &'static str) {
-        match verdict {
-            Verdict::Listening => ("open", "udp-response"),
-            Verdict::NotListening => ("closed", "port-unreach"),
-            Verdict::Filtered => ("filtered", "host-unreach"),
-            Verdict::ListeningOrFiltered => ("open|filtered", "no-response"),
+        match verdict.as_str() {
+            "LISTENING" => ("open", "udp-response"),
+            "NOT LISTENING" => ("closed", "port-unreach"),
+            "FILTERED" => ("filtered", "host-unreach"),
+            "LISTENING OR FILTERED" => ("open|filtered", "no-response"),
+            _ => ("error", "local-error"),
         }
     }
 
@@ -731,15 +734,17 @@ mod udp {
         closed: u64,
         filtered: u64,
         open_filtered: u64,
+        error: u64,
     }
 
     impl Counts {
         fn add(&mut self, verdict: Verdict) {
-            match verdict {
-                Verdict::Listening => self.open += 1,
-                Verdict::NotListening => self.closed += 1,
-                Verdict::Filtered => self.filtered += 1,
-                Verdict::ListeningOrFiltered => self.open_filtered += 1,
+            match words(verdict).0 {
+                "open" => self.open += 1,
+                "closed" => self.closed += 1,
+                "filtered" => self.filtered += 1,
+                "open|filtered" => self.open_filtered += 1,
+                _ => self.error += 1,
             }
         }
     }
@@ -969,10 +974,10 @@ mod udp {
             ]);
             for r in self.listed() {
                 let (state, reason) = words(r.status);
-                let tone = match r.status {
-                    Verdict::Listening => Tone::Good,
-                    Verdict::NotListening => Tone::Bad,
-                    Verdict::Filtered | Verdict::ListeningOrFiltered => Tone::Warn,
+                let tone = match state {
+                    "open" => Tone::Good,
+                    "closed" => Tone::Bad,
+                    _ => Tone::Warn,
                 };
                 grid.push([
                     GridCell::from(r.host.clone()),
@@ -1007,6 +1012,9 @@ mod udp {
                 c.open_filtered,
                 self.elapsed.as_secs_f64()
             );
+            if c.error > 0 {
+                line.push_str(&format!(" ({} not probed: local errors)", c.error));
+            }
             if self.interrupted {
                 line.push_str(&format!(
                     " (interrupted after {} of {} probes)",
@@ -1119,7 +1127,7 @@ mod udp {
                     }
                     let answered = results
                         .iter()
-                        .any(|r| matches!(r.status, Verdict::Listening | Verdict::NotListening));
+                        .any(|r| matches!(words(r.status).0, "open" | "closed"));
                     let open = results.iter().any(|r| r.status == Verdict::Listening);
                     XmlHost {
                         address,
@@ -1138,6 +1146,7 @@ mod udp {
                             ("closed", unlisted.closed),
                             ("filtered", unlisted.filtered),
                             ("open|filtered", unlisted.open_filtered),
+                            ("error", unlisted.error),
                         ]
                         .into_iter()
                         .filter(|(_, n)| *n > 0)
