@@ -96,3 +96,37 @@ fn only_open_ports_are_reported_by_default() {
     assert!(found.ports.iter().all(|p| p.state == PortState::Open));
     assert_eq!(summary.open, 3);
 }
+
+#[test]
+fn paced_scans_lose_nothing() {
+    let Some((listeners, closed)) = listeners_and_closed("127.0.0.1", 20) else {
+        return;
+    };
+    let open: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    let mut ports = open.clone();
+    ports.extend(&closed);
+    for config in [
+        Config {
+            rate: Some(2000),
+            report_all: true,
+            ..Config::default()
+        },
+        Config {
+            host_rate: Some(2000),
+            report_all: true,
+            threads: 2,
+            ..Config::default()
+        },
+    ] {
+        let (summary, found) = scan(&["127.0.0.1"], ports.clone(), &config);
+        assert_eq!(summary.done, 40, "{config:?}");
+        let states = found.states();
+        for p in &open {
+            assert_eq!(states[p].0, PortState::Open, "{config:?} port {p}");
+        }
+        assert_eq!(summary.open, 20);
+    }
+}
