@@ -1,5 +1,6 @@
 //! The open-file limit: raise the soft limit to the hard one and work out how many sockets
 //! the scan may hold open at once, leaving headroom for everything else the process opens.
+//! `getrlimit`/`setrlimit` through libc directly: two calls do not need a crate.
 
 /// What the limit allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
