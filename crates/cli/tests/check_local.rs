@@ -195,3 +195,55 @@ fn rows_that_cannot_be_probed_are_listed_with_the_reason() {
         .unwrap();
     assert!(dynamic["reason"].as_str().unwrap().contains("--no-rpc"));
 }
+
+#[test]
+fn a_probe_that_cannot_be_sent_is_an_error_not_a_verdict() {
+    // With almost no file descriptors, connects fail on this machine (EMFILE): the engine
+    // waits for descriptors and tries again, and a port it still cannot probe must come out
+    // as ERROR ("not probed"), never as FILTERED or a silence.
+    let ports: Vec<String> = (0..40)
+        .map(|_| free_tcp_port("127.0.0.1").to_string())
+        .collect();
+    let bin = assert_cmd::cargo::cargo_bin("portolan");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 16 && exec {} check 127.0.0.1 --ports tcp:{} --format json",
+            bin.display(),
+            ports.join(",")
+        ))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = match serde_json::from_slice(&out.stdout) {
+        Ok(v) => v,
+        // So few descriptors may not even leave room to start: that is an error exit, not
+        // a wrong verdict.
+        Err(_) => {
+            assert_ne!(out.status.code(), Some(0));
+            return;
+        }
+    };
+    let all = results(&v);
+    assert_eq!(all.len(), ports.len());
+    let mut errors = 0;
+    for (key, r) in &all {
+        match r["status"].as_str().unwrap() {
+            "NOT LISTENING" => {}
+            "ERROR" => {
+                errors += 1;
+                assert!(
+                    r["answer"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("not probed: local error"),
+                    "{key}: {r}"
+                );
+            }
+            other => panic!("{key}: {other} from a closed loopback port: {r}"),
+        }
+    }
+    assert_eq!(v["summary"]["error"], errors);
+    if errors > 0 {
+        assert_eq!(out.status.code(), Some(1));
+    }
+}

@@ -208,7 +208,12 @@ async fn probe_tcp(
 ) {
     result.probe = "TCP connect".to_string();
     let attempts = options.tcp_attempts.max(1);
-    for attempt in 1..=attempts {
+    let mut silent = 0;
+    let mut local_error = None;
+    let mut backoffs = 0;
+    let mut attempt = 0;
+    while attempt < attempts {
+        attempt += 1;
         result.attempts = attempt;
         match tcp_attempt(addr, timing).await {
             TcpAttempt::Accepted(stream, rtt) => {
@@ -237,21 +242,57 @@ async fn probe_tcp(
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }
-            TcpAttempt::Silent => {}
+            TcpAttempt::Silent => silent += 1,
             TcpAttempt::Local(error) => {
-                // A failure on this machine says nothing about the port: try again shortly.
-                result.answer = format!("local error: {error}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // A failure on this machine (no free descriptor, no local port) says nothing
+                // about the port: wait for other probes to release what they hold and try
+                // again, without spending one of the port's tries, a bounded number of times.
+                local_error = Some(error);
+                if backoffs < LOCAL_BACKOFFS {
+                    backoffs += 1;
+                    attempt -= 1;
+                    tokio::time::sleep(LOCAL_BACKOFF * backoffs).await;
+                }
             }
         }
     }
-    result.status = Status::Filtered;
-    if result.answer.is_empty() {
-        result.answer = format!(
-            "no answer to {attempts} SYN{} (waited up to {} ms each)",
-            if attempts == 1 { "" } else { "s" },
+    conclude_silence(result, Status::Filtered, silent, local_error, || {
+        format!(
+            "no answer to {silent} SYN{} (waited up to {} ms each)",
+            if silent == 1 { "" } else { "s" },
             timing.timeout().as_millis()
-        );
+        )
+    });
+}
+
+/// How many times a probe that failed on this machine is retried before it is an ERROR.
+const LOCAL_BACKOFFS: u32 = 8;
+/// The first wait after a local failure; each further wait is longer by as much.
+const LOCAL_BACKOFF: Duration = Duration::from_millis(25);
+
+/// The verdict after every try went unanswered: `silence_status` when at least one probe was
+/// really sent, ERROR when every try failed on this machine.
+fn conclude_silence(
+    result: &mut PortResult,
+    silence_status: Status,
+    silent: u32,
+    local_error: Option<String>,
+    silence: impl FnOnce() -> String,
+) {
+    match (silent, local_error) {
+        (0, Some(error)) => {
+            result.status = Status::Error;
+            result.answer = format!("not probed: local error: {error}");
+        }
+        (_, error) => {
+            result.status = silence_status;
+            result.answer = silence();
+            if let Some(error) = error {
+                result
+                    .answer
+                    .push_str(&format!("; other tries failed here: {error}"));
+            }
+        }
     }
 }
 
@@ -264,15 +305,25 @@ async fn probe_udp(
 ) {
     let exchange = udp_probes::exchange_for(target, &options.context, local_address(addr));
     result.probe = exchange.name.clone();
-    let socket = match UdpProbeSocket::open(addr) {
-        Ok(s) => s,
-        Err(e) => {
-            result.status = Status::ListeningOrFiltered;
-            result.answer = format!("local error: cannot open a UDP socket: {e}");
-            return;
+    let mut backoffs = 0;
+    let socket = loop {
+        match UdpProbeSocket::open(addr) {
+            Ok(s) => break s,
+            // As for TCP: wait for other probes to release descriptors, a bounded number of times.
+            Err(_) if backoffs < LOCAL_BACKOFFS => {
+                backoffs += 1;
+                tokio::time::sleep(LOCAL_BACKOFF * backoffs).await;
+            }
+            Err(e) => {
+                result.status = Status::Error;
+                result.answer = format!("not probed: local error: cannot open a UDP socket: {e}");
+                return;
+            }
         }
     };
     let attempts = options.udp_attempts.max(1);
+    let mut silent = 0;
+    let mut local_error = None;
     for attempt in 1..=attempts {
         result.attempts = attempt;
         let start = Instant::now();
@@ -337,21 +388,31 @@ async fn probe_udp(
                     result.rtt_ms = Some(millis(rtt));
                     return;
                 }
-                UdpEvent::Silent => break,
+                UdpEvent::Silent => {
+                    silent += 1;
+                    break;
+                }
                 UdpEvent::Local(error) => {
-                    result.answer = format!("local error: {error}");
+                    local_error = Some(error);
                     break;
                 }
             }
         }
     }
-    result.status = Status::ListeningOrFiltered;
-    if result.answer.is_empty() {
-        result.answer = format!(
-            "no answer to {attempts} probe{} (waited up to {} ms each)",
-            if attempts == 1 { "" } else { "s" },
-            timing.timeout().max(options.udp_floor).as_millis()
-        );
+    let wait = timing.timeout().max(options.udp_floor).as_millis();
+    conclude_silence(
+        result,
+        Status::ListeningOrFiltered,
+        silent,
+        local_error,
+        || {
+            format!(
+                "no answer to {silent} probe{} (waited up to {wait} ms each)",
+                if silent == 1 { "" } else { "s" },
+            )
+        },
+    );
+    if result.status == Status::ListeningOrFiltered {
+        result.note = Some(exchange.silence.clone());
     }
-    result.note = Some(exchange.silence.clone());
 }

@@ -19,6 +19,9 @@ pub enum Status {
     /// UDP: no answer; a listener that ignores the probe and a firewall that drops it look
     /// the same.
     ListeningOrFiltered,
+    /// Not PortQry's: the probe could not be sent at all (a failure on this machine, such as
+    /// no free file descriptor), so nothing is known about the port.
+    Error,
 }
 
 impl Status {
@@ -29,6 +32,7 @@ impl Status {
             Status::NotListening => "NOT LISTENING",
             Status::Filtered => "FILTERED",
             Status::ListeningOrFiltered => "LISTENING OR FILTERED",
+            Status::Error => "ERROR",
         }
     }
 }

@@ -135,6 +135,8 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
             "LISTENING" => Some(SocketState::Open),
             "LISTENING OR FILTERED" => Some(SocketState::OpenFiltered),
             "NOT LISTENING" | "FILTERED" => None,
+            // Not probed: says nothing of the port, so it is not counted as covered.
+            "ERROR" => continue,
             other => {
                 return Err(error(
                     ErrorKind::Malformed,

@@ -129,6 +129,7 @@ struct Summary {
     not_listening: usize,
     filtered: usize,
     listening_or_filtered: usize,
+    error: usize,
     unchecked: usize,
 }
 
@@ -232,6 +233,7 @@ async fn check(
                     Status::NotListening => summary.not_listening += 1,
                     Status::Filtered => summary.filtered += 1,
                     Status::ListeningOrFiltered => summary.listening_or_filtered += 1,
+                    Status::Error => summary.error += 1,
                 }
             }
             let json = CheckJson {
@@ -290,7 +292,7 @@ async fn check(
 fn tone(status: Status) -> Tone {
     match status {
         Status::Listening => Tone::Good,
-        Status::NotListening => Tone::Bad,
+        Status::NotListening | Status::Error => Tone::Bad,
         Status::Filtered | Status::ListeningOrFiltered => Tone::Warn,
     }
 }
@@ -364,12 +366,16 @@ fn host_grid(results: &[&PortResult], unchecked: &[Unchecked]) -> Grid {
 fn summary_line(results: &[PortResult]) -> String {
     let count = |s: Status| results.iter().filter(|r| r.status == s).count();
     format!(
-        "{} ports: {} LISTENING, {} NOT LISTENING, {} FILTERED, {} LISTENING OR FILTERED\n",
+        "{} ports: {} LISTENING, {} NOT LISTENING, {} FILTERED, {} LISTENING OR FILTERED{}\n",
         results.len(),
         count(Status::Listening),
         count(Status::NotListening),
         count(Status::Filtered),
-        count(Status::ListeningOrFiltered)
+        count(Status::ListeningOrFiltered),
+        match count(Status::Error) {
+            0 => String::new(),
+            n => format!(", {n} ERROR (not probed: failures on this machine)"),
+        }
     )
 }
 
