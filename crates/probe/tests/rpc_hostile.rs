@@ -1,0 +1,171 @@
+//! The endpoint-mapper client against servers that misbehave, on loopback: one that never
+//! ends the list, one that lies about a PDU's length and then stalls, one that answers the bind
+//! with garbage, one that closes mid-answer. Every enumeration must end, bounded in time and
+//! memory, with what it could learn or a clear error, never a panic.
+//!
+//! The well-behaved bytes are the captures of the lab's Samba DC in crates/wire's fixtures.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use portolan_probe::rpc::{self, RpcError};
+
+const BIND_ACK: &[u8] =
+    include_bytes!("../../wire/tests/fixtures/dcerpc/samba-4.17-epm-bind-ack.bin");
+/// A whole answer of three entries with a live (non-null) handle: "there is more".
+const THREE_AND_MORE: &[u8] =
+    include_bytes!("../../wire/tests/fixtures/dcerpc/samba-4.17-ept-lookup-max3.bin");
+
+/// Reads one PDU from a client: the 10-byte prefix, then the rest by its length field.
+fn read_pdu(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut head = [0u8; 10];
+    stream.read_exact(&mut head).ok()?;
+    let len = u16::from_le_bytes([head[8], head[9]]) as usize;
+    let mut rest = vec![0u8; len.saturating_sub(10)];
+    stream.read_exact(&mut rest).ok()?;
+    let mut pdu = head.to_vec();
+    pdu.extend(rest);
+    Some(pdu)
+}
+
+/// The call id of a request PDU (bytes 12..16, little endian).
+fn call_id(pdu: &[u8]) -> [u8; 4] {
+    [pdu[12], pdu[13], pdu[14], pdu[15]]
+}
+
+/// A copy of `answer` answering call `id`.
+fn answering(answer: &[u8], id: [u8; 4]) -> Vec<u8> {
+    let mut out = answer.to_vec();
+    out[12..16].copy_from_slice(&id);
+    out
+}
+
+/// Runs `serve` on one accepted connection of a loopback listener; returns its port.
+fn server(serve: impl FnOnce(TcpStream) + Send + 'static) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(20)))
+                .unwrap();
+            serve(stream);
+        }
+    });
+    port
+}
+
+fn enumerate(port: u16) -> Result<rpc::Enumeration, RpcError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(rpc::enumerate(
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port,
+            Duration::from_millis(500),
+        ))
+}
+
+/// Answers the bind, then `n`-th request (0-based) with `answer(n, request)`, until `answer`
+/// returns None or the client goes away (bounded by `limit` requests).
+fn mapper(limit: usize, answer: impl Fn(usize, &[u8]) -> Option<Vec<u8>> + Send + 'static) -> u16 {
+    server(move |mut s| {
+        let Some(bind) = read_pdu(&mut s) else { return };
+        if s.write_all(&answering(BIND_ACK, call_id(&bind))).is_err() {
+            return;
+        }
+        for n in 0..limit {
+            let Some(request) = read_pdu(&mut s) else {
+                return;
+            };
+            match answer(n, &request) {
+                Some(bytes) => {
+                    if s.write_all(&bytes).is_err() {
+                        return;
+                    }
+                }
+                None => return,
+            }
+        }
+    })
+}
+
+#[test]
+fn a_mapper_that_never_ends_the_list_is_cut_off() {
+    // Every answer says "three more, and there is more": the client must stop at its cap.
+    let port = mapper(10_000, |_, request| {
+        Some(answering(THREE_AND_MORE, call_id(request)))
+    });
+    let enumeration = enumerate(port).expect("what was learnt is kept");
+    assert!(!enumeration.complete, "{}", enumeration.end);
+    assert!(
+        enumeration.calls >= 2 && enumeration.calls <= 64,
+        "{} calls",
+        enumeration.calls
+    );
+    assert!(enumeration.endpoints.len() <= 4096);
+    assert!(!enumeration.endpoints.is_empty());
+}
+
+#[test]
+fn a_lying_length_then_silence_times_out() {
+    // The answer claims 65535 bytes and sends 20: the read waits its bounded time, no more.
+    let port = mapper(1, |_, request| {
+        let mut pdu = answering(&THREE_AND_MORE[..24], call_id(request));
+        pdu[8..10].copy_from_slice(&u16::MAX.to_le_bytes());
+        std::thread::sleep(Duration::from_secs(3));
+        Some(pdu)
+    });
+    match enumerate(port) {
+        Err(RpcError::Timeout(_)) => {}
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
+#[test]
+fn garbage_instead_of_a_bind_ack_is_a_protocol_error() {
+    let port = server(|mut s| {
+        let _ = read_pdu(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    });
+    match enumerate(port) {
+        Err(RpcError::Protocol(why)) => assert!(!why.is_empty()),
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_connection_closed_mid_answer_keeps_what_was_complete() {
+    // First answer complete (three entries, more to come), second cut in the middle.
+    let port = mapper(2, |n, request| {
+        let whole = answering(THREE_AND_MORE, call_id(request));
+        Some(if n == 0 {
+            whole
+        } else {
+            whole[..whole.len() / 2].to_vec()
+        })
+    });
+    let enumeration = enumerate(port).expect("the first batch was complete");
+    assert!(!enumeration.complete);
+    assert_eq!(enumeration.endpoints.len(), 3);
+    assert!(
+        enumeration.end.starts_with("cut short"),
+        "{}",
+        enumeration.end
+    );
+}
+
+#[test]
+fn nothing_listening_is_a_connect_error() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    match enumerate(port) {
+        Err(RpcError::Connect { .. }) => {}
+        other => panic!("expected a connect error, got {other:?}"),
+    }
+}
