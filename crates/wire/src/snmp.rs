@@ -369,6 +369,14 @@ impl Pdu {
         })
     }
 
+    /// Whether this PDU answers request `request_id`: it carries that id and is a
+    /// Response or a Report (RFC 3416 4.2, RFC 3412 7.1). A request with the same id, such
+    /// as our own datagram reflected back, answers nothing.
+    pub fn answers(&self, request_id: i32) -> bool {
+        self.request_id == request_id
+            && matches!(self.pdu_type, PduType::Response | PduType::Report)
+    }
+
     /// The value bound to `oid`, if any.
     pub fn value(&self, oid: &[u32]) -> Option<&Value> {
         self.varbinds
@@ -628,9 +636,9 @@ pub struct CommunityMessage {
 }
 
 impl CommunityMessage {
-    /// Whether this message answers request `request_id`.
+    /// Whether this message answers request `request_id` (see [`Pdu::answers`]).
     pub fn matches(&self, request_id: i32) -> bool {
-        self.pdu.request_id == request_id
+        self.pdu.answers(request_id)
     }
 
     /// The text of sysName.0, if the agent returned it as a string.
@@ -687,9 +695,14 @@ pub struct V3Message {
 }
 
 impl V3Message {
-    /// Whether this message answers msgID `message_id`.
+    /// Whether this message answers msgID `message_id`: the same msgID, and a Response or
+    /// Report when the PDU can be read (an encrypted one cannot).
     pub fn matches(&self, message_id: u32) -> bool {
         self.message_id == message_id
+            && self
+                .pdu
+                .as_ref()
+                .is_none_or(|pdu| matches!(pdu.pdu_type, PduType::Response | PduType::Report))
     }
 }
 
@@ -736,15 +749,16 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// Whether the PDU of this reply carries `request_id` (a v3 Report echoes the request
-    /// id of the discovery request, too). An encrypted v3 PDU never matches.
+    /// Whether the PDU of this reply answers `request_id` (see [`Pdu::answers`]; a v3
+    /// Report echoes the request id of the discovery request, too). An encrypted v3 PDU
+    /// never matches.
     pub fn matches(&self, request_id: i32) -> bool {
         match self {
             Reply::Community(message) => message.matches(request_id),
             Reply::V3(message) => message
                 .pdu
                 .as_ref()
-                .is_some_and(|pdu| pdu.request_id == request_id),
+                .is_some_and(|pdu| pdu.answers(request_id)),
         }
     }
 }
@@ -993,6 +1007,21 @@ mod tests {
     }
 
     #[test]
+    fn a_reflected_request_is_not_an_answer() {
+        for request in [
+            fixture!("netsnmp-5.9.3-v2c-get-system.request"),
+            fixture!("snmptrapd-5.9.3-v2c-inform-162.request"),
+        ] {
+            let message = parse_community(request).unwrap();
+            assert!(!message.matches(message.pdu.request_id));
+            assert!(!parse(request).unwrap().matches(message.pdu.request_id));
+        }
+        let discovery = fixture!("netsnmp-5.9.3-v3-discovery-161.request");
+        assert!(!parse(discovery).unwrap().matches(0x6161));
+        assert!(!parse_v3(discovery).unwrap().matches(0x5151));
+    }
+
+    #[test]
     fn every_value_type_round_trips() {
         let values = [
             Value::Integer(-3),
@@ -1151,7 +1180,10 @@ mod tests {
             let message = parse_community(&bytes).unwrap();
             prop_assert_eq!(message.version, version);
             prop_assert_eq!(&message.community, &community);
-            prop_assert!(message.matches(request_id));
+            prop_assert_eq!(message.pdu.request_id, request_id);
+            // Our own request, reflected back, answers nothing.
+            prop_assert!(!message.matches(request_id));
+            prop_assert!(!parse(&bytes).unwrap().matches(request_id));
             prop_assert_eq!(message.pdu.pdu_type, PduType::GetRequest);
             let parsed: Vec<&[u32]> = message.pdu.varbinds.iter().map(|b| b.oid.arcs()).collect();
             prop_assert_eq!(parsed, refs);
@@ -1162,7 +1194,10 @@ mod tests {
         fn discovery_requests_round_trip(message_id in 0..=i32::MAX as u32, request_id in any::<i32>()) {
             let bytes = engine_discovery_request(message_id, request_id).unwrap();
             let message = parse_v3(&bytes).unwrap();
-            prop_assert!(message.matches(message_id));
+            prop_assert_eq!(message.message_id, message_id);
+            // Our own request, reflected back, answers nothing.
+            prop_assert!(!message.matches(message_id));
+            prop_assert!(!parse(&bytes).unwrap().matches(request_id));
             prop_assert_eq!(message.flags, flags::REPORTABLE);
             prop_assert_eq!(message.pdu.map(|pdu| pdu.request_id), Some(request_id));
         }
