@@ -393,9 +393,13 @@ impl ControlMessage {
     }
 
     /// True when this message is addressed to our tunnel `tunnel_id` (the header carries the
-    /// receiver's tunnel id; a StopCCN to an SCCRQ without a tunnel id may carry 0).
+    /// receiver's tunnel id). Tunnel id 0 is accepted only on a StopCCN or a ZLB, the two
+    /// answers a peer that did not read our Assigned Tunnel ID may send: an SCCRQ carries
+    /// 0 too, and our own SCCRQ reflected back is no answer.
     pub fn matches(&self, tunnel_id: u16) -> bool {
-        self.tunnel_id == tunnel_id || self.tunnel_id == 0
+        self.tunnel_id == tunnel_id
+            || (self.tunnel_id == 0
+                && (self.is_zlb() || self.message_type() == Some(message::STOP_CCN)))
     }
 }
 
@@ -508,6 +512,26 @@ mod tests {
     }
 
     #[test]
+    fn tunnel_zero_is_accepted_only_on_a_stop_or_an_ack() {
+        // Our own SCCRQ, reflected back: header tunnel 0, and no answer.
+        assert!(matches!(
+            parse_reply_to(SCCRQ, OUR_TUNNEL),
+            Err(Error::Unexpected(_))
+        ));
+        let mut stop = stop_ccn(0, OUR_TUNNEL, 1, 1).unwrap();
+        assert!(parse_reply_to(&stop, OUR_TUNNEL).is_ok());
+        let mut zlb = ZLB.to_vec();
+        zlb[4..6].copy_from_slice(&[0, 0]);
+        assert!(parse_reply_to(&zlb, OUR_TUNNEL).is_ok());
+        // An SCCRP to tunnel 0 is for someone else.
+        let mut sccrp = SCCRP.to_vec();
+        sccrp[4..6].copy_from_slice(&[0, 0]);
+        assert!(parse_reply_to(&sccrp, OUR_TUNNEL).is_err());
+        stop[4..6].copy_from_slice(&(OUR_TUNNEL + 1).to_be_bytes());
+        assert!(parse_reply_to(&stop, OUR_TUNNEL).is_err());
+    }
+
+    #[test]
     fn stop_ccn_parses_back() {
         let stop = stop_ccn(0x1234, OUR_TUNNEL, 1, 1).unwrap();
         let parsed = ControlMessage::parse(&stop).unwrap();
@@ -546,6 +570,7 @@ mod tests {
             let packet = sccrq(tunnel, &host).unwrap();
             let parsed = ControlMessage::parse(&packet).unwrap();
             prop_assert_eq!(parsed.message_type(), Some(message::SCCRQ));
+            prop_assert!(!parsed.matches(tunnel));
             prop_assert_eq!(parsed.assigned_tunnel_id(), Some(tunnel));
             prop_assert_eq!(parsed.host_name(), Some(host.as_bytes()));
             prop_assert!(parsed.avps.iter().all(|a| a.mandatory && !a.hidden));
