@@ -566,15 +566,24 @@ fn payload_name(kind: u8) -> Option<&'static str> {
 }
 
 impl Reply {
-    /// True when this reply carries our initiator SPI.
+    /// True when this reply carries our initiator SPI and comes from a responder (see
+    /// [`Reply::is_response`]): our own request reflected back carries our SPI too.
     pub fn matches(&self, initiator_spi: [u8; 8]) -> bool {
-        self.initiator_spi == initiator_spi
+        self.initiator_spi == initiator_spi && self.is_response()
     }
 
-    /// True for IKEv2 messages with the response flag, and for every IKEv1 message from the
-    /// responder (IKEv1 has no such flag).
+    /// True for IKEv2 messages with the response flag (RFC 7296 section 3.1), and for
+    /// IKEv1 messages from the responder. IKEv1 has no such flag; an initiator's first
+    /// message is told by its zero responder cookie and leading SA payload (RFC 2408
+    /// section 3.1: the responder sets its cookie in every answer that proposes an SA).
     pub fn is_response(&self) -> bool {
-        self.major_version == 1 || self.flags & flag::RESPONSE != 0
+        if self.major_version == 1 {
+            let opens_an_exchange =
+                self.responder_spi == [0; 8] && self.payloads.first() == Some(&payload::SA_V1);
+            !opens_an_exchange
+        } else {
+            self.flags & flag::RESPONSE != 0
+        }
     }
 
     /// The notify of type `kind`, if present.
@@ -665,9 +674,19 @@ mod tests {
         // Our own requests parse: the chain is well formed.
         let v1 = parse_reply(MAIN_MODE).unwrap();
         assert_eq!(v1.payloads, [payload::SA_V1]);
+        assert!(!v1.is_response());
         let v2 = parse_reply(SA_INIT).unwrap();
         assert_eq!(v2.payloads, [payload::SA, payload::KE, payload::NONCE]);
         assert!(!v2.is_response());
+        // Reflected back, our own requests carry our SPI but answer nothing.
+        assert!(matches!(
+            parse_reply_to(MAIN_MODE, SPI_V1),
+            Err(Error::Unexpected(_))
+        ));
+        assert!(matches!(
+            parse_reply_to(SA_INIT, SPI_V2),
+            Err(Error::Unexpected(_))
+        ));
         assert!(ikev2_sa_init(SPI_V2, &ke_data(), &[0; 8]).is_err());
     }
 
@@ -712,6 +731,7 @@ mod tests {
     #[test]
     fn strongswan_invalid_ke_is_still_an_answer() {
         let reply = parse_reply(SWAN_INVALID_KE).unwrap();
+        assert!(reply.matches(*b"portola4"));
         assert_eq!(reply.payloads, [payload::NOTIFY]);
         assert_eq!(reply.wanted_group(), Some(14));
         assert_eq!(
@@ -761,7 +781,9 @@ mod tests {
             let v1 = ikev1_main_mode(spi).unwrap();
             for (message, version) in [(v2, 2), (v1, 1)] {
                 let sent = if marker { nat_t(&message) } else { message };
-                let parsed = parse_reply_to(&sent, spi).unwrap();
+                let parsed = parse_reply(&sent).unwrap();
+                prop_assert_eq!(parsed.initiator_spi, spi);
+                prop_assert!(parse_reply_to(&sent, spi).is_err(), "a reflected request is no answer");
                 prop_assert_eq!(parsed.major_version, version);
                 prop_assert_eq!(parsed.nat_t_marker, marker);
                 prop_assert!(parsed.notifies.is_empty());
