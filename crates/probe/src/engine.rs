@@ -125,7 +125,10 @@ pub async fn run_with_timings(
     options: &CheckOptions,
     results: mpsc::Sender<PortResult>,
 ) {
-    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    // The semaphore refuses (panics on) more permits than MAX_PERMITS.
+    let permits = Arc::new(Semaphore::new(
+        options.concurrency.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     let mut tasks = tokio::task::JoinSet::new();
     for job in jobs {
         let (Some(host), Some(timing)) = (hosts.get(job.host), timings.get(job.host)) else {
@@ -414,5 +417,26 @@ async fn probe_udp(
     );
     if result.status == Status::ListeningOrFiltered {
         result.note = Some(exchange.silence.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_concurrency_is_accepted() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for concurrency in [0, usize::MAX] {
+            let options = CheckOptions {
+                concurrency,
+                ..CheckOptions::default()
+            };
+            let (sender, _receiver) = mpsc::channel(1);
+            runtime.block_on(run(&[], Vec::new(), &options, sender));
+        }
     }
 }
