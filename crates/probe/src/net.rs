@@ -73,14 +73,17 @@ pub async fn tcp_attempt(addr: SocketAddr, timing: &HostTiming) -> TcpAttempt {
             }
             TcpAttempt::Accepted(stream, rtt)
         }
-        Some(Err(e)) => {
-            let rtt = start.elapsed();
-            match classify_error(&e) {
-                NetError::Refused => TcpAttempt::Refused(rtt),
-                NetError::Unreachable(what) => TcpAttempt::Unreachable(what, rtt),
-                NetError::Other => TcpAttempt::Local(e.to_string()),
-            }
-        }
+        Some(Err(e)) => connect_failure(&e, start.elapsed()),
+    }
+}
+
+/// What a failed connect says about the port.
+fn connect_failure(e: &io::Error, rtt: Duration) -> TcpAttempt {
+    match classify_error(e) {
+        NetError::Refused => TcpAttempt::Refused(rtt),
+        NetError::Unreachable(what) => TcpAttempt::Unreachable(what, rtt),
+        NetError::NoAnswer => TcpAttempt::Silent,
+        NetError::Other => TcpAttempt::Local(e.to_string()),
     }
 }
 
@@ -92,6 +95,9 @@ pub fn is_self_connect(stream: &TcpStream) -> bool {
 enum NetError {
     Refused,
     Unreachable(String),
+    /// The kernel gave up retransmitting (about two minutes of SYNs), which a wait longer
+    /// than that lets through: the port stayed silent, nothing failed here.
+    NoAnswer,
     Other,
 }
 
@@ -108,6 +114,7 @@ fn classify_error(e: &io::Error) -> NetError {
         Some(libc::EPROTO) | Some(libc::ENOPROTOOPT) => {
             NetError::Unreachable("ICMP protocol unreachable".to_string())
         }
+        Some(libc::ETIMEDOUT) => NetError::NoAnswer,
         _ => NetError::Other,
     }
 }
@@ -168,6 +175,7 @@ impl UdpProbeSocket {
             Err(e) => Some(match classify_error(&e) {
                 NetError::Refused => UdpEvent::PortUnreachable(start.elapsed()),
                 NetError::Unreachable(what) => UdpEvent::Unreachable(what, start.elapsed()),
+                NetError::NoAnswer => UdpEvent::Silent,
                 NetError::Other => UdpEvent::Local(format!("cannot send: {e}")),
             }),
         }
@@ -205,6 +213,7 @@ impl UdpProbeSocket {
                             NetError::Unreachable(what) => {
                                 UdpEvent::Unreachable(what, start.elapsed())
                             }
+                            NetError::NoAnswer => UdpEvent::Silent,
                             NetError::Other => UdpEvent::Local(e.to_string()),
                         };
                     }
@@ -244,5 +253,30 @@ fn set_recv_err(socket: &socket2::Socket, ipv6: bool) -> io::Result<()> {
         Ok(())
     } else {
         Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connect_the_kernel_gave_up_on_is_silence_not_a_local_failure() {
+        let rtt = Duration::from_secs(130);
+        let timed_out = io::Error::from_raw_os_error(libc::ETIMEDOUT);
+        assert!(matches!(
+            connect_failure(&timed_out, rtt),
+            TcpAttempt::Silent
+        ));
+        let refused = io::Error::from_raw_os_error(libc::ECONNREFUSED);
+        assert!(matches!(
+            connect_failure(&refused, rtt),
+            TcpAttempt::Refused(_)
+        ));
+        let no_descriptor = io::Error::from_raw_os_error(libc::EMFILE);
+        assert!(matches!(
+            connect_failure(&no_descriptor, rtt),
+            TcpAttempt::Local(_)
+        ));
     }
 }
