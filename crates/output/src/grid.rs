@@ -134,8 +134,12 @@ impl Grid {
 
     /// Renders RFC 4180 CSV with a header line; notes are left out.
     pub fn to_csv(&self) -> String {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        // Writing to a Vec cannot fail; errors would only come from the I/O layer.
+        // Flexible: a strict writer refuses a row shorter or longer than the header, and that
+        // error would drop the row from the output without a word.
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new());
+        // With lengths unchecked, writing to a Vec cannot fail.
         let _ = writer.write_record(&self.headers);
         for row in &self.rows {
             let _ = writer.write_record(row.iter().map(|c| c.text.as_str()));
@@ -201,6 +205,13 @@ mod tests {
             sample().to_csv(),
             "Port,Service\n445,Server\n389,\"a|b, \"\"c\"\"\"\n"
         );
+    }
+
+    #[test]
+    fn csv_keeps_a_row_of_another_length() {
+        let mut g = sample();
+        g.push(["53"]);
+        assert!(g.to_csv().ends_with("\n53\n"), "{}", g.to_csv());
     }
 
     #[test]
