@@ -30,7 +30,11 @@ pub fn catalog_services_file(catalog: &Catalog) -> String {
                 row.app
             )),
             (Transport::Tcp | Transport::Udp, Some(PortSpec::Single(port))) => {
-                let key = (slug(&row.app), port, row.transport);
+                let key = (
+                    service_name(&row.app, &service.id, port),
+                    port,
+                    row.transport,
+                );
                 let at = match entries.iter().position(|e| e.0 == key) {
                     Some(at) => at,
                     None => {
@@ -72,6 +76,16 @@ pub fn catalog_services_file(catalog: &Catalog) -> String {
     out
 }
 
+/// The services(5) name of a row: its application protocol as a slug, or, when that has no
+/// ASCII letter or digit (a user catalog may name it in another script), the service id's,
+/// or the port's. A line without a name is not a services(5) line.
+fn service_name(app: &str, service_id: &str, port: u16) -> String {
+    [slug(app), slug(service_id)]
+        .into_iter()
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| format!("port-{port}"))
+}
+
 /// Lower-case letters and digits, other runs of characters folded into one dash.
 fn slug(text: &str) -> String {
     let mut out = String::new();
@@ -97,6 +111,25 @@ mod tests {
             "sms-remote-control-control"
         );
         assert_eq!(slug("MSSQL$UDDI"), "mssql-uddi");
+    }
+
+    #[test]
+    fn rows_named_without_ascii_still_get_a_name() {
+        let user = portolan_catalog::Source::new(
+            "test.toml",
+            r#"
+[[service]]
+id = "weird"
+name = "Weird"
+ports = [ { app = "Приложение", transport = "tcp", port = 4242 } ]
+"#,
+        );
+        let catalog = Catalog::load(&[user]).unwrap();
+        let text = catalog_services_file(&catalog);
+        assert!(
+            text.lines().any(|l| l.starts_with("weird 4242/tcp ")),
+            "{text}"
+        );
     }
 
     #[test]
