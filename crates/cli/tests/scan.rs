@@ -101,6 +101,34 @@ fn udp_sweeps_are_kept_small() {
 }
 
 #[test]
+fn udp_sweeps_take_more_ports_than_a_check() {
+    // 4097 ports, one more than `check` takes, all above the kernel's ephemeral range
+    // (32768-60999), where no other test's socket can be.
+    let out = portolan()
+        .args([
+            "scan",
+            "127.0.0.1",
+            "--udp",
+            "-p",
+            "61439-65535",
+            "-f",
+            "json",
+        ])
+        .assert()
+        .get_output()
+        .clone();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scan"]["probes"], 4097);
+    assert_eq!(v["scan"]["done"], 4097);
+}
+
+#[test]
 fn udp_tells_answering_silent_and_closed_ports_apart() {
     use std::net::UdpSocket;
     // An answering socket (echoes every datagram), a silent one, and a port just freed.

@@ -177,18 +177,7 @@ pub fn select(
         for port in first..=last {
             let entry = targets.entry((transport, port)).or_default();
             if entry.is_empty() {
-                entry.extend(catalog.rows().filter_map(|(s, r)| {
-                    let on_port = r.transport == transport
-                        && r.listener
-                        && r.port
-                            .and_then(PortSpec::fixed_range)
-                            .is_some_and(|(a, b)| (a..=b).contains(&port));
-                    on_port.then(|| RowLabel {
-                        service_id: s.id.clone(),
-                        service: s.name.clone(),
-                        app_protocol: r.app.clone(),
-                    })
-                }));
+                *entry = catalog_rows_on(catalog, transport, port);
             }
         }
     }
@@ -202,6 +191,25 @@ pub fn select(
         })
         .collect();
     Ok(selection)
+}
+
+/// The catalog's listener rows whose fixed port or range holds `port`.
+pub fn catalog_rows_on(catalog: &Catalog, transport: Transport, port: u16) -> Vec<RowLabel> {
+    catalog
+        .rows()
+        .filter(|(_, r)| {
+            r.transport == transport
+                && r.listener
+                && r.port
+                    .and_then(PortSpec::fixed_range)
+                    .is_some_and(|(a, b)| (a..=b).contains(&port))
+        })
+        .map(|(s, r)| RowLabel {
+            service_id: s.id.clone(),
+            service: s.name.clone(),
+            app_protocol: r.app.clone(),
+        })
+        .collect()
 }
 
 fn check_count(n: usize) -> Result<(), SelectError> {

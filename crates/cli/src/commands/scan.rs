@@ -657,6 +657,7 @@ mod udp {
     use portolan_catalog::{Catalog, Transport};
     use portolan_output::{Grid, GridCell, Tone};
     use portolan_probe::engine::{self, CheckOptions, Host, Job};
+    use portolan_probe::select::{Target, catalog_rows_on};
     use portolan_probe::{Origin, PortResult, Status as Verdict};
     use portolan_scan::naming::PortNames;
     use portolan_scan::nmap_xml::{self, XmlHost, XmlPort, XmlProtocol, XmlScan};
@@ -802,12 +803,16 @@ mod udp {
                 "note: --rate, --host-rate and --threads apply to TCP sweeps; --udp paces itself by --concurrency"
             );
         }
-        let spec: Vec<(Transport, u16, u16)> = ports
+        // Not `portolan_probe::select`: its cap is a check's (4096 ports), not a sweep's.
+        let targets_per_host: Vec<Target> = ports
             .ports()
             .iter()
-            .map(|&p| (Transport::Udp, p, p))
+            .map(|&port| Target {
+                transport: Transport::Udp,
+                port,
+                rows: catalog_rows_on(catalog, Transport::Udp, port),
+            })
             .collect();
-        let selection = portolan_probe::select(catalog, &[], &spec)?;
         let hosts: Vec<Host> = (0..targets.len())
             .filter_map(|i| targets.get(i))
             .map(|h| Host {
@@ -817,7 +822,7 @@ mod udp {
             .collect();
         let jobs: Vec<Job> = (0..hosts.len())
             .flat_map(|host| {
-                selection.targets.iter().map(move |target| Job {
+                targets_per_host.iter().map(move |target| Job {
                     host,
                     target: target.clone(),
                     origin: Origin::Catalog,
