@@ -168,6 +168,41 @@ pub(crate) fn line_of_offset(bytes: &[u8], offset: usize) -> usize {
         + 1
 }
 
+/// The 1-based lines of offsets that mostly ascend, as a parser meets them: each look-up
+/// counts only the newlines since the previous one, so numbering every event of a large
+/// input reads the input once instead of once per event.
+pub(crate) struct LineCursor<'t> {
+    bytes: &'t [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'t> LineCursor<'t> {
+    pub(crate) fn new(text: &'t str) -> Self {
+        LineCursor {
+            bytes: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of `offset`; an offset before the previous one is counted from the start.
+    pub(crate) fn line_at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        let newlines = self
+            .bytes
+            .get(self.offset..offset)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        self.line += newlines;
+        self.offset = offset;
+        self.line
+    }
+}
+
 /// Lines with their 1-based numbers, and whether each one was cut short (the input's last
 /// line without a newline).
 pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str, bool)> {
@@ -317,6 +352,19 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::Binary);
         let err = decode("t", &[0xFF, 0xFE, 0x41], Legacy8Bit::Refuse).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Truncated);
+    }
+
+    #[test]
+    fn line_cursor_agrees_with_counting_from_the_start() {
+        let text = "a\nbc\n\ndef\ng";
+        let mut cursor = LineCursor::new(text);
+        for offset in [0, 1, 2, 4, 5, 6, 9, 13, 99, 3, 0, 8] {
+            assert_eq!(
+                cursor.line_at(offset),
+                line_of_offset(text.as_bytes(), offset),
+                "offset {offset}"
+            );
+        }
     }
 
     #[test]

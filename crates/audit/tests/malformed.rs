@@ -172,3 +172,40 @@ fn unknown_and_empty_input() {
     assert_eq!(err.kind, ErrorKind::Malformed);
     assert!(err.problem.contains("<html>"), "{err}");
 }
+
+/// Line numbers used to be counted from the start of the input for every XML event and
+/// every JSON object, so a few megabytes took minutes; this input is read in one pass now.
+#[test]
+fn large_scans_and_listings_are_numbered_in_one_pass() {
+    const PORTS: usize = 40_000;
+    let mut xml = String::from(
+        "<nmaprun>\n<host><status state=\"up\"/><address addr=\"10.0.0.1\" addrtype=\"ipv4\"/><ports>\n",
+    );
+    let mut json = String::from("[\n");
+    for i in 0..PORTS {
+        let port = 1 + i % 65_000;
+        xml.push_str(&format!(
+            "<port protocol=\"tcp\" portid=\"{port}\"><state state=\"open\"/></port>\n"
+        ));
+        let comma = if i + 1 < PORTS { "," } else { "" };
+        json.push_str(&format!(
+            "{{\"LocalAddress\":\"10.0.0.{}\",\"LocalPort\":{port},\"State\":2}}{comma}\n",
+            i / 65_000
+        ));
+    }
+    xml.push_str("</ports></host>\n</nmaprun>\n");
+    json.push_str("]\n");
+
+    let scan = parse("scan.xml", xml.as_bytes(), None).unwrap();
+    assert_eq!(scan.listeners.len(), PORTS);
+    assert_eq!(
+        scan.listeners.last().map(|l| l.origin.line),
+        Some(PORTS + 2)
+    );
+    let listing = parse("listing.json", json.as_bytes(), None).unwrap();
+    assert_eq!(listing.listeners.len(), PORTS);
+    assert_eq!(
+        listing.listeners.last().map(|l| l.origin.line),
+        Some(PORTS + 1)
+    );
+}

@@ -17,7 +17,7 @@ use quick_xml::reader::Reader;
 use crate::error::{AuditError, ErrorKind};
 use crate::listener::{Format, Listener, Origin, Parsed, ScanRange, SocketState};
 use crate::source::proc_net::too_many;
-use crate::text::{MAX_LISTENERS, line_of_offset};
+use crate::text::{LineCursor, MAX_LISTENERS, line_of_offset};
 
 const EXPECTED: &str = "nmap XML as `nmap -oX` writes it (`<nmaprun>` ... `</nmaprun>`)";
 /// The most scan ranges kept; nmap's own lists are far shorter.
@@ -30,12 +30,13 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
     reader.config_mut().trim_text(true);
     let mut state = ReadState::default();
     let mut ranges: Vec<ScanRange> = Vec::new();
+    let mut lines = LineCursor::new(text);
     loop {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         // The event starts after the whitespace the reader trims.
         let rest = text.get(before..).unwrap_or_default();
         let start = before + (rest.len() - rest.trim_start().len());
-        let line = line_of_offset(text.as_bytes(), start);
+        let line = lines.line_at(start);
         let event = reader.read_event().map_err(|e| {
             let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
             // Syntax errors other than bad `<!` markup mean the input ended inside markup.

@@ -18,7 +18,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use crate::error::{AuditError, ErrorKind};
 use crate::listener::{Format, Listener, Origin, Owner, Parsed, SocketState};
 use crate::source::proc_net::too_many;
-use crate::text::{MAX_LISTENERS, line_of_offset};
+use crate::text::MAX_LISTENERS;
 
 /// `MSFT_NetTCPConnection.State` for a listening socket.
 const STATE_LISTEN: u64 = 2;
@@ -30,7 +30,7 @@ const MAX_DEPTH: usize = 128;
 /// Reads one or more `ConvertTo-Json` documents.
 pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
     let mut parsed = Parsed::new(Format::PowerShell, origin);
-    let starts = object_starts(text);
+    let lines = object_lines(text);
     let mut index = 0usize;
     let stream = serde_json::Deserializer::from_str(text).into_iter::<Document>();
     let mut documents = 0usize;
@@ -38,9 +38,7 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         let document = document.map_err(|e| json_error(origin, &e))?;
         documents += 1;
         for object in document.0 {
-            let line = starts
-                .get(index)
-                .map_or(0, |&at| line_of_offset(text.as_bytes(), at));
+            let line = lines.get(index).copied().unwrap_or(0);
             index += 1;
             read_object(origin, line, object, &mut parsed)?;
         }
@@ -159,15 +157,20 @@ fn json_error(origin: &str, e: &serde_json::Error) -> AuditError {
     AuditError::new(kind, origin, e.line(), problem, expected)
 }
 
-/// Byte offsets where each object of interest starts: a top-level object, or an object
+/// The 1-based line where each object of interest starts: a top-level object, or an object
 /// directly inside a top-level array. The JSON reader does not report positions of
-/// elements, so this light scan finds them for error and origin lines.
-fn object_starts(text: &str) -> Vec<usize> {
+/// elements, so this light scan finds them for error and origin lines, counting newlines as
+/// it goes.
+fn object_lines(text: &str) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut stack: Vec<u8> = Vec::new();
     let mut in_string = false;
     let mut escaped = false;
-    for (at, &b) in text.as_bytes().iter().enumerate() {
+    let mut line = 1;
+    for &b in text.as_bytes() {
+        if b == b'\n' {
+            line += 1;
+        }
         if in_string {
             match (escaped, b) {
                 (true, _) => escaped = false,
@@ -182,7 +185,7 @@ fn object_starts(text: &str) -> Vec<usize> {
             b'{' | b'[' => {
                 if b == b'{' && (stack.is_empty() || stack == b"[") && starts.len() < MAX_LISTENERS
                 {
-                    starts.push(at);
+                    starts.push(line);
                 }
                 if stack.len() < MAX_DEPTH {
                     stack.push(b);
