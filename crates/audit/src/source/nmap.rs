@@ -142,7 +142,10 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
                                  listed one by one"
                             ));
                         }
-                        parsed.not_listening += count.parse::<usize>().unwrap_or(0);
+                        // The count is the input's word: a huge one must not overflow.
+                        parsed.not_listening = parsed
+                            .not_listening
+                            .saturating_add(count.parse::<usize>().unwrap_or(0));
                     }
                     _ => {}
                 }
@@ -342,6 +345,18 @@ mod tests {
         assert!(parsed.coverage.covers(Transport::Udp, 161));
         assert!(!parsed.coverage.covers(Transport::Udp, 162));
         assert!(!parsed.coverage.covers(Transport::Tcp, 53));
+    }
+
+    #[test]
+    fn huge_extraports_counts_saturate() {
+        let huge = usize::MAX;
+        let xml = format!(
+            "<nmaprun><host><status state=\"up\"/><address addr=\"10.0.0.1\" addrtype=\"ipv4\"/>\
+             <ports><extraports state=\"closed\" count=\"{huge}\"/>\
+             <extraports state=\"filtered\" count=\"{huge}\"/></ports></host></nmaprun>"
+        );
+        let parsed = parse("scan.xml", &xml).unwrap();
+        assert_eq!(parsed.not_listening, usize::MAX);
     }
 
     #[test]
