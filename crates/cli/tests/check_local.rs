@@ -113,6 +113,18 @@ fn everything_listening_exits_0_and_names_resolve_locally() {
 }
 
 #[test]
+fn a_host_given_twice_is_checked_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let (code, v) = json_run(&["check", "127.0.0.1", "127.0.0.1", "--ports", &port]);
+    assert_eq!(code, 0);
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 1, "{v:#}");
+    assert_eq!(hosts[0]["results"].as_array().unwrap().len(), 1, "{v:#}");
+    assert_eq!(v["summary"]["listening"], 1);
+}
+
+#[test]
 fn bad_check_input_exits_2_naming_the_problem() {
     for (args, problem) in [
         (vec!["check", "127.0.0.1", "--ports", "tcp:0"], "port 0"),

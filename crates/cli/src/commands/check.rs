@@ -175,8 +175,12 @@ async fn check(
     options: &CheckOptions,
     skipped_optional: &[String],
 ) -> Result<Exit, Failure> {
-    let mut hosts = Vec::new();
+    let mut hosts: Vec<Host> = Vec::new();
     for name in &args.hosts {
+        // Results are told apart by the host as given: a host given twice is checked once.
+        if hosts.iter().any(|h| h.name == *name) {
+            continue;
+        }
         let address = portolan_probe::resolve::resolve(name).await?;
         hosts.push(Host {
             name: name.clone(),
@@ -200,11 +204,10 @@ async fn check(
     };
     let (extras, results) = tokio::join!(engine, collect);
     let mut results = results?;
-    let order: BTreeMap<&str, usize> = args
-        .hosts
+    let order: BTreeMap<&str, usize> = hosts
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.as_str(), i))
+        .map(|(i, h)| (h.name.as_str(), i))
         .collect();
     results.sort_by_key(|r| (order.get(r.host.as_str()).copied(), r.transport, r.port));
 
