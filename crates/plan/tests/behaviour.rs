@@ -423,3 +423,30 @@ fn limits_that_bite_are_reported() {
         "40 ports in 15+15+10"
     );
 }
+
+#[test]
+fn firewalld_xml_comments_never_hold_a_double_dash() {
+    // XML forbids "--" inside a comment; names from a user catalog may hold any run of dashes.
+    let user = "[[service]]\nid = \"odd---service\"\nname = \"Odd---service\"\n\
+                ports = [ { app = \"Odd ---- app\", transport = \"tcp\", port = 4000 } ]\n";
+    let catalog = Catalog::load(&[Source::new("user.toml", user)]).unwrap();
+    let plan = portolan_plan::Plan::build(
+        &catalog,
+        &Request::new(Vec::<String>::new(), ["odd---service"]),
+    )
+    .unwrap();
+    let rendered = render(&plan, Dialect::Firewalld);
+    let xml = rendered
+        .files
+        .iter()
+        .find(|f| f.name.ends_with(".xml"))
+        .unwrap();
+    let mut comments = 0;
+    for piece in xml.text.split("<!--").skip(1) {
+        let body = piece.split("-->").next().unwrap();
+        comments += 1;
+        assert!(!body.contains("--"), "`--` in an XML comment: {body}");
+        assert!(!body.ends_with('-'), "comment body ends in `-`: {body}");
+    }
+    assert!(comments >= 2, "{}", xml.text);
+}

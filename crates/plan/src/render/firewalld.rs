@@ -35,9 +35,8 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
 /// The service definition.
 pub fn service_xml(plan: &Plan, notes: &[String]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!--\n");
-    // An XML comment cannot hold "--".
     let preamble = text::preamble(plan, Dialect::Firewalld, notes, " ");
-    out.push_str(&preamble.replace("--", "- -"));
+    out.push_str(&comment_safe(&preamble));
     out.push_str("-->\n<service>\n");
     out.push_str(&format!(
         "  <short>{}</short>\n",
@@ -62,12 +61,7 @@ pub fn service_xml(plan: &Plan, notes: &[String]) -> String {
             (Transport::Tcp | Transport::Udp, Some(p)) => {
                 out.push_str(&format!(
                     "  <!-- {} -->\n",
-                    text::explain_rule(plan, rule)
-                        .iter()
-                        .map(|l| text::ascii(l))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                        .replace("--", "- -")
+                    comment_safe(&text::ascii(&text::explain_rule(plan, rule).join("; ")))
                 ));
                 out.push_str(&format!(
                     "  <port protocol=\"{}\" port=\"{p}\"/>\n",
@@ -77,12 +71,7 @@ pub fn service_xml(plan: &Plan, notes: &[String]) -> String {
             (other, _) => {
                 out.push_str(&format!(
                     "  <!-- {} -->\n  <protocol value=\"{}\"/>\n",
-                    text::explain_rule(plan, rule)
-                        .iter()
-                        .map(|l| text::ascii(l))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                        .replace("--", "- -"),
+                    comment_safe(&text::ascii(&text::explain_rule(plan, rule).join("; "))),
                     protocol_name(other)
                 ));
             }
@@ -155,6 +144,19 @@ fn protocol_name(t: Transport) -> String {
         51 => "ah".to_string(),
         n => n.to_string(),
     }
+}
+
+/// Text for the inside of an XML comment, which cannot hold "--": every dash that follows
+/// a dash gets a space before it, however long the run ("---" becomes "- - -").
+fn comment_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '-' && out.ends_with('-') {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Escapes XML text and attribute values.
