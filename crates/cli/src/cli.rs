@@ -147,11 +147,11 @@ pub struct CheckArgs {
     /// Shortest wait for a silent TCP port, however fast the host answers.
     #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
     pub min_timeout: std::time::Duration,
-    /// TCP tries after the first before FILTERED.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// TCP tries after the first before FILTERED (at most 10).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
-    /// UDP tries after the first before LISTENING OR FILTERED.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// UDP tries after the first before LISTENING OR FILTERED (at most 10).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub udp_retries: u32,
     /// Most probes in flight at once.
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65535))]

@@ -147,6 +147,21 @@ fn bad_check_input_exits_2_naming_the_problem() {
         ),
         (vec!["check", "", "--ports", "80"], "empty host"),
         (
+            vec![
+                "check",
+                "127.0.0.1",
+                "--ports",
+                "80",
+                "--retries",
+                "4294967295",
+            ],
+            "--retries",
+        ),
+        (
+            vec!["check", "127.0.0.1", "--ports", "80", "--udp-retries", "11"],
+            "--udp-retries",
+        ),
+        (
             vec!["check", "127.0.0.1", "--ports", "80", "--timeout", "abc"],
             "not a duration",
         ),
