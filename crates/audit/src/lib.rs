@@ -3,8 +3,8 @@
 //!
 //! Listeners come from wherever administrators have them: Linux `/proc/net/*` (this
 //! machine's own sockets, see [`system::read_local`]), `ss`, Windows `netstat -ano` /
-//! `-anob`, PowerShell's `Get-NetTCPConnection` / `Get-NetUDPEndpoint` as JSON, and nmap
-//! XML. [`parse`] detects the format (or takes a forced one) and reads the input into
+//! `-anob`, PowerShell's `Get-NetTCPConnection` / `Get-NetUDPEndpoint` as JSON, nmap XML
+//! and portolan's own `check` JSON. [`parse`] detects the format (or takes a forced one) and reads the input into
 //! [`Listener`]s; [`audit()`] names every port from the catalog and, given an
 //! [`Expectation`], says what is missing and what is unexpected.
 //!
@@ -125,12 +125,16 @@ fn unknown_format(origin: &str, text: &str) -> AuditError {
     } else {
         format!("cannot tell the format from the content (it starts with `{shown}`)")
     };
+    let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
     AuditError::new(
         ErrorKind::UnknownFormat,
         origin,
         0,
         problem,
-        "ss, netstat, /proc/net/* text, PowerShell ConvertTo-Json output or nmap XML; \
-         force one with a format name (proc, ss, netstat, powershell, nmap-xml)",
+        format!(
+            "ss, netstat, /proc/net/* text, PowerShell ConvertTo-Json output, nmap XML or \
+             portolan check JSON; force one with a format name ({})",
+            names.join(", ")
+        ),
     )
 }

@@ -165,6 +165,9 @@ fn unknown_and_empty_input() {
     let err = parse("notes.txt", b"hello\nworld\n", None).unwrap_err();
     assert_eq!(err.kind, ErrorKind::UnknownFormat);
     assert!(err.problem.contains("`hello`"), "{err}");
+    for format in Format::ALL {
+        assert!(err.expected.contains(format.as_str()), "{format}: {err}");
+    }
     let err = parse("empty.txt", b"", None).unwrap_err();
     assert_eq!(err.kind, ErrorKind::UnknownFormat);
     assert!(err.problem.contains("empty"), "{err}");
