@@ -313,7 +313,8 @@ pub struct RpcArgs {
     /// Longest wait for each answer of the endpoint mapper.
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
-    /// Only TCP endpoints (the ones a firewall must let through).
+    /// Only endpoints reached over TCP, `ncacn_ip_tcp` and `ncacn_http` (the ones a firewall
+    /// must let through).
     #[arg(long)]
     pub tcp: bool,
     /// Output format.

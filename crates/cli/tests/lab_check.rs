@@ -411,6 +411,26 @@ fn rpc_lists_samba_endpoints() {
     assert!(endpoints.iter().any(|e| e["protocol"] == "ncacn_np"));
 }
 
+#[test]
+fn rpc_tcp_keeps_every_endpoint_reached_over_tcp() {
+    let Some(lab) = lab("rpc_tcp_keeps_every_endpoint_reached_over_tcp") else {
+        return;
+    };
+    let (code, v) = json_run(&["rpc", &lab.dc, "--tcp"]);
+    assert_eq!(code, 0);
+    let endpoints = v["hosts"][0]["endpoints"].as_array().unwrap();
+    assert!(
+        endpoints.iter().all(|e| e["port"].is_u64()),
+        "only endpoints with a TCP port: {endpoints:#?}"
+    );
+    for protocol in ["ncacn_ip_tcp", "ncacn_http"] {
+        assert!(
+            endpoints.iter().any(|e| e["protocol"] == protocol),
+            "{protocol} is reached over TCP: {endpoints:#?}"
+        );
+    }
+}
+
 /// (interface UUID in upper case, version, protocol, port) of every TCP or HTTP endpoint, as
 /// impacket's rpcdump prints it (with lab/rpcdump_samba.py's fix for how Samba ends a lookup).
 fn rpcdump_set(output: &str) -> std::collections::BTreeSet<(String, String, String, u16)> {

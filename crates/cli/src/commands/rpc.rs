@@ -39,7 +39,7 @@ pub fn run(global: &Global, args: &RpcArgs) -> Result<Status, Failure> {
         answers.push((host.as_str(), address, answer));
     }
     let empty = Vec::new();
-    let keep = |e: &&RpcEndpoint| !args.tcp || e.protocol == "ncacn_ip_tcp";
+    let keep = |e: &&RpcEndpoint| !args.tcp || e.port.is_some();
     let json = RpcJson {
         schema_version: portolan_output::catalog::SCHEMA_VERSION,
         hosts: answers
