@@ -172,8 +172,27 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         listener.host = Some(r.address.to_string());
         parsed.listeners.push(listener);
     }
-    parsed.coverage.scanned = Some(scanned);
+    parsed.coverage.scanned = Some(fold(scanned));
     Ok(parsed)
+}
+
+/// One range per run of probed ports of a transport: a check of many hosts probes the same
+/// ports on each, and every look-up of the coverage walks this list.
+fn fold(mut ranges: Vec<ScanRange>) -> Vec<ScanRange> {
+    ranges.sort_unstable_by_key(|r| (r.transport, r.first, r.last));
+    let mut out: Vec<ScanRange> = Vec::new();
+    for range in ranges {
+        match out.last_mut() {
+            Some(last)
+                if last.transport == range.transport
+                    && u32::from(range.first) <= u32::from(last.last) + 1 =>
+            {
+                last.last = last.last.max(range.last);
+            }
+            _ => out.push(range),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -211,6 +230,36 @@ mod tests {
         let parsed = parse("check.jsonl", lines).unwrap();
         assert_eq!(parsed.listeners.len(), 1);
         assert_eq!(parsed.not_listening, 1);
+    }
+
+    #[test]
+    fn probed_ports_of_many_hosts_fold_into_runs() {
+        let mut lines = String::new();
+        for host in 1..=200 {
+            for (transport, port) in [("tcp", 445), ("tcp", 88), ("tcp", 89), ("udp", 88)] {
+                lines.push_str(&format!(
+                    "{{\"address\":\"10.0.0.{host}\",\"transport\":\"{transport}\",\"port\":{port},\"status\":\"FILTERED\",\"probe\":\"p\"}}\n"
+                ));
+            }
+        }
+        let parsed = parse("check.jsonl", &lines).unwrap();
+        let runs: Vec<(Transport, u16, u16)> = parsed
+            .coverage
+            .scanned
+            .iter()
+            .flatten()
+            .map(|r| (r.transport, r.first, r.last))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                (Transport::Tcp, 88, 89),
+                (Transport::Tcp, 445, 445),
+                (Transport::Udp, 88, 88)
+            ]
+        );
+        assert!(parsed.coverage.covers(Transport::Tcp, 89));
+        assert!(!parsed.coverage.covers(Transport::Udp, 89));
     }
 
     #[test]
