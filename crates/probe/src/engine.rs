@@ -337,69 +337,60 @@ async fn probe_udp(
                 break;
             }
         }
-        loop {
-            let event = match failed_send.take() {
-                Some(event) => event,
-                None => {
-                    socket
-                        .next_event(start, timing, options.udp_floor, exchange.any_source_port)
-                        .await
-                }
-            };
-            match event {
-                UdpEvent::Datagram(data, from, rtt) => {
-                    match (exchange.classify)(&data) {
-                        Classified::Stray => continue,
-                        Classified::Recognised(evidence) => {
-                            result.evidence = Some(evidence);
-                            result.answer =
-                                format!("{} byte reply from port {}", data.len(), from.port());
-                        }
-                        Classified::Unrecognised(what) => {
-                            result.answer = format!(
-                                "{} byte reply from port {} (not a {} reply)",
-                                data.len(),
-                                from.port(),
-                                exchange.protocol
-                            );
-                            result.note = Some(format!(
-                                "something answered, but not as {}: {what}",
-                                exchange.protocol
-                            ));
-                        }
-                    }
-                    timing.sample(rtt);
-                    result.status = Status::Listening;
-                    result.rtt_ms = Some(millis(rtt));
-                    if let Some(farewell) = exchange.farewell.as_ref().and_then(|f| f(&data)) {
-                        // Close what the probe opened (a TFTP transfer, an L2TP tunnel).
-                        let _ = socket.send_to(&farewell, from).await;
-                    }
-                    return;
-                }
-                UdpEvent::PortUnreachable(rtt) => {
-                    timing.sample(rtt);
-                    result.status = Status::NotListening;
-                    result.answer = "ICMP port unreachable".to_string();
-                    result.rtt_ms = Some(millis(rtt));
-                    return;
-                }
-                UdpEvent::Unreachable(what, rtt) => {
-                    timing.sample(rtt);
-                    result.status = Status::Filtered;
-                    result.answer = what;
-                    result.rtt_ms = Some(millis(rtt));
-                    return;
-                }
-                UdpEvent::Silent => {
-                    silent += 1;
-                    break;
-                }
-                UdpEvent::Local(error) => {
-                    local_error = Some(error);
-                    break;
-                }
+        let event = match failed_send {
+            Some(event) => event,
+            None => {
+                socket
+                    .next_event(start, timing, options.udp_floor, exchange.any_source_port)
+                    .await
             }
+        };
+        match event {
+            UdpEvent::Datagram(data, from, rtt) => {
+                match (exchange.classify)(&data) {
+                    Classified::Recognised(evidence) => {
+                        result.evidence = Some(evidence);
+                        result.answer =
+                            format!("{} byte reply from port {}", data.len(), from.port());
+                    }
+                    Classified::Unrecognised(what) => {
+                        result.answer = format!(
+                            "{} byte reply from port {} (not a {} reply)",
+                            data.len(),
+                            from.port(),
+                            exchange.protocol
+                        );
+                        result.note = Some(format!(
+                            "something answered, but not as {}: {what}",
+                            exchange.protocol
+                        ));
+                    }
+                }
+                timing.sample(rtt);
+                result.status = Status::Listening;
+                result.rtt_ms = Some(millis(rtt));
+                if let Some(farewell) = exchange.farewell.as_ref().and_then(|f| f(&data)) {
+                    // Close what the probe opened (a TFTP transfer, an L2TP tunnel).
+                    let _ = socket.send_to(&farewell, from).await;
+                }
+                return;
+            }
+            UdpEvent::PortUnreachable(rtt) => {
+                timing.sample(rtt);
+                result.status = Status::NotListening;
+                result.answer = "ICMP port unreachable".to_string();
+                result.rtt_ms = Some(millis(rtt));
+                return;
+            }
+            UdpEvent::Unreachable(what, rtt) => {
+                timing.sample(rtt);
+                result.status = Status::Filtered;
+                result.answer = what;
+                result.rtt_ms = Some(millis(rtt));
+                return;
+            }
+            UdpEvent::Silent => silent += 1,
+            UdpEvent::Local(error) => local_error = Some(error),
         }
     }
     let wait = timing.timeout().max(options.udp_floor).as_millis();

@@ -13,15 +13,13 @@ use portolan_wire as wire;
 use crate::engine::ProbeContext;
 use crate::select::Target;
 
-/// How an incoming datagram relates to the probe.
+/// How a datagram from the probed port relates to the probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Classified {
     /// The expected protocol answered; the evidence line.
     Recognised(String),
-    /// Something answered, but not in the expected protocol.
+    /// Something answered, but not as the expected protocol's answer to this probe.
     Unrecognised(String),
-    /// A datagram that does not answer this probe (another transaction): keep waiting.
-    Stray,
 }
 
 type Classifier = Box<dyn Fn(&[u8]) -> Classified + Send + Sync>;
@@ -61,7 +59,12 @@ fn recognise<T: std::fmt::Display>(
 ) -> Classified {
     match parsed {
         Ok(reply) if matches(&reply) => Classified::Recognised(reply.to_string()),
-        Ok(_) => Classified::Stray,
+        // The probe's own socket only hears from the probed port, so a message that parses but
+        // answers another exchange (an echo of the request itself) still shows that something
+        // listens there; it is only not evidence of the protocol.
+        Ok(reply) => {
+            Classified::Unrecognised(format!("a message that does not answer the probe: {reply}"))
+        }
         Err(e) => Classified::Unrecognised(e.to_string()),
     }
 }
@@ -501,4 +504,31 @@ fn chargen() -> UdpExchange {
         Vec::new(),
         |b| recognise(wire::simple::parse_chargen(b), |_| true),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(port: u16) -> Target {
+        Target {
+            transport: portolan_catalog::Transport::Udp,
+            port,
+            rows: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_reflected_request_shows_a_listener_but_not_the_protocol() {
+        // An echo service sends each request back: it parses, but answers nothing.
+        for port in [500, 4500, 161, 1701] {
+            let exchange = exchange_for(&target(port), &ProbeContext::default(), None);
+            let request = exchange.requests.first().unwrap();
+            assert!(
+                matches!((exchange.classify)(request), Classified::Unrecognised(_)),
+                "{port}: {:?}",
+                (exchange.classify)(request)
+            );
+        }
+    }
 }
