@@ -450,3 +450,54 @@ fn firewalld_xml_comments_never_hold_a_double_dash() {
     }
     assert!(comments >= 2, "{}", xml.text);
 }
+
+#[test]
+fn ufw_allows_only_the_ip_protocols_it_knows_and_says_which_it_cannot() {
+    // ufw's parser takes tcp, udp, ipv6 (41), esp, ah, igmp (2), gre and vrrp (112) by name
+    // and no protocol numbers.
+    let user = "[[service]]\nid = \"tunnels\"\nname = \"Tunnels\"\nports = [\n\
+                { app = \"6in4\", transport = \"ip/41\" },\n\
+                { app = \"SCTP\", transport = \"ip/132\" },\n\
+                { app = \"PPTP tunnel\", transport = \"gre\" },\n\
+                { app = \"Control\", transport = \"tcp\", port = 1723 },\n]\n";
+    let catalog = Catalog::load(&[Source::new("user.toml", user)]).unwrap();
+    let plan =
+        portolan_plan::Plan::build(&catalog, &Request::new(Vec::<String>::new(), ["tunnels"]))
+            .unwrap();
+    let rendered = render(&plan, Dialect::Ufw);
+    let script = rendered
+        .files
+        .iter()
+        .find(|f| f.name.ends_with("-ufw.sh"))
+        .unwrap();
+    let commands: Vec<&str> = script
+        .text
+        .lines()
+        .filter(|l| l.starts_with("ufw allow proto"))
+        .collect();
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.starts_with("ufw allow proto ipv6 ")),
+        "{commands:?}"
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.starts_with("ufw allow proto gre ")),
+        "{commands:?}"
+    );
+    assert!(
+        !commands.iter().any(|c| c.contains("proto 132")),
+        "{commands:?}"
+    );
+    assert!(
+        !commands.iter().any(|c| c.contains("proto 41")),
+        "{commands:?}"
+    );
+    assert!(
+        script.text.contains("Not rendered: IP/132"),
+        "{}",
+        script.text
+    );
+}

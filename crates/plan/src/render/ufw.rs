@@ -90,6 +90,15 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
         format!("Each profile entry is one multiport rule: at most {ENTRY_MAX} ports, a range counting as {RANGE_COST}; longer lists are cut into several entries."),
         "Profiles cannot hold IP protocols (GRE, ESP, AH): the script allows them with rules of their own.".to_string(),
     ];
+    for rule in plan.rules.iter().filter(|r| !r.transport.has_ports()) {
+        if protocol_name(rule.transport).is_none() {
+            notes.push(format!(
+                "Not rendered: {} ({}): ufw takes IP protocols only by name (ipv6, esp, ah, igmp, gre, vrrp), and this one has none there.",
+                rule.transport,
+                text::short_names(plan, &rule.services).join(", ")
+            ));
+        }
+    }
     if profiles.len() > 1 {
         notes.push(format!(
             "The port list is longer than the {FIELD_MAX} characters a profile field holds: it is spread over {} profiles.",
@@ -145,9 +154,11 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
             ));
         }
         for rule in plan.rules.iter().filter(|r| !r.transport.has_ports()) {
+            let Some(protocol) = protocol_name(rule.transport) else {
+                continue;
+            };
             script.push_str(&format!(
-                "ufw allow proto {} from {from} to {to} comment {}\n",
-                protocol_name(rule.transport),
+                "ufw allow proto {protocol} from {from} to {to} comment {}\n",
                 quote(&text::rule_comment(plan, rule, COMMENT_MAX))
             ));
         }
@@ -183,12 +194,16 @@ fn endpoints(plan: &Plan) -> Vec<(String, String)> {
     out
 }
 
-fn protocol_name(t: Transport) -> String {
+/// ufw's name for an IP protocol: its parser takes these names and no numbers.
+fn protocol_name(t: Transport) -> Option<&'static str> {
     match t.protocol_number() {
-        47 => "gre".to_string(),
-        50 => "esp".to_string(),
-        51 => "ah".to_string(),
-        n => n.to_string(),
+        2 => Some("igmp"),
+        41 => Some("ipv6"),
+        47 => Some("gre"),
+        50 => Some("esp"),
+        51 => Some("ah"),
+        112 => Some("vrrp"),
+        _ => None,
     }
 }
 
