@@ -15,6 +15,11 @@ eval "$(bash lab/lab.sh env)"
 cargo build --release -q -p portolan
 bin="$PWD/target/release/portolan"
 host="$PORTOLAN_LAB_FW"
+# Never measure against an address that would leave the machine (a lab namespace missing).
+if ip -o route get "$host" | grep -q " via "; then
+    echo "benches/check.sh: $host is not routed to the lab namespace; is the fw lab up?" >&2
+    exit 2
+fi
 TCP="21,23,25,53,80,88,389,443,636,3268,135,139,445,3389,5985,49152,49153,49154,49155,49156"
 UDP="53,123,161,500"
 RUNS="${RUNS:-10}"

@@ -173,6 +173,14 @@ cases = [
 ]
 json.dump({"rounds": rounds, "out": out, "cases": cases}, open(sys.argv[1], "w"), indent=1)
 PY
+# Never measure against addresses that would leave the machine: both targets must go out
+# through the bench's own veth.
+for a in "$TARGET" 10.203.10.7; do
+    ip -o route get "$a" | grep -q "dev $HOST_IF " || {
+        echo "benches/scan.sh: $a is not routed through $HOST_IF; refusing to scan" >&2
+        exit 2
+    }
+done
 python3 benches/scan-bench.py "$OUT/config.json"
 echo
 echo "truth: ${#OPEN[@]} open ports on $TARGET (${OPEN[*]}); ${#DROP[@]} dropped, ${#REJECT[@]} ICMP-rejected, ${#RESET[@]} reset"

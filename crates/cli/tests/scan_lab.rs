@@ -8,30 +8,19 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+
 struct FwLab {
     address: String,
     truth: String,
 }
 
+/// The lab's firewalled host, from the lab environment (see tests/common).
 fn fw_lab(test: &str) -> Option<FwLab> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let lab = (|| {
-        Some(FwLab {
-            address: var("PORTOLAN_LAB_FW")?,
-            truth: var("PORTOLAN_LAB_FW_TRUTH")?,
-        })
-    })();
-    if lab.is_none() {
-        if var("PORTOLAN_LAB").as_deref() == Some("1") {
-            panic!(
-                "{test}: PORTOLAN_LAB=1 but PORTOLAN_LAB_FW / PORTOLAN_LAB_FW_TRUTH are unset: run `eval \"$(lab/lab.sh env)\"` after `lab/lab.sh up fw`"
-            );
-        }
-        eprintln!(
-            "SKIPPED {test}: needs the lab's firewalled host (as root: bash lab/lab.sh up fw && eval \"$(bash lab/lab.sh env)\")"
-        );
-    }
-    lab
+    common::lab(test).map(|lab| FwLab {
+        address: lab.fw,
+        truth: lab.fw_truth,
+    })
 }
 
 /// TCP port -> expected scan state, from the truth file.

@@ -38,6 +38,11 @@ pub fn lab(test: &str) -> Option<Lab> {
             domain: var("PORTOLAN_LAB_DOMAIN")?,
         })
     })();
+    if let Some(lab) = &lab {
+        for address in [&lab.dc, &lab.svc, &lab.apps, &lab.fw] {
+            assert_namespace_route(address);
+        }
+    }
     if lab.is_none() {
         if var("PORTOLAN_LAB").as_deref() == Some("1") {
             panic!(
@@ -82,4 +87,21 @@ pub fn results(check: &Value) -> std::collections::BTreeMap<String, Value> {
             )
         })
         .collect()
+}
+
+/// Refuses to go on unless `address` is reached over a link of this machine (a lab veth),
+/// not through a gateway: with the lab's namespaces gone, a lab address would otherwise be
+/// routed off the machine, and the network rule says tests never send traffic there.
+pub fn assert_namespace_route(address: &str) {
+    let out = std::process::Command::new("ip")
+        .args(["-o", "route", "get", address])
+        .output()
+        .expect("`ip` (iproute2) is needed to check the lab's routes");
+    let route = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && !route.contains(" via ") && route.contains(" dev "),
+        "refusing to probe {address}: it is not routed to a lab namespace here ({}); \
+         bring the lab up with `lab/lab.sh up`",
+        route.trim()
+    );
 }
