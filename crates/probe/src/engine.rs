@@ -366,7 +366,7 @@ async fn probe_udp(
                         ));
                     }
                 }
-                timing.sample(rtt);
+                sample_first_try(timing, attempt, rtt);
                 result.status = Status::Listening;
                 result.rtt_ms = Some(millis(rtt));
                 if let Some(farewell) = exchange.farewell.as_ref().and_then(|f| f(&data)) {
@@ -376,14 +376,14 @@ async fn probe_udp(
                 return;
             }
             UdpEvent::PortUnreachable(rtt) => {
-                timing.sample(rtt);
+                sample_first_try(timing, attempt, rtt);
                 result.status = Status::NotListening;
                 result.answer = "ICMP port unreachable".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }
             UdpEvent::Unreachable(what, rtt) => {
-                timing.sample(rtt);
+                sample_first_try(timing, attempt, rtt);
                 result.status = Status::Filtered;
                 result.answer = what;
                 result.rtt_ms = Some(millis(rtt));
@@ -408,6 +408,14 @@ async fn probe_udp(
     );
     if result.status == Status::ListeningOrFiltered {
         result.note = Some(exchange.silence.clone());
+    }
+}
+
+/// Records a UDP round trip only on the first try: an answer after a retry may answer either
+/// datagram, and timing it from the retry would shrink the host's wait (Karn's rule).
+fn sample_first_try(timing: &HostTiming, attempt: u32, rtt: Duration) {
+    if attempt == 1 {
+        timing.sample(rtt);
     }
 }
 

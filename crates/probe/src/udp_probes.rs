@@ -186,14 +186,10 @@ fn dns() -> UdpExchange {
     let id = id16();
     // The root's SOA without recursion: any DNS server answers it from what it has (a
     // referral, REFUSED, the data) and never asks another server on our behalf.
-    let request = wire::dns::query(id, ".", hickory_record_soa()).unwrap_or_default();
+    let request = wire::dns::query(id, ".", wire::dns::RecordType::SOA).unwrap_or_default();
     exchange("DNS query . SOA (no recursion)", "DNS", request, move |b| {
         recognise(wire::dns::parse_reply(b), |r| r.matches(id))
     })
-}
-
-fn hickory_record_soa() -> wire::dns::RecordType {
-    wire::dns::RecordType::SOA
 }
 
 fn tftp() -> UdpExchange {

@@ -278,12 +278,16 @@ async fn smb_over_netbios(stream: &mut TcpStream, wait: Duration) -> Verificatio
     let request =
         wire::smb2::session_request(wire::smb2::SMBSERVER, "PORTOLAN").unwrap_or_default();
     let read = converse(stream, &request, wire::smb2::is_complete, wait).await;
+    let positive = matches!(
+        wire::smb2::parse_session_response(&read.0),
+        Ok(wire::smb2::SessionResponse::Positive)
+    );
     let session = conclude(
         "NetBIOS session request",
         read,
         wire::smb2::parse_session_response,
     );
-    if session.outcome != VerifyOutcome::Verified || !session.detail.contains("positive") {
+    if !positive {
         return session;
     }
     let mut negotiate = smb(stream, wait).await;

@@ -63,7 +63,8 @@ fn mapper_endpoints(host: &str) -> Result<Vec<RpcEndpoint>, Failure> {
     Ok(enumeration
         .endpoints
         .iter()
-        .filter(|e| e.protocol == "ncacn_ip_tcp")
+        // ncacn_http ports (RPC over HTTP) are TCP listeners too.
+        .filter(|e| e.protocol == "ncacn_ip_tcp" || e.protocol == "ncacn_http")
         .filter_map(|e| Some(RpcEndpoint::tcp(e.port?, e.interface.clone())))
         .collect())
 }
