@@ -10,7 +10,23 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use quick_xml::escape::escape;
+use quick_xml::escape::escape as xml_escape;
+
+/// Escapes text for an attribute or element. XML 1.0 cannot hold most control characters,
+/// even escaped, so they become U+FFFD (a target file path could carry one).
+fn escape(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\t' | '\n' | '\r') {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    xml_escape(&clean).into_owned()
+}
 
 use crate::naming::PortNames;
 use crate::ports::PortList;
@@ -328,6 +344,15 @@ mod tests {
         assert!(xml.contains("<times srtt=\"40\" rttvar=\"20\" to=\"100000\"/>"));
         assert!(xml.contains("<hosts up=\"1\" down=\"0\" total=\"1\"/>"));
         assert!(xml.trim_end().ends_with("</nmaprun>"));
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_xml() {
+        let escaped = escape("@/tmp/hosts\u{1b}[31m\u{0}.txt\t<&>");
+        assert_eq!(
+            escaped,
+            "@/tmp/hosts\u{fffd}[31m\u{fffd}.txt\t&lt;&amp;&gt;"
+        );
     }
 
     #[test]

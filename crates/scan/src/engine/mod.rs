@@ -169,6 +169,9 @@ pub(crate) struct Counters {
     pub self_connects: AtomicU64,
 }
 
+/// Events a worker may send ahead of the output before it waits for it.
+const EVENT_QUEUE: usize = 1 << 16;
+
 /// Scans every port of `ports` on every address of `targets`, calling `observer` on this
 /// thread as results come in. Returns when the scan is done or `stop` became true (then with
 /// what was known so far). Fails only when no worker could start.
@@ -203,7 +206,9 @@ pub fn run(
     let global_rtt = timing::RttEstimate::default();
     let global_pacer = config.rate.map(rate::Pacer::new);
     let dispenser = work::Dispenser::new(targets, ports.ports(), config.host_rate, &clock);
-    let (sender, receiver) = mpsc::channel::<Event>();
+    // Bounded: when the output is slower than the scan (jsonl into a slow pipe), workers wait
+    // for it instead of piling events up in memory.
+    let (sender, receiver) = mpsc::sync_channel::<Event>(EVENT_QUEUE);
 
     let shared = worker::Shared {
         config,

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::SyncSender;
 use std::time::Duration;
 
 use mio::unix::SourceFd;
@@ -94,7 +94,7 @@ pub(crate) struct Worker<'s, 'a> {
     credits: usize,
     resume_at_ns: u64,
     stalled_since_ns: Option<u64>,
-    sender: Sender<Event>,
+    sender: SyncSender<Event>,
 }
 
 fn token_of(slot: u32, generation: u32) -> Token {
@@ -116,7 +116,7 @@ impl<'s, 'a> Worker<'s, 'a> {
     pub fn run(
         shared: &'s Shared<'a>,
         window: usize,
-        sender: Sender<Event>,
+        sender: SyncSender<Event>,
     ) -> Result<(), EngineError> {
         let poll = Poll::new().map_err(|source| EngineError::Setup {
             what: "an epoll instance",
