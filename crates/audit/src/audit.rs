@@ -32,12 +32,19 @@ pub fn audit(
     expectation: Option<&Expectation>,
     options: &AuditOptions,
 ) -> Vec<AuditReport> {
+    // Hosts in the order they first appear; the index keeps grouping linear for scans of
+    // many hosts.
     let mut hosts: Vec<(Option<&str>, Vec<&Listener>)> = Vec::new();
+    let mut index: std::collections::HashMap<Option<&str>, usize> =
+        std::collections::HashMap::new();
     for listener in &input.listeners {
         let host = listener.host.as_deref();
-        match hosts.iter_mut().find(|(h, _)| *h == host) {
-            Some((_, list)) => list.push(listener),
-            None => hosts.push((host, vec![listener])),
+        let at = *index.entry(host).or_insert_with(|| {
+            hosts.push((host, Vec::new()));
+            hosts.len() - 1
+        });
+        if let Some((_, list)) = hosts.get_mut(at) {
+            list.push(listener);
         }
     }
     if hosts.is_empty() {
