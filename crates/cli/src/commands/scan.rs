@@ -4,6 +4,7 @@
 //! Exit codes: 0 when at least one port is open, 1 when none is, 2 for bad input. Ctrl-C
 //! prints what is known so far and then ends the process as an interrupted command.
 
+use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -416,17 +417,30 @@ impl<'a> Report<'a> {
         ports
     }
 
+    /// Sorted results grouped by host index (the lists keep the port order).
+    fn ports_by_host(&self) -> HashMap<u64, Vec<&'a PortResult>> {
+        let mut by_host: HashMap<u64, Vec<&PortResult>> = HashMap::new();
+        for r in self.sorted_ports() {
+            by_host.entry(r.host).or_default().push(r);
+        }
+        by_host
+    }
+
     /// Hosts that have results but no summary yet (an interrupted scan), counted from their
     /// results.
     fn partial_hosts(&self) -> Vec<HostSummary> {
+        // Indexes keep this linear in the number of results, whatever the number of hosts.
+        let summarised: HashSet<u64> = self.collector.hosts.iter().map(|h| h.host).collect();
         let mut partial: Vec<HostSummary> = Vec::new();
+        let mut index: HashMap<u64, usize> = HashMap::new();
         for r in &self.collector.ports {
-            if self.collector.hosts.iter().any(|h| h.host == r.host) {
+            if summarised.contains(&r.host) {
                 continue;
             }
-            let at = match partial.iter().position(|h| h.host == r.host) {
+            let at = match index.get(&r.host).copied() {
                 Some(i) => i,
                 None => {
+                    index.insert(r.host, partial.len());
                     partial.push(HostSummary {
                         host: r.host,
                         address: r.address,
@@ -560,16 +574,17 @@ impl<'a> Report<'a> {
 
     fn json(&self) -> ScanJson<'_> {
         let s = self.summary;
-        let ports = self.sorted_ports();
+        let mut by_host = self.ports_by_host();
         let hosts = self
             .hosts()
             .into_iter()
             .map(|h| {
                 let label = self.label(h.host, &h.address);
                 HostJson {
-                    ports: ports
-                        .iter()
-                        .filter(|r| r.host == h.host)
+                    ports: by_host
+                        .remove(&h.host)
+                        .unwrap_or_default()
+                        .into_iter()
                         .map(|r| PortJson::new(r, label.clone(), self.names))
                         .collect(),
                     host: label,
@@ -615,14 +630,13 @@ impl<'a> Report<'a> {
 
     fn nmap_xml(&self) -> String {
         let hosts = self.hosts();
-        let ports = self.sorted_ports();
+        let mut by_host = self.ports_by_host();
         let command: Vec<String> = std::env::args().collect();
         let args = command.join(" ");
         let xml_hosts = hosts
             .iter()
             .map(|h| {
-                let listed: Vec<&PortResult> =
-                    ports.iter().copied().filter(|r| r.host == h.host).collect();
+                let listed = by_host.remove(&h.host).unwrap_or_default();
                 XmlHost::tcp(h, self.targets.get(h.host).and_then(|t| t.name), &listed)
             })
             .collect();
