@@ -72,7 +72,7 @@ pub fn service_xml(plan: &Plan, notes: &[String]) -> String {
                 out.push_str(&format!(
                     "  <!-- {} -->\n  <protocol value=\"{}\"/>\n",
                     comment_safe(&text::ascii(&text::explain_rule(plan, rule).join("; "))),
-                    protocol_name(other)
+                    text::protocol_name(other)
                 ));
             }
         }
@@ -135,15 +135,6 @@ pub fn rich_rules(plan: &Plan, name: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn protocol_name(t: Transport) -> String {
-    match t.protocol_number() {
-        47 => "gre".to_string(),
-        50 => "esp".to_string(),
-        51 => "ah".to_string(),
-        n => n.to_string(),
-    }
 }
 
 /// Text for the inside of an XML comment, which cannot hold "--": every dash that follows

@@ -91,7 +91,7 @@ fn file(plan: &Plan, family: Family, notes: &[String]) -> String {
         for line in text::explain_group(plan, &plan.rules, &group) {
             out.push_str(&format!("# {}\n", text::ascii(&line)));
         }
-        let comment = quote(&text::group_comment(plan, &group, COMMENT_MAX));
+        let comment = text::double_quoted(&text::group_comment(plan, &group, COMMENT_MAX));
         for matchers in protocol_matches(&group, family) {
             for addr in &addresses {
                 out.push_str(&format!(
@@ -152,14 +152,4 @@ fn join(ranges: &[PortRange]) -> String {
         .map(|r| r.with_separator(":"))
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// A double-quoted iptables-restore argument: `"` and `\` are replaced, since the restore
-/// parser's escaping differs between versions.
-fn quote(text: &str) -> String {
-    let clean: String = text::ascii(text)
-        .chars()
-        .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
-        .collect();
-    format!("\"{clean}\"")
 }

@@ -55,7 +55,7 @@ pub fn ruleset(plan: &Plan) -> String {
         for line in text::explain_group(plan, &plan.rules, group) {
             out.push_str(&format!("\t\t# {}\n", text::ascii(&line)));
         }
-        let comment = quote(&text::group_comment(plan, group, COMMENT_MAX));
+        let comment = text::double_quoted(&text::group_comment(plan, group, COMMENT_MAX));
         let what = match group.transport {
             Transport::Tcp | Transport::Udp => {
                 let ports: Vec<String> = group.ranges.iter().map(|r| r.to_string()).collect();
@@ -65,7 +65,7 @@ pub fn ruleset(plan: &Plan) -> String {
                 };
                 format!("{} dport {ports}", group.transport.key())
             }
-            other => format!("meta l4proto {}", protocol_name(other)),
+            other => format!("meta l4proto {}", text::protocol_name(other)),
         };
         for m in &matchers {
             out.push_str(&format!("\t\t{m}{what} accept comment {comment}\n"));
@@ -117,23 +117,4 @@ fn matchers(plan: &Plan) -> Vec<String> {
             m
         })
         .collect()
-}
-
-/// nft's name for an IP protocol, or its number.
-fn protocol_name(t: Transport) -> String {
-    match t.protocol_number() {
-        47 => "gre".to_string(),
-        50 => "esp".to_string(),
-        51 => "ah".to_string(),
-        n => n.to_string(),
-    }
-}
-
-/// A double-quoted nft string: nft has no escapes inside quotes, so `"` and `\` are replaced.
-fn quote(text: &str) -> String {
-    let clean: String = text::ascii(text)
-        .chars()
-        .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
-        .collect();
-    format!("\"{clean}\"")
 }

@@ -57,7 +57,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
         for line in text::explain_group(plan, &plan.rules, &group) {
             out.push_str(&format!("# {}\n", text::ascii(&line)));
         }
-        let label = quote(&text::group_comment(plan, &group, LABEL_MAX));
+        let label = text::double_quoted(&text::group_comment(plan, &group, LABEL_MAX));
         match group.transport {
             Transport::Tcp | Transport::Udp => {
                 let ports: Vec<String> =
@@ -73,7 +73,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
             }
             other => out.push_str(&format!(
                 "pass in quick {family}proto {} from {from} to {to} label {label}\n",
-                protocol_name(other)
+                text::protocol_name(other)
             )),
         }
     }
@@ -81,21 +81,4 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
         name: "portolan.pf.conf".to_string(),
         text: out,
     }]
-}
-
-fn protocol_name(t: Transport) -> String {
-    match t.protocol_number() {
-        47 => "gre".to_string(),
-        50 => "esp".to_string(),
-        51 => "ah".to_string(),
-        n => n.to_string(),
-    }
-}
-
-fn quote(text: &str) -> String {
-    let clean: String = text::ascii(text)
-        .chars()
-        .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
-        .collect();
-    format!("\"{clean}\"")
 }

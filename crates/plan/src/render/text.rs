@@ -1,6 +1,8 @@
 //! Text shared by the renderers: the header, caveats, rule explanations and comments cut to
 //! a dialect's length limit.
 
+use portolan_catalog::Transport;
+
 use crate::caveat::Caveat;
 use crate::dialect::Dialect;
 use crate::plan::{Plan, PortUse, Rule, RuleGroup, UseKind};
@@ -305,6 +307,26 @@ pub fn rule_comment(plan: &Plan, rule: &Rule, max: usize) -> String {
     let optional = if rule.optional { " (optional)" } else { "" };
     let prefix = format!("portolan {}{optional}: ", rule.label());
     fit_list(&prefix, &short_names(plan, &rule.services), max)
+}
+
+/// An IP protocol as nftables, firewalld and pf name it: gre, esp, ah, else its number.
+pub fn protocol_name(t: Transport) -> String {
+    match t.protocol_number() {
+        47 => "gre".to_string(),
+        50 => "esp".to_string(),
+        51 => "ah".to_string(),
+        n => n.to_string(),
+    }
+}
+
+/// A double-quoted string for nft, iptables-restore and pf.conf, none of which has escapes
+/// inside quotes: `"` and `\` become `'`, and non-ASCII is folded as [`ascii`] does.
+pub fn double_quoted(text: &str) -> String {
+    let clean: String = ascii(text)
+        .chars()
+        .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
+        .collect();
+    format!("\"{clean}\"")
 }
 
 #[cfg(test)]
