@@ -224,7 +224,7 @@ fn rows_that_cannot_be_probed_are_listed_with_the_reason() {
 }
 
 #[test]
-fn a_probe_that_cannot_be_sent_is_an_error_not_a_verdict() {
+fn under_descriptor_pressure_every_port_gets_its_verdict_or_error() {
     // With almost no file descriptors, connects fail on this machine (EMFILE): the engine
     // waits for descriptors and tries again, and a port it still cannot probe must come out
     // as ERROR ("not probed"), never as FILTERED or a silence.
