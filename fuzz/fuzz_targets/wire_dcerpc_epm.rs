@@ -9,7 +9,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(response) = LookupResponse::parse(data) {
         assert!(response.entries.len() <= 500);
         for entry in &response.entries {
-            assert!(entry.describe("192.0.2.1").len() < 600);
+            let line = entry.describe("192.0.2.1");
+            assert!(line.len() < 600);
+            assert!(line.bytes().all(|b| (0x20..=0x7e).contains(&b)));
         }
         if let Ok(bytes) = response.emit() {
             assert_eq!(LookupResponse::parse(&bytes), Ok(response));

@@ -8,7 +8,8 @@ use portolan_wire::rdp;
 fuzz_target!(|data: &[u8]| {
     if let Ok(confirm) = rdp::parse_connection_confirm(data) {
         assert!(rdp::is_complete(data));
-        let _ = confirm.to_string();
+        let line = confirm.to_string();
+        assert!(line.bytes().all(|b| (0x20..=0x7e).contains(&b)));
     }
     if let Ok(request) = rdp::ConnectionRequest::parse(data) {
         if let Ok(bytes) = request.emit() {

@@ -8,7 +8,8 @@ use portolan_wire::smb2;
 fuzz_target!(|data: &[u8]| {
     if let Ok(reply) = smb2::parse_negotiate_response(data) {
         assert!(smb2::is_complete(data));
-        let _ = reply.to_string();
+        let line = reply.to_string();
+        assert!(line.bytes().all(|b| (0x20..=0x7e).contains(&b)));
     }
     if let Ok(response) = smb2::parse_session_response(data) {
         let _ = response.to_string();

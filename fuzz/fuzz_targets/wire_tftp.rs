@@ -6,7 +6,8 @@ use portolan_wire::tftp;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(reply) = tftp::Reply::parse(data) {
-        let _ = reply.to_string();
+        let line = reply.to_string();
+        assert!(line.bytes().all(|b| (0x20..=0x7e).contains(&b)));
         if let tftp::Reply::Error { code, message } = &reply {
             if let Ok(text) = std::str::from_utf8(message) {
                 if let Ok(packet) = tftp::error_packet(*code, text) {
