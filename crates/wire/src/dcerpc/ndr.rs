@@ -51,8 +51,9 @@ impl<'a> NdrReader<'a> {
         self.buf.len().saturating_sub(self.pos)
     }
 
-    /// Skips padding up to the next multiple of `to` (1, 2, 4 or 8).
+    /// Skips padding up to the next multiple of `to` (1, 2, 4 or 8; 0 is taken as 1).
     pub fn align(&mut self, to: usize) -> Result<()> {
+        let to = to.max(1);
         let aligned = self.pos.div_ceil(to) * to;
         if aligned > self.buf.len() {
             return Err(Error::Truncated {
@@ -183,8 +184,9 @@ impl NdrWriter {
         NdrWriter::default()
     }
 
-    /// Pads with zeros to the next multiple of `to`.
+    /// Pads with zeros to the next multiple of `to` (0 is taken as 1).
     pub fn align(&mut self, to: usize) -> &mut Self {
+        let to = to.max(1);
         let aligned = self.buf.len().div_ceil(to) * to;
         self.buf.resize(aligned, 0);
         self
@@ -259,6 +261,16 @@ impl fmt::Display for ContextHandle {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn alignment_to_zero_is_alignment_to_one() {
+        let mut reader = NdrReader::new(&[1, 2, 3]);
+        reader.bytes(1, "x").unwrap();
+        reader.align(0).unwrap();
+        assert_eq!(reader.position(), 1);
+        assert_eq!(NdrWriter::new().bytes(&[1]).align(0).finish(), vec![1]);
+    }
+
     use super::*;
     use proptest::prelude::*;
 
