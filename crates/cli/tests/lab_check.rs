@@ -265,29 +265,12 @@ fn application_daemons() {
     assert_result(&all, "1900/udp", "LISTENING", "SSDP: 200 OK");
 }
 
-/// Reads lab/fw-lab.truth: (transport, port, state).
-fn truth(path: &str) -> Vec<(String, u16, String)> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|l| {
-            let mut words = l.split_whitespace();
-            (
-                words.next().unwrap().to_string(),
-                words.next().unwrap().parse().unwrap(),
-                words.next().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn firewalled_host_matches_the_truth() {
     let Some(lab) = lab("firewalled_host_matches_the_truth") else {
         return;
     };
-    let rows = truth(&lab.fw_truth);
+    let rows = common::fw_truth(&lab.fw_truth);
     let tcp: Vec<String> = rows
         .iter()
         .filter(|r| r.0 == "tcp")

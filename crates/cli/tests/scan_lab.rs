@@ -25,27 +25,19 @@ fn fw_lab(test: &str) -> Option<FwLab> {
 
 /// TCP port -> expected scan state, from the truth file.
 fn expected_states(truth_path: &str) -> BTreeMap<u16, &'static str> {
-    let text = std::fs::read_to_string(truth_path).unwrap();
-    let mut states = BTreeMap::new();
-    for line in text.lines() {
-        let fields: Vec<&str> = line
-            .split('#')
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        if fields.len() < 3 || fields[0] != "tcp" {
-            continue;
-        }
-        let state = match fields[2] {
-            "open" => "open",
-            "closed" | "reset" => "closed",
-            "dropped" | "admin-prohibited" => "filtered",
-            other => panic!("unknown state {other} in {truth_path}"),
-        };
-        states.insert(fields[1].parse().unwrap(), state);
-    }
-    states
+    common::fw_truth(truth_path)
+        .into_iter()
+        .filter(|(transport, _, _)| transport == "tcp")
+        .map(|(_, port, state)| {
+            let state = match state.as_str() {
+                "open" => "open",
+                "closed" | "reset" => "closed",
+                "dropped" | "admin-prohibited" => "filtered",
+                other => panic!("unknown state {other} in {truth_path}"),
+            };
+            (port, state)
+        })
+        .collect()
 }
 
 /// Runs `portolan scan ADDRESS -p all --all -f jsonl` (through bash with `shell_prefix`)
@@ -126,27 +118,20 @@ fn udp_sweep_of_the_firewalled_host_matches_the_truth() {
     let Some(lab) = fw_lab("udp_sweep_of_the_firewalled_host_matches_the_truth") else {
         return;
     };
-    let text = std::fs::read_to_string(&lab.truth).unwrap();
-    let mut expected = BTreeMap::new();
-    for line in text.lines() {
-        let fields: Vec<&str> = line
-            .split('#')
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        if fields.len() < 3 || fields[0] != "udp" {
-            continue;
-        }
-        let state = match fields[2] {
-            "open" => "open",
-            "closed" => "closed",
-            "dropped" => "open|filtered",
-            "admin-prohibited" => "filtered",
-            other => panic!("unknown UDP state {other}"),
-        };
-        expected.insert(fields[1].parse::<u16>().unwrap(), state);
-    }
+    let expected: BTreeMap<u16, &str> = common::fw_truth(&lab.truth)
+        .into_iter()
+        .filter(|(transport, _, _)| transport == "udp")
+        .map(|(_, port, state)| {
+            let state = match state.as_str() {
+                "open" => "open",
+                "closed" => "closed",
+                "dropped" => "open|filtered",
+                "admin-prohibited" => "filtered",
+                other => panic!("unknown UDP state {other}"),
+            };
+            (port, state)
+        })
+        .collect();
     assert!(expected.len() >= 4, "the truth file lists UDP ports");
     let ports: Vec<String> = expected.keys().map(u16::to_string).collect();
     let bin = assert_cmd::cargo::cargo_bin("portolan");

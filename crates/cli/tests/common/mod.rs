@@ -105,3 +105,19 @@ pub fn assert_namespace_route(address: &str) {
         route.trim()
     );
 }
+
+/// Reads lab/fw-lab.truth: (transport, port, state) per line; `#` starts a comment, and words
+/// after the state are informational.
+pub fn fw_truth(path: &str) -> Vec<(String, u16, String)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split('#').next().unwrap_or("").split_whitespace();
+            let transport = words.next()?.to_string();
+            let port = words.next()?.parse().unwrap();
+            let state = words.next()?.to_string();
+            Some((transport, port, state))
+        })
+        .collect()
+}
