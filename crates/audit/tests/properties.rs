@@ -42,7 +42,7 @@ fn texty() -> impl Strategy<Value = String> {
     proptest::string::string_regex(
         "([ \t\n\r:.\\[\\]{}\"<>/=*%,()0-9A-Fa-fTtUuCcPpLlIiSsNnEeGgkx_|-]){0,400}",
     )
-    .unwrap()
+    .unwrap_or_else(|e| panic!("the strategy's regex compiles: {e}"))
 }
 
 proptest! {

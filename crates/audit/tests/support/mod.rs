@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests: fixtures and a test catalog with roles.
 
 #![allow(dead_code)]
+// Test helpers, not library code: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 
