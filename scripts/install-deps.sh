@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh - everything the whole test suite needs on a fresh Debian 12 machine, as root:
 # the lab's daemons (lab/lab.sh install), the firewall validators and scanners the tests compare
-# against, a Python venv with impacket and botocore (independent cross-checks), and cargo-fuzz.
+# against, a Python venv with impacket and botocore (independent cross-checks), cargo-fuzz, and
+# cargo-machete (the unused-dependency check of scripts/test.sh).
 # Idempotent: a second run installs nothing. Without root it only checks and reports.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -16,6 +17,12 @@ missing=()
 for p in "${TEST_PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# cargo-machete needs no root: install it for whoever runs the lint step. Pinned, from crates.io.
+MACHETE_VERSION=0.9.2
+if ! PATH="$HOME/.cargo/bin:$PATH" cargo-machete --version 2>/dev/null | grep -qF "$MACHETE_VERSION"; then
+    cargo install --locked -q cargo-machete@"$MACHETE_VERSION"
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
     [ ${#missing[@]} -eq 0 ] || echo "install-deps: not root; missing packages: ${missing[*]}" >&2

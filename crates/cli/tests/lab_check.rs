@@ -42,10 +42,9 @@ fn verified(all: &std::collections::BTreeMap<String, Value>, key: &str) {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn domain_controller_role_on_samba() {
-    let Some(lab) = lab("domain_controller_role_on_samba") else {
-        return;
-    };
+    let lab = lab();
     // The role takes LDAPS and IKE as optional, which check leaves out; the LSA by name
     // brings every row of it back.
     let (code, v) = json_run(&[
@@ -147,10 +146,9 @@ fn domain_controller_role_on_samba() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn small_udp_services() {
-    let Some(lab) = lab("small_udp_services") else {
-        return;
-    };
+    let lab = lab();
     let (code, v) = json_run(&[
         "check",
         &lab.svc,
@@ -176,10 +174,9 @@ fn small_udp_services() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn radius_without_the_secret_is_honest() {
-    let Some(lab) = lab("radius_without_the_secret_is_honest") else {
-        return;
-    };
+    let lab = lab();
     let (_, v) = json_run(&["check", &lab.svc, "--ports", "udp:1812,1813"]);
     let all = results(&v);
     // A plain Access-Request with the wrong secret still gets an answer...
@@ -189,10 +186,9 @@ fn radius_without_the_secret_is_honest() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn snmp_with_a_wrong_community_still_answers_v3_discovery() {
-    let Some(lab) = lab("snmp_with_a_wrong_community_still_answers_v3_discovery") else {
-        return;
-    };
+    let lab = lab();
     let (_, v) = json_run(&[
         "check",
         &lab.svc,
@@ -205,10 +201,9 @@ fn snmp_with_a_wrong_community_still_answers_v3_discovery() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn application_daemons() {
-    let Some(lab) = lab("application_daemons") else {
-        return;
-    };
+    let lab = lab();
     let (code, v) = json_run(&[
         "check",
         &lab.apps,
@@ -266,10 +261,9 @@ fn application_daemons() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn firewalled_host_matches_the_truth() {
-    let Some(lab) = lab("firewalled_host_matches_the_truth") else {
-        return;
-    };
+    let lab = lab();
     let rows = common::fw_truth(&lab.fw_truth);
     let tcp: Vec<String> = rows
         .iter()
@@ -313,10 +307,9 @@ fn firewalled_host_matches_the_truth() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn several_hosts_in_one_run() {
-    let Some(lab) = lab("several_hosts_in_one_run") else {
-        return;
-    };
+    let lab = lab();
     let (code, v) = json_run(&["check", &lab.dc, &lab.apps, "--ports", "tcp:445,25"]);
     assert_eq!(code, 1);
     let hosts = v["hosts"].as_array().unwrap();
@@ -337,10 +330,9 @@ fn several_hosts_in_one_run() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn everything_listening_exits_0_and_jsonl_streams_each_port() {
-    let Some(lab) = lab("everything_listening_exits_0_and_jsonl_streams_each_port") else {
-        return;
-    };
+    let lab = lab();
     let out = common::portolan()
         .args(["check", &lab.dc, "--service", "kdc", "--format", "jsonl"])
         .output()
@@ -361,10 +353,9 @@ fn everything_listening_exits_0_and_jsonl_streams_each_port() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn rpc_lists_samba_endpoints() {
-    let Some(lab) = lab("rpc_lists_samba_endpoints") else {
-        return;
-    };
+    let lab = lab();
     let (code, v) = json_run(&["rpc", &lab.dc]);
     assert_eq!(code, 0);
     let host = &v["hosts"][0];
@@ -395,10 +386,9 @@ fn rpc_lists_samba_endpoints() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn rpc_tcp_keeps_every_endpoint_reached_over_tcp() {
-    let Some(lab) = lab("rpc_tcp_keeps_every_endpoint_reached_over_tcp") else {
-        return;
-    };
+    let lab = lab();
     let (code, v) = json_run(&["rpc", &lab.dc, "--tcp"]);
     assert_eq!(code, 0);
     let endpoints = v["hosts"][0]["endpoints"].as_array().unwrap();
@@ -447,24 +437,16 @@ fn rpcdump_set(output: &str) -> std::collections::BTreeSet<(String, String, Stri
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn rpc_endpoints_equal_impackets_rpcdump() {
-    let Some(lab) = lab("rpc_endpoints_equal_impackets_rpcdump") else {
-        return;
-    };
+    let lab = lab();
     let venv = std::env::var("PORTOLAN_VENV").unwrap_or_else(|_| "/opt/portolan-venv".to_string());
     let python = format!("{venv}/bin/python");
     let rpcdump = format!("{venv}/bin/rpcdump.py");
-    if !std::path::Path::new(&rpcdump).exists() {
-        assert_ne!(
-            std::env::var("PORTOLAN_LAB").as_deref(),
-            Ok("1"),
-            "impacket's rpcdump.py is missing from {venv}: run scripts/install-deps.sh"
-        );
-        eprintln!(
-            "SKIPPED rpc_endpoints_equal_impackets_rpcdump: impacket not installed in {venv} (scripts/install-deps.sh)"
-        );
-        return;
-    }
+    assert!(
+        std::path::Path::new(&rpcdump).exists(),
+        "impacket's rpcdump.py is missing from {venv}: run scripts/install-deps.sh"
+    );
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/rpcdump_samba.py");
     let out = std::process::Command::new(&python)
         .args([script, &rpcdump, &lab.dc])
@@ -498,10 +480,9 @@ fn rpc_endpoints_equal_impackets_rpcdump() {
 }
 
 #[test]
+#[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn a_checks_json_audits_like_the_servers_own_sockets() {
-    let Some(lab) = lab("a_checks_json_audits_like_the_servers_own_sockets") else {
-        return;
-    };
+    let lab = lab();
     let out = common::portolan()
         .args([
             "check",

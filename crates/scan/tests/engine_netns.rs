@@ -8,13 +8,13 @@ use std::net::TcpListener;
 
 use portolan_scan::engine::Config;
 use portolan_scan::{PortState, Reason};
-use support::{Netns, have, root, scan};
+use support::{Netns, require, require_root, scan};
 
 #[test]
+#[ignore = "needs root (network namespaces): run by scripts/test.sh"]
 fn every_state_on_a_firewalled_loopback() {
-    if !root("every_state_on_a_firewalled_loopback") || !have("every_state", "nft", "--version") {
-        return;
-    }
+    require_root();
+    require("nft", "--version");
     let ns = Netns::new();
     ns.nft(
         "table inet scantest {
@@ -60,10 +60,9 @@ fn every_state_on_a_firewalled_loopback() {
 }
 
 #[test]
+#[ignore = "needs root (network namespaces): run by scripts/test.sh"]
 fn self_connects_are_never_open() {
-    if !root("self_connects_are_never_open") {
-        return;
-    }
+    require_root();
     let ns = Netns::new();
     // Sixteen source ports, and those are the ports scanned: the kernel often picks the
     // destination port as the source port, and the SYN then meets itself.
@@ -97,10 +96,9 @@ fn self_connects_are_never_open() {
 }
 
 #[test]
+#[ignore = "needs root (network namespaces): run by scripts/test.sh"]
 fn full_sweep_of_a_namespace_loopback_is_exact() {
-    if !root("full_sweep_of_a_namespace_loopback_is_exact") {
-        return;
-    }
+    require_root();
     let ns = Netns::new();
     let open_v4 = [22u16, 445, 3389, 33000, 40001, 49152, 60000, 65535];
     for round in 0..2 {

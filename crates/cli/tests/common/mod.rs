@@ -23,35 +23,32 @@ pub struct Lab {
     pub domain: String,
 }
 
-/// The lab, when its environment is set. Without it the test prints why it is skipped; with
-/// PORTOLAN_LAB=1 (CI, as root, lab up) a missing lab is a failure, not a skip.
-pub fn lab(test: &str) -> Option<Lab> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let lab = (|| {
-        Some(Lab {
-            dc: var("PORTOLAN_LAB_DC")?,
-            svc: var("PORTOLAN_LAB_SVC")?,
-            apps: var("PORTOLAN_LAB_APPS")?,
-            fw: var("PORTOLAN_LAB_FW")?,
-            fw_truth: var("PORTOLAN_LAB_FW_TRUTH")?,
-            radius_secret: var("PORTOLAN_LAB_RADIUS_SECRET")?,
-            domain: var("PORTOLAN_LAB_DOMAIN")?,
-        })
-    })();
-    if let Some(lab) = &lab {
-        for address in [&lab.dc, &lab.svc, &lab.apps, &lab.fw] {
-            assert_namespace_route(address);
-        }
-    }
-    if lab.is_none() {
-        if var("PORTOLAN_LAB").as_deref() == Some("1") {
-            panic!(
-                "{test}: PORTOLAN_LAB=1 but the lab environment is missing: run `eval \"$(lab/lab.sh env)\"` after `lab/lab.sh up`"
-            );
-        }
-        eprintln!(
-            "SKIPPED {test}: needs the lab of real peers (as root: bash lab/lab.sh up && eval \"$(bash lab/lab.sh env)\")"
-        );
+/// The lab, from its environment. The tests that use it are `#[ignore]`d, so a plain
+/// `cargo test` lists them as ignored; scripts/test.sh runs them with `--include-ignored` as
+/// root with the lab up. Run without the lab, such a test fails: a skip is never a pass.
+pub fn lab() -> Lab {
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{name} is not set: this test needs the lab of real peers \
+                     (as root: bash lab/lab.sh up && eval \"$(bash lab/lab.sh env)\")"
+                )
+            })
+    };
+    let lab = Lab {
+        dc: var("PORTOLAN_LAB_DC"),
+        svc: var("PORTOLAN_LAB_SVC"),
+        apps: var("PORTOLAN_LAB_APPS"),
+        fw: var("PORTOLAN_LAB_FW"),
+        fw_truth: var("PORTOLAN_LAB_FW_TRUTH"),
+        radius_secret: var("PORTOLAN_LAB_RADIUS_SECRET"),
+        domain: var("PORTOLAN_LAB_DOMAIN"),
+    };
+    for address in [&lab.dc, &lab.svc, &lab.apps, &lab.fw] {
+        assert_namespace_route(address);
     }
     lab
 }

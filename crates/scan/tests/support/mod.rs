@@ -1,5 +1,5 @@
-//! Shared by the engine tests: a collecting observer, root checks that skip loudly (or fail
-//! under PORTOLAN_LAB=1, as in CI), and throw-away network namespaces entered per thread.
+//! Shared by the engine tests: a collecting observer, root and tool checks that fail (the
+//! tests that need them are `#[ignore]`d), and throw-away network namespaces entered per thread.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -61,36 +61,24 @@ pub fn scan(targets: &[&str], ports: Vec<u16>, config: &Config) -> (Summary, Col
     (summary, collect)
 }
 
-/// True when running as root. Otherwise prints a loud SKIPPED line, or fails when
-/// PORTOLAN_LAB=1 says the prerequisites must be there.
-pub fn root(test: &str) -> bool {
+/// Fails unless running as root. The tests that call it are `#[ignore]`d: a plain
+/// `cargo test` lists them as ignored, scripts/test.sh runs them as root.
+pub fn require_root() {
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    if std::env::var("PORTOLAN_LAB").as_deref() == Ok("1") {
-        panic!("{test}: PORTOLAN_LAB=1 but not running as root; network namespaces need root");
-    }
-    eprintln!("SKIPPED: needs root ({test} creates a network namespace)");
-    false
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(euid, 0, "needs root: network namespaces");
 }
 
-/// True when `program` runs; otherwise skip loudly, or fail under PORTOLAN_LAB=1.
-pub fn have(test: &str, program: &str, probe_arg: &str) -> bool {
+/// Fails unless `program` runs (scripts/install-deps.sh installs it).
+pub fn require(program: &str, probe_arg: &str) {
     let ok = Command::new(program)
         .arg(probe_arg)
         .output()
         .is_ok_and(|o| o.status.success());
-    if ok {
-        return true;
-    }
-    if std::env::var("PORTOLAN_LAB").as_deref() == Ok("1") {
-        panic!(
-            "{test}: PORTOLAN_LAB=1 but `{program}` is missing (scripts/install-deps.sh installs it)"
-        );
-    }
-    eprintln!("SKIPPED: needs `{program}` ({test})");
-    false
+    assert!(
+        ok,
+        "needs `{program}` (scripts/install-deps.sh installs it)"
+    );
 }
 
 fn run(args: &[&str]) {
