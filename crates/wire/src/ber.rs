@@ -183,14 +183,11 @@ pub struct Tlv<'a> {
 }
 
 fn malformed(why: &'static str) -> Error {
-    Error::Malformed {
-        what: "BER element",
-        why,
-    }
+    Error::malformed("BER element", why)
 }
 
 fn truncated(what: &'static str, need: usize, have: usize) -> Error {
-    Error::Truncated { what, need, have }
+    Error::truncated(what, need, have)
 }
 
 /// Splits the identifier octets off `buf`.
@@ -234,11 +231,11 @@ fn split_tag(buf: &[u8]) -> Result<(Tag, &[u8])> {
             ));
         }
     }
-    Err(Error::TooLarge {
-        what: "BER tag number octets",
-        value: MAX_TAG_OCTETS + 1,
-        limit: MAX_TAG_OCTETS,
-    })
+    Err(Error::too_large(
+        "BER tag number octets",
+        MAX_TAG_OCTETS + 1,
+        MAX_TAG_OCTETS,
+    ))
 }
 
 /// Splits the length octets off `buf`; the length is checked against [`MAX_LENGTH`] but not
@@ -256,11 +253,11 @@ fn split_length(buf: &[u8]) -> Result<(usize, &[u8])> {
     }
     let count = usize::from(first & 0x7f);
     if count > MAX_LENGTH_OCTETS {
-        return Err(Error::TooLarge {
-            what: "BER length octets",
-            value: count,
-            limit: MAX_LENGTH_OCTETS,
-        });
+        return Err(Error::too_large(
+            "BER length octets",
+            count,
+            MAX_LENGTH_OCTETS,
+        ));
     }
     let octets = rest
         .get(..count)
@@ -269,11 +266,7 @@ fn split_length(buf: &[u8]) -> Result<(usize, &[u8])> {
         .iter()
         .fold(0usize, |acc, &octet| (acc << 8) | usize::from(octet));
     if length > MAX_LENGTH {
-        return Err(Error::TooLarge {
-            what: "BER length",
-            value: length,
-            limit: MAX_LENGTH,
-        });
+        return Err(Error::too_large("BER length", length, MAX_LENGTH));
     }
     Ok((length, rest.get(count..).unwrap_or_default()))
 }
@@ -376,11 +369,7 @@ impl<'a> Reader<'a> {
     pub fn nested(&self, contents: &'a [u8]) -> Result<Reader<'a>> {
         let depth = self.depth + 1;
         if depth > MAX_DEPTH {
-            return Err(Error::TooLarge {
-                what: "BER nesting depth",
-                value: depth,
-                limit: MAX_DEPTH,
-            });
+            return Err(Error::too_large("BER nesting depth", depth, MAX_DEPTH));
         }
         Ok(Reader {
             buf: contents,
@@ -471,11 +460,7 @@ pub fn decode_integer(contents: &[u8]) -> Result<i64> {
     let negative = first & 0x80 != 0;
     let significant = strip_sign_octets(contents, negative);
     if significant.len() > 8 {
-        return Err(Error::TooLarge {
-            what: "BER INTEGER octets",
-            value: significant.len(),
-            limit: 8,
-        });
+        return Err(Error::too_large("BER INTEGER octets", significant.len(), 8));
     }
     let start: i64 = if negative { -1 } else { 0 };
     Ok(significant
@@ -511,11 +496,11 @@ pub fn decode_unsigned(contents: &[u8]) -> Result<u64> {
         .unwrap_or(contents.len());
     let significant = contents.get(start..).unwrap_or_default();
     if significant.len() > 8 {
-        return Err(Error::TooLarge {
-            what: "BER unsigned octets",
-            value: significant.len(),
-            limit: 8,
-        });
+        return Err(Error::too_large(
+            "BER unsigned octets",
+            significant.len(),
+            8,
+        ));
     }
     Ok(significant
         .iter()
@@ -530,10 +515,7 @@ impl Oid {
     /// An OID from its arcs. At least two arcs, the first at most 2, the second below 40
     /// unless the first is 2, and at most [`MAX_OID_ARCS`] arcs.
     pub fn new(arcs: &[u32]) -> Result<Oid> {
-        let bad = |why| Error::Malformed {
-            what: "OBJECT IDENTIFIER",
-            why,
-        };
+        let bad = |why| Error::malformed("OBJECT IDENTIFIER", why);
         match arcs {
             [first, second, ..] => {
                 if *first > 2 {
@@ -546,11 +528,11 @@ impl Oid {
             _ => return Err(bad("fewer than two arcs")),
         }
         if arcs.len() > MAX_OID_ARCS {
-            return Err(Error::TooLarge {
-                what: "OBJECT IDENTIFIER arcs",
-                value: arcs.len(),
-                limit: MAX_OID_ARCS,
-            });
+            return Err(Error::too_large(
+                "OBJECT IDENTIFIER arcs",
+                arcs.len(),
+                MAX_OID_ARCS,
+            ));
         }
         Ok(Oid(arcs.to_vec()))
     }
@@ -562,10 +544,7 @@ impl Oid {
 
     /// Decodes the contents octets of an OBJECT IDENTIFIER.
     pub fn decode(contents: &[u8]) -> Result<Oid> {
-        let bad = |why| Error::Malformed {
-            what: "OBJECT IDENTIFIER",
-            why,
-        };
+        let bad = |why| Error::malformed("OBJECT IDENTIFIER", why);
         if contents.is_empty() {
             return Err(bad("no contents"));
         }
@@ -573,11 +552,11 @@ impl Oid {
         let mut rest = contents;
         while !rest.is_empty() {
             if arcs.len() >= MAX_OID_ARCS {
-                return Err(Error::TooLarge {
-                    what: "OBJECT IDENTIFIER arcs",
-                    value: arcs.len() + 1,
-                    limit: MAX_OID_ARCS,
-                });
+                return Err(Error::too_large(
+                    "OBJECT IDENTIFIER arcs",
+                    arcs.len() + 1,
+                    MAX_OID_ARCS,
+                ));
             }
             let (value, tail) = split_base128(rest)?;
             rest = tail;
@@ -636,10 +615,7 @@ impl core::str::FromStr for Oid {
             .take(MAX_OID_ARCS + 1)
             .map(|arc| arc.parse::<u32>())
             .collect::<core::result::Result<Vec<u32>, _>>()
-            .map_err(|_| Error::Malformed {
-                what: "OBJECT IDENTIFIER",
-                why: "not dotted decimal",
-            })?;
+            .map_err(|_| Error::malformed("OBJECT IDENTIFIER", "not dotted decimal"))?;
         Oid::new(&arcs)
     }
 }
@@ -649,17 +625,17 @@ fn split_base128(buf: &[u8]) -> Result<(u64, &[u8])> {
     let mut value: u64 = 0;
     for (index, &octet) in buf.iter().enumerate() {
         if index == 0 && octet == 0x80 {
-            return Err(Error::Malformed {
-                what: "OBJECT IDENTIFIER",
-                why: "subidentifier with a leading zero group",
-            });
+            return Err(Error::malformed(
+                "OBJECT IDENTIFIER",
+                "subidentifier with a leading zero group",
+            ));
         }
         if value > (u64::MAX >> 7) {
-            return Err(Error::TooLarge {
-                what: "OBJECT IDENTIFIER subidentifier octets",
-                value: index + 1,
-                limit: 9,
-            });
+            return Err(Error::too_large(
+                "OBJECT IDENTIFIER subidentifier octets",
+                index + 1,
+                9,
+            ));
         }
         value = (value << 7) | u64::from(octet & 0x7f);
         if octet & 0x80 == 0 {

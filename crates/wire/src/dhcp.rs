@@ -329,22 +329,14 @@ fn split_options<'a>(mut bytes: &'a [u8], what: &'static str) -> Result<Vec<(u8,
             _ => {}
         }
         if options.len() >= MAX_OPTIONS {
-            return Err(Error::TooLarge {
-                what,
-                value: options.len() + 1,
-                limit: MAX_OPTIONS,
-            });
+            return Err(Error::too_large(what, options.len() + 1, MAX_OPTIONS));
         }
-        let (&len, rest) = rest.split_first().ok_or(Error::Truncated {
+        let (&len, rest) = rest.split_first().ok_or(Error::truncated(what, 2, 1))?;
+        let value = rest.get(..usize::from(len)).ok_or(Error::truncated(
             what,
-            need: 2,
-            have: 1,
-        })?;
-        let value = rest.get(..usize::from(len)).ok_or(Error::Truncated {
-            what,
-            need: usize::from(len) + 2,
-            have: rest.len() + 2,
-        })?;
+            usize::from(len) + 2,
+            rest.len() + 2,
+        ))?;
         options.push((code, value));
         bytes = rest.get(usize::from(len)..).unwrap_or_default();
     }
@@ -366,32 +358,25 @@ impl Reply {
     /// Parses a BOOTREPLY (op 2) with the DHCP magic cookie.
     pub fn parse(bytes: &[u8]) -> Result<Reply> {
         if bytes.len() > MAX_MESSAGE {
-            return Err(Error::TooLarge {
-                what: "DHCP message",
-                value: bytes.len(),
-                limit: MAX_MESSAGE,
-            });
+            return Err(Error::too_large("DHCP message", bytes.len(), MAX_MESSAGE));
         }
-        let fixed: &[u8; FIXED_LEN] = bytes.first_chunk().ok_or(Error::Truncated {
-            what: "DHCP fixed header",
-            need: FIXED_LEN,
-            have: bytes.len(),
-        })?;
+        let fixed: &[u8; FIXED_LEN] = bytes.first_chunk().ok_or(Error::truncated(
+            "DHCP fixed header",
+            FIXED_LEN,
+            bytes.len(),
+        ))?;
         match fixed[field::OP] {
             2 => {}
             1 => return Err(Error::Unexpected("DHCP message is a request, not a reply")),
             _ => {
-                return Err(Error::Malformed {
-                    what: "DHCP op",
-                    why: "neither BOOTREQUEST nor BOOTREPLY",
-                });
+                return Err(Error::malformed(
+                    "DHCP op",
+                    "neither BOOTREQUEST nor BOOTREPLY",
+                ));
             }
         }
         if fixed[field::COOKIE..field::COOKIE + 4] != MAGIC_COOKIE {
-            return Err(Error::Malformed {
-                what: "DHCP options",
-                why: "no magic cookie",
-            });
+            return Err(Error::malformed("DHCP options", "no magic cookie"));
         }
         let hlen = usize::from(fixed[field::HLEN]).min(16);
         let mut reply = Reply {

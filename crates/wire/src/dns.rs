@@ -48,26 +48,20 @@ pub fn query_with_recursion(
     qtype: RecordType,
     recursion_desired: bool,
 ) -> Result<Vec<u8>> {
-    let name = Name::from_ascii(name).map_err(|_| Error::Malformed {
-        what: "DNS name",
-        why: "not a valid domain name",
-    })?;
+    let name = Name::from_ascii(name)
+        .map_err(|_| Error::malformed("DNS name", "not a valid domain name"))?;
     let mut message = Message::new(id, MessageType::Query, OpCode::Query);
     message.metadata.recursion_desired = recursion_desired;
     message.add_query(Query::query(name, qtype));
-    message.to_vec().map_err(|_| Error::Malformed {
-        what: "DNS query",
-        why: "hickory-proto could not encode it",
-    })
+    message
+        .to_vec()
+        .map_err(|_| Error::malformed("DNS query", "hickory-proto could not encode it"))
 }
 
 /// Prefixes `message` with its two-byte length for DNS over TCP.
 pub fn tcp_frame(message: &[u8]) -> Result<Vec<u8>> {
-    let len = u16::try_from(message.len()).map_err(|_| Error::TooLarge {
-        what: "DNS message",
-        value: message.len(),
-        limit: MAX_MESSAGE,
-    })?;
+    let len = u16::try_from(message.len())
+        .map_err(|_| Error::too_large("DNS message", message.len(), MAX_MESSAGE))?;
     let mut framed = Vec::with_capacity(message.len() + 2);
     framed.extend_from_slice(&len.to_be_bytes());
     framed.extend_from_slice(message);
@@ -78,19 +72,14 @@ pub fn tcp_frame(message: &[u8]) -> Result<Vec<u8>> {
 /// after it. [`Error::Truncated`] says how many bytes are needed when the frame is not
 /// complete yet, so the caller can read more and try again.
 pub fn split_tcp_frame(stream: &[u8]) -> Result<(&[u8], &[u8])> {
-    let prefix: &[u8; 2] = stream.first_chunk().ok_or(Error::Truncated {
-        what: "DNS TCP length prefix",
-        need: 2,
-        have: stream.len(),
-    })?;
+    let prefix: &[u8; 2] =
+        stream
+            .first_chunk()
+            .ok_or(Error::truncated("DNS TCP length prefix", 2, stream.len()))?;
     let len = usize::from(u16::from_be_bytes(*prefix));
     let rest = stream.get(2..).unwrap_or_default();
     if rest.len() < len {
-        return Err(Error::Truncated {
-            what: "DNS TCP frame",
-            need: len + 2,
-            have: stream.len(),
-        });
+        return Err(Error::truncated("DNS TCP frame", len + 2, stream.len()));
     }
     Ok(rest.split_at(len))
 }
@@ -135,10 +124,7 @@ fn decode_error(error: &DecodeError) -> Error {
         DecodeError::UnrecognizedLabelCode(_) => "unknown label type",
         _ => "rejected by the decoder",
     };
-    Error::Malformed {
-        what: "DNS message",
-        why,
-    }
+    Error::malformed("DNS message", why)
 }
 
 /// Short name of a response code, as dig prints it.
@@ -219,11 +205,7 @@ impl Reply {
 /// datagram is not an answer.
 pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
     if bytes.len() > MAX_MESSAGE {
-        return Err(Error::TooLarge {
-            what: "DNS message",
-            value: bytes.len(),
-            limit: MAX_MESSAGE,
-        });
+        return Err(Error::too_large("DNS message", bytes.len(), MAX_MESSAGE));
     }
     crate::error::need(bytes, HEADER_LEN, "DNS header")?;
     let message = Message::from_vec(bytes).map_err(|e| decode_error(&e))?;

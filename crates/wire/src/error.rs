@@ -30,17 +30,30 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// [`Error::Truncated`]: `what` needs `need` bytes and `have` are there.
+    pub const fn truncated(what: &'static str, need: usize, have: usize) -> Self {
+        Self::Truncated { what, need, have }
+    }
+
+    /// [`Error::Malformed`]: `what` holds a value the format does not allow, because `why`.
+    pub const fn malformed(what: &'static str, why: &'static str) -> Self {
+        Self::Malformed { what, why }
+    }
+
+    /// [`Error::TooLarge`]: `what` is `value`, over `limit`.
+    pub const fn too_large(what: &'static str, value: usize, limit: usize) -> Self {
+        Self::TooLarge { what, value, limit }
+    }
+}
+
 /// Result of every decoder in this crate.
 pub type Result<T> = core::result::Result<T, Error>;
 
 /// Checks that `buf` holds at least `need` bytes, naming `what` in the error.
 pub fn need(buf: &[u8], need: usize, what: &'static str) -> Result<()> {
     if buf.len() < need {
-        Err(Error::Truncated {
-            what,
-            need,
-            have: buf.len(),
-        })
+        Err(Error::truncated(what, need, buf.len()))
     } else {
         Ok(())
     }

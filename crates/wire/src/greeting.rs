@@ -173,17 +173,9 @@ impl fmt::Display for Greeting {
 fn split_line<'a>(bytes: &'a [u8], what: &'static str) -> Result<(&'a [u8], &'a [u8])> {
     let Some(end) = bytes.iter().take(MAX_LINE).position(|&b| b == b'\n') else {
         return Err(if bytes.len() >= MAX_LINE {
-            Error::TooLarge {
-                what,
-                value: bytes.len(),
-                limit: MAX_LINE,
-            }
+            Error::too_large(what, bytes.len(), MAX_LINE)
         } else {
-            Error::Truncated {
-                what,
-                need: bytes.len() + 1,
-                have: bytes.len(),
-            }
+            Error::truncated(what, bytes.len() + 1, bytes.len())
         });
     };
     let line = bytes.get(..end).unwrap_or_default();
@@ -234,11 +226,7 @@ pub fn parse_coded_reply(bytes: &[u8]) -> Result<CodedReply> {
     }
     loop {
         if lines.len() >= MAX_LINES {
-            return Err(Error::TooLarge {
-                what: WHAT,
-                value: lines.len() + 1,
-                limit: MAX_LINES,
-            });
+            return Err(Error::too_large(WHAT, lines.len() + 1, MAX_LINES));
         }
         let (line, after) = split_line(rest, WHAT)?;
         rest = after;
@@ -885,17 +873,13 @@ pub fn lpd_queue_state_request(
 ) -> Result<Vec<u8>> {
     const WHAT: &str = "LPD request";
     if !valid_lpd_word(queue) || !operands.iter().all(|word| valid_lpd_word(word)) {
-        return Err(Error::Malformed {
-            what: WHAT,
-            why: "queue and operands must be 1-128 printable characters without spaces",
-        });
+        return Err(Error::malformed(
+            WHAT,
+            "queue and operands must be 1-128 printable characters without spaces",
+        ));
     }
     if operands.len() > MAX_LPD_OPERANDS {
-        return Err(Error::TooLarge {
-            what: WHAT,
-            value: operands.len(),
-            limit: MAX_LPD_OPERANDS,
-        });
+        return Err(Error::too_large(WHAT, operands.len(), MAX_LPD_OPERANDS));
     }
     let mut out = vec![listing.command()];
     out.extend_from_slice(queue.as_bytes());
@@ -910,36 +894,25 @@ pub fn lpd_queue_state_request(
 /// Reads a queue-state request (the inverse of [`lpd_queue_state_request`]).
 pub fn parse_lpd_queue_request(bytes: &[u8]) -> Result<LpdQueueRequest> {
     const WHAT: &str = "LPD request";
-    let (&command, rest) = bytes.split_first().ok_or(Error::Truncated {
-        what: WHAT,
-        need: 1,
-        have: 0,
-    })?;
+    let (&command, rest) = bytes.split_first().ok_or(Error::truncated(WHAT, 1, 0))?;
     let listing = match command {
         0x03 => LpdListing::Short,
         0x04 => LpdListing::Long,
         _ => return Err(Error::Unexpected("not a queue-state command")),
     };
     let (line, _) = split_line(rest, WHAT)?;
-    let text = core::str::from_utf8(line).map_err(|_| Error::Malformed {
-        what: WHAT,
-        why: "not ASCII",
-    })?;
+    let text = core::str::from_utf8(line).map_err(|_| Error::malformed(WHAT, "not ASCII"))?;
     let mut words = text.split(' ');
     let queue = words.next().unwrap_or_default();
     let operands: Vec<&str> = words.take(MAX_LPD_OPERANDS + 1).collect();
     if operands.len() > MAX_LPD_OPERANDS {
-        return Err(Error::TooLarge {
-            what: WHAT,
-            value: operands.len(),
-            limit: MAX_LPD_OPERANDS,
-        });
+        return Err(Error::too_large(WHAT, operands.len(), MAX_LPD_OPERANDS));
     }
     if !valid_lpd_word(queue) || !operands.iter().all(|word| valid_lpd_word(word)) {
-        return Err(Error::Malformed {
-            what: WHAT,
-            why: "queue or operand not printable ASCII",
-        });
+        return Err(Error::malformed(
+            WHAT,
+            "queue or operand not printable ASCII",
+        ));
     }
     Ok(LpdQueueRequest {
         listing,
@@ -1000,11 +973,7 @@ pub fn parse_lpd_queue_state(bytes: &[u8]) -> Result<LpdQueueState> {
         .map(|line| lossy(line.get(..MAX_LINE).unwrap_or(line)))
         .collect();
     let Some(first) = lines.first() else {
-        return Err(Error::Truncated {
-            what: "LPD queue state",
-            need: 1,
-            have: 0,
-        });
+        return Err(Error::truncated("LPD queue state", 1, 0));
     };
     let first_bytes = first.as_bytes();
     let status = if lines.len() == 1 && first.trim().eq_ignore_ascii_case("no entries") {

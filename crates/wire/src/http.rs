@@ -79,10 +79,10 @@ pub fn request(method: Method, host: &str, path: &str) -> Result<Vec<u8>> {
         });
     }
     if !valid_path(path) {
-        return Err(Error::Malformed {
-            what: "HTTP request",
-            why: "path must start with / and hold printable ASCII only",
-        });
+        return Err(Error::malformed(
+            "HTTP request",
+            "path must start with / and hold printable ASCII only",
+        ));
     }
     Ok(format!(
         "{} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n\
@@ -145,7 +145,7 @@ pub fn parse_request(bytes: &[u8]) -> Result<Request> {
 }
 
 fn malformed(what: &'static str, why: &'static str) -> Error {
-    Error::Malformed { what, why }
+    Error::malformed(what, why)
 }
 
 /// The offset just past the empty line that ends a head (`\r\n\r\n`, or `\n\n` from
@@ -177,17 +177,9 @@ pub fn head_complete(bytes: &[u8]) -> bool {
 
 fn head_end(bytes: &[u8], what: &'static str) -> Result<usize> {
     head_len(bytes).ok_or(if bytes.len() >= MAX_HEAD {
-        Error::TooLarge {
-            what,
-            value: bytes.len(),
-            limit: MAX_HEAD,
-        }
+        Error::too_large(what, bytes.len(), MAX_HEAD)
     } else {
-        Error::Truncated {
-            what,
-            need: bytes.len() + 1,
-            have: bytes.len(),
-        }
+        Error::truncated(what, bytes.len() + 1, bytes.len())
     })
 }
 
@@ -235,11 +227,7 @@ fn parse_fields(mut rest: &[u8], what: &'static str) -> Result<Vec<(String, Stri
             return Err(malformed(what, "field name is not a token"));
         }
         if fields.len() >= MAX_HEADERS {
-            return Err(Error::TooLarge {
-                what,
-                value: fields.len() + 1,
-                limit: MAX_HEADERS,
-            });
+            return Err(Error::too_large(what, fields.len() + 1, MAX_HEADERS));
         }
         let value = value.get(1..).unwrap_or_default().trim_ascii();
         fields.push((
@@ -444,11 +432,7 @@ pub fn parse_rpc_over_http(bytes: &[u8]) -> Result<RpcOverHttpGreeting> {
     );
     if !well_formed && tail.is_empty() {
         // No line ending follows the version, so a short read may simply stop early.
-        return Err(Error::Truncated {
-            what: WHAT,
-            need: bytes.len() + 1,
-            have: bytes.len(),
-        });
+        return Err(Error::truncated(WHAT, bytes.len() + 1, bytes.len()));
     }
     if !well_formed || !tail.iter().all(u8::is_ascii_whitespace) {
         return Err(malformed(WHAT, "version is not <digits>.<digits>"));

@@ -202,11 +202,8 @@ pub fn exchange_name(kind: u8) -> Option<&'static str> {
 
 /// Appends a generic payload: next payload, flags byte, length, body.
 fn push_payload(message: &mut Vec<u8>, next: u8, body: &[u8]) -> Result<()> {
-    let len = u16::try_from(body.len() + 4).map_err(|_| Error::TooLarge {
-        what: "IKE payload",
-        value: body.len() + 4,
-        limit: usize::from(u16::MAX),
-    })?;
+    let len = u16::try_from(body.len() + 4)
+        .map_err(|_| Error::too_large("IKE payload", body.len() + 4, usize::from(u16::MAX)))?;
     message.push(next);
     message.push(0);
     message.extend_from_slice(&len.to_be_bytes());
@@ -216,10 +213,7 @@ fn push_payload(message: &mut Vec<u8>, next: u8, body: &[u8]) -> Result<()> {
 
 fn check_spi(initiator_spi: [u8; 8]) -> Result<()> {
     if initiator_spi == [0; 8] {
-        return Err(Error::Malformed {
-            what: "IKE initiator SPI",
-            why: "must not be zero",
-        });
+        return Err(Error::malformed("IKE initiator SPI", "must not be zero"));
     }
     Ok(())
 }
@@ -235,11 +229,8 @@ fn header(initiator_spi: [u8; 8], next: u8, version: u8, exchange: u8, flags: u8
 }
 
 fn finish(mut message: Vec<u8>) -> Result<Vec<u8>> {
-    let len = u32::try_from(message.len()).map_err(|_| Error::TooLarge {
-        what: "IKE message",
-        value: message.len(),
-        limit: u32::MAX as usize,
-    })?;
+    let len = u32::try_from(message.len())
+        .map_err(|_| Error::too_large("IKE message", message.len(), u32::MAX as usize))?;
     if let Some(field) = message.get_mut(24..28) {
         field.copy_from_slice(&len.to_be_bytes());
     }
@@ -315,10 +306,7 @@ pub fn ikev2_sa_init(
 ) -> Result<Vec<u8>> {
     check_spi(initiator_spi)?;
     if !(16..=256).contains(&nonce.len()) {
-        return Err(Error::Malformed {
-            what: "IKEv2 nonce",
-            why: "must be 16 to 256 bytes",
-        });
+        return Err(Error::malformed("IKEv2 nonce", "must be 16 to 256 bytes"));
     }
     let transforms: [(u8, u16, Option<u16>); 7] = [
         (1, 12, Some(256)), // ENCR_AES_CBC 256
@@ -413,11 +401,11 @@ fn be16(bytes: &[u8], at: usize) -> u16 {
 /// Reads a notify body: (v1: DOI), protocol, SPI size, type, SPI, data.
 fn parse_notify(body: &[u8], ikev1: bool) -> Result<Notify> {
     let at = if ikev1 { 4 } else { 0 };
-    let spi_size = usize::from(*body.get(at + 1).ok_or(Error::Truncated {
-        what: "IKE notify",
-        need: at + 4,
-        have: body.len(),
-    })?);
+    let spi_size = usize::from(*body.get(at + 1).ok_or(Error::truncated(
+        "IKE notify",
+        at + 4,
+        body.len(),
+    ))?);
     crate::error::need(body, at + 4 + spi_size, "IKE notify")?;
     let data = body.get(at + 4 + spi_size..).unwrap_or_default();
     Ok(Notify {
@@ -450,30 +438,25 @@ fn split_marker(bytes: &[u8]) -> (bool, &[u8]) {
 /// Parses an ISAKMP/IKE message, with or without the non-ESP marker.
 pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
     let (nat_t_marker, message) = split_marker(bytes);
-    let head: &[u8; HEADER_LEN] = message.first_chunk().ok_or(Error::Truncated {
-        what: "IKE header",
-        need: HEADER_LEN,
-        have: message.len(),
-    })?;
+    let head: &[u8; HEADER_LEN] =
+        message
+            .first_chunk()
+            .ok_or(Error::truncated("IKE header", HEADER_LEN, message.len()))?;
     let major_version = head[17] >> 4;
     if !(1..=2).contains(&major_version) {
-        return Err(Error::Malformed {
-            what: "IKE header",
-            why: "major version is neither 1 nor 2",
-        });
+        return Err(Error::malformed(
+            "IKE header",
+            "major version is neither 1 nor 2",
+        ));
     }
     let length = u32::from_be_bytes([head[24], head[25], head[26], head[27]]) as usize;
     if length < HEADER_LEN {
-        return Err(Error::Malformed {
-            what: "IKE length",
-            why: "shorter than the header",
-        });
+        return Err(Error::malformed("IKE length", "shorter than the header"));
     }
-    let message = message.get(..length).ok_or(Error::Truncated {
-        what: "IKE message",
-        need: length,
-        have: message.len(),
-    })?;
+    let message =
+        message
+            .get(..length)
+            .ok_or(Error::truncated("IKE message", length, message.len()))?;
     let ikev1 = major_version == 1;
     let mut reply = Reply {
         nat_t_marker,
@@ -500,27 +483,24 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
     let mut at = HEADER_LEN;
     while next != 0 {
         if reply.payloads.len() >= MAX_PAYLOADS {
-            return Err(Error::TooLarge {
-                what: "IKE payloads",
-                value: reply.payloads.len() + 1,
-                limit: MAX_PAYLOADS,
-            });
+            return Err(Error::too_large(
+                "IKE payloads",
+                reply.payloads.len() + 1,
+                MAX_PAYLOADS,
+            ));
         }
         let kind = next;
         crate::error::need(message, at + 4, "IKE payload header")?;
         next = message.get(at).copied().unwrap_or_default();
         let len = usize::from(be16(message, at + 2));
         if len < 4 {
-            return Err(Error::Malformed {
-                what: "IKE payload",
-                why: "length below 4",
-            });
+            return Err(Error::malformed("IKE payload", "length below 4"));
         }
-        let body = message.get(at + 4..at + len).ok_or(Error::Truncated {
-            what: "IKE payload",
-            need: at + len,
-            have: message.len(),
-        })?;
+        let body = message.get(at + 4..at + len).ok_or(Error::truncated(
+            "IKE payload",
+            at + len,
+            message.len(),
+        ))?;
         reply.payloads.push(kind);
         match kind {
             payload::NOTIFY_V1 | payload::NOTIFY => {

@@ -111,11 +111,11 @@ impl PrincipalName {
         let mut components = Vec::new();
         while !list.is_empty() {
             if components.len() >= MAX_COMPONENTS {
-                return Err(Error::TooLarge {
-                    what: "Kerberos name components",
-                    value: components.len() + 1,
-                    limit: MAX_COMPONENTS,
-                });
+                return Err(Error::too_large(
+                    "Kerberos name components",
+                    components.len() + 1,
+                    MAX_COMPONENTS,
+                ));
             }
             components.push(read_string(&mut list)?);
         }
@@ -170,19 +170,13 @@ impl fmt::Display for PrincipalName {
 fn read_string(reader: &mut Reader<'_>) -> Result<String> {
     let tlv = reader.read_tlv()?;
     if tlv.tag != Tag::GENERAL_STRING && tlv.tag != Tag::universal(12, false) {
-        return Err(Error::Malformed {
-            what: "Kerberos string",
-            why: "not a GeneralString",
-        });
+        return Err(Error::malformed("Kerberos string", "not a GeneralString"));
     }
     Ok(String::from_utf8_lossy(tlv.value).into_owned())
 }
 
 fn read_int32(reader: &mut Reader<'_>, what: &'static str) -> Result<i32> {
-    i32::try_from(reader.read_integer()?).map_err(|_| Error::Malformed {
-        what,
-        why: "outside Int32",
-    })
+    i32::try_from(reader.read_integer()?).map_err(|_| Error::malformed(what, "outside Int32"))
 }
 
 /// Reads `[number] { INTEGER }` and checks it equals `expected`.
@@ -195,10 +189,7 @@ fn expect_explicit_integer(
     if fields.read_explicit(number)?.read_integer()? == expected {
         Ok(())
     } else {
-        Err(Error::Malformed {
-            what,
-            why: "unexpected value",
-        })
+        Err(Error::malformed(what, "unexpected value"))
     }
 }
 
@@ -228,10 +219,7 @@ impl AsRequest {
     }
 
     fn check(&self) -> Result<()> {
-        let bad = |why| Error::Malformed {
-            what: "AS-REQ parameters",
-            why,
-        };
+        let bad = |why| Error::malformed("AS-REQ parameters", why);
         if self.realm.is_empty() || self.client.is_empty() {
             return Err(bad("empty realm or client"));
         }
@@ -241,7 +229,7 @@ impl AsRequest {
         if self.etypes.is_empty() {
             return Err(bad("no etype"));
         }
-        let too_large = |what, value, limit| Error::TooLarge { what, value, limit };
+        let too_large = |what, value, limit| Error::too_large(what, value, limit);
         if self.client.len() > MAX_COMPONENTS {
             return Err(too_large(
                 "AS-REQ client components",
@@ -353,28 +341,25 @@ impl AsRequest {
             let mut field = body.nested(tlv.value)?;
             if tlv.tag == Tag::context(7) {
                 let value = field.read_integer()?;
-                nonce = Some(u32::try_from(value).map_err(|_| Error::Malformed {
-                    what: "Kerberos nonce",
-                    why: "outside UInt32",
-                })?);
+                nonce = Some(
+                    u32::try_from(value)
+                        .map_err(|_| Error::malformed("Kerberos nonce", "outside UInt32"))?,
+                );
             } else if tlv.tag == Tag::context(8) {
                 let mut list = field.read_sequence()?;
                 while !list.is_empty() {
                     if etypes.len() >= MAX_ETYPES {
-                        return Err(Error::TooLarge {
-                            what: "AS-REQ etypes",
-                            value: etypes.len() + 1,
-                            limit: MAX_ETYPES,
-                        });
+                        return Err(Error::too_large(
+                            "AS-REQ etypes",
+                            etypes.len() + 1,
+                            MAX_ETYPES,
+                        ));
                     }
                     etypes.push(read_int32(&mut list, "Kerberos etype")?);
                 }
             }
         }
-        let nonce = nonce.ok_or(Error::Malformed {
-            what: "AS-REQ",
-            why: "no nonce",
-        })?;
+        let nonce = nonce.ok_or(Error::malformed("AS-REQ", "no nonce"))?;
         Ok(AsRequest {
             client,
             realm,
@@ -392,17 +377,14 @@ pub fn as_request(client: &str, realm: &str, nonce: u32) -> Result<Vec<u8>> {
 /// Prefixes `message` with its 4-byte big-endian length for TCP (RFC 4120 7.2.2).
 pub fn frame_tcp(message: &[u8]) -> Result<Vec<u8>> {
     if message.len() > MAX_MESSAGE_LEN {
-        return Err(Error::TooLarge {
-            what: "Kerberos TCP record",
-            value: message.len(),
-            limit: MAX_MESSAGE_LEN,
-        });
+        return Err(Error::too_large(
+            "Kerberos TCP record",
+            message.len(),
+            MAX_MESSAGE_LEN,
+        ));
     }
-    let length = u32::try_from(message.len()).map_err(|_| Error::TooLarge {
-        what: "Kerberos TCP record",
-        value: message.len(),
-        limit: MAX_MESSAGE_LEN,
-    })?;
+    let length = u32::try_from(message.len())
+        .map_err(|_| Error::too_large("Kerberos TCP record", message.len(), MAX_MESSAGE_LEN))?;
     let mut out = Vec::with_capacity(4 + message.len());
     out.extend_from_slice(&length.to_be_bytes());
     out.extend_from_slice(message);
@@ -418,34 +400,28 @@ pub fn tcp_record_len(buf: &[u8]) -> Result<Option<usize>> {
     };
     let length = u32::from_be_bytes(prefix.try_into().unwrap_or_default());
     if length & 0x8000_0000 != 0 {
-        return Err(Error::Malformed {
-            what: "Kerberos TCP record length",
-            why: "reserved high bit set",
-        });
+        return Err(Error::malformed(
+            "Kerberos TCP record length",
+            "reserved high bit set",
+        ));
     }
     let length = length as usize;
     if length > MAX_MESSAGE_LEN {
-        return Err(Error::TooLarge {
-            what: "Kerberos TCP record",
-            value: length,
-            limit: MAX_MESSAGE_LEN,
-        });
+        return Err(Error::too_large(
+            "Kerberos TCP record",
+            length,
+            MAX_MESSAGE_LEN,
+        ));
     }
     Ok(Some(4 + length))
 }
 
 /// The message inside a complete TCP record (bytes after the record are ignored).
 pub fn unframe_tcp(buf: &[u8]) -> Result<&[u8]> {
-    let total = tcp_record_len(buf)?.ok_or(Error::Truncated {
-        what: "Kerberos TCP length prefix",
-        need: 4,
-        have: buf.len(),
-    })?;
-    buf.get(4..total).ok_or(Error::Truncated {
-        what: "Kerberos TCP record",
-        need: total,
-        have: buf.len(),
-    })
+    let total =
+        tcp_record_len(buf)?.ok_or(Error::truncated("Kerberos TCP length prefix", 4, buf.len()))?;
+    buf.get(4..total)
+        .ok_or(Error::truncated("Kerberos TCP record", total, buf.len()))
 }
 
 /// A KRB-ERROR (RFC 4120 5.9.1).
@@ -534,11 +510,11 @@ fn read_method_data(reader: &Reader<'_>) -> Result<(Vec<i32>, Vec<i32>)> {
     let mut etypes = Vec::new();
     while !list.is_empty() {
         if types.len() >= MAX_PADATA {
-            return Err(Error::TooLarge {
-                what: "Kerberos METHOD-DATA entries",
-                value: types.len() + 1,
-                limit: MAX_PADATA,
-            });
+            return Err(Error::too_large(
+                "Kerberos METHOD-DATA entries",
+                types.len() + 1,
+                MAX_PADATA,
+            ));
         }
         let mut entry = list.read_sequence()?;
         let padata_type = read_int32(&mut entry.read_explicit(1)?, "Kerberos padata-type")?;

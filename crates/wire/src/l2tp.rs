@@ -108,11 +108,11 @@ pub fn message_name(kind: u16) -> Option<&'static str> {
 fn push_avp(packet: &mut Vec<u8>, kind: u16, value: &[u8]) -> Result<()> {
     let len = 6 + value.len();
     if len > usize::from(avp_flag::LENGTH_MASK) {
-        return Err(Error::TooLarge {
-            what: "L2TP AVP",
-            value: len,
-            limit: usize::from(avp_flag::LENGTH_MASK),
-        });
+        return Err(Error::too_large(
+            "L2TP AVP",
+            len,
+            usize::from(avp_flag::LENGTH_MASK),
+        ));
     }
     packet.extend_from_slice(&(avp_flag::MANDATORY | len as u16).to_be_bytes());
     packet.extend_from_slice(&0u16.to_be_bytes()); // vendor 0, IETF
@@ -133,11 +133,8 @@ fn control(tunnel: u16, ns: u16, nr: u16) -> Vec<u8> {
 }
 
 fn finish(mut packet: Vec<u8>) -> Result<Vec<u8>> {
-    let len = u16::try_from(packet.len()).map_err(|_| Error::TooLarge {
-        what: "L2TP message",
-        value: packet.len(),
-        limit: usize::from(u16::MAX),
-    })?;
+    let len = u16::try_from(packet.len())
+        .map_err(|_| Error::too_large("L2TP message", packet.len(), usize::from(u16::MAX)))?;
     if let Some(field) = packet.get_mut(2..4) {
         field.copy_from_slice(&len.to_be_bytes());
     }
@@ -147,16 +144,10 @@ fn finish(mut packet: Vec<u8>) -> Result<Vec<u8>> {
 /// Builds an SCCRQ offering our tunnel id `tunnel_id` (not 0) and naming us `host_name`.
 pub fn sccrq(tunnel_id: u16, host_name: &str) -> Result<Vec<u8>> {
     if tunnel_id == 0 {
-        return Err(Error::Malformed {
-            what: "L2TP Assigned Tunnel ID",
-            why: "0 is reserved",
-        });
+        return Err(Error::malformed("L2TP Assigned Tunnel ID", "0 is reserved"));
     }
     if host_name.is_empty() {
-        return Err(Error::Malformed {
-            what: "L2TP Host Name",
-            why: "empty",
-        });
+        return Err(Error::malformed("L2TP Host Name", "empty"));
     }
     let mut packet = control(0, 0, 0);
     push_avp(
@@ -262,59 +253,46 @@ impl ControlMessage {
             return Err(Error::Unexpected("L2TP packet is a data message"));
         }
         if flags & flag::VERSION_MASK != 2 {
-            return Err(Error::Malformed {
-                what: "L2TP header",
-                why: "version is not 2",
-            });
+            return Err(Error::malformed("L2TP header", "version is not 2"));
         }
         if flags & flag::LENGTH == 0 || flags & flag::SEQUENCE == 0 {
-            return Err(Error::Malformed {
-                what: "L2TP header",
-                why: "control message without length or sequence bits",
-            });
+            return Err(Error::malformed(
+                "L2TP header",
+                "control message without length or sequence bits",
+            ));
         }
         if flags & (flag::OFFSET | flag::PRIORITY) != 0 {
-            return Err(Error::Malformed {
-                what: "L2TP header",
-                why: "offset or priority bit set in a control message",
-            });
+            return Err(Error::malformed(
+                "L2TP header",
+                "offset or priority bit set in a control message",
+            ));
         }
         crate::error::need(bytes, CONTROL_HEADER_LEN, "L2TP control header")?;
         let length = usize::from(be16(bytes, 2));
         if length < CONTROL_HEADER_LEN {
-            return Err(Error::Malformed {
-                what: "L2TP length",
-                why: "shorter than the header",
-            });
+            return Err(Error::malformed("L2TP length", "shorter than the header"));
         }
-        let message = bytes.get(..length).ok_or(Error::Truncated {
-            what: "L2TP control message",
-            need: length,
-            have: bytes.len(),
-        })?;
+        let message = bytes.get(..length).ok_or(Error::truncated(
+            "L2TP control message",
+            length,
+            bytes.len(),
+        ))?;
         let mut avps = Vec::new();
         let mut at = CONTROL_HEADER_LEN;
         while at < message.len() {
             if avps.len() >= MAX_AVPS {
-                return Err(Error::TooLarge {
-                    what: "L2TP AVPs",
-                    value: avps.len() + 1,
-                    limit: MAX_AVPS,
-                });
+                return Err(Error::too_large("L2TP AVPs", avps.len() + 1, MAX_AVPS));
             }
             let head = be16(message, at);
             let len = usize::from(head & avp_flag::LENGTH_MASK);
             if len < 6 {
-                return Err(Error::Malformed {
-                    what: "L2TP AVP",
-                    why: "length below 6",
-                });
+                return Err(Error::malformed("L2TP AVP", "length below 6"));
             }
-            let avp = message.get(at..at + len).ok_or(Error::Truncated {
-                what: "L2TP AVP",
-                need: at + len,
-                have: message.len(),
-            })?;
+            let avp = message.get(at..at + len).ok_or(Error::truncated(
+                "L2TP AVP",
+                at + len,
+                message.len(),
+            ))?;
             avps.push(Avp {
                 mandatory: head & avp_flag::MANDATORY != 0,
                 hidden: head & avp_flag::HIDDEN != 0,

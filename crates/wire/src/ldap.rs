@@ -84,11 +84,11 @@ const SHOWN: usize = 64;
 
 fn check_message_id(message_id: u32) -> Result<i64> {
     if message_id > MAX_MESSAGE_ID {
-        return Err(Error::TooLarge {
-            what: "LDAP message id",
-            value: message_id as usize,
-            limit: MAX_MESSAGE_ID as usize,
-        });
+        return Err(Error::too_large(
+            "LDAP message id",
+            message_id as usize,
+            MAX_MESSAGE_ID as usize,
+        ));
     }
     Ok(i64::from(message_id))
 }
@@ -159,17 +159,17 @@ pub fn netlogon_ping(
 ) -> Result<Vec<u8>> {
     if let Some(domain) = dns_domain {
         if domain.is_empty() {
-            return Err(Error::Malformed {
-                what: "netlogon ping domain",
-                why: "empty (the DC would refuse the filter)",
-            });
+            return Err(Error::malformed(
+                "netlogon ping domain",
+                "empty (the DC would refuse the filter)",
+            ));
         }
         if domain.len() > MAX_DOMAIN_LEN {
-            return Err(Error::TooLarge {
-                what: "netlogon ping domain",
-                value: domain.len(),
-                limit: MAX_DOMAIN_LEN,
-            });
+            return Err(Error::too_large(
+                "netlogon ping domain",
+                domain.len(),
+                MAX_DOMAIN_LEN,
+            ));
         }
     }
     root_search(
@@ -218,11 +218,11 @@ pub fn search_finished(buf: &[u8]) -> Result<bool> {
         }
         rest = rest.get(total..).unwrap_or_default();
     }
-    Err(Error::TooLarge {
-        what: "LDAP messages in one buffer",
-        value: MAX_MESSAGES + 1,
-        limit: MAX_MESSAGES,
-    })
+    Err(Error::too_large(
+        "LDAP messages in one buffer",
+        MAX_MESSAGES + 1,
+        MAX_MESSAGES,
+    ))
 }
 
 /// The LDAPResult of a response (RFC 4511 4.1.9).
@@ -244,10 +244,8 @@ impl LdapResult {
 
     fn read(reader: &mut Reader<'_>) -> Result<LdapResult> {
         let code = reader.read_enumerated()?;
-        let code = u32::try_from(code).map_err(|_| Error::Malformed {
-            what: "LDAP resultCode",
-            why: "negative or above 32 bits",
-        })?;
+        let code = u32::try_from(code)
+            .map_err(|_| Error::malformed("LDAP resultCode", "negative or above 32 bits"))?;
         let matched_dn = text(reader.read_octet_string()?);
         let diagnostic = text(reader.read_octet_string()?);
         // A referral [3] may follow; it is not needed.
@@ -359,11 +357,11 @@ impl SearchResultEntry {
         let mut attributes = Vec::new();
         while !list.is_empty() {
             if attributes.len() >= MAX_ATTRIBUTES {
-                return Err(Error::TooLarge {
-                    what: "LDAP attributes in an entry",
-                    value: attributes.len() + 1,
-                    limit: MAX_ATTRIBUTES,
-                });
+                return Err(Error::too_large(
+                    "LDAP attributes in an entry",
+                    attributes.len() + 1,
+                    MAX_ATTRIBUTES,
+                ));
             }
             let mut attribute = list.read_sequence()?;
             let name = text(attribute.read_octet_string()?);
@@ -371,11 +369,11 @@ impl SearchResultEntry {
             let mut values = Vec::new();
             while !set.is_empty() {
                 if values.len() >= MAX_VALUES {
-                    return Err(Error::TooLarge {
-                        what: "LDAP values of an attribute",
-                        value: values.len() + 1,
-                        limit: MAX_VALUES,
-                    });
+                    return Err(Error::too_large(
+                        "LDAP values of an attribute",
+                        values.len() + 1,
+                        MAX_VALUES,
+                    ));
                 }
                 values.push(set.read_octet_string()?.to_vec());
             }
@@ -428,16 +426,13 @@ pub fn parse_message(bytes: &[u8]) -> Result<(Message, usize)> {
     let message_id = u32::try_from(message_id)
         .ok()
         .filter(|&id| id <= MAX_MESSAGE_ID)
-        .ok_or(Error::Malformed {
-            what: "LDAP messageID",
-            why: "outside 0 ..= 2^31-1",
-        })?;
+        .ok_or(Error::malformed("LDAP messageID", "outside 0 ..= 2^31-1"))?;
     let tlv = message.read_tlv()?;
     if tlv.tag.class != ber::Class::Application {
-        return Err(Error::Malformed {
-            what: "LDAP protocolOp",
-            why: "not an application tag",
-        });
+        return Err(Error::malformed(
+            "LDAP protocolOp",
+            "not an application tag",
+        ));
     }
     let mut contents = message.nested(tlv.value)?;
     let op = match (tlv.tag.number, tlv.tag.constructed) {
@@ -472,11 +467,11 @@ pub fn parse_messages(bytes: &[u8]) -> Result<Vec<Message>> {
     let mut rest = bytes;
     while !rest.is_empty() {
         if messages.len() >= MAX_MESSAGES {
-            return Err(Error::TooLarge {
-                what: "LDAP messages in one buffer",
-                value: messages.len() + 1,
-                limit: MAX_MESSAGES,
-            });
+            return Err(Error::too_large(
+                "LDAP messages in one buffer",
+                messages.len() + 1,
+                MAX_MESSAGES,
+            ));
         }
         let (message, used) = parse_message(rest)?;
         messages.push(message);
@@ -770,10 +765,7 @@ const MAX_NAME_LEN: usize = 255;
 const MAX_UNICODE_UNITS: usize = 256;
 
 fn name_error(why: &'static str) -> Error {
-    Error::Malformed {
-        what: "netlogon compressed name",
-        why,
-    }
+    Error::malformed("netlogon compressed name", why)
 }
 
 /// Reads one RFC 1035 compressed name at `start` of `data` (offsets count from the start
@@ -785,11 +777,11 @@ fn read_compressed_name(data: &[u8], start: usize) -> Result<(String, usize)> {
     let mut resume = None;
     let mut pointers = 0;
     loop {
-        let length = *data.get(position).ok_or(Error::Truncated {
-            what: "netlogon compressed name",
-            need: position + 1,
-            have: data.len(),
-        })?;
+        let length = *data.get(position).ok_or(Error::truncated(
+            "netlogon compressed name",
+            position + 1,
+            data.len(),
+        ))?;
         match length & 0xc0 {
             0x00 if length == 0 => {
                 position += 1;
@@ -799,30 +791,26 @@ fn read_compressed_name(data: &[u8], start: usize) -> Result<(String, usize)> {
                 let label_len = usize::from(length);
                 let label =
                     data.get(position + 1..position + 1 + label_len)
-                        .ok_or(Error::Truncated {
-                            what: "netlogon name label",
-                            need: position + 1 + label_len,
-                            have: data.len(),
-                        })?;
+                        .ok_or(Error::truncated(
+                            "netlogon name label",
+                            position + 1 + label_len,
+                            data.len(),
+                        ))?;
                 if !name.is_empty() {
                     name.push(b'.');
                 }
                 name.extend_from_slice(label);
                 if name.len() > MAX_NAME_LEN {
-                    return Err(Error::TooLarge {
-                        what: "netlogon name",
-                        value: name.len(),
-                        limit: MAX_NAME_LEN,
-                    });
+                    return Err(Error::too_large("netlogon name", name.len(), MAX_NAME_LEN));
                 }
                 position += 1 + label_len;
             }
             0xc0 => {
-                let low = *data.get(position + 1).ok_or(Error::Truncated {
-                    what: "netlogon name pointer",
-                    need: position + 2,
-                    have: data.len(),
-                })?;
+                let low = *data.get(position + 1).ok_or(Error::truncated(
+                    "netlogon name pointer",
+                    position + 2,
+                    data.len(),
+                ))?;
                 let target = (usize::from(length & 0x3f) << 8) | usize::from(low);
                 if target >= position {
                     return Err(name_error("pointer does not point backwards"));
@@ -847,22 +835,14 @@ fn read_u16_le(data: &[u8], at: usize, what: &'static str) -> Result<u16> {
     data.get(at..at + 2)
         .and_then(|b| b.try_into().ok())
         .map(u16::from_le_bytes)
-        .ok_or(Error::Truncated {
-            what,
-            need: at + 2,
-            have: data.len(),
-        })
+        .ok_or(Error::truncated(what, at + 2, data.len()))
 }
 
 fn read_u32_le(data: &[u8], at: usize, what: &'static str) -> Result<u32> {
     data.get(at..at + 4)
         .and_then(|b| b.try_into().ok())
         .map(u32::from_le_bytes)
-        .ok_or(Error::Truncated {
-            what,
-            need: at + 4,
-            have: data.len(),
-        })
+        .ok_or(Error::truncated(what, at + 4, data.len()))
 }
 
 /// Fixed fields at the end of the EX structure: NtVersion, LmNtToken, Lm20Token.
@@ -890,11 +870,11 @@ fn parse_sam_logon_ex(data: &[u8], opcode: u16) -> Result<SamLogonResponseEx> {
         .len()
         .checked_sub(EX_TRAILER_LEN)
         .filter(|&start| start >= position)
-        .ok_or(Error::Truncated {
-            what: "NETLOGON_SAM_LOGON_RESPONSE_EX trailer",
-            need: position + EX_TRAILER_LEN,
-            have: data.len(),
-        })?;
+        .ok_or(Error::truncated(
+            "NETLOGON_SAM_LOGON_RESPONSE_EX trailer",
+            position + EX_TRAILER_LEN,
+            data.len(),
+        ))?;
     let nt_version = read_u32_le(data, trailer_start, "netlogon NtVersion")?;
     // Between the names and the trailer: DcSockAddrSize + DcSockAddr (if the ping asked
     // for the address), then NextClosestSiteName (if it asked for the closest site).
@@ -905,11 +885,11 @@ fn parse_sam_logon_ex(data: &[u8], opcode: u16) -> Result<SamLogonResponseEx> {
         let sockaddr = data
             .get(position + 1..position + 1 + size)
             .filter(|_| position + 1 + size <= trailer_start)
-            .ok_or(Error::Truncated {
-                what: "netlogon DcSockAddr",
-                need: position + 1 + size,
-                have: trailer_start,
-            })?;
+            .ok_or(Error::truncated(
+                "netlogon DcSockAddr",
+                position + 1 + size,
+                trailer_start,
+            ))?;
         dc_address = parse_sockaddr_in(sockaddr);
         position += 1 + size;
     }
@@ -970,11 +950,11 @@ fn read_unicode_z(data: &[u8], start: usize) -> Result<(String, usize)> {
             break;
         }
         if units.len() >= MAX_UNICODE_UNITS {
-            return Err(Error::TooLarge {
-                what: "netlogon Unicode string",
-                value: units.len() + 1,
-                limit: MAX_UNICODE_UNITS,
-            });
+            return Err(Error::too_large(
+                "netlogon Unicode string",
+                units.len() + 1,
+                MAX_UNICODE_UNITS,
+            ));
         }
         units.push(unit);
     }

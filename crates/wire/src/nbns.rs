@@ -152,11 +152,10 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8]> {
         let end = self.at.saturating_add(len);
-        let slice = self.bytes.get(self.at..end).ok_or(Error::Truncated {
-            what,
-            need: end,
-            have: self.bytes.len(),
-        })?;
+        let slice =
+            self.bytes
+                .get(self.at..end)
+                .ok_or(Error::truncated(what, end, self.bytes.len()))?;
         self.at = end;
         Ok(slice)
     }
@@ -188,18 +187,11 @@ impl<'a> Reader<'a> {
                     return Ok(());
                 }
                 _ => {
-                    return Err(Error::Malformed {
-                        what: "NBNS name",
-                        why: "label length above 63",
-                    });
+                    return Err(Error::malformed("NBNS name", "label length above 63"));
                 }
             }
         }
-        Err(Error::TooLarge {
-            what: "NBNS name labels",
-            value: 129,
-            limit: 128,
-        })
+        Err(Error::too_large("NBNS name labels", 129, 128))
     }
 }
 

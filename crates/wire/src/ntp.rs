@@ -157,18 +157,14 @@ fn read_u64(bytes: &[u8], at: usize) -> u64 {
 impl ServerReply {
     /// Parses a server reply; refuses packets shorter than 48 bytes or in another mode.
     pub fn parse(bytes: &[u8]) -> Result<ServerReply> {
-        let bytes: &[u8; HEADER_LEN] = bytes.first_chunk().ok_or(Error::Truncated {
-            what: "NTP header",
-            need: HEADER_LEN,
-            have: bytes.len(),
-        })?;
+        let bytes: &[u8; HEADER_LEN] =
+            bytes
+                .first_chunk()
+                .ok_or(Error::truncated("NTP header", HEADER_LEN, bytes.len()))?;
         let flags = bytes[field::FLAGS];
         let version = (flags >> 3) & 0x07;
         if version == 0 {
-            return Err(Error::Malformed {
-                what: "NTP header",
-                why: "version 0",
-            });
+            return Err(Error::malformed("NTP header", "version 0"));
         }
         if Mode::from_flags(flags) != Mode::Server {
             return Err(Error::Unexpected(
@@ -273,11 +269,11 @@ impl PrivateReply {
 
     /// Parses a mode-7 header; the response bit must be set.
     pub fn parse(bytes: &[u8]) -> Result<PrivateReply> {
-        let bytes: &[u8; Self::HEADER_LEN] = bytes.first_chunk().ok_or(Error::Truncated {
-            what: "NTP mode-7 header",
-            need: Self::HEADER_LEN,
-            have: bytes.len(),
-        })?;
+        let bytes: &[u8; Self::HEADER_LEN] = bytes.first_chunk().ok_or(Error::truncated(
+            "NTP mode-7 header",
+            Self::HEADER_LEN,
+            bytes.len(),
+        ))?;
         let flags = bytes[0];
         if Mode::from_flags(flags) != Mode::Private {
             return Err(Error::Unexpected("NTP packet is not mode 7"));

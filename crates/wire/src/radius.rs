@@ -113,10 +113,10 @@ fn hmac_md5(key: &[u8], data: &[u8]) -> [u8; 16] {
 
 fn push_attribute(packet: &mut Vec<u8>, kind: u8, value: &[u8], what: &'static str) -> Result<()> {
     if value.is_empty() || value.len() > 253 {
-        return Err(Error::Malformed {
+        return Err(Error::malformed(
             what,
-            why: "attribute value must be 1 to 253 bytes",
-        });
+            "attribute value must be 1 to 253 bytes",
+        ));
     }
     packet.push(kind);
     packet.push((value.len() + 2) as u8);
@@ -128,11 +128,7 @@ fn set_length(packet: &mut [u8]) -> Result<()> {
     let len = u16::try_from(packet.len())
         .ok()
         .filter(|&l| usize::from(l) <= MAX_PACKET)
-        .ok_or(Error::TooLarge {
-            what: "RADIUS packet",
-            value: packet.len(),
-            limit: MAX_PACKET,
-        })?;
+        .ok_or(Error::too_large("RADIUS packet", packet.len(), MAX_PACKET))?;
     if let Some(field) = packet.get_mut(2..4) {
         field.copy_from_slice(&len.to_be_bytes());
     }
@@ -144,11 +140,11 @@ fn set_length(packet: &mut [u8]) -> Result<()> {
 /// authenticator in place of a previous block.
 pub fn hide_password(password: &[u8], secret: &[u8], authenticator: &[u8; 16]) -> Result<Vec<u8>> {
     if password.len() > MAX_PASSWORD {
-        return Err(Error::TooLarge {
-            what: "RADIUS password",
-            value: password.len(),
-            limit: MAX_PASSWORD,
-        });
+        return Err(Error::too_large(
+            "RADIUS password",
+            password.len(),
+            MAX_PASSWORD,
+        ));
     }
     let blocks = password.len().div_ceil(16).max(1);
     let mut hidden = password.to_vec();
@@ -373,24 +369,17 @@ fn attributes(packet: &[u8]) -> Result<Vec<(u8, &[u8], usize)>> {
         let (kind, len) = match packet.get(at..at + 2) {
             Some(&[kind, len]) => (kind, usize::from(len)),
             _ => {
-                return Err(Error::Truncated {
-                    what: "RADIUS attribute",
-                    need: at + 2,
-                    have: packet.len(),
-                });
+                return Err(Error::truncated("RADIUS attribute", at + 2, packet.len()));
             }
         };
         if len < 2 {
-            return Err(Error::Malformed {
-                what: "RADIUS attribute",
-                why: "length below 2",
-            });
+            return Err(Error::malformed("RADIUS attribute", "length below 2"));
         }
-        let value = packet.get(at + 2..at + len).ok_or(Error::Truncated {
-            what: "RADIUS attribute",
-            need: at + len,
-            have: packet.len(),
-        })?;
+        let value = packet.get(at + 2..at + len).ok_or(Error::truncated(
+            "RADIUS attribute",
+            at + len,
+            packet.len(),
+        ))?;
         found.push((kind, value, at + 2));
         at += len;
     }
@@ -399,24 +388,19 @@ fn attributes(packet: &[u8]) -> Result<Vec<(u8, &[u8], usize)>> {
 
 /// Parses a response and checks it against our request; see the module doc.
 pub fn parse_response(bytes: &[u8], expected: &Expected<'_>) -> Result<Response> {
-    let header: &[u8; HEADER_LEN] = bytes.first_chunk().ok_or(Error::Truncated {
-        what: "RADIUS header",
-        need: HEADER_LEN,
-        have: bytes.len(),
-    })?;
+    let header: &[u8; HEADER_LEN] =
+        bytes
+            .first_chunk()
+            .ok_or(Error::truncated("RADIUS header", HEADER_LEN, bytes.len()))?;
     let length = usize::from(u16::from_be_bytes([header[2], header[3]]));
     if !(HEADER_LEN..=MAX_PACKET).contains(&length) {
-        return Err(Error::Malformed {
-            what: "RADIUS length",
-            why: "outside 20 to 4096",
-        });
+        return Err(Error::malformed("RADIUS length", "outside 20 to 4096"));
     }
     // Bytes past the length field are padding and ignored (RFC 2865 section 3).
-    let packet = bytes.get(..length).ok_or(Error::Truncated {
-        what: "RADIUS packet",
-        need: length,
-        have: bytes.len(),
-    })?;
+    let packet =
+        bytes
+            .get(..length)
+            .ok_or(Error::truncated("RADIUS packet", length, bytes.len()))?;
     let code = header[0];
     if !matches!(
         code,

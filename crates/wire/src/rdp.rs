@@ -160,10 +160,10 @@ impl ConnectionRequest {
         let mut variable = Vec::new();
         if let Some(cookie) = &self.cookie {
             if !valid_cookie(cookie) {
-                return Err(Error::Malformed {
-                    what: "RDP cookie",
-                    why: "must be 1-64 printable ASCII characters without spaces",
-                });
+                return Err(Error::malformed(
+                    "RDP cookie",
+                    "must be 1-64 printable ASCII characters without spaces",
+                ));
             }
             variable.extend_from_slice(COOKIE_PREFIX);
             variable.extend_from_slice(cookie.as_bytes());
@@ -171,10 +171,10 @@ impl ConnectionRequest {
         }
         if let Some(negotiation) = self.negotiation {
             if negotiation.flags & CORRELATION_INFO_PRESENT != 0 {
-                return Err(Error::Malformed {
-                    what: "RDP_NEG_REQ",
-                    why: "correlation info is not supported",
-                });
+                return Err(Error::malformed(
+                    "RDP_NEG_REQ",
+                    "correlation info is not supported",
+                ));
             }
             variable.extend_from_slice(&[TYPE_NEG_REQ, negotiation.flags]);
             variable.extend_from_slice(&(NEG_LEN as u16).to_le_bytes());
@@ -212,19 +212,19 @@ impl ConnectionRequest {
             let end = rest
                 .windows(2)
                 .position(|pair| pair == b"\r\n")
-                .ok_or(Error::Malformed {
-                    what: "X.224 connection request",
-                    why: "cookie or routing token without CR LF",
-                })?;
+                .ok_or(Error::malformed(
+                    "X.224 connection request",
+                    "cookie or routing token without CR LF",
+                ))?;
             let line = rest.get(..end).unwrap_or_default();
             if let Some(value) = line.strip_prefix(COOKIE_PREFIX) {
                 let value = core::str::from_utf8(value)
                     .ok()
                     .filter(|value| valid_cookie(value))
-                    .ok_or(Error::Malformed {
-                        what: "RDP cookie",
-                        why: "not 1-64 printable ASCII characters",
-                    })?;
+                    .ok_or(Error::malformed(
+                        "RDP cookie",
+                        "not 1-64 printable ASCII characters",
+                    ))?;
                 cookie = Some(value.to_owned());
             }
             rest = rest.get(end + 2..).unwrap_or_default();
@@ -243,10 +243,7 @@ impl ConnectionRequest {
                 tail @ ..,
             ] => {
                 if u16::from_le_bytes([*len_lo, *len_hi]) as usize != NEG_LEN {
-                    return Err(Error::Malformed {
-                        what: "RDP_NEG_REQ",
-                        why: "length is not 8",
-                    });
+                    return Err(Error::malformed("RDP_NEG_REQ", "length is not 8"));
                 }
                 let expected_tail = if flags & CORRELATION_INFO_PRESENT != 0 {
                     CORRELATION_INFO_LEN
@@ -254,10 +251,10 @@ impl ConnectionRequest {
                     0
                 };
                 if tail.len() != expected_tail {
-                    return Err(Error::Malformed {
-                        what: "RDP_NEG_REQ",
-                        why: "unexpected bytes after the negotiation request",
-                    });
+                    return Err(Error::malformed(
+                        "RDP_NEG_REQ",
+                        "unexpected bytes after the negotiation request",
+                    ));
                 }
                 Some(NegotiationRequest {
                     flags: *flags,
@@ -265,10 +262,10 @@ impl ConnectionRequest {
                 })
             }
             _ => {
-                return Err(Error::Malformed {
-                    what: "X.224 connection request",
-                    why: "variable part is neither cookie nor RDP_NEG_REQ",
-                });
+                return Err(Error::malformed(
+                    "X.224 connection request",
+                    "variable part is neither cookie nor RDP_NEG_REQ",
+                ));
             }
         };
         Ok(ConnectionRequest {
@@ -323,19 +320,19 @@ fn x224_connection_tpdu(bytes: &[u8]) -> Result<(u8, u16, &[u8])> {
     crate::error::need(bytes, TPKT_HEADER_LEN, WHAT)?;
     let total = tpkt_len(bytes).unwrap_or_default();
     if total < field::VARIABLE {
-        return Err(Error::Malformed {
-            what: WHAT,
-            why: "length too short for an X.224 connection TPDU",
-        });
+        return Err(Error::malformed(
+            WHAT,
+            "length too short for an X.224 connection TPDU",
+        ));
     }
     crate::error::need(bytes, total, WHAT)?;
     let packet = bytes.get(..total).unwrap_or_default();
     let length_indicator = usize::from(packet.get(field::LENGTH_INDICATOR).copied().unwrap_or(0));
     if length_indicator < 6 || field::LENGTH_INDICATOR + 1 + length_indicator != total {
-        return Err(Error::Malformed {
-            what: "X.224 header",
-            why: "length indicator disagrees with the TPKT length",
-        });
+        return Err(Error::malformed(
+            "X.224 header",
+            "length indicator disagrees with the TPKT length",
+        ));
     }
     let code = packet.get(field::CODE).copied().unwrap_or(0) & 0xF0;
     let src_ref = packet
@@ -480,10 +477,7 @@ pub fn parse_connection_confirm(bytes: &[u8]) -> Result<ConnectionConfirm> {
             v3,
         ] => {
             if usize::from(u16::from_le_bytes([*len_lo, *len_hi])) != NEG_LEN {
-                return Err(Error::Malformed {
-                    what: "RDP negotiation reply",
-                    why: "length is not 8",
-                });
+                return Err(Error::malformed("RDP negotiation reply", "length is not 8"));
             }
             let value = u32::from_le_bytes([*v0, *v1, *v2, *v3]);
             if *kind == TYPE_NEG_RSP {
@@ -496,10 +490,10 @@ pub fn parse_connection_confirm(bytes: &[u8]) -> Result<ConnectionConfirm> {
             }
         }
         _ => {
-            return Err(Error::Malformed {
-                what: "X.224 connection confirm",
-                why: "variable part is not an 8-byte negotiation reply",
-            });
+            return Err(Error::malformed(
+                "X.224 connection confirm",
+                "variable part is not an 8-byte negotiation reply",
+            ));
         }
     };
     Ok(ConnectionConfirm {

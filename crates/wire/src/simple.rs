@@ -84,20 +84,12 @@ pub struct EchoReply {
 /// A TCP echo may return the payload in pieces; the caller joins them before calling.
 pub fn parse_echo(sent: &[u8], reply: &[u8]) -> Result<EchoReply> {
     if reply.len() > MAX_REPLY {
-        return Err(Error::TooLarge {
-            what: "echo reply",
-            value: reply.len(),
-            limit: MAX_REPLY,
-        });
+        return Err(Error::too_large("echo reply", reply.len(), MAX_REPLY));
     }
     if reply == sent {
         Ok(EchoReply { len: reply.len() })
     } else if reply.len() < sent.len() && sent.starts_with(reply) {
-        Err(Error::Truncated {
-            what: "echo reply",
-            need: sent.len(),
-            have: reply.len(),
-        })
+        Err(Error::truncated("echo reply", sent.len(), reply.len()))
     } else {
         Err(Error::Unexpected(
             "echo reply differs from the payload sent",
@@ -137,11 +129,7 @@ fn chargen_next(c: u8) -> u8 {
 pub fn parse_chargen(bytes: &[u8]) -> Result<ChargenReply> {
     const WHAT: &str = "chargen reply";
     if bytes.len() > MAX_REPLY {
-        return Err(Error::TooLarge {
-            what: WHAT,
-            value: bytes.len(),
-            limit: MAX_REPLY,
-        });
+        return Err(Error::too_large(WHAT, bytes.len(), MAX_REPLY));
     }
     let mut lines = 0;
     let mut longest_line = 0;
@@ -154,16 +142,16 @@ pub fn parse_chargen(bytes: &[u8]) -> Result<ChargenReply> {
         let mut previous: Option<u8> = None;
         for &c in line {
             if !(FIRST_PRINTABLE..=LAST_PRINTABLE).contains(&c) {
-                return Err(Error::Malformed {
-                    what: WHAT,
-                    why: "holds a byte outside printable ASCII",
-                });
+                return Err(Error::malformed(
+                    WHAT,
+                    "holds a byte outside printable ASCII",
+                ));
             }
             if previous.is_some_and(|p| chargen_next(p) != c) {
-                return Err(Error::Malformed {
-                    what: WHAT,
-                    why: "characters do not follow the rotating pattern",
-                });
+                return Err(Error::malformed(
+                    WHAT,
+                    "characters do not follow the rotating pattern",
+                ));
             }
             previous = Some(c);
         }
@@ -173,11 +161,7 @@ pub fn parse_chargen(bytes: &[u8]) -> Result<ChargenReply> {
     }
     // A single stray character would prove nothing: ask for at least two in sequence.
     if pattern_bytes < 2 {
-        return Err(Error::Truncated {
-            what: WHAT,
-            need: 2,
-            have: pattern_bytes,
-        });
+        return Err(Error::truncated(WHAT, 2, pattern_bytes));
     }
     Ok(ChargenReply {
         len: bytes.len(),
@@ -229,25 +213,15 @@ pub struct TextReply {
 pub fn parse_text(service: TextService, bytes: &[u8]) -> Result<TextReply> {
     const WHAT: &str = "daytime/qotd reply";
     if bytes.len() > MAX_REPLY {
-        return Err(Error::TooLarge {
-            what: WHAT,
-            value: bytes.len(),
-            limit: MAX_REPLY,
-        });
+        return Err(Error::too_large(WHAT, bytes.len(), MAX_REPLY));
     }
     let text = bytes.trim_ascii();
     if text.is_empty() {
-        return Err(Error::Malformed {
-            what: WHAT,
-            why: "holds no text",
-        });
+        return Err(Error::malformed(WHAT, "holds no text"));
     }
     let is_control = |b: &u8| (*b < FIRST_PRINTABLE && !b"\t\r\n".contains(b)) || *b == 0x7f;
     if text.iter().any(is_control) {
-        return Err(Error::Malformed {
-            what: WHAT,
-            why: "holds control characters",
-        });
+        return Err(Error::malformed(WHAT, "holds control characters"));
     }
     let kept = text.get(..MAX_TEXT).unwrap_or(text);
     Ok(TextReply {

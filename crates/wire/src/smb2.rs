@@ -103,11 +103,11 @@ mod response {
 }
 
 fn truncated(what: &'static str, need: usize, have: usize) -> Error {
-    Error::Truncated { what, need, have }
+    Error::truncated(what, need, have)
 }
 
 fn malformed(what: &'static str, why: &'static str) -> Error {
-    Error::Malformed { what, why }
+    Error::malformed(what, why)
 }
 
 fn array<const N: usize>(
@@ -140,11 +140,7 @@ fn le64(bytes: &[u8], at: core::ops::Range<usize>, what: &'static str) -> Result
 /// Prefixes `message` with the direct-TCP header (also the NetBIOS session message header).
 pub fn frame(message: &[u8]) -> Result<Vec<u8>> {
     if message.len() > MAX_MESSAGE {
-        return Err(Error::TooLarge {
-            what: "SMB message",
-            value: message.len(),
-            limit: MAX_MESSAGE,
-        });
+        return Err(Error::too_large("SMB message", message.len(), MAX_MESSAGE));
     }
     let len = (message.len() as u32).to_be_bytes();
     let mut out = Vec::with_capacity(FRAME_HEADER_LEN + message.len());
@@ -188,11 +184,7 @@ fn unframe(bytes: &[u8]) -> Result<&[u8]> {
     }
     let len = frame_len(bytes).unwrap_or_default();
     if len > FRAME_HEADER_LEN + MAX_MESSAGE {
-        return Err(Error::TooLarge {
-            what: WHAT,
-            value: len - FRAME_HEADER_LEN,
-            limit: MAX_MESSAGE,
-        });
+        return Err(Error::too_large(WHAT, len - FRAME_HEADER_LEN, MAX_MESSAGE));
     }
     crate::error::need(bytes, len, WHAT)?;
     Ok(bytes.get(FRAME_HEADER_LEN..len).unwrap_or_default())
@@ -643,11 +635,7 @@ fn id_list(
 ) -> Result<Vec<u16>> {
     let count = usize::from(le16(data, count_at, what)?);
     if count > MAX_ALGORITHMS {
-        return Err(Error::TooLarge {
-            what,
-            value: count,
-            limit: MAX_ALGORITHMS,
-        });
+        return Err(Error::too_large(what, count, MAX_ALGORITHMS));
     }
     (0..count)
         .map(|i| le16(data, first + 2 * i..first + 2 * i + 2, what))
@@ -689,11 +677,7 @@ fn parse_context(context_type: u16, data: &[u8]) -> Result<NegotiateContext> {
 fn read_contexts(message: &[u8], offset: usize, count: usize) -> Result<Vec<NegotiateContext>> {
     const WHAT: &str = "negotiate context";
     if count > MAX_CONTEXTS {
-        return Err(Error::TooLarge {
-            what: WHAT,
-            value: count,
-            limit: MAX_CONTEXTS,
-        });
+        return Err(Error::too_large(WHAT, count, MAX_CONTEXTS));
     }
     if count > 0 && offset < SMB2_HEADER_LEN {
         return Err(malformed(WHAT, "context offset points into the header"));

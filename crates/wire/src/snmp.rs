@@ -133,10 +133,10 @@ impl PduType {
 
     fn from_tag(tag: Tag) -> Result<PduType> {
         if tag.class != ber::Class::Context || !tag.constructed {
-            return Err(Error::Malformed {
-                what: "SNMP PDU",
-                why: "not a constructed context tag",
-            });
+            return Err(Error::malformed(
+                "SNMP PDU",
+                "not a constructed context tag",
+            ));
         }
         match tag.number {
             0 => Ok(PduType::GetRequest),
@@ -148,10 +148,7 @@ impl PduType {
             6 => Ok(PduType::InformRequest),
             7 => Ok(PduType::TrapV2),
             8 => Ok(PduType::Report),
-            _ => Err(Error::Malformed {
-                what: "SNMP PDU",
-                why: "unknown PDU type",
-            }),
+            _ => Err(Error::malformed("SNMP PDU", "unknown PDU type")),
         }
     }
 }
@@ -213,10 +210,8 @@ impl Value {
     fn read(reader: &mut Reader<'_>) -> Result<Value> {
         let tlv = reader.read_tlv()?;
         let unsigned32 = |contents: &[u8]| -> Result<u32> {
-            u32::try_from(ber::decode_unsigned(contents)?).map_err(|_| Error::Malformed {
-                what: "SNMP unsigned value",
-                why: "above 32 bits",
-            })
+            u32::try_from(ber::decode_unsigned(contents)?)
+                .map_err(|_| Error::malformed("SNMP unsigned value", "above 32 bits"))
         };
         let value = match (tlv.tag.class, tlv.tag.constructed, tlv.tag.number) {
             (ber::Class::Universal, false, 2) => Value::Integer(ber::decode_integer(tlv.value)?),
@@ -226,10 +221,7 @@ impl Value {
             (ber::Class::Application, false, 0) => match tlv.value {
                 [a, b, c, d] => Value::IpAddress(Ipv4Addr::new(*a, *b, *c, *d)),
                 _ => {
-                    return Err(Error::Malformed {
-                        what: "SNMP IpAddress",
-                        why: "not four octets",
-                    });
+                    return Err(Error::malformed("SNMP IpAddress", "not four octets"));
                 }
             },
             (ber::Class::Application, false, 1) => Value::Counter32(unsigned32(tlv.value)?),
@@ -321,21 +313,19 @@ impl Pdu {
         let tlv = reader.read_tlv()?;
         let pdu_type = PduType::from_tag(tlv.tag)?;
         let mut fields = reader.nested(tlv.value)?;
-        let request_id = i32::try_from(fields.read_integer()?).map_err(|_| Error::Malformed {
-            what: "SNMP request-id",
-            why: "outside Integer32",
-        })?;
+        let request_id = i32::try_from(fields.read_integer()?)
+            .map_err(|_| Error::malformed("SNMP request-id", "outside Integer32"))?;
         let error_status = fields.read_integer()?;
         let error_index = fields.read_integer()?;
         let mut list = fields.read_sequence()?;
         let mut varbinds = Vec::new();
         while !list.is_empty() {
             if varbinds.len() >= MAX_VARBINDS {
-                return Err(Error::TooLarge {
-                    what: "SNMP variable bindings",
-                    value: varbinds.len() + 1,
-                    limit: MAX_VARBINDS,
-                });
+                return Err(Error::too_large(
+                    "SNMP variable bindings",
+                    varbinds.len() + 1,
+                    MAX_VARBINDS,
+                ));
             }
             let mut binding = list.read_sequence()?;
             let oid = binding.read_oid()?;
@@ -476,21 +466,21 @@ fn usm_stats_name(counter: Option<u32>) -> &'static str {
 
 fn check_community(community: &[u8]) -> Result<()> {
     if community.len() > MAX_COMMUNITY_LEN {
-        return Err(Error::TooLarge {
-            what: "SNMP community",
-            value: community.len(),
-            limit: MAX_COMMUNITY_LEN,
-        });
+        return Err(Error::too_large(
+            "SNMP community",
+            community.len(),
+            MAX_COMMUNITY_LEN,
+        ));
     }
     Ok(())
 }
 
 fn community_message(version: Version, community: &[u8], pdu: &Pdu) -> Result<Vec<u8>> {
     if version == Version::V3 {
-        return Err(Error::Malformed {
-            what: "SNMP community message",
-            why: "v3 has no community",
-        });
+        return Err(Error::malformed(
+            "SNMP community message",
+            "v3 has no community",
+        ));
     }
     check_community(community)?;
     let mut out = Vec::new();
@@ -510,11 +500,11 @@ pub fn get_request(
     oids: &[&[u32]],
 ) -> Result<Vec<u8>> {
     if oids.len() > MAX_VARBINDS {
-        return Err(Error::TooLarge {
-            what: "SNMP variable bindings",
-            value: oids.len(),
-            limit: MAX_VARBINDS,
-        });
+        return Err(Error::too_large(
+            "SNMP variable bindings",
+            oids.len(),
+            MAX_VARBINDS,
+        ));
     }
     let varbinds = oids
         .iter()
@@ -572,11 +562,10 @@ pub fn inform_request(
 /// (at most 2^31-1), flags reportable + noAuthNoPriv, USM with empty engine ID and user,
 /// and an empty GetRequest `request_id`. The answer is a Report parsed by [`parse_v3`].
 pub fn engine_discovery_request(message_id: u32, request_id: i32) -> Result<Vec<u8>> {
-    let message_id = i64::from(i32::try_from(message_id).map_err(|_| Error::TooLarge {
-        what: "SNMPv3 msgID",
-        value: message_id as usize,
-        limit: i32::MAX as usize,
-    })?);
+    let message_id =
+        i64::from(i32::try_from(message_id).map_err(|_| {
+            Error::too_large("SNMPv3 msgID", message_id as usize, i32::MAX as usize)
+        })?);
     let mut security = Vec::new();
     ber::write_sequence(&mut security, |usm| {
         ber::write_octet_string(usm, b""); // msgAuthoritativeEngineID
@@ -803,10 +792,7 @@ pub fn parse_community(bytes: &[u8]) -> Result<CommunityMessage> {
 }
 
 fn non_negative_u32(value: i64, what: &'static str) -> Result<u32> {
-    u32::try_from(value).map_err(|_| Error::Malformed {
-        what,
-        why: "negative or above 32 bits",
-    })
+    u32::try_from(value).map_err(|_| Error::malformed(what, "negative or above 32 bits"))
 }
 
 /// Parses a v3 message, typically the Report that answers [`engine_discovery_request`].
@@ -824,10 +810,7 @@ pub fn parse_v3(bytes: &[u8]) -> Result<V3Message> {
     let flags = match global.read_octet_string()? {
         [flags] => *flags,
         _ => {
-            return Err(Error::Malformed {
-                what: "SNMPv3 msgFlags",
-                why: "not one octet",
-            });
+            return Err(Error::malformed("SNMPv3 msgFlags", "not one octet"));
         }
     };
     let security_model = global.read_integer()?;

@@ -75,16 +75,12 @@ impl Response {
     /// Parses one response datagram.
     pub fn parse(bytes: &[u8]) -> Result<Response> {
         if bytes.len() > MAX_RESPONSE {
-            return Err(Error::TooLarge {
-                what: "SSDP response",
-                value: bytes.len(),
-                limit: MAX_RESPONSE,
-            });
+            return Err(Error::too_large("SSDP response", bytes.len(), MAX_RESPONSE));
         }
-        let head = header_block(bytes).ok_or(Error::Malformed {
-            what: "SSDP response",
-            why: "headers do not end with an empty line",
-        })?;
+        let head = header_block(bytes).ok_or(Error::malformed(
+            "SSDP response",
+            "headers do not end with an empty line",
+        ))?;
         let mut lines = head
             .split(|&b| b == b'\n')
             .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
@@ -98,34 +94,27 @@ impl Response {
         let rest = status_line
             .strip_prefix(b"HTTP/1.1 ")
             .or_else(|| status_line.strip_prefix(b"HTTP/1.0 "))
-            .ok_or(Error::Malformed {
-                what: "SSDP status line",
-                why: "does not start with HTTP/1.x",
-            })?;
+            .ok_or(Error::malformed(
+                "SSDP status line",
+                "does not start with HTTP/1.x",
+            ))?;
         let code = rest.get(..3).unwrap_or_default();
         if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
-            return Err(Error::Malformed {
-                what: "SSDP status line",
-                why: "no three-digit status code",
-            });
+            return Err(Error::malformed(
+                "SSDP status line",
+                "no three-digit status code",
+            ));
         }
         response.status = code.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
         response.reason = text(rest.get(4..).unwrap_or_default());
         for (count, line) in lines.enumerate() {
             if count >= MAX_HEADERS {
-                return Err(Error::TooLarge {
-                    what: "SSDP headers",
-                    value: count + 1,
-                    limit: MAX_HEADERS,
-                });
+                return Err(Error::too_large("SSDP headers", count + 1, MAX_HEADERS));
             }
             let colon = line
                 .iter()
                 .position(|&b| b == b':')
-                .ok_or(Error::Malformed {
-                    what: "SSDP header",
-                    why: "no colon",
-                })?;
+                .ok_or(Error::malformed("SSDP header", "no colon"))?;
             let (name, value) = line.split_at(colon);
             let value = text(value.get(1..).unwrap_or_default().trim_ascii());
             let slot = match name.trim_ascii().to_ascii_uppercase().as_slice() {

@@ -49,10 +49,10 @@ pub fn request_all() -> [u8; 1] {
 
 fn check_instance_name(name: &str) -> Result<()> {
     if name.is_empty() || name.len() > MAX_INSTANCE_NAME || name.bytes().any(|b| b == 0) {
-        return Err(Error::Malformed {
-            what: "SSRP instance name",
-            why: "must be 1 to 32 bytes without NUL",
-        });
+        return Err(Error::malformed(
+            "SSRP instance name",
+            "must be 1 to 32 bytes without NUL",
+        ));
     }
     Ok(())
 }
@@ -109,11 +109,7 @@ pub enum Reply {
 
 fn token_text(token: &[u8]) -> Result<String> {
     if token.len() > MAX_TOKEN {
-        return Err(Error::TooLarge {
-            what: "SSRP token",
-            value: token.len(),
-            limit: MAX_TOKEN,
-        });
+        return Err(Error::too_large("SSRP token", token.len(), MAX_TOKEN));
     }
     Ok(String::from_utf8_lossy(token).into_owned())
 }
@@ -128,21 +124,18 @@ fn value_count(key: &[u8]) -> usize {
 }
 
 fn malformed(why: &'static str) -> Error {
-    Error::Malformed {
-        what: "SSRP instance record",
-        why,
-    }
+    Error::malformed("SSRP instance record", why)
 }
 
 /// Parses one record's tokens (without the closing `;;`).
 fn parse_record(record: &[u8]) -> Result<Instance> {
     let tokens: Vec<&[u8]> = record.split(|&b| b == b';').collect();
     if tokens.len() > MAX_TOKENS_PER_RECORD {
-        return Err(Error::TooLarge {
-            what: "SSRP record tokens",
-            value: tokens.len(),
-            limit: MAX_TOKENS_PER_RECORD,
-        });
+        return Err(Error::too_large(
+            "SSRP record tokens",
+            tokens.len(),
+            MAX_TOKENS_PER_RECORD,
+        ));
     }
     let mut instance = Instance::default();
     let mut seen_name = false;
@@ -206,11 +199,11 @@ fn parse_records(data: &[u8]) -> Result<Vec<Instance>> {
     }
     while !rest.is_empty() {
         if instances.len() >= MAX_INSTANCES {
-            return Err(Error::TooLarge {
-                what: "SSRP instances",
-                value: instances.len() + 1,
-                limit: MAX_INSTANCES,
-            });
+            return Err(Error::too_large(
+                "SSRP instances",
+                instances.len() + 1,
+                MAX_INSTANCES,
+            ));
         }
         let end = rest.windows(2).position(|w| w == b";;");
         let (record, tail) = match end {
@@ -229,16 +222,16 @@ fn parse_records(data: &[u8]) -> Result<Vec<Instance>> {
 /// Parses an `SVR_RESP`: the DAC form when the message is exactly the 6 bytes of section
 /// 2.2.6, instance records otherwise.
 pub fn parse_response(bytes: &[u8]) -> Result<Reply> {
-    let (head, body) = bytes.split_first_chunk::<3>().ok_or(Error::Truncated {
-        what: "SSRP SVR_RESP header",
-        need: 3,
-        have: bytes.len(),
-    })?;
+    let (head, body) = bytes.split_first_chunk::<3>().ok_or(Error::truncated(
+        "SSRP SVR_RESP header",
+        3,
+        bytes.len(),
+    ))?;
     if head[0] != SVR_RESP {
-        return Err(Error::Malformed {
-            what: "SSRP response",
-            why: "does not start with SVR_RESP (0x05)",
-        });
+        return Err(Error::malformed(
+            "SSRP response",
+            "does not start with SVR_RESP (0x05)",
+        ));
     }
     let size = usize::from(u16::from_le_bytes([head[1], head[2]]));
     // The DAC answer (section 2.2.6) counts the whole 6-byte message in RESP_SIZE: 0x05,
@@ -248,11 +241,9 @@ pub fn parse_response(bytes: &[u8]) -> Result<Reply> {
             port: u16::from_le_bytes([low, high]),
         });
     }
-    let data = body.get(..size).ok_or(Error::Truncated {
-        what: "SSRP RESP_DATA",
-        need: size + 3,
-        have: bytes.len(),
-    })?;
+    let data = body
+        .get(..size)
+        .ok_or(Error::truncated("SSRP RESP_DATA", size + 3, bytes.len()))?;
     Ok(Reply::Instances(parse_records(data)?))
 }
 

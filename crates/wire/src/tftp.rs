@@ -66,17 +66,10 @@ pub const MAX_PACKET: usize = 65_468;
 
 fn push_field(packet: &mut Vec<u8>, field: &str, what: &'static str) -> Result<()> {
     if field.len() > MAX_FIELD {
-        return Err(Error::TooLarge {
-            what,
-            value: field.len(),
-            limit: MAX_FIELD,
-        });
+        return Err(Error::too_large(what, field.len(), MAX_FIELD));
     }
     if field.is_empty() || field.bytes().any(|b| b == 0) {
-        return Err(Error::Malformed {
-            what,
-            why: "empty or holds a NUL byte",
-        });
+        return Err(Error::malformed(what, "empty or holds a NUL byte"));
     }
     packet.extend_from_slice(field.as_bytes());
     packet.push(0);
@@ -87,11 +80,7 @@ fn push_field(packet: &mut Vec<u8>, field: &str, what: &'static str) -> Result<(
 /// `("tsize", "0")` or `("blksize", "1428")` (none for a plain RFC 1350 request).
 pub fn read_request(file: &str, options: &[(&str, &str)]) -> Result<Vec<u8>> {
     if options.len() > MAX_OPTIONS {
-        return Err(Error::TooLarge {
-            what: "TFTP options",
-            value: options.len(),
-            limit: MAX_OPTIONS,
-        });
+        return Err(Error::too_large("TFTP options", options.len(), MAX_OPTIONS));
     }
     let mut packet = opcode::RRQ.to_be_bytes().to_vec();
     push_field(&mut packet, file, "TFTP file name")?;
@@ -109,10 +98,10 @@ pub fn error_packet(code: u16, message: &str) -> Result<Vec<u8>> {
     let mut packet = opcode::ERROR.to_be_bytes().to_vec();
     packet.extend_from_slice(&code.to_be_bytes());
     if message.len() > MAX_FIELD || message.bytes().any(|b| b == 0) {
-        return Err(Error::Malformed {
-            what: "TFTP error message",
-            why: "too long or holds a NUL byte",
-        });
+        return Err(Error::malformed(
+            "TFTP error message",
+            "too long or holds a NUL byte",
+        ));
     }
     packet.extend_from_slice(message.as_bytes());
     packet.push(0);
@@ -161,16 +150,16 @@ fn split_strings(bytes: &[u8]) -> Result<Vec<&[u8]>> {
     let mut rest = bytes;
     while !rest.is_empty() {
         if strings.len() >= 2 * MAX_OPTIONS {
-            return Err(Error::TooLarge {
-                what: "TFTP options",
-                value: strings.len() / 2 + 1,
-                limit: MAX_OPTIONS,
-            });
+            return Err(Error::too_large(
+                "TFTP options",
+                strings.len() / 2 + 1,
+                MAX_OPTIONS,
+            ));
         }
-        let end = rest.iter().position(|&b| b == 0).ok_or(Error::Malformed {
-            what: "TFTP string",
-            why: "not NUL-terminated",
-        })?;
+        let end = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or(Error::malformed("TFTP string", "not NUL-terminated"))?;
         let (string, tail) = rest.split_at(end);
         strings.push(string);
         rest = tail.get(1..).unwrap_or_default();
@@ -182,25 +171,17 @@ impl Reply {
     /// Parses a server's packet.
     pub fn parse(bytes: &[u8]) -> Result<Reply> {
         if bytes.len() > MAX_PACKET {
-            return Err(Error::TooLarge {
-                what: "TFTP packet",
-                value: bytes.len(),
-                limit: MAX_PACKET,
-            });
+            return Err(Error::too_large("TFTP packet", bytes.len(), MAX_PACKET));
         }
-        let (head, body) = bytes.split_first_chunk::<2>().ok_or(Error::Truncated {
-            what: "TFTP opcode",
-            need: 2,
-            have: bytes.len(),
-        })?;
+        let (head, body) = bytes.split_first_chunk::<2>().ok_or(Error::truncated(
+            "TFTP opcode",
+            2,
+            bytes.len(),
+        ))?;
         let read_u16 = |what| {
             body.first_chunk::<2>()
                 .map(|b| u16::from_be_bytes(*b))
-                .ok_or(Error::Truncated {
-                    what,
-                    need: 4,
-                    have: bytes.len(),
-                })
+                .ok_or(Error::truncated(what, 4, bytes.len()))
         };
         match u16::from_be_bytes(*head) {
             opcode::DATA => {
@@ -225,10 +206,7 @@ impl Reply {
             opcode::OACK => {
                 let strings = split_strings(body)?;
                 if strings.len() % 2 != 0 {
-                    return Err(Error::Malformed {
-                        what: "TFTP OACK",
-                        why: "an option has no value",
-                    });
+                    return Err(Error::malformed("TFTP OACK", "an option has no value"));
                 }
                 let options = strings
                     .chunks_exact(2)
@@ -245,10 +223,7 @@ impl Reply {
             opcode::RRQ | opcode::WRQ => {
                 Err(Error::Unexpected("TFTP packet is a request, not a reply"))
             }
-            _ => Err(Error::Malformed {
-                what: "TFTP opcode",
-                why: "not 1 to 6",
-            }),
+            _ => Err(Error::malformed("TFTP opcode", "not 1 to 6")),
         }
     }
 

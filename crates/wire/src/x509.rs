@@ -133,28 +133,16 @@ fn ip_from(bytes: &[u8]) -> Option<IpAddr> {
 /// Summarises the DER certificate `der` (nothing may follow it).
 pub fn parse_certificate(der: &[u8]) -> Result<CertificateSummary> {
     if der.len() > MAX_CERTIFICATE {
-        return Err(Error::TooLarge {
-            what: WHAT,
-            value: der.len(),
-            limit: MAX_CERTIFICATE,
-        });
+        return Err(Error::too_large(WHAT, der.len(), MAX_CERTIFICATE));
     }
     let (rest, cert) = X509Certificate::from_der(der).map_err(|err| match err {
-        nom::Err::Incomplete(_) => Error::Truncated {
-            what: WHAT,
-            need: der.len() + 1,
-            have: der.len(),
-        },
-        nom::Err::Error(_) | nom::Err::Failure(_) => Error::Malformed {
-            what: WHAT,
-            why: "not a DER X.509 certificate",
-        },
+        nom::Err::Incomplete(_) => Error::truncated(WHAT, der.len() + 1, der.len()),
+        nom::Err::Error(_) | nom::Err::Failure(_) => {
+            Error::malformed(WHAT, "not a DER X.509 certificate")
+        }
     })?;
     if !rest.is_empty() {
-        return Err(Error::Malformed {
-            what: WHAT,
-            why: "bytes follow the certificate",
-        });
+        return Err(Error::malformed(WHAT, "bytes follow the certificate"));
     }
 
     let mut dns_names = Vec::new();
@@ -165,11 +153,11 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateSummary> {
         match extension.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(san) => {
                 if san.general_names.len() > MAX_NAMES {
-                    return Err(Error::TooLarge {
-                        what: "subject alternative names",
-                        value: san.general_names.len(),
-                        limit: MAX_NAMES,
-                    });
+                    return Err(Error::too_large(
+                        "subject alternative names",
+                        san.general_names.len(),
+                        MAX_NAMES,
+                    ));
                 }
                 for name in &san.general_names {
                     match name {
@@ -323,10 +311,7 @@ mod tests {
         trailing.push(0);
         assert_eq!(
             parse_certificate(&trailing),
-            Err(Error::Malformed {
-                what: WHAT,
-                why: "bytes follow the certificate"
-            })
+            Err(Error::malformed(WHAT, "bytes follow the certificate"))
         );
         assert!(parse_certificate(b"-----BEGIN CERTIFICATE-----").is_err());
         assert!(matches!(

@@ -108,11 +108,11 @@ impl BindAck {
         let address_start = field::SEC_ADDR + 2;
         let address =
             body.get(address_start..address_start + address_len)
-                .ok_or(Error::Truncated {
-                    what: "DCE/RPC bind_ack secondary address",
-                    need: address_start + address_len,
-                    have: body.len(),
-                })?;
+                .ok_or(Error::truncated(
+                    "DCE/RPC bind_ack secondary address",
+                    address_start + address_len,
+                    body.len(),
+                ))?;
         let address = address.split(|&b| b == 0).next().unwrap_or(&[]);
         let address = &address[..address.len().min(MAX_SECONDARY_ADDRESS)];
         // The result list is 4-byte aligned from the start of the PDU.
@@ -124,11 +124,11 @@ impl BindAck {
             let at = list + 4 + i * (4 + SYNTAX_ID_LEN);
             let entry = body
                 .get(at..at + 4 + SYNTAX_ID_LEN)
-                .ok_or(Error::Truncated {
-                    what: "DCE/RPC bind_ack result",
-                    need: at + 4 + SYNTAX_ID_LEN,
-                    have: body.len(),
-                })?;
+                .ok_or(Error::truncated(
+                    "DCE/RPC bind_ack result",
+                    at + 4 + SYNTAX_ID_LEN,
+                    body.len(),
+                ))?;
             results.push(ContextAnswer {
                 result: ContextResult::from_u16(le16(entry, 0)),
                 reason: le16(entry, 2),
@@ -220,11 +220,11 @@ impl BindNak {
                 match body.get(at..at + 2) {
                     Some(&[major, minor]) => versions.push((major, minor)),
                     _ => {
-                        return Err(Error::Truncated {
-                            what: "DCE/RPC bind_nak version list",
-                            need: at + 2,
-                            have: body.len(),
-                        });
+                        return Err(Error::truncated(
+                            "DCE/RPC bind_nak version list",
+                            at + 2,
+                            body.len(),
+                        ));
                     }
                 }
             }

@@ -90,10 +90,7 @@ impl EptEntry {
     pub fn endpoint(&self) -> Result<Endpoint> {
         match &self.tower {
             Some(tower) => Endpoint::parse(tower),
-            None => Err(Error::Malformed {
-                what: "EPM entry",
-                why: "null tower pointer",
-            }),
+            None => Err(Error::malformed("EPM entry", "null tower pointer")),
         }
     }
 
@@ -147,10 +144,10 @@ fn read_towers(reader: &mut NdrReader<'_>, referents: &[u32]) -> Result<Vec<Opti
         let max_count = reader.conformance("EPM tower size", MAX_TOWER_LEN as u32)?;
         let length = reader.u32("EPM tower length")?;
         if length != max_count {
-            return Err(Error::Malformed {
-                what: "EPM tower",
-                why: "tower_length differs from the array size",
-            });
+            return Err(Error::malformed(
+                "EPM tower",
+                "tower_length differs from the array size",
+            ));
         }
         let octets = reader.bytes(length as usize, "EPM tower octets")?;
         seen.insert(referent, towers.len());
@@ -162,10 +159,10 @@ fn read_towers(reader: &mut NdrReader<'_>, referents: &[u32]) -> Result<Vec<Opti
 fn read_annotation(reader: &mut NdrReader<'_>) -> Result<String> {
     let (offset, count) = reader.variance("EPM annotation", MAX_ANNOTATION)?;
     if u64::from(offset) + u64::from(count) > u64::from(MAX_ANNOTATION) {
-        return Err(Error::Malformed {
-            what: "EPM annotation",
-            why: "runs past the 64-character annotation",
-        });
+        return Err(Error::malformed(
+            "EPM annotation",
+            "runs past the 64-character annotation",
+        ));
     }
     let chars = reader.bytes(count as usize, "EPM annotation")?;
     let text = chars.split(|&b| b == 0).next().unwrap_or(&[]);
@@ -180,10 +177,10 @@ impl LookupResponse {
         let num_ents = reader.u32("EPM num_ents")?;
         let bounds = reader.conformant_varying("EPM entries", MAX_ENTS)?;
         if bounds.actual_count != num_ents {
-            return Err(Error::Malformed {
-                what: "EPM entries",
-                why: "actual_count differs from num_ents",
-            });
+            return Err(Error::malformed(
+                "EPM entries",
+                "actual_count differs from num_ents",
+            ));
         }
         let count = bounds.actual_count as usize;
         let mut partial = Vec::with_capacity(count);
@@ -221,11 +218,11 @@ impl LookupResponse {
         let count = u32::try_from(self.entries.len())
             .ok()
             .filter(|&count| count <= MAX_ENTS)
-            .ok_or(Error::TooLarge {
-                what: "EPM entries",
-                value: self.entries.len(),
-                limit: MAX_ENTS as usize,
-            })?;
+            .ok_or(Error::too_large(
+                "EPM entries",
+                self.entries.len(),
+                MAX_ENTS as usize,
+            ))?;
         let mut writer = NdrWriter::new();
         writer.context_handle(&self.handle).u32(count);
         writer.u32(count).u32(0).u32(count);
@@ -243,10 +240,10 @@ impl LookupResponse {
             }
             let text = entry.annotation.as_bytes();
             if text.len() >= MAX_ANNOTATION as usize || text.contains(&0) {
-                return Err(Error::Malformed {
-                    what: "EPM annotation",
-                    why: "longer than 63 bytes or holds a NUL",
-                });
+                return Err(Error::malformed(
+                    "EPM annotation",
+                    "longer than 63 bytes or holds a NUL",
+                ));
             }
             let chars = if text.is_empty() { 0 } else { text.len() + 1 };
             writer.u32(0).u32(chars as u32).bytes(text);
@@ -256,11 +253,7 @@ impl LookupResponse {
         }
         for tower in self.entries.iter().filter_map(|entry| entry.tower.as_ref()) {
             if tower.len() > MAX_TOWER_LEN {
-                return Err(Error::TooLarge {
-                    what: "EPM tower",
-                    value: tower.len(),
-                    limit: MAX_TOWER_LEN,
-                });
+                return Err(Error::too_large("EPM tower", tower.len(), MAX_TOWER_LEN));
             }
             let len = tower.len() as u32;
             writer.u32(len).u32(len).bytes(tower);
@@ -493,11 +486,11 @@ pub fn map_request(
     max_towers: u32,
 ) -> Result<Vec<u8>> {
     if tower.len() > MAX_TOWER_LEN {
-        return Err(Error::TooLarge {
-            what: "EPM map tower",
-            value: tower.len(),
-            limit: MAX_TOWER_LEN,
-        });
+        return Err(Error::too_large(
+            "EPM map tower",
+            tower.len(),
+            MAX_TOWER_LEN,
+        ));
     }
     let mut writer = NdrWriter::new();
     match object {
@@ -535,10 +528,10 @@ impl MapResponse {
         let num_towers = reader.u32("EPM num_towers")?;
         let bounds = reader.conformant_varying("EPM towers", MAX_ENTS)?;
         if bounds.actual_count != num_towers {
-            return Err(Error::Malformed {
-                what: "EPM towers",
-                why: "actual_count differs from num_towers",
-            });
+            return Err(Error::malformed(
+                "EPM towers",
+                "actual_count differs from num_towers",
+            ));
         }
         let mut referents = Vec::with_capacity(bounds.actual_count as usize);
         for _ in 0..bounds.actual_count {

@@ -56,11 +56,11 @@ impl<'a> NdrReader<'a> {
         let to = to.max(1);
         let aligned = self.pos.div_ceil(to) * to;
         if aligned > self.buf.len() {
-            return Err(Error::Truncated {
-                what: "NDR alignment padding",
-                need: aligned,
-                have: self.buf.len(),
-            });
+            return Err(Error::truncated(
+                "NDR alignment padding",
+                aligned,
+                self.buf.len(),
+            ));
         }
         self.pos = aligned;
         Ok(())
@@ -68,16 +68,14 @@ impl<'a> NdrReader<'a> {
 
     /// Reads `len` bytes without alignment.
     pub fn bytes(&mut self, len: usize, what: &'static str) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(len).ok_or(Error::TooLarge {
-            what,
-            value: len,
-            limit: self.buf.len(),
-        })?;
-        let bytes = self.buf.get(self.pos..end).ok_or(Error::Truncated {
-            what,
-            need: end,
-            have: self.buf.len(),
-        })?;
+        let end = self
+            .pos
+            .checked_add(len)
+            .ok_or(Error::too_large(what, len, self.buf.len()))?;
+        let bytes =
+            self.buf
+                .get(self.pos..end)
+                .ok_or(Error::truncated(what, end, self.buf.len()))?;
         self.pos = end;
         Ok(bytes)
     }
@@ -147,10 +145,10 @@ impl<'a> NdrReader<'a> {
         let (offset, actual_count) = self.variance(what, cap)?;
         let end = u64::from(offset) + u64::from(actual_count);
         if end > u64::from(max_count) {
-            return Err(Error::Malformed {
+            return Err(Error::malformed(
                 what,
-                why: "offset + actual_count exceeds max_count",
-            });
+                "offset + actual_count exceeds max_count",
+            ));
         }
         Ok(ArrayBounds {
             max_count,
@@ -162,11 +160,7 @@ impl<'a> NdrReader<'a> {
 
 fn check_cap(what: &'static str, count: u32, cap: u32) -> Result<()> {
     if count > cap {
-        Err(Error::TooLarge {
-            what,
-            value: count as usize,
-            limit: cap as usize,
-        })
+        Err(Error::too_large(what, count as usize, cap as usize))
     } else {
         Ok(())
     }

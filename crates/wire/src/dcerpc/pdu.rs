@@ -181,23 +181,23 @@ pub(super) fn le32(bytes: &[u8], at: usize) -> u32 {
 fn checked_prefix(prefix: &[u8]) -> Result<usize> {
     crate::error::need(prefix, LENGTH_PREFIX_LEN, "DCE/RPC header")?;
     if prefix[field::VERSION] != 5 || prefix[field::VERSION_MINOR] > 1 {
-        return Err(Error::Malformed {
-            what: "DCE/RPC header",
-            why: "not connection-oriented RPC version 5.0",
-        });
+        return Err(Error::malformed(
+            "DCE/RPC header",
+            "not connection-oriented RPC version 5.0",
+        ));
     }
     if prefix[field::DREP] & 0xf0 != 0x10 {
-        return Err(Error::Malformed {
-            what: "DCE/RPC data representation",
-            why: "only little-endian integers are supported",
-        });
+        return Err(Error::malformed(
+            "DCE/RPC data representation",
+            "only little-endian integers are supported",
+        ));
     }
     let frag_length = usize::from(le16(prefix, field::FRAG_LENGTH));
     if frag_length < HEADER_LEN {
-        return Err(Error::Malformed {
-            what: "DCE/RPC frag_length",
-            why: "shorter than the common header",
-        });
+        return Err(Error::malformed(
+            "DCE/RPC frag_length",
+            "shorter than the common header",
+        ));
     }
     Ok(frag_length)
 }
@@ -231,10 +231,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
         crate::error::need(bytes, frag_length, "DCE/RPC PDU (frag_length)")?;
         let auth_length = usize::from(le16(bytes, field::AUTH_LENGTH));
         if auth_length > 0 && HEADER_LEN + SEC_TRAILER_LEN + auth_length > frag_length {
-            return Err(Error::Malformed {
-                what: "DCE/RPC auth_length",
-                why: "authentication trailer does not fit in the PDU",
-            });
+            return Err(Error::malformed(
+                "DCE/RPC auth_length",
+                "authentication trailer does not fit in the PDU",
+            ));
         }
         Ok(Packet { buffer })
     }
@@ -309,16 +309,16 @@ impl<T: AsRef<[u8]>> Packet<T> {
         }
         let trailer = frag_length
             .checked_sub(auth_length + SEC_TRAILER_LEN)
-            .ok_or(Error::Malformed {
-                what: "DCE/RPC auth_length",
-                why: "authentication trailer does not fit in the PDU",
-            })?;
+            .ok_or(Error::malformed(
+                "DCE/RPC auth_length",
+                "authentication trailer does not fit in the PDU",
+            ))?;
         // sec_trailer: auth_type, auth_level, auth_pad_length, ...
         let pad = usize::from(self.byte(trailer + 2));
-        trailer.checked_sub(pad).ok_or(Error::Malformed {
-            what: "DCE/RPC auth_pad_length",
-            why: "padding runs before the start of the PDU",
-        })
+        trailer.checked_sub(pad).ok_or(Error::malformed(
+            "DCE/RPC auth_pad_length",
+            "padding runs before the start of the PDU",
+        ))
     }
 
     /// Where the stub data of a request, response or fault lies in the PDU.
@@ -331,11 +331,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
             };
         let end = self.body_end()?;
         if start > end {
-            return Err(Error::Truncated {
-                what: "DCE/RPC stub data",
-                need: start,
-                have: end,
-            });
+            return Err(Error::truncated("DCE/RPC stub data", start, end));
         }
         Ok(start..end)
     }
@@ -344,11 +340,11 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn stub(&self) -> Result<&[u8]> {
         let range = self.stub_range()?;
         let have = self.as_bytes().len();
-        self.as_bytes().get(range.clone()).ok_or(Error::Truncated {
-            what: "DCE/RPC stub data",
-            need: range.end,
+        self.as_bytes().get(range.clone()).ok_or(Error::truncated(
+            "DCE/RPC stub data",
+            range.end,
             have,
-        })
+        ))
     }
 
     pub(super) fn expect(&self, wanted: PacketType, message: &'static str) -> Result<()> {
@@ -393,11 +389,7 @@ pub fn bind(call_id: u32, interface: SyntaxId, max_frag: u16) -> [u8; BIND_LEN] 
 pub fn request(call_id: u32, context_id: u16, opnum: u16, stub: &[u8]) -> Result<Vec<u8>> {
     let limit = usize::from(u16::MAX) - CALL_HEADER_LEN;
     if stub.len() > limit {
-        return Err(Error::TooLarge {
-            what: "DCE/RPC request stub",
-            value: stub.len(),
-            limit,
-        });
+        return Err(Error::too_large("DCE/RPC request stub", stub.len(), limit));
     }
     let frag_length = (CALL_HEADER_LEN + stub.len()) as u16;
     let mut out = Vec::with_capacity(usize::from(frag_length));
@@ -434,11 +426,11 @@ impl<'a> Response<'a> {
         let body = packet.as_bytes();
         crate::error::need(body, CALL_HEADER_LEN, "DCE/RPC response header")?;
         let stub_range = packet.stub_range()?;
-        let stub = bytes.get(stub_range.clone()).ok_or(Error::Truncated {
-            what: "DCE/RPC stub data",
-            need: stub_range.end,
-            have: bytes.len(),
-        })?;
+        let stub = bytes.get(stub_range.clone()).ok_or(Error::truncated(
+            "DCE/RPC stub data",
+            stub_range.end,
+            bytes.len(),
+        ))?;
         Ok(Response {
             call_id: packet.call_id(),
             flags: packet.flags(),

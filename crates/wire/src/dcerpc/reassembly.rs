@@ -105,31 +105,31 @@ impl Reassembler {
         }
         let response = Response::parse(pdu)?;
         if self.fragments == 0 && !response.is_first() {
-            return Err(Error::Malformed {
-                what: "DCE/RPC response fragments",
-                why: "first fragment lacks the first-fragment flag",
-            });
+            return Err(Error::malformed(
+                "DCE/RPC response fragments",
+                "first fragment lacks the first-fragment flag",
+            ));
         }
         if self.fragments > 0 && response.is_first() {
-            return Err(Error::Malformed {
-                what: "DCE/RPC response fragments",
-                why: "first-fragment flag in the middle of a call",
-            });
+            return Err(Error::malformed(
+                "DCE/RPC response fragments",
+                "first-fragment flag in the middle of a call",
+            ));
         }
         if self.fragments >= self.limits.max_fragments {
-            return Err(Error::TooLarge {
-                what: "DCE/RPC response fragment count",
-                value: self.fragments + 1,
-                limit: self.limits.max_fragments,
-            });
+            return Err(Error::too_large(
+                "DCE/RPC response fragment count",
+                self.fragments + 1,
+                self.limits.max_fragments,
+            ));
         }
         let total = self.stub.len() + response.stub.len();
         if total > self.limits.max_stub {
-            return Err(Error::TooLarge {
-                what: "DCE/RPC response stub",
-                value: total,
-                limit: self.limits.max_stub,
-            });
+            return Err(Error::too_large(
+                "DCE/RPC response stub",
+                total,
+                self.limits.max_stub,
+            ));
         }
         self.stub.extend_from_slice(response.stub);
         self.fragments += 1;
@@ -152,11 +152,11 @@ pub fn reassemble<'a>(
             return Ok(outcome);
         }
     }
-    Err(Error::Truncated {
-        what: "DCE/RPC response fragments (no last fragment)",
-        need: reassembler.fragments() + 1,
-        have: reassembler.fragments(),
-    })
+    Err(Error::truncated(
+        "DCE/RPC response fragments (no last fragment)",
+        reassembler.fragments() + 1,
+        reassembler.fragments(),
+    ))
 }
 
 /// Splits a byte stream into whole PDUs by their `frag_length`; a partial PDU at the end
@@ -166,18 +166,18 @@ pub fn split_stream(stream: &[u8], max_pdus: usize) -> Result<Vec<&[u8]>> {
     let mut rest = stream;
     while !rest.is_empty() {
         if pdus.len() >= max_pdus {
-            return Err(Error::TooLarge {
-                what: "DCE/RPC PDUs in stream",
-                value: pdus.len() + 1,
-                limit: max_pdus,
-            });
+            return Err(Error::too_large(
+                "DCE/RPC PDUs in stream",
+                pdus.len() + 1,
+                max_pdus,
+            ));
         }
         let length = super::pdu::pdu_length(rest)?;
-        let (pdu, tail) = rest.split_at_checked(length).ok_or(Error::Truncated {
-            what: "DCE/RPC PDU in stream",
-            need: length,
-            have: rest.len(),
-        })?;
+        let (pdu, tail) = rest.split_at_checked(length).ok_or(Error::truncated(
+            "DCE/RPC PDU in stream",
+            length,
+            rest.len(),
+        ))?;
         pdus.push(pdu);
         rest = tail;
     }

@@ -94,10 +94,10 @@ impl Floor {
     /// Reads floor 1 or 2: a UUID identifier with its major version on the left and the
     /// minor version on the right.
     fn as_syntax(&self, what: &'static str) -> Result<SyntaxId> {
-        let malformed = Error::Malformed {
+        let malformed = Error::malformed(
             what,
-            why: "expected a UUID floor (0x0d, 16-byte UUID, 2-byte major, 2-byte minor)",
-        };
+            "expected a UUID floor (0x0d, 16-byte UUID, 2-byte major, 2-byte minor)",
+        );
         let (Some(&[protocol_id::UUID]), Some(uuid), Some(&[m0, m1]), Some(&[n0, n1])) = (
             self.lhs.get(..1),
             self.lhs.get(1..17),
@@ -126,49 +126,43 @@ pub struct Tower {
 fn le16(bytes: &[u8], at: usize, what: &'static str) -> Result<u16> {
     match bytes.get(at..at + 2) {
         Some(&[a, b]) => Ok(u16::from_le_bytes([a, b])),
-        _ => Err(Error::Truncated {
-            what,
-            need: at + 2,
-            have: bytes.len(),
-        }),
+        _ => Err(Error::truncated(what, at + 2, bytes.len())),
     }
 }
 
 fn take<'a>(bytes: &'a [u8], at: usize, len: usize, what: &'static str) -> Result<&'a [u8]> {
-    bytes.get(at..at + len).ok_or(Error::Truncated {
-        what,
-        need: at + len,
-        have: bytes.len(),
-    })
+    bytes
+        .get(at..at + len)
+        .ok_or(Error::truncated(what, at + len, bytes.len()))
 }
 
 impl Tower {
     /// Parses a tower octet string. Bytes after the last floor are ignored.
     pub fn parse(bytes: &[u8]) -> Result<Tower> {
         if bytes.len() > MAX_TOWER_LEN {
-            return Err(Error::TooLarge {
-                what: "DCE/RPC tower",
-                value: bytes.len(),
-                limit: MAX_TOWER_LEN,
-            });
+            return Err(Error::too_large(
+                "DCE/RPC tower",
+                bytes.len(),
+                MAX_TOWER_LEN,
+            ));
         }
         let count = usize::from(le16(bytes, 0, "DCE/RPC tower floor count")?);
         if count > MAX_FLOORS {
-            return Err(Error::TooLarge {
-                what: "DCE/RPC tower floor count",
-                value: count,
-                limit: MAX_FLOORS,
-            });
+            return Err(Error::too_large(
+                "DCE/RPC tower floor count",
+                count,
+                MAX_FLOORS,
+            ));
         }
         let mut floors = Vec::with_capacity(count);
         let mut at = 2;
         for _ in 0..count {
             let lhs_len = usize::from(le16(bytes, at, "DCE/RPC tower floor")?);
             if lhs_len == 0 {
-                return Err(Error::Malformed {
-                    what: "DCE/RPC tower floor",
-                    why: "empty left-hand side (no protocol identifier)",
-                });
+                return Err(Error::malformed(
+                    "DCE/RPC tower floor",
+                    "empty left-hand side (no protocol identifier)",
+                ));
             }
             let lhs = take(bytes, at + 2, lhs_len, "DCE/RPC tower floor LHS")?;
             at += 2 + lhs_len;
@@ -186,31 +180,25 @@ impl Tower {
     /// Writes the tower octet string.
     pub fn emit(&self) -> Result<Vec<u8>> {
         if self.floors.len() > MAX_FLOORS {
-            return Err(Error::TooLarge {
-                what: "DCE/RPC tower floor count",
-                value: self.floors.len(),
-                limit: MAX_FLOORS,
-            });
+            return Err(Error::too_large(
+                "DCE/RPC tower floor count",
+                self.floors.len(),
+                MAX_FLOORS,
+            ));
         }
         let mut out = Vec::new();
         out.extend_from_slice(&(self.floors.len() as u16).to_le_bytes());
         for floor in &self.floors {
             for side in [&floor.lhs, &floor.rhs] {
-                let len = u16::try_from(side.len()).map_err(|_| Error::TooLarge {
-                    what: "DCE/RPC tower floor",
-                    value: side.len(),
-                    limit: usize::from(u16::MAX),
+                let len = u16::try_from(side.len()).map_err(|_| {
+                    Error::too_large("DCE/RPC tower floor", side.len(), usize::from(u16::MAX))
                 })?;
                 out.extend_from_slice(&len.to_le_bytes());
                 out.extend_from_slice(side);
             }
         }
         if out.len() > MAX_TOWER_LEN {
-            return Err(Error::TooLarge {
-                what: "DCE/RPC tower",
-                value: out.len(),
-                limit: MAX_TOWER_LEN,
-            });
+            return Err(Error::too_large("DCE/RPC tower", out.len(), MAX_TOWER_LEN));
         }
         Ok(out)
     }
@@ -292,10 +280,10 @@ pub struct Endpoint {
 fn port(rhs: &[u8]) -> Result<u16> {
     match rhs {
         [high, low] => Ok(u16::from_be_bytes([*high, *low])),
-        _ => Err(Error::Malformed {
-            what: "DCE/RPC tower port floor",
-            why: "port is not 2 bytes",
-        }),
+        _ => Err(Error::malformed(
+            "DCE/RPC tower port floor",
+            "port is not 2 bytes",
+        )),
     }
 }
 
@@ -324,10 +312,7 @@ impl Endpoint {
             tower.floors.get(1),
             tower.floors.get(2),
         ) else {
-            return Err(Error::Malformed {
-                what: "DCE/RPC tower",
-                why: "fewer than 3 floors",
-            });
+            return Err(Error::malformed("DCE/RPC tower", "fewer than 3 floors"));
         };
         let interface = first.as_syntax("DCE/RPC tower interface floor")?;
         let transfer = second.as_syntax("DCE/RPC tower transfer syntax floor")?;
@@ -357,15 +342,9 @@ impl Endpoint {
                     endpoint.port = Some(port(&floor.rhs)?)
                 }
                 protocol_id::IP => {
-                    let octets: [u8; 4] =
-                        floor
-                            .rhs
-                            .as_slice()
-                            .try_into()
-                            .map_err(|_| Error::Malformed {
-                                what: "DCE/RPC tower IP floor",
-                                why: "address is not 4 bytes",
-                            })?;
+                    let octets: [u8; 4] = floor.rhs.as_slice().try_into().map_err(|_| {
+                        Error::malformed("DCE/RPC tower IP floor", "address is not 4 bytes")
+                    })?;
                     endpoint.address = Some(Ipv4Addr::from(octets));
                 }
                 protocol_id::NAMED_PIPE | protocol_id::LRPC_ENDPOINT => {
@@ -431,10 +410,10 @@ impl Endpoint {
                 name_floor(protocol_id::NETBIOS, host),
             ]),
             ProtocolSequence::Unknown(_) => {
-                return Err(Error::Malformed {
-                    what: "DCE/RPC endpoint",
-                    why: "an unknown protocol sequence cannot be written as a tower",
-                });
+                return Err(Error::malformed(
+                    "DCE/RPC endpoint",
+                    "an unknown protocol sequence cannot be written as a tower",
+                ));
             }
         }
         Ok(Tower { floors })

@@ -91,10 +91,10 @@ impl FromStr for Uuid {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Uuid> {
-        Uuid::parse(text).ok_or(Error::Malformed {
-            what: "UUID",
-            why: "expected 8-4-4-4-12 hexadecimal digits",
-        })
+        Uuid::parse(text).ok_or(Error::malformed(
+            "UUID",
+            "expected 8-4-4-4-12 hexadecimal digits",
+        ))
     }
 }
 
@@ -142,11 +142,11 @@ impl SyntaxId {
 
     /// Decodes the 20-byte little-endian NDR form.
     pub fn from_le_bytes(bytes: &[u8]) -> Result<SyntaxId> {
-        let bytes: &[u8; SYNTAX_ID_LEN] = bytes.first_chunk().ok_or(Error::Truncated {
-            what: "DCE/RPC syntax identifier",
-            need: SYNTAX_ID_LEN,
-            have: bytes.len(),
-        })?;
+        let bytes: &[u8; SYNTAX_ID_LEN] = bytes.first_chunk().ok_or(Error::truncated(
+            "DCE/RPC syntax identifier",
+            SYNTAX_ID_LEN,
+            bytes.len(),
+        ))?;
         let mut uuid = [0u8; 16];
         uuid.copy_from_slice(&bytes[..16]);
         Ok(SyntaxId {
