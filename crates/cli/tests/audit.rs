@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{json_run, portolan};
+use common::{fails, json_run, portolan, stdout_ok, strings};
 use predicates::prelude::*;
 
 fn fixture(path: &str) -> String {
@@ -24,12 +24,7 @@ fn samba_dc_audits_as_a_domain_controller_with_its_extras_explained() {
     assert_eq!(code, 1, "Samba has nothing on 593");
     assert_eq!(v["exit_code"], 1);
     let report = &v["reports"][0];
-    let missing: Vec<&str> = report["comparison"]["missing"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_str().unwrap())
-        .collect();
+    let missing: Vec<&str> = strings(&report["comparison"]["missing"]);
     // IKE and NAT-T (UDP 500, 4500) are optional rows of the role: not missing.
     assert_eq!(missing, ["tcp/593"]);
     assert!(
@@ -86,50 +81,46 @@ fn formats_can_be_forced_and_bad_input_exits_2() {
         ])
         .assert()
         .code(2);
-    portolan()
-        .args([
+    fails(
+        &[
             "audit",
             &fixture("samba-dc/ss-lntup.txt"),
             "--input-format",
             "bogus",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--input-format bogus"));
-    portolan()
-        .args(["audit", "/nonexistent/listeners.txt"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("/nonexistent/listeners.txt"));
+        ],
+        2,
+        &["--input-format bogus"],
+    );
+    fails(
+        &["audit", "/nonexistent/listeners.txt"],
+        2,
+        &["/nonexistent/listeners.txt"],
+    );
     portolan()
         .args(["audit", "-"])
         .write_stdin(vec![0u8, 159, 146, 150, 0, 1])
         .assert()
         .code(2);
-    portolan()
-        .args([
+    fails(
+        &[
             "audit",
             &fixture("samba-dc/ss-lntup.txt"),
             "--role",
             "domian-controller",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("did you mean"));
+        ],
+        2,
+        &["did you mean"],
+    );
 }
 
 #[test]
 fn standard_input_and_csv() {
     let text = std::fs::read_to_string(fixture("samba-dc/ss-lntup.txt")).unwrap();
-    let out = portolan()
-        .args(["audit", "-", "--format", "csv"])
-        .write_stdin(text)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let csv = String::from_utf8(out).unwrap();
+    let csv = stdout_ok(
+        portolan()
+            .args(["audit", "-", "--format", "csv"])
+            .write_stdin(text),
+    );
     assert!(csv.starts_with("Host,Port,Listener,Service,Process,Role,Flags\n"));
     assert!(csv.contains(",88/tcp,"));
 }
@@ -164,12 +155,7 @@ fn a_windows_domain_controller_lacks_nothing_and_shows_its_extras() {
     );
     let comparison = &v["reports"][0]["comparison"];
     assert!(comparison["missing"].as_array().unwrap().is_empty());
-    let unexpected: Vec<&str> = comparison["unexpected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_str().unwrap())
-        .collect();
+    let unexpected: Vec<&str> = strings(&comparison["unexpected"]);
     assert!(unexpected.contains(&"tcp/3389") && unexpected.contains(&"tcp/5985"));
     // Adding the terminal-server role accounts for RDP.
     let (_, v) = json_run(&[

@@ -5,7 +5,7 @@ mod common;
 
 use std::net::{TcpListener, UdpSocket};
 
-use common::{json_run, portolan, results};
+use common::{json_run, portolan, results, stdout_ok};
 use predicates::prelude::*;
 
 /// A port nothing listens on: bound, then released.
@@ -100,14 +100,8 @@ fn everything_listening_exits_0_and_names_resolve_locally() {
     if v["hosts"][0]["address"] == "127.0.0.1" {
         assert_eq!(code, 0);
     }
-    let out = portolan()
-        .args(["check", "127.0.0.1", "--ports", &port, "--format", "csv"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let csv = String::from_utf8(out).unwrap();
+    let csv =
+        stdout_ok(portolan().args(["check", "127.0.0.1", "--ports", &port, "--format", "csv"]));
     assert!(csv.starts_with("host,address,transport,port,status,"));
     assert!(csv.contains(&format!(",tcp,{port},LISTENING,")));
 }
@@ -228,9 +222,15 @@ fn under_descriptor_pressure_every_port_gets_its_verdict_or_error() {
     // With almost no file descriptors, connects fail on this machine (EMFILE): the engine
     // waits for descriptors and tries again, and a port it still cannot probe must come out
     // as ERROR ("not probed"), never as FILTERED or a silence.
-    let ports: Vec<String> = (0..40)
-        .map(|_| free_tcp_port("127.0.0.1").to_string())
+    // Bound together, so the 40 ports are distinct, then released.
+    let held: Vec<TcpListener> = (0..40)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
         .collect();
+    let ports: Vec<String> = held
+        .iter()
+        .map(|l| l.local_addr().unwrap().port().to_string())
+        .collect();
+    drop(held);
     let bin = assert_cmd::cargo::cargo_bin("portolan");
     let out = std::process::Command::new("sh")
         .arg("-c")

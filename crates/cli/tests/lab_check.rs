@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{json_run, lab, results};
+use common::{json_lines, json_run, lab, portolan, results, stdout_ok, strings};
 use serde_json::Value;
 
 fn field<'a>(r: &'a Value, name: &str) -> &'a str {
@@ -333,21 +333,14 @@ fn several_hosts_in_one_run() {
 #[ignore = "needs root and the lab of real peers: run by scripts/test.sh"]
 fn everything_listening_exits_0_and_jsonl_streams_each_port() {
     let lab = lab();
-    let out = common::portolan()
-        .args(["check", &lab.dc, "--service", "kdc", "--format", "jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&stdout_ok(portolan().args([
+        "check",
+        &lab.dc,
+        "--service",
+        "kdc",
+        "--format",
+        "jsonl",
+    ])));
     assert_eq!(lines.len(), 2);
     assert!(lines.iter().all(|l| l["status"] == "LISTENING"));
 }
@@ -507,12 +500,7 @@ fn a_checks_json_audits_like_the_servers_own_sockets() {
     assert_eq!(code, 1);
     let report = &v["reports"][0];
     assert_eq!(report["host"], lab.dc.as_str());
-    let missing: Vec<&str> = report["comparison"]["missing"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_str().unwrap())
-        .collect();
+    let missing: Vec<&str> = strings(&report["comparison"]["missing"]);
     assert!(missing.contains(&"tcp/593"), "{missing:?}");
     // IKE and NAT-T are optional rows of the role: check does not probe them, and the
     // audit does not count them missing.

@@ -1,40 +1,20 @@
 //! CLI tests of the catalog commands: every command and format, bad input, user catalogs.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{fails, field_strings, json_ok, portolan, stdout};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn portolan() -> Command {
-    let mut cmd = Command::cargo_bin("portolan").unwrap();
-    cmd.env_remove("PORTOLAN_CATALOG").env_remove("NO_COLOR");
-    cmd
-}
-
-fn stdout(args: &[&str]) -> String {
-    let out = portolan()
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap()
-}
-
 fn json(args: &[&str]) -> Value {
-    serde_json::from_str(&stdout(args)).unwrap()
+    json_ok(portolan().args(args))
 }
 
 #[test]
 fn port_445_lists_every_smb_service() {
     insta::assert_snapshot!(stdout(&["port", "445"]));
     let v = json(&["port", "445", "--format", "json"]);
-    let ids: Vec<&str> = v["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["service_id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = field_strings(&v["rows"], "service_id");
     assert_eq!(
         ids,
         [
@@ -90,13 +70,11 @@ fn a_dynamic_port_points_at_rpc_services() {
 
 #[test]
 fn unused_port_exits_1() {
-    portolan()
-        .args(["port", "7777"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "no service in the catalog uses 7777",
-        ));
+    fails(
+        &["port", "7777"],
+        1,
+        &["no service in the catalog uses 7777"],
+    );
 }
 
 #[test]
@@ -140,12 +118,7 @@ fn service_by_any_name_case_insensitive() {
 #[test]
 fn partial_names_list_every_match() {
     let v = json(&["service", "terminal", "--format", "json"]);
-    let ids: Vec<&str> = v["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = field_strings(&v["services"], "id");
     assert_eq!(
         ids,
         [
@@ -158,18 +131,16 @@ fn partial_names_list_every_match() {
 
 #[test]
 fn unknown_service_suggests_and_exits_2() {
-    portolan()
-        .args(["service", "kerbros"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no service matches `kerbros`"))
-        .stderr(predicate::str::contains("did you mean"))
-        .stderr(predicate::str::contains("Kerberos Key Distribution Center"));
-    portolan()
-        .args(["service", " "])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("empty service name"));
+    fails(
+        &["service", "kerbros"],
+        2,
+        &[
+            "no service matches `kerbros`",
+            "did you mean",
+            "Kerberos Key Distribution Center",
+        ],
+    );
+    fails(&["service", " "], 2, &["empty service name"]);
 }
 
 #[test]
@@ -243,30 +214,23 @@ fn export_xlsx_writes_a_workbook() {
     assert_eq!(by_service.rows().count(), 1 + 172 + 1);
     let errata = book.worksheet_range("Errata").unwrap();
     assert_eq!(errata.rows().count(), 1 + 17);
-    portolan()
-        .args([
+    fails(
+        &[
             "export",
             "--format",
             "xlsx",
             "--output",
             "/nonexistent/dir/x.xlsx",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "cannot write /nonexistent/dir/x.xlsx",
-        ));
+        ],
+        2,
+        &["cannot write /nonexistent/dir/x.xlsx"],
+    );
 }
 
 #[test]
 fn errata_list() {
     let v = json(&["errata", "--format", "json"]);
-    let ids: Vec<&str> = v["errata"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = field_strings(&v["errata"], "id");
     for id in [
         "upd-typo",
         "ldaps-over-udp",
@@ -326,23 +290,14 @@ ports = [ { app = "SQL over TCP", transport = "tcp", port = 1500 } ]
         "--format",
         "json",
     ]);
-    let ids: Vec<&str> = v["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["service_id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = field_strings(&v["rows"], "service_id");
     assert_eq!(ids, ["netmeeting-remote-desktop"]);
     // The environment variable works like the flag.
-    let out = portolan()
-        .env("PORTOLAN_CATALOG", &path)
-        .args(["service", "sales", "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
+    let v = json_ok(
+        portolan()
+            .env("PORTOLAN_CATALOG", &path)
+            .args(["service", "sales", "--format", "json"]),
+    );
     assert_eq!(v["services"][0]["windows_service"], "MSSQL$SALES");
     assert_eq!(v["services"][0]["user_defined"], true);
 }
@@ -387,27 +342,24 @@ fn malformed_catalogs_name_file_line_and_column() {
     for (n, (text, position, problem)) in cases.iter().enumerate() {
         let path = dir.join(format!("bad{n}.toml"));
         std::fs::write(&path, text).unwrap();
-        portolan()
-            .args(["--catalog", path.to_str().unwrap(), "port", "445"])
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(format!("bad{n}.toml{position}")))
-            .stderr(predicate::str::contains(*problem));
+        fails(
+            &["--catalog", path.to_str().unwrap(), "port", "445"],
+            2,
+            &[&format!("bad{n}.toml{position}"), problem],
+        );
     }
     let binary = dir.join("binary.toml");
     std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x01]).unwrap();
-    portolan()
-        .args(["--catalog", binary.to_str().unwrap(), "port", "445"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not UTF-8"));
-    portolan()
-        .args(["--catalog", "/nonexistent.toml", "port", "445"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "cannot read catalog file /nonexistent.toml",
-        ));
+    fails(
+        &["--catalog", binary.to_str().unwrap(), "port", "445"],
+        2,
+        &["not UTF-8"],
+    );
+    fails(
+        &["--catalog", "/nonexistent.toml", "port", "445"],
+        2,
+        &["cannot read catalog file /nonexistent.toml"],
+    );
 }
 
 #[test]

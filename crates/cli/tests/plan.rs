@@ -2,25 +2,18 @@
 
 mod common;
 
-use common::{json_run, portolan};
+use common::{fails, field_strings, json_ok, json_run, portolan, stdout_ok};
 use predicates::prelude::*;
 
 #[test]
 fn a_domain_controller_plan_in_two_dialects() {
-    let nft = portolan()
-        .args([
-            "plan",
-            "--role",
-            "domain-controller",
-            "--from",
-            "10.0.0.0/8",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let nft = String::from_utf8(nft).unwrap();
+    let nft = stdout_ok(portolan().args([
+        "plan",
+        "--role",
+        "domain-controller",
+        "--from",
+        "10.0.0.0/8",
+    ]));
     assert!(nft.starts_with("#!/usr/sbin/nft -f"));
     assert!(
         nft.contains("49152-65535"),
@@ -30,20 +23,13 @@ fn a_domain_controller_plan_in_two_dialects() {
         nft.contains("portolan TCP 636 (optional): LSASS"),
         "LDAPS is a row the role takes as optional"
     );
-    let ps = portolan()
-        .args([
-            "plan",
-            "--role",
-            "domain-controller",
-            "--dialect",
-            "powershell",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let ps = String::from_utf8(ps).unwrap();
+    let ps = stdout_ok(portolan().args([
+        "plan",
+        "--role",
+        "domain-controller",
+        "--dialect",
+        "powershell",
+    ]));
     assert!(ps.contains("-LocalPort RPCEPMap"));
     assert!(ps.contains("-LocalPort RPC "));
 }
@@ -74,20 +60,8 @@ fn services_by_name_and_several_files_to_a_folder() {
 
 #[test]
 fn the_plan_as_json() {
-    let out = portolan()
-        .args(["plan", "--role", "dns-server", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let transports: Vec<&str> = v["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["transport"].as_str().unwrap())
-        .collect();
+    let v = json_ok(portolan().args(["plan", "--role", "dns-server", "--json"]));
+    let transports: Vec<&str> = field_strings(&v["rules"], "transport");
     assert_eq!(transports.len(), 2);
     assert!(transports.contains(&"tcp") && transports.contains(&"udp"));
 }
@@ -138,12 +112,7 @@ fn bad_plan_input_exits_2_and_says_why() {
 fn roles_and_a_role() {
     let (code, v) = json_run(&["roles"]);
     assert_eq!(code, 0);
-    let ids: Vec<&str> = v["roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = field_strings(&v["roles"], "id");
     for id in [
         "domain-controller",
         "dns-server",
@@ -177,11 +146,7 @@ fn roles_and_a_role() {
             .iter()
             .any(|r| r["port"] == 53)
     );
-    portolan()
-        .args(["role", "domian-controller"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("domain-controller"));
+    fails(&["role", "domian-controller"], 2, &["domain-controller"]);
 }
 
 /// The lines of the README's fenced block that starts with "```{lang}" after `after`.

@@ -6,22 +6,15 @@
 use std::net::TcpListener;
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
+mod common;
+
+use common::{fails, json_lines, json_ok, portolan, stdout_ok};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn portolan() -> Command {
-    let mut cmd = Command::cargo_bin("portolan").unwrap();
-    cmd.env_remove("PORTOLAN_CATALOG").env_remove("NO_COLOR");
-    cmd
-}
-
 /// Fails with exit 2 and a message containing every needle.
 fn refused(args: &[&str], needles: &[&str]) {
-    let mut assert = portolan().arg("scan").args(args).assert().code(2);
-    for needle in needles {
-        assert = assert.stderr(predicate::str::contains(*needle));
-    }
+    fails(&[&["scan"], args].concat(), 2, needles);
 }
 
 /// Two listeners and two ports that were just released, on 127.0.0.1.
@@ -198,14 +191,7 @@ fn json_lists_open_ports_and_exits_0() {
     let (_keep, open, closed) = listeners();
     let mut all = open.clone();
     all.extend(&closed);
-    let out = portolan()
-        .args(["scan", "127.0.0.1", "-p", &port_list(&all), "-f", "json"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
+    let v = json_ok(portolan().args(["scan", "127.0.0.1", "-p", &port_list(&all), "-f", "json"]));
     let host = &v["hosts"][0];
     assert_eq!(host["address"], "127.0.0.1");
     assert_eq!(host["up"], true);
@@ -264,26 +250,15 @@ fn jsonl_streams_one_object_per_port() {
     let (_keep, open, closed) = listeners();
     let mut all = open.clone();
     all.extend(&closed);
-    let out = portolan()
-        .args([
-            "scan",
-            "127.0.0.1",
-            "-p",
-            &port_list(&all),
-            "--all",
-            "-f",
-            "jsonl",
-        ])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let lines: Vec<Value> = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&stdout_ok(portolan().args([
+        "scan",
+        "127.0.0.1",
+        "-p",
+        &port_list(&all),
+        "--all",
+        "-f",
+        "jsonl",
+    ])));
     assert_eq!(lines.len(), 4);
     let open_count = lines.iter().filter(|l| l["state"] == "open").count();
     assert_eq!(open_count, 2);
@@ -297,21 +272,14 @@ fn jsonl_streams_one_object_per_port() {
 #[test]
 fn table_names_catalog_ports_and_sums_up() {
     let (_keep, open, _closed) = listeners();
-    let out = portolan()
-        .args([
-            "scan",
-            "127.0.0.1",
-            "-p",
-            &port_list(&open),
-            "--color",
-            "never",
-        ])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_ok(portolan().args([
+        "scan",
+        "127.0.0.1",
+        "-p",
+        &port_list(&open),
+        "--color",
+        "never",
+    ]));
     assert!(text.contains(&format!("{}/tcp", open[0])), "{text}");
     assert!(
         text.contains("1 address (1 up) x 2 ports: 2 open, 0 closed, 0 filtered"),
@@ -324,21 +292,14 @@ fn nmap_xml_validates_against_nmaps_dtd_and_audit_reads_it() {
     let (_keep, open, closed) = listeners();
     let mut all = open.clone();
     all.extend(&closed);
-    let out = portolan()
-        .args([
-            "scan",
-            "127.0.0.1",
-            "-p",
-            &port_list(&all),
-            "-f",
-            "nmap-xml",
-        ])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let xml = String::from_utf8(out).unwrap();
+    let xml = stdout_ok(portolan().args([
+        "scan",
+        "127.0.0.1",
+        "-p",
+        &port_list(&all),
+        "-f",
+        "nmap-xml",
+    ]));
     assert!(xml.contains("<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"4\""));
     assert!(
         xml.contains("<extraports state=\"closed\" count=\"2\"/>"),

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use serde_json::Value;
-
 mod common;
+
+use common::{json_lines, portolan, stdout_ok, success_stdout};
 
 struct FwLab {
     address: String,
@@ -54,15 +54,8 @@ fn sweep(address: &str, shell_prefix: &str) -> BTreeMap<u16, (String, String)> {
         .env_remove("PORTOLAN_CATALOG")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let mut ports = BTreeMap::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
+    for v in json_lines(&success_stdout(&out)) {
         let port = v["port"].as_u64().unwrap() as u16;
         let state = v["state"].as_str().unwrap().to_string();
         let reason = v["reason"].as_str().unwrap().to_string();
@@ -132,30 +125,18 @@ fn udp_sweep_of_the_firewalled_host_matches_the_truth() {
         .collect();
     assert!(expected.len() >= 4, "the truth file lists UDP ports");
     let ports: Vec<String> = expected.keys().map(u16::to_string).collect();
-    let bin = assert_cmd::cargo::cargo_bin("portolan");
-    let out = Command::new(bin)
-        .args([
-            "scan",
-            &lab.address,
-            "--udp",
-            "--all",
-            "-f",
-            "jsonl",
-            "-p",
-            &ports.join(","),
-        ])
-        .env_remove("PORTOLAN_CATALOG")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = stdout_ok(portolan().args([
+        "scan",
+        &lab.address,
+        "--udp",
+        "--all",
+        "-f",
+        "jsonl",
+        "-p",
+        &ports.join(","),
+    ]));
     let mut found = BTreeMap::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
+    for v in json_lines(&text) {
         found.insert(
             v["port"].as_u64().unwrap() as u16,
             v["state"].as_str().unwrap().to_string(),

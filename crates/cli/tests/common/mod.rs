@@ -11,6 +11,65 @@ pub fn portolan() -> Command {
     cmd
 }
 
+/// Stdout of a run that must succeed, as text.
+pub fn stdout_ok(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// Stdout of a run that must succeed, as JSON.
+pub fn json_ok(cmd: &mut Command) -> Value {
+    let text = stdout_ok(cmd);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("no JSON ({e}): {text}"))
+}
+
+/// Stdout of `portolan ARGS`, which must succeed, as text.
+pub fn stdout(args: &[&str]) -> String {
+    stdout_ok(portolan().args(args))
+}
+
+/// Runs `portolan ARGS`, which must exit with `code` and print every needle on stderr.
+pub fn fails(args: &[&str], code: i32, needles: &[&str]) {
+    let mut assert = portolan().args(args).assert().code(code);
+    for needle in needles {
+        assert = assert.stderr(predicates::str::contains(*needle));
+    }
+}
+
+/// The strings of a JSON array.
+pub fn strings(list: &Value) -> Vec<&str> {
+    let list = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"));
+    list.iter().map(|v| v.as_str().unwrap()).collect()
+}
+
+/// The string field `name` of each object of a JSON array.
+pub fn field_strings<'a>(list: &'a Value, name: &str) -> Vec<&'a str> {
+    let list = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"));
+    list.iter().map(|v| v[name].as_str().unwrap()).collect()
+}
+
+/// One JSON value per line (JSON Lines).
+pub fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// The stdout of a finished run, which must have exited 0 (its stderr is shown otherwise).
+pub fn success_stdout(out: &std::process::Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
 /// Addresses and settings of the project's lab (`lab/lab.sh env`).
 #[derive(Debug, Clone)]
 pub struct Lab {
