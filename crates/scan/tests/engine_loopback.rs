@@ -10,36 +10,51 @@ use portolan_scan::engine::Config;
 use portolan_scan::{PortState, Reason};
 use support::scan;
 
-/// `count` listeners and `count` ports that were just bound and released (closed), on `host`.
-fn listeners_and_closed(host: &str, count: usize) -> Option<(Vec<TcpListener>, Vec<u16>)> {
-    let listeners: Vec<TcpListener> = (0..count)
-        .map(|_| TcpListener::bind((host, 0)))
-        .collect::<Result<_, _>>()
-        .ok()?;
-    // Held together until all are bound, so the ports are distinct; then released (closed).
-    let released: Vec<TcpListener> = (0..count)
-        .map(|_| TcpListener::bind((host, 0)))
-        .collect::<Result<_, _>>()
-        .ok()?;
-    let closed = released
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect();
-    drop(released);
-    Some((listeners, closed))
+/// Ports of `host`: `open` ones with a listener of this test, and `closed` ones that were
+/// just bound and released.
+struct Ports {
+    _listeners: Vec<TcpListener>,
+    open: Vec<u16>,
+    closed: Vec<u16>,
+}
+
+impl Ports {
+    /// `count` of each, or `None` when `host` cannot be bound here.
+    fn bind(host: &str, count: usize) -> Option<Ports> {
+        let bind = || -> Option<Vec<TcpListener>> {
+            (0..count)
+                .map(|_| TcpListener::bind((host, 0)))
+                .collect::<Result<_, _>>()
+                .ok()
+        };
+        let port_of = |l: &TcpListener| l.local_addr().unwrap().port();
+        let listeners = bind()?;
+        // Held together until all are bound, so the ports are distinct; then released (closed).
+        let released = bind()?;
+        Some(Ports {
+            open: listeners.iter().map(port_of).collect(),
+            closed: released.iter().map(port_of).collect(),
+            _listeners: listeners,
+        })
+    }
+
+    /// `count` of each on 127.0.0.1, which can always be bound.
+    fn loopback(count: usize) -> Ports {
+        Ports::bind("127.0.0.1", count).expect("127.0.0.1 can be bound")
+    }
+
+    /// The open ports, then the closed ones.
+    fn all(&self) -> Vec<u16> {
+        [&self.open[..], &self.closed[..]].concat()
+    }
 }
 
 fn check(host: &str) {
-    let Some((listeners, closed)) = listeners_and_closed(host, 8) else {
+    let Some(bound) = Ports::bind(host, 8) else {
         eprintln!("SKIPPED: cannot bind on {host}");
         return;
     };
-    let open: Vec<u16> = listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect();
-    let mut ports = open.clone();
-    ports.extend(&closed);
+    let (open, closed, ports) = (&bound.open, &bound.closed, bound.all());
     let config = Config {
         report_all: true,
         ..Config::default()
@@ -49,10 +64,10 @@ fn check(host: &str) {
     assert!(!summary.interrupted);
     let states = found.states();
     assert_eq!(states.len(), ports.len(), "one result per port: {states:?}");
-    for p in &open {
+    for p in open {
         assert_eq!(states[p], (PortState::Open, Reason::SynAck), "port {p}");
     }
-    for p in &closed {
+    for p in closed {
         // A port freed a moment ago may in rare cases be taken by another program; it can
         // be open then, but never filtered.
         assert_ne!(states[p].0, PortState::Filtered, "port {p}");
@@ -62,7 +77,6 @@ fn check(host: &str) {
     assert_eq!(host_summary.open as usize, open.len());
     let address: IpAddr = host.trim_matches(|c| c == '[' || c == ']').parse().unwrap();
     assert_eq!(host_summary.address, address);
-    drop(listeners);
 }
 
 #[test]
@@ -77,17 +91,10 @@ fn ipv6_loopback_listeners_are_open_and_freed_ports_closed() {
 
 #[test]
 fn only_open_ports_are_reported_by_default() {
-    let Some((listeners, closed)) = listeners_and_closed("127.0.0.1", 3) else {
-        return;
-    };
-    let open: Vec<u16> = listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect();
-    let mut ports = open.clone();
-    ports.extend(&closed);
-    let (summary, found) = scan(&["127.0.0.1"], ports, &Config::default());
-    let mut expected: Vec<(IpAddr, u16)> = open
+    let bound = Ports::loopback(3);
+    let (summary, found) = scan(&["127.0.0.1"], bound.all(), &Config::default());
+    let mut expected: Vec<(IpAddr, u16)> = bound
+        .open
         .iter()
         .map(|&p| ("127.0.0.1".parse().unwrap(), p))
         .collect();
@@ -99,15 +106,8 @@ fn only_open_ports_are_reported_by_default() {
 
 #[test]
 fn paced_scans_lose_nothing() {
-    let Some((listeners, closed)) = listeners_and_closed("127.0.0.1", 20) else {
-        return;
-    };
-    let open: Vec<u16> = listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect();
-    let mut ports = open.clone();
-    ports.extend(&closed);
+    let bound = Ports::loopback(20);
+    let ports = bound.all();
     for config in [
         Config {
             rate: Some(2000),
@@ -124,7 +124,7 @@ fn paced_scans_lose_nothing() {
         let (summary, found) = scan(&["127.0.0.1"], ports.clone(), &config);
         assert_eq!(summary.done, 40, "{config:?}");
         let states = found.states();
-        for p in &open {
+        for p in &bound.open {
             assert_eq!(states[p].0, PortState::Open, "{config:?} port {p}");
         }
         assert_eq!(summary.open, 20);
