@@ -711,27 +711,21 @@ EOF
 }
 
 # --------------------------------------------------------------- readiness
-wait_ready() {
-    local t0 deadline ok entry name sock
-    t0="$(now)"; deadline=$(( $(date +%s) + READY_TIMEOUT ))
-    while :; do
-        ok=1
-        for entry in "${DAEMONS[@]}"; do
-            # shellcheck disable=SC2086
-            set -- $entry
-            name="$1"; shift
-            skipped "$name" && continue
-            tracked_pid "$name" >/dev/null || {
-                tail -20 "$LOG_DIR/$name.log" >&2 || true; die "$name exited"; }
-            for sock in "$@"; do
-                ns_listens "$NS" "${sock%/*}" "${sock#*/}" || { ok=0; break 2; }
-            done
+# ready: 0 when every daemon not skipped listens on its sockets (see
+# wait_ready_with).
+ready() {
+    local entry name sock
+    for entry in "${DAEMONS[@]}"; do
+        # shellcheck disable=SC2086
+        set -- $entry
+        name="$1"; shift
+        skipped "$name" && continue
+        daemon_running "$name"
+        for sock in "$@"; do
+            WAITING_FOR="$name $sock"
+            ns_listens "$NS" "${sock%/*}" "${sock#*/}" || return 1
         done
-        [ $ok = 1 ] && break
-        [ "$(date +%s)" -lt "$deadline" ] || die "not ready after ${READY_TIMEOUT} s ($name ${sock:-})"
-        sleep 0.2
     done
-    log "ready in $(since "$t0") s"
 }
 
 # ---------------------------------------------------------------- commands
@@ -751,7 +745,7 @@ cmd_up() {
     done
     skipped charon || load_charon_conns
     skipped minissdpd || register_ssdp
-    wait_ready
+    wait_ready_with ready 0.2
     log "up in $(since "$t0") s: $IP ($FQDN) in namespace $NS"
 }
 
@@ -1061,12 +1055,4 @@ cmd_check() {
     [ $CHECK_FAILS -eq 0 ] || { log "$CHECK_FAILS check(s) failed"; return 1; }
 }
 
-COMMAND="${1:-}"
-case "$COMMAND" in
-    up)     cmd_up ;;
-    down)   cmd_down ;;
-    purge)  cmd_purge ;;
-    status) cmd_status ;;
-    check)  cmd_check ;;
-    *)      usage; exit 2 ;;
-esac
+lab_main "$@"

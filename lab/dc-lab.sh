@@ -254,39 +254,29 @@ EOF
 }
 
 # --------------------------------------------------------------- readiness
-wait_ready() {
-    local t0 deadline p ok entry
-    t0="$(now)"; deadline=$(( $(date +%s) + READY_TIMEOUT ))
-    while :; do
-        ok=1
-        tracked_pid samba >/dev/null || {
-            tail -30 "$LOG_DIR/samba.log" >&2 || true
-            tail -30 "$SAMBA_DIR/log/samba.log" >&2 || true
-            die "samba exited"; }
-        for p in "${DC_TCP_READY_PORTS[@]}"; do
-            tcp_open "$DC_IP" "$p" || { ok=0; break; }
-        done
-        # UDP side: DNS answers, and the NetBIOS names are registered (samba
-        # claims them by broadcast, some 4 s after the TCP ports open).
-        if [ $ok = 1 ]; then
-            [ -n "$(dig +short +time=1 +tries=1 @"$DC_IP" -t SOA "$DNS_DOMAIN" 2>/dev/null)" ] \
-                && nmblookup -A "$DC_IP" 2>/dev/null | grep -q '<1c>' || ok=0
-        fi
-        if [ $ok = 1 ] && [ "$EXTRAS" = 1 ]; then
-            for entry in "chronyd $NS_DC 123" "dnsmasq $NS_SVC 53" "tftpd $NS_SVC 69" \
-                         "snmpd $NS_SVC 161" "freeradius $NS_SVC 1812"; do
-                # shellcheck disable=SC2086
-                set -- $entry
-                tracked_pid "$1" >/dev/null || {
-                    tail -20 "$LOG_DIR/$1.log" >&2 || true; die "$1 exited"; }
-                ns_listens "$2" udp "$3" || { ok=0; break; }
-            done
-        fi
-        [ $ok = 1 ] && break
-        [ "$(date +%s)" -lt "$deadline" ] || die "not ready after ${READY_TIMEOUT} s"
-        sleep 0.3
+# ready: 0 when every daemon listens (see wait_ready_with).
+ready() {
+    local p entry
+    tracked_pid samba >/dev/null || {
+        tail -30 "$LOG_DIR/samba.log" >&2 || true
+        tail -30 "$SAMBA_DIR/log/samba.log" >&2 || true
+        die "samba exited"; }
+    for p in "${DC_TCP_READY_PORTS[@]}"; do
+        tcp_open "$DC_IP" "$p" || return 1
     done
-    log "ready in $(since "$t0") s"
+    # UDP side: DNS answers, and the NetBIOS names are registered (samba
+    # claims them by broadcast, some 4 s after the TCP ports open).
+    [ -n "$(dig +short +time=1 +tries=1 @"$DC_IP" -t SOA "$DNS_DOMAIN" 2>/dev/null)" ] \
+        && nmblookup -A "$DC_IP" 2>/dev/null | grep -q '<1c>' || return 1
+    if [ "$EXTRAS" = 1 ]; then
+        for entry in "chronyd $NS_DC 123" "dnsmasq $NS_SVC 53" "tftpd $NS_SVC 69" \
+                     "snmpd $NS_SVC 161" "freeradius $NS_SVC 1812"; do
+            # shellcheck disable=SC2086
+            set -- $entry
+            daemon_running "$1"
+            ns_listens "$2" udp "$3" || return 1
+        done
+    fi
 }
 
 # Client-side files for developers and tests: a Kerberos config that needs
@@ -339,7 +329,7 @@ cmd_up() {
         start_radiusd
     fi
     write_client_env
-    wait_ready
+    wait_ready_with ready 0.3
     log "up in $(since "$t0") s: DC $DC_IP ($DC_NAME.$DNS_DOMAIN, realm $REALM)"
     [ "$EXTRAS" = 1 ] && log "NTP on the DC; DNS/TFTP/SNMP/RADIUS on $SVC_IP"
     return 0
@@ -409,12 +399,4 @@ cmd_check() {
     [ $CHECK_FAILS -eq 0 ] || { log "$CHECK_FAILS check(s) failed"; return 1; }
 }
 
-COMMAND="${1:-}"
-case "$COMMAND" in
-    up)     cmd_up ;;
-    down)   cmd_down ;;
-    purge)  cmd_purge ;;
-    status) cmd_status ;;
-    check)  cmd_check ;;
-    *)      usage; exit 2 ;;
-esac
+lab_main "$@"

@@ -9,58 +9,30 @@ port check sees an open TCP port as LISTENING and an open UDP port as LISTENING 
 READY_FILE once every socket is bound, then serves until SIGTERM or SIGINT.
 """
 
-import selectors
-import signal
-import socket
 import sys
 
+from listeners import bind_all, port_number, serve
+
 MAX_PORTS = 1024
-WORK_PER_WAKEUP = 64  # bounded work per readable socket
-
-
-def _stop(_signum, _frame):
-    raise SystemExit(0)
 
 
 def main(argv):
     if len(argv) < 4:
         sys.exit("usage: echo-listener.py ADDRESS READY_FILE tcp/PORT|udp/PORT...")
     address, ready, specs = argv[1], argv[2], argv[3:]
-    if len(specs) > MAX_PORTS:
-        sys.exit("too many ports (at most %d)" % MAX_PORTS)
-    sel = selectors.DefaultSelector()
+    parsed = []
     for spec in specs:
         proto, _, text = spec.partition("/")
-        port = int(text)
-        if proto not in ("tcp", "udp") or not 0 < port < 65536:
+        if proto not in ("tcp", "udp"):
             sys.exit("bad port %r" % spec)
-        kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-        sock = socket.socket(socket.AF_INET, kind)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((address, port))
-        if proto == "tcp":
-            sock.listen(128)
-        sock.setblocking(False)
-        sel.register(sock, selectors.EVENT_READ, proto)
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    with open(ready, "w") as f:
-        f.write("ready\n")
-    while True:
-        for key, _ in sel.select():
-            sock, proto = key.fileobj, key.data
-            for _ in range(WORK_PER_WAKEUP):
-                try:
-                    if proto == "tcp":
-                        conn, _ = sock.accept()
-                        conn.close()
-                    else:
-                        data, peer = sock.recvfrom(65535)
-                        sock.sendto(data, peer)
-                except (BlockingIOError, InterruptedError):
-                    break
-                except OSError:
-                    break
+        parsed.append((proto, port_number(text)))
+    sel = bind_all(address, parsed, MAX_PORTS)
+
+    def write_ready():
+        with open(ready, "w") as f:
+            f.write("ready\n")
+
+    serve(sel, write_ready)
 
 
 if __name__ == "__main__":

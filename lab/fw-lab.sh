@@ -152,28 +152,19 @@ start_listener() {
     start_daemon listener "$NS_FW" "$PYTHON" "$LAB_SCRIPTS/fw-listener.py" "$FW_IP" "${list[@]}"
 }
 
-wait_ready() {
-    local t0 deadline ok p name
-    t0="$(now)"; deadline=$(( $(date +%s) + READY_TIMEOUT ))
-    while :; do
-        ok=1
-        for name in dnsmasq listener; do
-            [ "$name" = dnsmasq ] && [ -z "$(ports udp open)" ] && continue
-            [ "$name" = listener ] && [ -z "$(listener_ports)" ] && continue
-            tracked_pid "$name" >/dev/null || {
-                tail -20 "$LOG_DIR/$name.log" >&2 || true; die "$name exited"; }
-        done
-        for p in $(ports udp open); do ns_listens "$NS_FW" udp "$p" || { ok=0; break; }; done
-        if [ $ok = 1 ]; then
-            for p in $(ports tcp open) $(listener_ports); do
-                ns_listens "$NS_FW" tcp "$p" || { ok=0; break; }
-            done
-        fi
-        [ $ok = 1 ] && break
-        [ "$(date +%s)" -lt "$deadline" ] || die "not ready after ${READY_TIMEOUT} s"
-        sleep 0.1
+# ready: 0 when dnsmasq and the listener listen on every port they serve
+# (see wait_ready_with).
+ready() {
+    local p name
+    for name in dnsmasq listener; do
+        [ "$name" = dnsmasq ] && [ -z "$(ports udp open)" ] && continue
+        [ "$name" = listener ] && [ -z "$(listener_ports)" ] && continue
+        daemon_running "$name"
     done
-    log "ready in $(since "$t0") s"
+    for p in $(ports udp open); do ns_listens "$NS_FW" udp "$p" || return 1; done
+    for p in $(ports tcp open) $(listener_ports); do
+        ns_listens "$NS_FW" tcp "$p" || return 1
+    done
 }
 
 # ---------------------------------------------------------------- commands
@@ -187,7 +178,7 @@ cmd_up() {
     load_rules
     [ -n "$(ports udp open)" ] && start_dnsmasq
     start_listener
-    wait_ready
+    wait_ready_with ready 0.1
     log "up in $(since "$t0") s: $FW_IP ($FW_FQDN), truth in $TRUTH"
 }
 
@@ -264,12 +255,4 @@ cmd_check() {
     [ $CHECK_FAILS -eq 0 ] || { log "$CHECK_FAILS check(s) failed"; return 1; }
 }
 
-COMMAND="${1:-}"
-case "$COMMAND" in
-    up)     cmd_up ;;
-    down)   cmd_down ;;
-    purge)  cmd_purge ;;
-    status) cmd_status ;;
-    check)  cmd_check ;;
-    *)      usage; exit 2 ;;
-esac
+lab_main "$@"

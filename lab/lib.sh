@@ -4,7 +4,9 @@
 #   * the fixed facts of the lab (names, addresses, credentials) that tests
 #     and developers read back through `lab.sh env`;
 #   * the single package installer for every lab (`lab_install`);
-#   * the helpers for namespaces, daemons and pid tracking.
+#   * the helpers for namespaces, daemons and pid tracking;
+#   * what the three lab scripts do alike: waiting for readiness and the
+#     command dispatch (`lab_main`).
 #
 # The project's lab lives on 10.203.0.0/16 with namespaces named pl-*, so it
 # can run beside any other copy of the lab on 10.201.0.0/16 (portolan-*).
@@ -334,6 +336,31 @@ stop_tracked() {
     rm -f "$PIDFILE"
 }
 
+# daemon_running NAME: die with the tail of NAME's log unless the recorded
+# NAME still runs (a daemon that exited will not become ready).
+daemon_running() {
+    tracked_pid "$1" >/dev/null && return 0
+    tail -20 "$LOG_DIR/$1.log" >&2 || true
+    die "$1 exited"
+}
+
+# ----------------------------------------------------------------- readiness
+# wait_ready_with CHECK PAUSE: run CHECK every PAUSE seconds until it returns
+# 0 (everything listens), for at most READY_TIMEOUT seconds. CHECK dies by
+# itself when a daemon has exited, and may name what it still waits for in
+# WAITING_FOR for the timeout message.
+WAITING_FOR=""
+wait_ready_with() {
+    local t0 deadline
+    t0="$(now)"; deadline=$(( $(date +%s) + READY_TIMEOUT ))
+    until "$1"; do
+        [ "$(date +%s)" -lt "$deadline" ] \
+            || die "not ready after ${READY_TIMEOUT} s${WAITING_FOR:+ ($WAITING_FOR)}"
+        sleep "$2"
+    done
+    log "ready in $(since "$t0") s"
+}
+
 # print_pids: the recorded daemons and whether they run; 1 if one is dead.
 print_pids() {
     local name pid ns st rc=0
@@ -370,3 +397,14 @@ run_check() {
 
 # usage: print the script's header comment (from line 2 to `set -euo`).
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+# ------------------------------------------------------------------ commands
+# lab_main COMMAND: run one of a lab script's commands (its cmd_* functions,
+# without arguments).
+lab_main() {
+    COMMAND="${1:-}"
+    case "$COMMAND" in
+        up|down|purge|status|check) "cmd_$COMMAND" ;;
+        *) usage; exit 2 ;;
+    esac
+}
