@@ -18,6 +18,7 @@
 
 use core::fmt;
 
+use crate::error::check_room;
 use crate::{Error, Result};
 
 /// Deepest nesting of constructed elements a [`Reader`] descends into.
@@ -551,13 +552,7 @@ impl Oid {
         let mut arcs = Vec::new();
         let mut rest = contents;
         while !rest.is_empty() {
-            if arcs.len() >= MAX_OID_ARCS {
-                return Err(Error::too_large(
-                    "OBJECT IDENTIFIER arcs",
-                    arcs.len() + 1,
-                    MAX_OID_ARCS,
-                ));
-            }
+            check_room(&arcs, MAX_OID_ARCS, "OBJECT IDENTIFIER arcs")?;
             let (value, tail) = split_base128(rest)?;
             rest = tail;
             if arcs.is_empty() {

@@ -25,6 +25,7 @@
 use core::fmt;
 use std::net::Ipv4Addr;
 
+use crate::error::check_room;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -328,9 +329,7 @@ fn split_options<'a>(mut bytes: &'a [u8], what: &'static str) -> Result<Vec<(u8,
             option::END => break,
             _ => {}
         }
-        if options.len() >= MAX_OPTIONS {
-            return Err(Error::too_large(what, options.len() + 1, MAX_OPTIONS));
-        }
+        check_room(&options, MAX_OPTIONS, what)?;
         let (&len, rest) = rest.split_first().ok_or(Error::truncated(what, 2, 1))?;
         let value = rest.get(..usize::from(len)).ok_or(Error::truncated(
             what,
@@ -483,13 +482,12 @@ impl Reply {
 /// Parses a reply and checks that it answers our transaction `xid` from `mac`.
 pub fn parse_reply_to(bytes: &[u8], xid: u32, mac: [u8; 6]) -> Result<Reply> {
     let reply = Reply::parse(bytes)?;
-    if reply.matches(xid, mac) {
-        Ok(reply)
-    } else {
-        Err(Error::Unexpected(
+    reply
+        .matches(xid, mac)
+        .then_some(reply)
+        .ok_or(Error::Unexpected(
             "DHCP reply is for another transaction or client",
         ))
-    }
 }
 
 impl fmt::Display for Reply {

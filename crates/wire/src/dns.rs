@@ -242,13 +242,9 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
 /// Parses a DNS response and checks that it carries transaction id `id`.
 pub fn parse_reply_to(bytes: &[u8], id: u16) -> Result<Reply> {
     let reply = parse_reply(bytes)?;
-    if reply.matches(id) {
-        Ok(reply)
-    } else {
-        Err(Error::Unexpected(
-            "DNS reply carries another transaction id",
-        ))
-    }
+    reply.matches(id).then_some(reply).ok_or(Error::Unexpected(
+        "DNS reply carries another transaction id",
+    ))
 }
 
 impl fmt::Display for Reply {

@@ -58,3 +58,24 @@ pub fn need(buf: &[u8], need: usize, what: &'static str) -> Result<()> {
         Ok(())
     }
 }
+
+/// Checks that `list`, bounded by `limit`, has room for one more item, naming `what` in the
+/// error: the guard of every decoder loop that collects what a peer sends.
+pub fn check_room<T>(list: &[T], limit: usize, what: &'static str) -> Result<()> {
+    if list.len() >= limit {
+        Err(Error::too_large(what, list.len() + 1, limit))
+    } else {
+        Ok(())
+    }
+}
+
+/// `buf[range]`, or [`Error::Truncated`] naming `what` when `buf` ends before `range.end`.
+pub fn slice<'a>(
+    buf: &'a [u8],
+    range: core::ops::Range<usize>,
+    what: &'static str,
+) -> Result<&'a [u8]> {
+    let need = range.end;
+    buf.get(range)
+        .ok_or(Error::truncated(what, need, buf.len()))
+}

@@ -29,6 +29,7 @@
 
 use core::fmt;
 
+use crate::error::check_room;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -225,9 +226,7 @@ pub fn parse_coded_reply(bytes: &[u8]) -> Result<CodedReply> {
         return Ok(CodedReply { code, lines });
     }
     loop {
-        if lines.len() >= MAX_LINES {
-            return Err(Error::too_large(WHAT, lines.len() + 1, MAX_LINES));
-        }
+        check_room(&lines, MAX_LINES, WHAT)?;
         let (line, after) = split_line(rest, WHAT)?;
         rest = after;
         match split_code(line) {

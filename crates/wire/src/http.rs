@@ -16,6 +16,7 @@
 
 use core::fmt;
 
+use crate::error::check_room;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -226,9 +227,7 @@ fn parse_fields(mut rest: &[u8], what: &'static str) -> Result<Vec<(String, Stri
         if name.is_empty() || !name.iter().copied().all(is_token_byte) {
             return Err(malformed(what, "field name is not a token"));
         }
-        if fields.len() >= MAX_HEADERS {
-            return Err(Error::too_large(what, fields.len() + 1, MAX_HEADERS));
-        }
+        check_room(&fields, MAX_HEADERS, what)?;
         let value = value.get(1..).unwrap_or_default().trim_ascii();
         fields.push((
             String::from_utf8_lossy(name).into_owned(),

@@ -30,6 +30,7 @@
 
 use core::fmt;
 
+use crate::error::{check_room, slice};
 use crate::{Error, Result};
 
 /// IKE port.
@@ -453,10 +454,7 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
     if length < HEADER_LEN {
         return Err(Error::malformed("IKE length", "shorter than the header"));
     }
-    let message =
-        message
-            .get(..length)
-            .ok_or(Error::truncated("IKE message", length, message.len()))?;
+    let message = slice(message, 0..length, "IKE message")?;
     let ikev1 = major_version == 1;
     let mut reply = Reply {
         nat_t_marker,
@@ -482,13 +480,7 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
     let mut next = head[16];
     let mut at = HEADER_LEN;
     while next != 0 {
-        if reply.payloads.len() >= MAX_PAYLOADS {
-            return Err(Error::too_large(
-                "IKE payloads",
-                reply.payloads.len() + 1,
-                MAX_PAYLOADS,
-            ));
-        }
+        check_room(&reply.payloads, MAX_PAYLOADS, "IKE payloads")?;
         let kind = next;
         crate::error::need(message, at + 4, "IKE payload header")?;
         next = message.get(at).copied().unwrap_or_default();
@@ -496,11 +488,7 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
         if len < 4 {
             return Err(Error::malformed("IKE payload", "length below 4"));
         }
-        let body = message.get(at + 4..at + len).ok_or(Error::truncated(
-            "IKE payload",
-            at + len,
-            message.len(),
-        ))?;
+        let body = slice(message, at + 4..at + len, "IKE payload")?;
         reply.payloads.push(kind);
         match kind {
             payload::NOTIFY_V1 | payload::NOTIFY => {
@@ -519,11 +507,10 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
 /// Parses a reply and checks that it answers our initiator SPI.
 pub fn parse_reply_to(bytes: &[u8], initiator_spi: [u8; 8]) -> Result<Reply> {
     let reply = parse_reply(bytes)?;
-    if reply.matches(initiator_spi) {
-        Ok(reply)
-    } else {
-        Err(Error::Unexpected("IKE reply carries another initiator SPI"))
-    }
+    let matches = reply.matches(initiator_spi);
+    matches
+        .then_some(reply)
+        .ok_or(Error::Unexpected("IKE reply carries another initiator SPI"))
 }
 
 /// Short name of a payload type for the evidence line.

@@ -20,6 +20,7 @@
 use core::fmt;
 
 use crate::ber::{self, Reader, Tag};
+use crate::error::{check_room, slice};
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -110,13 +111,7 @@ impl PrincipalName {
         let mut list = fields.read_explicit(1)?.read_sequence()?;
         let mut components = Vec::new();
         while !list.is_empty() {
-            if components.len() >= MAX_COMPONENTS {
-                return Err(Error::too_large(
-                    "Kerberos name components",
-                    components.len() + 1,
-                    MAX_COMPONENTS,
-                ));
-            }
+            check_room(&components, MAX_COMPONENTS, "Kerberos name components")?;
             components.push(read_string(&mut list)?);
         }
         Ok(PrincipalName {
@@ -348,13 +343,7 @@ impl AsRequest {
             } else if tlv.tag == Tag::context(8) {
                 let mut list = field.read_sequence()?;
                 while !list.is_empty() {
-                    if etypes.len() >= MAX_ETYPES {
-                        return Err(Error::too_large(
-                            "AS-REQ etypes",
-                            etypes.len() + 1,
-                            MAX_ETYPES,
-                        ));
-                    }
+                    check_room(&etypes, MAX_ETYPES, "AS-REQ etypes")?;
                     etypes.push(read_int32(&mut list, "Kerberos etype")?);
                 }
             }
@@ -420,8 +409,7 @@ pub fn tcp_record_len(buf: &[u8]) -> Result<Option<usize>> {
 pub fn unframe_tcp(buf: &[u8]) -> Result<&[u8]> {
     let total =
         tcp_record_len(buf)?.ok_or(Error::truncated("Kerberos TCP length prefix", 4, buf.len()))?;
-    buf.get(4..total)
-        .ok_or(Error::truncated("Kerberos TCP record", total, buf.len()))
+    slice(buf, 4..total, "Kerberos TCP record")
 }
 
 /// A KRB-ERROR (RFC 4120 5.9.1).
@@ -509,13 +497,7 @@ fn read_method_data(reader: &Reader<'_>) -> Result<(Vec<i32>, Vec<i32>)> {
     let mut types = Vec::new();
     let mut etypes = Vec::new();
     while !list.is_empty() {
-        if types.len() >= MAX_PADATA {
-            return Err(Error::too_large(
-                "Kerberos METHOD-DATA entries",
-                types.len() + 1,
-                MAX_PADATA,
-            ));
-        }
+        check_room(&types, MAX_PADATA, "Kerberos METHOD-DATA entries")?;
         let mut entry = list.read_sequence()?;
         let padata_type = read_int32(&mut entry.read_explicit(1)?, "Kerberos padata-type")?;
         let value = entry.read_explicit(2)?.read_octet_string()?;

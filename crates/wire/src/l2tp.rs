@@ -17,6 +17,7 @@
 
 use core::fmt;
 
+use crate::error::{check_room, slice};
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -272,27 +273,17 @@ impl ControlMessage {
         if length < CONTROL_HEADER_LEN {
             return Err(Error::malformed("L2TP length", "shorter than the header"));
         }
-        let message = bytes.get(..length).ok_or(Error::truncated(
-            "L2TP control message",
-            length,
-            bytes.len(),
-        ))?;
+        let message = slice(bytes, 0..length, "L2TP control message")?;
         let mut avps = Vec::new();
         let mut at = CONTROL_HEADER_LEN;
         while at < message.len() {
-            if avps.len() >= MAX_AVPS {
-                return Err(Error::too_large("L2TP AVPs", avps.len() + 1, MAX_AVPS));
-            }
+            check_room(&avps, MAX_AVPS, "L2TP AVPs")?;
             let head = be16(message, at);
             let len = usize::from(head & avp_flag::LENGTH_MASK);
             if len < 6 {
                 return Err(Error::malformed("L2TP AVP", "length below 6"));
             }
-            let avp = message.get(at..at + len).ok_or(Error::truncated(
-                "L2TP AVP",
-                at + len,
-                message.len(),
-            ))?;
+            let avp = slice(message, at..at + len, "L2TP AVP")?;
             avps.push(Avp {
                 mandatory: head & avp_flag::MANDATORY != 0,
                 hidden: head & avp_flag::HIDDEN != 0,
@@ -384,11 +375,10 @@ impl ControlMessage {
 /// Parses a control message and checks that it is addressed to our tunnel id.
 pub fn parse_reply_to(bytes: &[u8], tunnel_id: u16) -> Result<ControlMessage> {
     let reply = ControlMessage::parse(bytes)?;
-    if reply.matches(tunnel_id) {
-        Ok(reply)
-    } else {
-        Err(Error::Unexpected("L2TP message is for another tunnel"))
-    }
+    let matches = reply.matches(tunnel_id);
+    matches
+        .then_some(reply)
+        .ok_or(Error::Unexpected("L2TP message is for another tunnel"))
 }
 
 impl fmt::Display for ControlMessage {

@@ -23,6 +23,7 @@ use core::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use crate::ber::{self, Reader, Tag};
+use crate::error::{check_room, slice};
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -356,25 +357,13 @@ impl SearchResultEntry {
         let mut list = reader.read_sequence()?;
         let mut attributes = Vec::new();
         while !list.is_empty() {
-            if attributes.len() >= MAX_ATTRIBUTES {
-                return Err(Error::too_large(
-                    "LDAP attributes in an entry",
-                    attributes.len() + 1,
-                    MAX_ATTRIBUTES,
-                ));
-            }
+            check_room(&attributes, MAX_ATTRIBUTES, "LDAP attributes in an entry")?;
             let mut attribute = list.read_sequence()?;
             let name = text(attribute.read_octet_string()?);
             let mut set = attribute.read_set()?;
             let mut values = Vec::new();
             while !set.is_empty() {
-                if values.len() >= MAX_VALUES {
-                    return Err(Error::too_large(
-                        "LDAP values of an attribute",
-                        values.len() + 1,
-                        MAX_VALUES,
-                    ));
-                }
+                check_room(&values, MAX_VALUES, "LDAP values of an attribute")?;
                 values.push(set.read_octet_string()?.to_vec());
             }
             attributes.push(Attribute { name, values });
@@ -466,13 +455,7 @@ pub fn parse_messages(bytes: &[u8]) -> Result<Vec<Message>> {
     let mut messages = Vec::new();
     let mut rest = bytes;
     while !rest.is_empty() {
-        if messages.len() >= MAX_MESSAGES {
-            return Err(Error::too_large(
-                "LDAP messages in one buffer",
-                messages.len() + 1,
-                MAX_MESSAGES,
-            ));
-        }
+        check_room(&messages, MAX_MESSAGES, "LDAP messages in one buffer")?;
         let (message, used) = parse_message(rest)?;
         messages.push(message);
         rest = rest.get(used..).unwrap_or_default();
@@ -789,13 +772,11 @@ fn read_compressed_name(data: &[u8], start: usize) -> Result<(String, usize)> {
             }
             0x00 => {
                 let label_len = usize::from(length);
-                let label =
-                    data.get(position + 1..position + 1 + label_len)
-                        .ok_or(Error::truncated(
-                            "netlogon name label",
-                            position + 1 + label_len,
-                            data.len(),
-                        ))?;
+                let label = slice(
+                    data,
+                    position + 1..position + 1 + label_len,
+                    "netlogon name label",
+                )?;
                 if !name.is_empty() {
                     name.push(b'.');
                 }
@@ -949,13 +930,7 @@ fn read_unicode_z(data: &[u8], start: usize) -> Result<(String, usize)> {
         if unit == 0 {
             break;
         }
-        if units.len() >= MAX_UNICODE_UNITS {
-            return Err(Error::too_large(
-                "netlogon Unicode string",
-                units.len() + 1,
-                MAX_UNICODE_UNITS,
-            ));
-        }
+        check_room(&units, MAX_UNICODE_UNITS, "netlogon Unicode string")?;
         units.push(unit);
     }
     Ok((String::from_utf16_lossy(&units), position))

@@ -14,6 +14,7 @@
 
 use core::fmt;
 
+use crate::error::slice;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -152,10 +153,7 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8]> {
         let end = self.at.saturating_add(len);
-        let slice =
-            self.bytes
-                .get(self.at..end)
-                .ok_or(Error::truncated(what, end, self.bytes.len()))?;
+        let slice = slice(self.bytes, self.at..end, what)?;
         self.at = end;
         Ok(slice)
     }
@@ -283,13 +281,12 @@ impl NodeStatus {
 /// Parses a node status response and checks its transaction id.
 pub fn parse_node_status_to(bytes: &[u8], id: u16) -> Result<NodeStatus> {
     let status = NodeStatus::parse(bytes)?;
-    if status.matches(id) {
-        Ok(status)
-    } else {
-        Err(Error::Unexpected(
+    status
+        .matches(id)
+        .then_some(status)
+        .ok_or(Error::Unexpected(
             "NBNS reply carries another transaction id",
         ))
-    }
 }
 
 impl fmt::Display for NodeStatus {

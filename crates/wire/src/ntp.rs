@@ -239,13 +239,12 @@ impl fmt::Display for ServerReply {
 /// Parses a server reply and checks that it answers `client_request(transmit)`.
 pub fn parse_reply(bytes: &[u8], transmit: u64) -> Result<ServerReply> {
     let reply = ServerReply::parse(bytes)?;
-    if reply.matches(transmit) {
-        Ok(reply)
-    } else {
-        Err(Error::Unexpected(
+    reply
+        .matches(transmit)
+        .then_some(reply)
+        .ok_or(Error::Unexpected(
             "NTP origin timestamp differs from our transmit timestamp",
         ))
-    }
 }
 
 /// The 8-byte header of a mode-7 reply (the reference implementation's private protocol).

@@ -30,6 +30,7 @@ use core::fmt;
 use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
 
+use crate::error::slice;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -375,11 +376,7 @@ fn attributes(packet: &[u8]) -> Result<Vec<(u8, &[u8], usize)>> {
         if len < 2 {
             return Err(Error::malformed("RADIUS attribute", "length below 2"));
         }
-        let value = packet.get(at + 2..at + len).ok_or(Error::truncated(
-            "RADIUS attribute",
-            at + len,
-            packet.len(),
-        ))?;
+        let value = slice(packet, at + 2..at + len, "RADIUS attribute")?;
         found.push((kind, value, at + 2));
         at += len;
     }
@@ -397,10 +394,7 @@ pub fn parse_response(bytes: &[u8], expected: &Expected<'_>) -> Result<Response>
         return Err(Error::malformed("RADIUS length", "outside 20 to 4096"));
     }
     // Bytes past the length field are padding and ignored (RFC 2865 section 3).
-    let packet =
-        bytes
-            .get(..length)
-            .ok_or(Error::truncated("RADIUS packet", length, bytes.len()))?;
+    let packet = slice(bytes, 0..length, "RADIUS packet")?;
     let code = header[0];
     if !matches!(
         code,

@@ -25,6 +25,7 @@ use core::fmt;
 use std::net::Ipv4Addr;
 
 use crate::ber::{self, Oid, Reader, Tag};
+use crate::error::check_room;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -320,13 +321,7 @@ impl Pdu {
         let mut list = fields.read_sequence()?;
         let mut varbinds = Vec::new();
         while !list.is_empty() {
-            if varbinds.len() >= MAX_VARBINDS {
-                return Err(Error::too_large(
-                    "SNMP variable bindings",
-                    varbinds.len() + 1,
-                    MAX_VARBINDS,
-                ));
-            }
+            check_room(&varbinds, MAX_VARBINDS, "SNMP variable bindings")?;
             let mut binding = list.read_sequence()?;
             let oid = binding.read_oid()?;
             let value = Value::read(&mut binding)?;

@@ -162,13 +162,12 @@ fn text(bytes: &[u8]) -> String {
 /// Parses a response and checks that it answers a search for `st`.
 pub fn parse_response(bytes: &[u8], st: &str) -> Result<Response> {
     let response = Response::parse(bytes)?;
-    if response.matches(st) {
-        Ok(response)
-    } else {
-        Err(Error::Unexpected(
+    response
+        .matches(st)
+        .then_some(response)
+        .ok_or(Error::Unexpected(
             "SSDP response is for another search target",
         ))
-    }
 }
 
 impl fmt::Display for Response {

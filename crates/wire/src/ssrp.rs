@@ -20,6 +20,7 @@
 
 use core::fmt;
 
+use crate::error::check_room;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -198,13 +199,7 @@ fn parse_records(data: &[u8]) -> Result<Vec<Instance>> {
         rest = stripped;
     }
     while !rest.is_empty() {
-        if instances.len() >= MAX_INSTANCES {
-            return Err(Error::too_large(
-                "SSRP instances",
-                instances.len() + 1,
-                MAX_INSTANCES,
-            ));
-        }
+        check_room(&instances, MAX_INSTANCES, "SSRP instances")?;
         let end = rest.windows(2).position(|w| w == b";;");
         let (record, tail) = match end {
             Some(end) => (&rest[..end], &rest[end + 2..]),

@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+use crate::error::slice;
 use crate::{Error, Result};
 
 use super::pdu::{Packet, PacketType, le16, le32};
@@ -106,13 +107,11 @@ impl BindAck {
         crate::error::need(body, field::SEC_ADDR + 2, "DCE/RPC bind_ack")?;
         let address_len = usize::from(le16(body, field::SEC_ADDR));
         let address_start = field::SEC_ADDR + 2;
-        let address =
-            body.get(address_start..address_start + address_len)
-                .ok_or(Error::truncated(
-                    "DCE/RPC bind_ack secondary address",
-                    address_start + address_len,
-                    body.len(),
-                ))?;
+        let address = slice(
+            body,
+            address_start..address_start + address_len,
+            "DCE/RPC bind_ack secondary address",
+        )?;
         let address = address.split(|&b| b == 0).next().unwrap_or(&[]);
         let address = &address[..address.len().min(MAX_SECONDARY_ADDRESS)];
         // The result list is 4-byte aligned from the start of the PDU.
@@ -122,13 +121,7 @@ impl BindAck {
         let mut results = Vec::with_capacity(count);
         for i in 0..count {
             let at = list + 4 + i * (4 + SYNTAX_ID_LEN);
-            let entry = body
-                .get(at..at + 4 + SYNTAX_ID_LEN)
-                .ok_or(Error::truncated(
-                    "DCE/RPC bind_ack result",
-                    at + 4 + SYNTAX_ID_LEN,
-                    body.len(),
-                ))?;
+            let entry = slice(body, at..at + 4 + SYNTAX_ID_LEN, "DCE/RPC bind_ack result")?;
             results.push(ContextAnswer {
                 result: ContextResult::from_u16(le16(entry, 0)),
                 reason: le16(entry, 2),

@@ -13,6 +13,7 @@
 
 use core::fmt;
 
+use crate::error::slice;
 use crate::{Error, Result};
 
 use super::uuid::{UUID_LEN, Uuid};
@@ -72,10 +73,7 @@ impl<'a> NdrReader<'a> {
             .pos
             .checked_add(len)
             .ok_or(Error::too_large(what, len, self.buf.len()))?;
-        let bytes =
-            self.buf
-                .get(self.pos..end)
-                .ok_or(Error::truncated(what, end, self.buf.len()))?;
+        let bytes = slice(self.buf, self.pos..end, what)?;
         self.pos = end;
         Ok(bytes)
     }

@@ -8,6 +8,7 @@
 
 use core::fmt;
 
+use crate::error::check_room;
 use crate::{Error, Result};
 
 use super::fault::Fault;
@@ -165,13 +166,7 @@ pub fn split_stream(stream: &[u8], max_pdus: usize) -> Result<Vec<&[u8]>> {
     let mut pdus = Vec::new();
     let mut rest = stream;
     while !rest.is_empty() {
-        if pdus.len() >= max_pdus {
-            return Err(Error::too_large(
-                "DCE/RPC PDUs in stream",
-                pdus.len() + 1,
-                max_pdus,
-            ));
-        }
+        check_room(&pdus, max_pdus, "DCE/RPC PDUs in stream")?;
         let length = super::pdu::pdu_length(rest)?;
         let (pdu, tail) = rest.split_at_checked(length).ok_or(Error::truncated(
             "DCE/RPC PDU in stream",

@@ -18,6 +18,7 @@
 use core::fmt;
 use std::net::Ipv4Addr;
 
+use crate::error::slice;
 use crate::{Error, Result};
 
 use super::names;
@@ -131,9 +132,7 @@ fn le16(bytes: &[u8], at: usize, what: &'static str) -> Result<u16> {
 }
 
 fn take<'a>(bytes: &'a [u8], at: usize, len: usize, what: &'static str) -> Result<&'a [u8]> {
-    bytes
-        .get(at..at + len)
-        .ok_or(Error::truncated(what, at + len, bytes.len()))
+    slice(bytes, at..at + len, what)
 }
 
 impl Tower {
