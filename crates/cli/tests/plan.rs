@@ -112,30 +112,13 @@ fn bad_plan_input_exits_2_and_says_why() {
 fn roles_and_a_role() {
     let (code, v) = json_run(&["roles"]);
     assert_eq!(code, 0);
-    let ids: Vec<&str> = field_strings(&v["roles"], "id");
-    for id in [
-        "domain-controller",
-        "dns-server",
-        "dhcp-server",
-        "wins-server",
-        "file-server",
-        "print-server",
-        "web-server",
-        "ftp-server",
-        "mail-server",
-        "sql-server",
-        "terminal-server",
-        "vpn-gateway",
-        "radius-server",
-        "certificate-authority",
-        "cluster-node",
-        "media-server",
-        "message-queuing",
-        "sms-site-server",
-        "mom-server",
-    ] {
-        assert!(ids.contains(&id), "{id}");
-    }
+    // Every role of the catalog, no more (the catalog's tests name the required ones).
+    let mut ids: Vec<&str> = field_strings(&v["roles"], "id");
+    ids.sort_unstable();
+    let catalog = portolan_catalog::Catalog::builtin().unwrap();
+    let mut expected: Vec<&str> = catalog.roles().iter().map(|r| r.id.as_str()).collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
     let (code, v) = json_run(&["role", "dns-server"]);
     assert_eq!(code, 0);
     assert_eq!(v["role"]["id"], "dns-server");

@@ -46,6 +46,23 @@ fn port_list(ports: &[u16]) -> String {
         .join(",")
 }
 
+/// The `port` fields of a JSON array of ports, sorted.
+fn port_numbers(ports: &Value) -> Vec<u16> {
+    let ports = ports.as_array().unwrap();
+    let numbers = ports.iter().map(|p| p["port"].as_u64().unwrap());
+    sorted(
+        &numbers
+            .map(|n| u16::try_from(n).unwrap())
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn sorted(ports: &[u16]) -> Vec<u16> {
+    let mut ports = ports.to_vec();
+    ports.sort_unstable();
+    ports
+}
+
 #[test]
 fn bad_targets_and_ports_exit_2_with_a_fix() {
     refused(
@@ -195,16 +212,11 @@ fn json_lists_open_ports_and_exits_0() {
     let host = &v["hosts"][0];
     assert_eq!(host["address"], "127.0.0.1");
     assert_eq!(host["up"], true);
-    let mut found: Vec<u64> = host["ports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["port"].as_u64().unwrap())
-        .collect();
-    found.sort();
-    let mut expected: Vec<u64> = open.iter().map(|&p| u64::from(p)).collect();
-    expected.sort();
-    assert_eq!(found, expected, "only open ports without --all");
+    assert_eq!(
+        port_numbers(&host["ports"]),
+        sorted(&open),
+        "only open ports without --all"
+    );
     assert_eq!(host["ports"][0]["state"], "open");
     assert_eq!(host["ports"][0]["portqry"], "LISTENING");
     assert_eq!(host["ports"][0]["reason"], "syn-ack");
@@ -341,16 +353,11 @@ fn nmap_xml_validates_against_nmaps_dtd_and_audit_reads_it() {
         .stdout
         .clone();
     let v: Value = serde_json::from_slice(&audit).unwrap();
-    let mut seen: Vec<u64> = v["reports"][0]["ports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["port"].as_u64().unwrap())
-        .collect();
-    seen.sort();
-    let mut expected: Vec<u64> = open.iter().map(|&p| u64::from(p)).collect();
-    expected.sort();
-    assert_eq!(seen, expected, "audit reads the open ports back");
+    assert_eq!(
+        port_numbers(&v["reports"][0]["ports"]),
+        sorted(&open),
+        "audit reads the open ports back"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -187,32 +187,27 @@ fn malformed(why: &'static str) -> Error {
     Error::malformed("BER element", why)
 }
 
-fn truncated(what: &'static str, need: usize, have: usize) -> Error {
-    Error::truncated(what, need, have)
-}
-
 /// Splits the identifier octets off `buf`.
 fn split_tag(buf: &[u8]) -> Result<(Tag, &[u8])> {
-    let (&first, mut rest) = buf.split_first().ok_or(truncated("BER identifier", 1, 0))?;
+    let (&first, mut rest) = buf
+        .split_first()
+        .ok_or(Error::truncated("BER identifier", 1, 0))?;
     let class = Class::from_bits(first);
     let constructed = first & 0x20 != 0;
+    let tag = |number| Tag {
+        class,
+        constructed,
+        number,
+    };
     let low = first & 0x1f;
     if low != 0x1f {
-        let number = u32::from(low);
-        return Ok((
-            Tag {
-                class,
-                constructed,
-                number,
-            },
-            rest,
-        ));
+        return Ok((tag(u32::from(low)), rest));
     }
     let mut number: u32 = 0;
     for index in 0..MAX_TAG_OCTETS {
         let (&octet, tail) =
             rest.split_first()
-                .ok_or(truncated("BER identifier", index + 2, index + 1))?;
+                .ok_or(Error::truncated("BER identifier", index + 2, index + 1))?;
         rest = tail;
         if index == 0 && octet == 0x80 {
             return Err(malformed("tag number has a leading zero group"));
@@ -222,14 +217,7 @@ fn split_tag(buf: &[u8]) -> Result<(Tag, &[u8])> {
             if number < 31 {
                 return Err(malformed("high-tag-number form used for a small tag"));
             }
-            return Ok((
-                Tag {
-                    class,
-                    constructed,
-                    number,
-                },
-                rest,
-            ));
+            return Ok((tag(number), rest));
         }
     }
     Err(Error::too_large(
@@ -242,7 +230,9 @@ fn split_tag(buf: &[u8]) -> Result<(Tag, &[u8])> {
 /// Splits the length octets off `buf`; the length is checked against [`MAX_LENGTH`] but not
 /// against the bytes that follow.
 fn split_length(buf: &[u8]) -> Result<(usize, &[u8])> {
-    let (&first, rest) = buf.split_first().ok_or(truncated("BER length", 1, 0))?;
+    let (&first, rest) = buf
+        .split_first()
+        .ok_or(Error::truncated("BER length", 1, 0))?;
     if first < 0x80 {
         return Ok((usize::from(first), rest));
     }
@@ -260,9 +250,9 @@ fn split_length(buf: &[u8]) -> Result<(usize, &[u8])> {
             MAX_LENGTH_OCTETS,
         ));
     }
-    let octets = rest
-        .get(..count)
-        .ok_or(truncated("BER length", count + 1, rest.len() + 1))?;
+    let octets =
+        rest.get(..count)
+            .ok_or(Error::truncated("BER length", count + 1, rest.len() + 1))?;
     let length = octets
         .iter()
         .fold(0usize, |acc, &octet| (acc << 8) | usize::from(octet));
@@ -339,10 +329,11 @@ impl<'a> Reader<'a> {
     pub fn read_tlv(&mut self) -> Result<Tlv<'a>> {
         let (tag, after_tag) = split_tag(self.buf)?;
         let (length, after_length) = split_length(after_tag)?;
-        let value =
-            after_length
-                .get(..length)
-                .ok_or(truncated("BER value", length, after_length.len()))?;
+        let value = after_length.get(..length).ok_or(Error::truncated(
+            "BER value",
+            length,
+            after_length.len(),
+        ))?;
         self.buf = after_length.get(length..).unwrap_or_default();
         Ok(Tlv { tag, value })
     }
@@ -637,7 +628,7 @@ fn split_base128(buf: &[u8]) -> Result<(u64, &[u8])> {
             return Ok((value, buf.get(index + 1..).unwrap_or_default()));
         }
     }
-    Err(truncated(
+    Err(Error::truncated(
         "OBJECT IDENTIFIER subidentifier",
         buf.len() + 1,
         buf.len(),

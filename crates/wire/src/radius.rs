@@ -227,13 +227,7 @@ pub fn access_request(request: &AccessRequest<'_>) -> Result<Vec<u8>> {
         &hidden,
         "User-Password",
     )?;
-    push_attribute(
-        &mut packet,
-        attribute::NAS_IDENTIFIER,
-        request.nas_identifier.as_bytes(),
-        "NAS-Identifier",
-    )?;
-    set_length(&mut packet)?;
+    finish(&mut packet, request.nas_identifier)?;
     if request.message_authenticator {
         let tag = hmac_md5(request.secret, &packet);
         if let Some(field) = packet.get_mut(HEADER_LEN + 2..HEADER_LEN + 18) {
@@ -241,6 +235,17 @@ pub fn access_request(request: &AccessRequest<'_>) -> Result<Vec<u8>> {
         }
     }
     Ok(packet)
+}
+
+/// Ends a request: NAS-Identifier, the last attribute of every request here, then the length.
+fn finish(packet: &mut Vec<u8>, nas_identifier: &str) -> Result<()> {
+    push_attribute(
+        packet,
+        attribute::NAS_IDENTIFIER,
+        nas_identifier.as_bytes(),
+        "NAS-Identifier",
+    )?;
+    set_length(packet)
 }
 
 /// What an Accounting-Request carries.
@@ -285,13 +290,7 @@ pub fn accounting_request(request: &AccountingRequest<'_>) -> Result<Vec<u8>> {
             "User-Name",
         )?;
     }
-    push_attribute(
-        &mut packet,
-        attribute::NAS_IDENTIFIER,
-        request.nas_identifier.as_bytes(),
-        "NAS-Identifier",
-    )?;
-    set_length(&mut packet)?;
+    finish(&mut packet, request.nas_identifier)?;
     let authenticator = md5(&[&packet, request.secret]);
     if let Some(field) = packet.get_mut(4..HEADER_LEN) {
         field.copy_from_slice(&authenticator);
