@@ -3,6 +3,8 @@
 //!
 //! The seed is read from the project's copy (`tests/data/seed.txt`), parsed here independently
 //! of the catalog data, and compared row by row.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashSet};
 

@@ -1,5 +1,7 @@
 //! Role entries that take some rows of a service: the row keys, the filter rule, and the
 //! loader's errors for filters that are malformed or match nothing.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use portolan_catalog::model::{RowFilter, RowKey};
 use portolan_catalog::{Catalog, CatalogError, PortRow, PortSpec, Source, Transport};

@@ -1,5 +1,7 @@
 //! `portolan check` on loopback (IPv4 and IPv6), against listeners the test itself opens,
 //! and its handling of bad input. No root needed.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,6 @@
 //! CLI tests of the catalog commands: every command and format, bad input, user catalogs.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

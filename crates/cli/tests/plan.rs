@@ -1,4 +1,6 @@
 //! `portolan plan`, `roles` and `role` from the command line.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

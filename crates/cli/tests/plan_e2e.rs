@@ -3,6 +3,8 @@
 //! and `portolan check` from outside finds exactly the planned ports reachable and every
 //! other one filtered. Needs root (namespaces, nft): ignored by a plain
 //! `cargo test`, run by scripts/test.sh.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

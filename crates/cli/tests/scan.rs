@@ -2,6 +2,8 @@
 //! that says what to do), every output format against listeners of this test on loopback
 //! (only ports this test bound are probed), nmap XML against nmap's DTD and read back by
 //! `portolan audit`.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::TcpListener;
 use std::process::Command as StdCommand;

@@ -2,6 +2,8 @@
 //! of the truth file gets its state, every other port is closed, and the result is the same
 //! under `ulimit -n 256`. Needs the lab (root): the tests are ignored by a plain
 //! `cargo test`, run by scripts/test.sh, and fail when run without the lab.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -1,6 +1,8 @@
 //! Every dialect with a real validator on Debian passes it, for every test request and for
 //! the plan of everything. A missing validator prints `SKIPPED` and fails under
 //! `PORTOLAN_REQUIRE_VALIDATORS=1`; see tests/README.md for the packages.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -4,6 +4,8 @@
 //! memory, with what it could learn or a clear error, never a panic.
 //!
 //! The well-behaved bytes are the captures of the lab's Samba DC in crates/wire's fixtures.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};

@@ -1,6 +1,8 @@
 //! The engine against listeners of this test on the machine's loopback (no root needed):
 //! exactly the listening ports are open, ports just freed are closed. Only ports this test
 //! bound itself are probed.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -1,5 +1,7 @@
 //! Support for the CLI's integration tests: running the binary, and finding the lab.
 #![allow(dead_code)]
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use assert_cmd::Command;
 use serde_json::Value;

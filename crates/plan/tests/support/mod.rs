@@ -6,7 +6,8 @@
 //!
 //! For the kernel end-to-end test: [`nftables_for`] gives the nftables ruleset of a request,
 //! and [`nft_load`] loads a ruleset into the current network namespace (call it inside one).
-
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
 use std::io::Write;

@@ -1,6 +1,8 @@
 //! Shared by the engine tests: a collecting observer, root and tool checks that fail (the
 //! tests that need them are `#[ignore]`d), and throw-away network namespaces entered per thread.
 #![allow(dead_code)]
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
