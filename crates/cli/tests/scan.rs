@@ -21,22 +21,21 @@ fn refused(args: &[&str], needles: &[&str]) {
 
 /// Two listeners and two ports that were just released, on 127.0.0.1.
 fn listeners() -> (Vec<TcpListener>, Vec<u16>, Vec<u16>) {
-    let open: Vec<TcpListener> = (0..2)
-        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    let open_ports = open
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect();
+    let bind_two = || -> Vec<TcpListener> {
+        (0..2)
+            .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect()
+    };
+    let ports = |listeners: &[TcpListener]| -> Vec<u16> {
+        listeners
+            .iter()
+            .map(|l| l.local_addr().unwrap().port())
+            .collect()
+    };
+    let open = bind_two();
     // Held together until both are bound, so the ports are distinct; then released (closed).
-    let released: Vec<TcpListener> = (0..2)
-        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    let closed = released
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect();
-    drop(released);
+    let closed = ports(&bind_two());
+    let open_ports = ports(&open);
     (open, open_ports, closed)
 }
 

@@ -438,44 +438,31 @@ fn put_u32(bytes: &mut [u8], at: usize, value: u32) {
     bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
 }
 
+/// The parse of `stub` with the little-endian u32 fields at the given offsets overwritten.
+fn lookup_with(stub: &[u8], fields: &[(usize, u32)]) -> crate::Result<LookupResponse> {
+    let mut lie = stub.to_vec();
+    for &(at, value) in fields {
+        put_u32(&mut lie, at, value);
+    }
+    LookupResponse::parse(&lie)
+}
+
 #[test]
 fn lookup_stub_lies_are_caught() {
     let stub = full_lookup_stub();
     // num_ents at 20, then max_count 24, offset 28, actual_count 32.
-    let mut actual = stub.clone();
-    put_u32(&mut actual, 32, 100_000);
-    assert!(matches!(
-        LookupResponse::parse(&actual),
-        Err(Error::TooLarge { .. })
-    ));
-    let mut max = stub.clone();
-    put_u32(&mut max, 24, 10);
-    assert!(matches!(
-        LookupResponse::parse(&max),
-        Err(Error::Malformed { .. })
-    ));
-    let mut num = stub.clone();
-    put_u32(&mut num, 20, 52);
-    assert!(matches!(
-        LookupResponse::parse(&num),
-        Err(Error::Malformed { .. })
-    ));
+    let actual = lookup_with(&stub, &[(32, 100_000)]);
+    assert!(matches!(actual, Err(Error::TooLarge { .. })));
+    let max = lookup_with(&stub, &[(24, 10)]);
+    assert!(matches!(max, Err(Error::Malformed { .. })));
+    let num = lookup_with(&stub, &[(20, 52)]);
+    assert!(matches!(num, Err(Error::Malformed { .. })));
     // More entries announced than present.
-    let mut more = stub.clone();
-    put_u32(&mut more, 20, 400);
-    put_u32(&mut more, 24, 500);
-    put_u32(&mut more, 32, 400);
-    assert!(LookupResponse::parse(&more).is_err());
+    assert!(lookup_with(&stub, &[(20, 400), (24, 500), (32, 400)]).is_err());
     // First entry's annotation count (object at 36, referent 52, offset 56, count 60).
-    let mut annotation = stub.clone();
-    put_u32(&mut annotation, 60, 65);
-    assert!(matches!(
-        LookupResponse::parse(&annotation),
-        Err(Error::TooLarge { .. })
-    ));
-    let mut annotation_offset = stub.clone();
-    put_u32(&mut annotation_offset, 56, 60);
-    assert!(LookupResponse::parse(&annotation_offset).is_err());
+    let annotation = lookup_with(&stub, &[(60, 65)]);
+    assert!(matches!(annotation, Err(Error::TooLarge { .. })));
+    assert!(lookup_with(&stub, &[(56, 60)]).is_err());
 }
 
 /// Offset of the first tower pointee in the full Samba stub.
