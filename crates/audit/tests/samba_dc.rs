@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 
 use portolan_audit::{
     AuditOptions, BindingKind, ExpectedStatus, FlagKind, Format, Parsed, PortExpectation, Relation,
-    RpcEndpoint, SocketState, audit, exit_code,
+    SocketState, audit, exit_code,
 };
 use portolan_catalog::Transport;
-use support::{audit_against, catalog, keys, parsed};
+use support::{audit_against, catalog, dynamic_rpc, keys, parsed, with_endpoints};
 
 const ROLE: &str = "domain-controller";
 
@@ -132,11 +132,7 @@ fn the_dc_audits_as_a_domain_controller() {
                 .all(|c| c.relation == Relation::PossibleDynamic)
         );
     }
-    let dynamic = c
-        .expected
-        .iter()
-        .find(|e| e.port_kind == "rpc-dynamic")
-        .unwrap();
+    let dynamic = dynamic_rpc(c);
     assert_eq!(dynamic.status, ExpectedStatus::ListeningDynamic);
     assert_eq!(dynamic.satisfied_by, [49152, 49153, 49154]);
 
@@ -225,17 +221,14 @@ fn shared_ports_name_their_owner() {
 #[test]
 fn endpoint_mapper_dump_makes_dynamic_ports_certain() {
     let input = parsed("samba-dc/ss-lntup.txt");
-    let options = AuditOptions {
-        rpc_endpoints: vec![
-            RpcEndpoint::tcp(49152, "12345678-1234-ABCD-EF00-01234567CFFB"),
-            RpcEndpoint::tcp(49153, "lsarpc"),
-            RpcEndpoint::tcp(49153, "drsuapi"),
-            RpcEndpoint::tcp(49153, "dnsserver"),
-            RpcEndpoint::tcp(49154, "samr"),
-            RpcEndpoint::tcp(49154, "wkssvc"),
-        ],
-        ..AuditOptions::default()
-    };
+    let options = with_endpoints(&[
+        (49152, "12345678-1234-ABCD-EF00-01234567CFFB"),
+        (49153, "lsarpc"),
+        (49153, "drsuapi"),
+        (49153, "dnsserver"),
+        (49154, "samr"),
+        (49154, "wkssvc"),
+    ]);
     let report = &audit_against(&input, ROLE, &options)[0];
     let netlogon = report.port(Transport::Tcp, 49152).unwrap();
     assert_eq!(netlogon.candidates.len(), 1);
@@ -246,11 +239,7 @@ fn endpoint_mapper_dump_makes_dynamic_ports_certain() {
     assert_eq!(services, ["local-security-authority", "dns-server"]);
     assert_eq!(lsa.rpc_interfaces, ["dnsserver", "drsuapi", "lsarpc"]);
     let c = report.comparison.as_ref().unwrap();
-    let dynamic = c
-        .expected
-        .iter()
-        .find(|e| e.port_kind == "rpc-dynamic")
-        .unwrap();
+    let dynamic = dynamic_rpc(c);
     assert_eq!(dynamic.status, ExpectedStatus::Listening);
     // Net Logon has no dynamic RPC row in the catalog; samr on 49154 is the LSA's.
     assert_eq!(dynamic.satisfied_by, [49153, 49154]);

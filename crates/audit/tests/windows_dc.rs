@@ -7,10 +7,10 @@ mod support;
 use std::collections::BTreeSet;
 
 use portolan_audit::{
-    AuditOptions, Format, Parsed, PortExpectation, Relation, RpcEndpoint, SocketState, audit, parse,
+    AuditOptions, Format, Parsed, PortExpectation, Relation, SocketState, audit, parse,
 };
 use portolan_catalog::Transport;
-use support::{audit_against, catalog, fixture, keys, parsed};
+use support::{audit_against, catalog, fixture, keys, parsed, with_endpoints};
 
 const ROLE: &str = "domain-controller";
 
@@ -197,22 +197,19 @@ fn processes_and_service_tags_confirm_owners() {
 #[test]
 fn endpoint_dump_limits_dynamic_rpc_to_registered_ports() {
     let input = parsed("windows-dc/netstat-anob.txt");
-    let options = AuditOptions {
-        rpc_endpoints: vec![
-            RpcEndpoint::tcp(49664, "lsarpc"),
-            RpcEndpoint::tcp(49664, "samr"),
-            RpcEndpoint::tcp(49665, "d95afe70-a6d5-4259-822e-2c84da1ddb0d"),
-            RpcEndpoint::tcp(49666, "eventlog6"),
-            RpcEndpoint::tcp(49667, "86d35949-83c9-4044-b424-db363231fd0c"),
-            RpcEndpoint::tcp(49668, "drsuapi"),
-            RpcEndpoint::tcp(49669, "netlogon"),
-            RpcEndpoint::tcp(49670, "12345678-1234-abcd-ef00-0123456789ab"),
-            RpcEndpoint::tcp(49674, "367abb81-9844-35f1-ad32-98f038001003"),
-            RpcEndpoint::tcp(49679, "897e2e5f-93f3-4376-9c9c-fd2277495c27"),
-            RpcEndpoint::tcp(49685, "dnsserver"),
-        ],
-        ..AuditOptions::default()
-    };
+    let options = with_endpoints(&[
+        (49664, "lsarpc"),
+        (49664, "samr"),
+        (49665, "d95afe70-a6d5-4259-822e-2c84da1ddb0d"),
+        (49666, "eventlog6"),
+        (49667, "86d35949-83c9-4044-b424-db363231fd0c"),
+        (49668, "drsuapi"),
+        (49669, "netlogon"),
+        (49670, "12345678-1234-abcd-ef00-0123456789ab"),
+        (49674, "367abb81-9844-35f1-ad32-98f038001003"),
+        (49679, "897e2e5f-93f3-4376-9c9c-fd2277495c27"),
+        (49685, "dnsserver"),
+    ]);
     let report = &audit_against(&input, ROLE, &options)[0];
     let c = report.comparison.as_ref().unwrap();
     // ismserv's 49697 is not in the dump, so it is not taken for dynamic RPC.

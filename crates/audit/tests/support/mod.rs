@@ -6,7 +6,10 @@
 
 use std::path::PathBuf;
 
-use portolan_audit::{AuditOptions, AuditReport, Expectation, Parsed, audit, parse};
+use portolan_audit::{
+    AuditOptions, AuditReport, Comparison, Expectation, ExpectedPort, Parsed, RpcEndpoint, audit,
+    parse,
+};
 use portolan_catalog::Catalog;
 
 pub fn fixture_path(relative: &str) -> PathBuf {
@@ -33,6 +36,26 @@ pub fn audit_against(input: &Parsed, role: &str, options: &AuditOptions) -> Vec<
     let catalog = catalog();
     let expectation = Expectation::new(&catalog, &[role], &[]).expect("role exists");
     audit(&catalog, input, Some(&expectation), options)
+}
+
+/// Audit options with an endpoint-mapper dump: (TCP port, interface) pairs.
+pub fn with_endpoints(endpoints: &[(u16, &str)]) -> AuditOptions {
+    AuditOptions {
+        rpc_endpoints: endpoints
+            .iter()
+            .map(|&(port, interface)| RpcEndpoint::tcp(port, interface))
+            .collect(),
+        ..AuditOptions::default()
+    }
+}
+
+/// The comparison's entry for the role's dynamic RPC range.
+pub fn dynamic_rpc(comparison: &Comparison) -> &ExpectedPort {
+    comparison
+        .expected
+        .iter()
+        .find(|e| e.port_kind == "rpc-dynamic")
+        .expect("the role has a dynamic RPC entry")
 }
 
 pub fn keys(list: &[String]) -> Vec<&str> {
