@@ -1,14 +1,20 @@
 //! Command-line arguments (clap derive). Parsing only: no work happens here.
 
+use std::marker::PhantomData;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use portolan_plan::{Dialect, RpcRange};
+
+use crate::exit::Failure;
+pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
 
 /// Network ports of Windows server products: look-ups, firewall plans, live checks.
 ///
 /// The catalog is Microsoft's "Network Ports Used by Key Microsoft Server Products", with its
 /// errata documented. Exit codes: 0 found / all listening, 1 nothing found / something not
-/// listening, 2 bad usage or input.
+/// listening, 2 bad usage or input, 3 a failure that is not the input (docs/exit-codes.md).
 #[derive(Debug, Parser)]
 #[command(name = "portolan", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
@@ -52,10 +58,21 @@ pub enum LookupFormat {
     Table,
     /// JSON (shape documented in docs/json.md).
     Json,
+    /// JSON Lines: one record of the JSON document per line.
+    Jsonl,
     /// CSV with a header line.
     Csv,
     /// A Markdown table.
     Md,
+}
+
+/// Formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The rules in the `--dialect` language (the default).
+    Dialect,
+    /// The merged rule set as data (docs/json.md).
+    Json,
 }
 
 /// Formats of `export`.
@@ -108,6 +125,17 @@ pub enum Command {
     Plan(PlanArgs),
     /// Sweep many ports of many hosts with TCP connects, as fast as the kernel allows.
     Scan(crate::commands::scan::ScanArgs),
+    /// Print a shell completion script: `portolan completions bash > /etc/bash_completion.d/portolan`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `portolan man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Formats of `check`.
@@ -140,22 +168,6 @@ pub struct CheckArgs {
     /// Also check the services and rows a role marks optional.
     #[arg(long)]
     pub include_optional: bool,
-    /// Longest wait for a silent port (and the wait before a host answers anything):
-    /// 1500ms, 2s, or milliseconds.
-    #[arg(long, value_name = "DURATION", default_value = "1500ms", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
-    /// Shortest wait for a silent TCP port, however fast the host answers.
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
-    pub min_timeout: std::time::Duration,
-    /// TCP tries after the first before FILTERED (at most 10).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub retries: u32,
-    /// UDP tries after the first before LISTENING OR FILTERED (at most 10).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub udp_retries: u32,
-    /// Most probes in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65535))]
-    pub concurrency: u32,
     /// Do not speak the expected protocol on open TCP ports.
     #[arg(long)]
     pub no_verify: bool,
@@ -179,6 +191,93 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
+    /// UDP tries after the first before LISTENING OR FILTERED (at most 10).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10), help_heading = "Timing")]
+    pub udp_retries: u32,
+    // Last: the group's help heading would otherwise carry over to the flags after it.
+    #[command(flatten)]
+    pub timing: Timing<CheckTiming>,
+}
+
+/// The timing flags of `check` and `scan`, defined once. The defaults that differ come from
+/// `D`: check's probes wait for a service's answer, scan's connects only for a handshake.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Timing")]
+pub struct Timing<D: TimingDefaults> {
+    /// Longest wait for an answer, however slow the host: 1500ms, 2s, or milliseconds.
+    /// check waits longer by default, since a service answers only after doing its work,
+    /// and uses it before the host has answered anything too.
+    #[arg(long, value_name = "DURATION", default_value = D::TIMEOUT, value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Shortest wait for an answer, however fast the host answers.
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
+    pub min_timeout: Duration,
+    /// TCP tries after the first for a port that gets no answer, before FILTERED.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub retries: u8,
+    /// Most probes in flight at once; 0 lets the engine choose (check 256; scan as many as
+    /// the open-file limit allows, at most 16384, and fewer, never an error, when descriptors
+    /// or source ports run short).
+    #[arg(long, value_name = "N", default_value = D::CONCURRENCY, value_parser = clap::value_parser!(u32).range(0..=MAX_CONCURRENCY))]
+    pub concurrency: u32,
+    #[arg(skip)]
+    defaults: PhantomData<D>,
+}
+
+/// The most probes in flight anyone may ask for: Linux's default ceiling on open files.
+const MAX_CONCURRENCY: i64 = 1 << 20;
+
+impl<D: TimingDefaults> Timing<D> {
+    /// Refuses a shortest wait longer than the longest.
+    pub fn validate(&self) -> Result<(), Failure> {
+        if self.min_timeout > self.timeout {
+            return Err(Failure::new(format!(
+                "--min-timeout {:?} is longer than --timeout {:?}; the shortest wait cannot exceed the longest",
+                self.min_timeout, self.timeout
+            )));
+        }
+        Ok(())
+    }
+
+    /// `--concurrency`, with 0 (let the engine choose) as `None`.
+    pub fn concurrency(&self) -> Option<usize> {
+        usize::try_from(self.concurrency).ok().filter(|&n| n > 0)
+    }
+}
+
+/// The defaults of [`Timing`] that differ between commands, as clap default strings.
+pub trait TimingDefaults: std::fmt::Debug + Clone + Send + Sync + 'static {
+    /// `--timeout`.
+    const TIMEOUT: &'static str;
+    /// `--concurrency`.
+    const CONCURRENCY: &'static str;
+}
+
+/// `check`: protocol probes, which wait for the service itself to answer.
+#[derive(Debug, Clone)]
+pub struct CheckTiming;
+
+impl TimingDefaults for CheckTiming {
+    const TIMEOUT: &'static str = "1500ms";
+    const CONCURRENCY: &'static str = "256";
+}
+
+/// `scan`: TCP connects, which only wait for the kernel's handshake.
+#[derive(Debug, Clone)]
+pub struct ScanTiming;
+
+impl TimingDefaults for ScanTiming {
+    const TIMEOUT: &'static str = "1250ms";
+    const CONCURRENCY: &'static str = "0";
+}
+
+/// Where a command that writes files puts them.
+#[derive(Debug, Args)]
+pub struct OutputFile {
+    /// Write to this file instead of standard output (`plan`: a folder when the dialect has
+    /// several files).
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
 }
 
 /// Parses `1500ms`, `2s`, `1.5s` or a bare number of milliseconds.
@@ -252,9 +351,8 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Table)]
     pub format: ExportFormat,
-    /// Write to this file instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 #[derive(Debug, Args)]
@@ -274,32 +372,44 @@ pub struct PlanArgs {
     /// A service to plan for (name, Windows service name or id). Repeatable.
     #[arg(long, short = 's', value_name = "SERVICE")]
     pub service: Vec<String>,
-    /// Firewall dialect: nftables, iptables, powershell, netsh, firewalld, ufw, pf, aws,
-    /// terraform, azure, cisco.
-    #[arg(long, short = 'd', value_name = "DIALECT", default_value = "nftables")]
-    pub dialect: String,
+    /// Firewall dialect.
+    #[arg(long, short = 'd', value_name = "DIALECT", value_enum, ignore_case = true, default_value_t = DialectArg(Dialect::Nftables))]
+    pub dialect: DialectArg,
     /// Where clients are: an address or CIDR, IPv4 or IPv6. Repeatable; default any.
     #[arg(long, value_name = "CIDR")]
     pub from: Vec<String>,
     /// The server the rules protect (an address or CIDR); default this host.
     #[arg(long, value_name = "ADDR")]
     pub to: Option<String>,
-    /// Dynamic RPC range: `modern` (49152-65535, Windows 2008 and later), `legacy`
-    /// (1025-5000, Windows 2000/2003) or a narrowed range `A-B`.
-    #[arg(long, value_name = "RANGE", default_value = "modern")]
-    pub rpc_range: String,
+    /// Dynamic RPC range: one of the possible values, or a narrowed range `A-B` (from
+    /// 1025 up).
+    #[arg(long, value_name = "RANGE", default_value = "modern", value_parser = RpcRangeParser)]
+    pub rpc_range: RpcRange,
     /// FTP passive data range (default IIS 6.0's 1025-5000).
     #[arg(long, value_name = "A-B")]
     pub ftp_passive: Option<String>,
     /// Leave out the services a role marks optional (they are listed as caveats).
     #[arg(long)]
     pub no_optional: bool,
-    /// Print the plan itself as JSON instead of a dialect.
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Dialect)]
+    pub format: PlanFormat,
+    /// The old spelling of `--format json`.
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
-    /// Write to this file; when the dialect has several files, this is a folder.
-    #[arg(long, short = 'o', value_name = "PATH")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputFile,
+}
+
+impl PlanArgs {
+    /// `--format`, with the hidden `--json` folded in.
+    pub fn format(&self) -> PlanFormat {
+        if self.json {
+            PlanFormat::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -327,10 +437,14 @@ pub struct AuditArgs {
     /// Inputs: files, or `-` for standard input. None: this machine's own sockets.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// Read the inputs as this format instead of detecting it: proc, ss, netstat,
-    /// powershell, nmap-xml.
-    #[arg(long = "input-format", value_name = "FORMAT")]
-    pub input_format: Option<String>,
+    /// Read the inputs as this format instead of detecting it.
+    #[arg(
+        long = "input-format",
+        value_name = "FORMAT",
+        value_enum,
+        ignore_case = true
+    )]
+    pub input_format: Option<InputFormatArg>,
     /// Compare with a server role (see `portolan roles`). Repeatable.
     #[arg(long, value_name = "ROLE")]
     pub role: Vec<String>,

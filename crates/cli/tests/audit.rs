@@ -95,7 +95,7 @@ fn formats_can_be_forced_and_bad_input_exits_2() {
         ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--input-format bogus"));
+        .stderr(predicate::str::contains("'bogus' for '--input-format"));
     portolan()
         .args(["audit", "/nonexistent/listeners.txt"])
         .assert()

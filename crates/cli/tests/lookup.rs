@@ -252,7 +252,8 @@ fn export_xlsx_writes_a_workbook() {
             "/nonexistent/dir/x.xlsx",
         ])
         .assert()
-        .code(2)
+        // An output file that cannot be written is a runtime failure (docs/exit-codes.md).
+        .code(3)
         .stderr(predicate::str::contains(
             "cannot write /nonexistent/dir/x.xlsx",
         ));

@@ -1,7 +1,7 @@
 //! `audit`: listeners named from the catalog and compared with roles or services.
 
 use portolan_audit::{
-    AuditOptions, AuditReport, Expectation, Format, Parsed, PortExpectation, RpcEndpoint,
+    AuditOptions, AuditReport, Expectation, Parsed, PortExpectation, RpcEndpoint,
 };
 use portolan_output::{Grid, GridCell, Tone};
 use serde::Serialize;
@@ -18,14 +18,7 @@ struct AuditJson<'a> {
 }
 
 fn read_inputs(args: &AuditArgs) -> Result<Parsed, Failure> {
-    let format = match &args.input_format {
-        Some(name) => Some(name.parse::<Format>().map_err(|e| {
-            Failure::new(format!(
-                "--input-format {name}: {e}; use proc, ss, netstat, powershell or nmap-xml"
-            ))
-        })?),
-        None => None,
-    };
+    let format = args.input_format.map(|f| f.0);
     if args.inputs.is_empty() {
         return Ok(portolan_audit::system::read_local()?);
     }
@@ -51,7 +44,7 @@ fn mapper_endpoints(host: &str) -> Result<Vec<RpcEndpoint>, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
     let address = runtime.block_on(portolan_probe::resolve::resolve(host))?;
     let enumeration = runtime
         .block_on(portolan_probe::rpc::enumerate(
@@ -59,7 +52,7 @@ fn mapper_endpoints(host: &str) -> Result<Vec<RpcEndpoint>, Failure> {
             portolan_probe::rpc::EPM_PORT,
             std::time::Duration::from_secs(3),
         ))
-        .map_err(|e| Failure::new(format!("--endpoint-mapper {host}: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("--endpoint-mapper {host}: {e}")))?;
     Ok(enumeration
         .endpoints
         .iter()

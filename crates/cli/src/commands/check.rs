@@ -91,20 +91,16 @@ fn chosen_services(
 
 /// The options of the engine from the arguments.
 fn options(args: &CheckArgs) -> Result<CheckOptions, Failure> {
-    if args.min_timeout > args.timeout {
-        return Err(Failure::new(format!(
-            "--min-timeout {:?} is longer than --timeout {:?}; the shortest wait cannot exceed the longest",
-            args.min_timeout, args.timeout
-        )));
-    }
+    let timing = &args.timing;
+    timing.validate()?;
     let defaults = CheckOptions::default();
     Ok(CheckOptions {
-        ceiling: args.timeout,
-        floor: args.min_timeout,
-        udp_floor: defaults.udp_floor.min(args.timeout),
-        tcp_attempts: args.retries.saturating_add(1),
+        ceiling: timing.timeout,
+        floor: timing.min_timeout,
+        udp_floor: defaults.udp_floor.min(timing.timeout),
+        tcp_attempts: u32::from(timing.retries) + 1,
         udp_attempts: args.udp_retries.saturating_add(1),
-        concurrency: args.concurrency as usize,
+        concurrency: timing.concurrency().unwrap_or(defaults.concurrency),
         verify: !args.no_verify,
         context: ProbeContext {
             snmp_community: args.community.clone(),
