@@ -22,7 +22,9 @@ fn fixture(path: &str) -> String {
 /// The binary, as a plain process (for pipes and /dev/full).
 fn binary() -> Process {
     let mut command = Process::new(env!("CARGO_BIN_EXE_portolan"));
-    command.env_remove("PORTOLAN_CATALOG").env_remove("NO_COLOR");
+    command
+        .env_remove("PORTOLAN_CATALOG")
+        .env_remove("NO_COLOR");
     command
 }
 
@@ -33,10 +35,7 @@ fn zero_when_found() {
 
 #[test]
 fn one_when_the_answer_is_negative() {
-    portolan()
-        .args(["search", "zzqqxx"])
-        .assert()
-        .code(1);
+    portolan().args(["search", "zzqqxx"]).assert().code(1);
 }
 
 #[test]

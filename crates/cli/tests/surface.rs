@@ -204,7 +204,12 @@ fn the_man_page_renders_with_groff_and_documents_every_command() {
     let roff = output.stdout;
     let text = String::from_utf8(roff.clone()).unwrap();
     assert!(text.starts_with(".ie") || text.contains(".TH portolan"));
-    for command in ["PORTOLAN CHECK", "PORTOLAN SCAN", "PORTOLAN PLAN", "PORTOLAN MAN"] {
+    for command in [
+        "PORTOLAN CHECK",
+        "PORTOLAN SCAN",
+        "PORTOLAN PLAN",
+        "PORTOLAN MAN",
+    ] {
         assert!(text.contains(command), "the page has a section {command}");
     }
     let Ok(mut groff) = Process::new("groff")

@@ -20,7 +20,8 @@ pub fn run() -> Result<Status, Failure> {
         let man = Man::new(sub.clone().bin_name(&name));
         let mut section = Vec::new();
         man.render_synopsis_section(&mut section).map_err(cannot)?;
-        man.render_description_section(&mut section).map_err(cannot)?;
+        man.render_description_section(&mut section)
+            .map_err(cannot)?;
         man.render_options_section(&mut section).map_err(cannot)?;
         // A section per command, whose own sections become subsections.
         page.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
