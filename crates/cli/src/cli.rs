@@ -204,11 +204,8 @@ pub struct CheckArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Timing")]
 pub struct Timing<D: TimingDefaults> {
-    /// Longest wait for an answer, however slow the host: 1500ms, 2s, or milliseconds.
-    /// check waits longer by default, since a service answers only after doing its work,
-    /// and uses it before the host has answered anything too.
-    #[arg(long, value_name = "DURATION", default_value = D::TIMEOUT, value_parser = parse_duration)]
-    pub timeout: Duration,
+    #[command(flatten)]
+    pub wait: Wait<D>,
     /// Shortest wait for an answer, however fast the host answers.
     #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
     pub min_timeout: Duration,
@@ -224,16 +221,35 @@ pub struct Timing<D: TimingDefaults> {
     defaults: PhantomData<D>,
 }
 
+/// `--timeout` alone: the one definition, in [`Timing`] and in `rpc`.
+#[derive(Debug, Clone, Args)]
+pub struct Wait<D: WaitDefault> {
+    /// Longest wait for an answer, however slow the host: 1500ms, 2s, or milliseconds. The
+    /// default depends on what is awaited: check waits for a service to answer (and uses it
+    /// before the host has answered anything too), scan only for a handshake, rpc for each
+    /// answer of the endpoint mapper.
+    #[arg(long, value_name = "DURATION", default_value = D::TIMEOUT, value_parser = parse_duration)]
+    pub timeout: Duration,
+    #[arg(skip)]
+    default: PhantomData<D>,
+}
+
 /// The most probes in flight anyone may ask for: Linux's default ceiling on open files.
 const MAX_CONCURRENCY: i64 = 1 << 20;
 
 impl<D: TimingDefaults> Timing<D> {
+    /// `--timeout`.
+    pub fn timeout(&self) -> Duration {
+        self.wait.timeout
+    }
+
     /// Refuses a shortest wait longer than the longest.
     pub fn validate(&self) -> Result<(), Failure> {
-        if self.min_timeout > self.timeout {
+        if self.min_timeout > self.timeout() {
             return Err(Failure::new(format!(
                 "--min-timeout {:?} is longer than --timeout {:?}; the shortest wait cannot exceed the longest",
-                self.min_timeout, self.timeout
+                self.min_timeout,
+                self.timeout()
             )));
         }
         Ok(())
@@ -245,10 +261,14 @@ impl<D: TimingDefaults> Timing<D> {
     }
 }
 
-/// The defaults of [`Timing`] that differ between commands, as clap default strings.
-pub trait TimingDefaults: std::fmt::Debug + Clone + Send + Sync + 'static {
+/// The default of [`Wait`] for a command, as a clap default string.
+pub trait WaitDefault: std::fmt::Debug + Clone + Send + Sync + 'static {
     /// `--timeout`.
     const TIMEOUT: &'static str;
+}
+
+/// The defaults of [`Timing`] that differ between commands, as clap default strings.
+pub trait TimingDefaults: WaitDefault {
     /// `--concurrency`.
     const CONCURRENCY: &'static str;
 }
@@ -257,8 +277,11 @@ pub trait TimingDefaults: std::fmt::Debug + Clone + Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub struct CheckTiming;
 
-impl TimingDefaults for CheckTiming {
+impl WaitDefault for CheckTiming {
     const TIMEOUT: &'static str = "1500ms";
+}
+
+impl TimingDefaults for CheckTiming {
     const CONCURRENCY: &'static str = "256";
 }
 
@@ -266,9 +289,20 @@ impl TimingDefaults for CheckTiming {
 #[derive(Debug, Clone)]
 pub struct ScanTiming;
 
-impl TimingDefaults for ScanTiming {
+impl WaitDefault for ScanTiming {
     const TIMEOUT: &'static str = "1250ms";
+}
+
+impl TimingDefaults for ScanTiming {
     const CONCURRENCY: &'static str = "0";
+}
+
+/// `rpc`: each answer of an endpoint mapper, which may list hundreds of endpoints.
+#[derive(Debug, Clone)]
+pub struct RpcTiming;
+
+impl WaitDefault for RpcTiming {
+    const TIMEOUT: &'static str = "3s";
 }
 
 /// Where a command that writes files puts them.
@@ -420,9 +454,8 @@ pub struct RpcArgs {
     /// The endpoint mapper's port.
     #[arg(long, value_name = "PORT", default_value_t = 135)]
     pub port: u16,
-    /// Longest wait for each answer of the endpoint mapper.
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
+    #[command(flatten)]
+    pub wait: Wait<RpcTiming>,
     /// Only endpoints reached over TCP, `ncacn_ip_tcp` and `ncacn_http` (the ones a firewall
     /// must let through).
     #[arg(long)]

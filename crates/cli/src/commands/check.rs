@@ -95,9 +95,9 @@ fn options(args: &CheckArgs) -> Result<CheckOptions, Failure> {
     timing.validate()?;
     let defaults = CheckOptions::default();
     Ok(CheckOptions {
-        ceiling: timing.timeout,
+        ceiling: timing.timeout(),
         floor: timing.min_timeout,
-        udp_floor: defaults.udp_floor.min(timing.timeout),
+        udp_floor: defaults.udp_floor.min(timing.timeout()),
         tcp_attempts: u32::from(timing.retries) + 1,
         udp_attempts: args.udp_retries.saturating_add(1),
         concurrency: timing.concurrency().unwrap_or(defaults.concurrency),

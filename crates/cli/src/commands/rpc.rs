@@ -35,7 +35,7 @@ pub fn run(global: &Global, args: &RpcArgs) -> Result<Status, Failure> {
     let mut answers = Vec::new();
     for host in &args.hosts {
         let address = runtime.block_on(portolan_probe::resolve::resolve(host))?;
-        let answer = runtime.block_on(rpc::enumerate(address, args.port, args.timeout));
+        let answer = runtime.block_on(rpc::enumerate(address, args.port, args.wait.timeout));
         answers.push((host.as_str(), address, answer));
     }
     let empty = Vec::new();

@@ -176,7 +176,7 @@ fn config(args: &ScanArgs) -> Result<Config, Failure> {
         timeouts: TimeoutPolicy {
             initial: args.initial_timeout,
             floor: args.timing.min_timeout,
-            ceiling: args.timing.timeout,
+            ceiling: args.timing.timeout(),
         },
         report_all: args.all,
     })
@@ -830,9 +830,9 @@ mod udp {
             .collect();
         let defaults = CheckOptions::default();
         let options = CheckOptions {
-            ceiling: args.timing.timeout,
+            ceiling: args.timing.timeout(),
             floor: args.timing.min_timeout,
-            udp_floor: defaults.udp_floor.min(args.timing.timeout),
+            udp_floor: defaults.udp_floor.min(args.timing.timeout()),
             tcp_attempts: u32::from(args.timing.retries) + 1,
             udp_attempts: u32::from(args.timing.retries) + 1,
             concurrency: args.timing.concurrency().unwrap_or(defaults.concurrency),
