@@ -1,13 +1,14 @@
 //! Command-line arguments (clap derive). Parsing only: no work happens here.
 
-use std::marker::PhantomData;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use portolan_plan::{Dialect, RpcRange};
 
-use crate::exit::Failure;
+pub use crate::groups::{
+    CheckTiming, FormatArgs, IncludeOptional, OutputFile, RpcTiming, ScanTiming, Subjects, Timing,
+    Wait, parse_duration,
+};
 pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
 
 /// Network ports of Windows server products: look-ups, firewall plans, live checks.
@@ -156,18 +157,13 @@ pub struct CheckArgs {
     /// Hosts: names, IPv4 or IPv6 addresses.
     #[arg(required = true, value_name = "HOST")]
     pub hosts: Vec<String>,
-    /// Check the services of a server role (see `portolan roles`). Repeatable.
-    #[arg(long, value_name = "ROLE")]
-    pub role: Vec<String>,
-    /// Check a service (name, Windows service name or id). Repeatable.
-    #[arg(long, short = 's', value_name = "SERVICE")]
-    pub service: Vec<String>,
+    #[command(flatten)]
+    pub subjects: Subjects,
     /// Check these ports: `tcp:80,443,1000-1010 udp:53,137`.
     #[arg(long, short = 'p', value_name = "SPEC")]
     pub ports: Option<String>,
-    /// Also check the services and rows a role marks optional.
-    #[arg(long)]
-    pub include_optional: bool,
+    #[command(flatten)]
+    pub optional: IncludeOptional,
     /// Do not speak the expected protocol on open TCP ports.
     #[arg(long)]
     pub no_verify: bool,
@@ -197,151 +193,6 @@ pub struct CheckArgs {
     // Last: the group's help heading would otherwise carry over to the flags after it.
     #[command(flatten)]
     pub timing: Timing<CheckTiming>,
-}
-
-/// The timing flags of `check` and `scan`, defined once. The defaults that differ come from
-/// `D`: check's probes wait for a service's answer, scan's connects only for a handshake.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Timing")]
-pub struct Timing<D: TimingDefaults> {
-    #[command(flatten)]
-    pub wait: Wait<D>,
-    /// Shortest wait for an answer, however fast the host answers.
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
-    pub min_timeout: Duration,
-    /// TCP tries after the first for a port that gets no answer, before FILTERED.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=10))]
-    pub retries: u8,
-    /// Most probes in flight at once; 0 lets the engine choose (check 256; scan as many as
-    /// the open-file limit allows, at most 16384, and fewer, never an error, when descriptors
-    /// or source ports run short).
-    #[arg(long, value_name = "N", default_value = D::CONCURRENCY, value_parser = clap::value_parser!(u32).range(0..=MAX_CONCURRENCY))]
-    pub concurrency: u32,
-    #[arg(skip)]
-    defaults: PhantomData<D>,
-}
-
-/// `--timeout` alone: the one definition, in [`Timing`] and in `rpc`.
-#[derive(Debug, Clone, Args)]
-pub struct Wait<D: WaitDefault> {
-    /// Longest wait for an answer, however slow the host: 1500ms, 2s, or milliseconds. The
-    /// default depends on what is awaited: check waits for a service to answer (and uses it
-    /// before the host has answered anything too), scan only for a handshake, rpc for each
-    /// answer of the endpoint mapper.
-    #[arg(long, value_name = "DURATION", default_value = D::TIMEOUT, value_parser = parse_duration)]
-    pub timeout: Duration,
-    #[arg(skip)]
-    default: PhantomData<D>,
-}
-
-/// The most probes in flight anyone may ask for: Linux's default ceiling on open files.
-const MAX_CONCURRENCY: i64 = 1 << 20;
-
-impl<D: TimingDefaults> Timing<D> {
-    /// `--timeout`.
-    pub fn timeout(&self) -> Duration {
-        self.wait.timeout
-    }
-
-    /// Refuses a shortest wait longer than the longest.
-    pub fn validate(&self) -> Result<(), Failure> {
-        if self.min_timeout > self.timeout() {
-            return Err(Failure::new(format!(
-                "--min-timeout {:?} is longer than --timeout {:?}; the shortest wait cannot exceed the longest",
-                self.min_timeout,
-                self.timeout()
-            )));
-        }
-        Ok(())
-    }
-
-    /// `--concurrency`, with 0 (let the engine choose) as `None`.
-    pub fn concurrency(&self) -> Option<usize> {
-        usize::try_from(self.concurrency).ok().filter(|&n| n > 0)
-    }
-}
-
-/// The default of [`Wait`] for a command, as a clap default string.
-pub trait WaitDefault: std::fmt::Debug + Clone + Send + Sync + 'static {
-    /// `--timeout`.
-    const TIMEOUT: &'static str;
-}
-
-/// The defaults of [`Timing`] that differ between commands, as clap default strings.
-pub trait TimingDefaults: WaitDefault {
-    /// `--concurrency`.
-    const CONCURRENCY: &'static str;
-}
-
-/// `check`: protocol probes, which wait for the service itself to answer.
-#[derive(Debug, Clone)]
-pub struct CheckTiming;
-
-impl WaitDefault for CheckTiming {
-    const TIMEOUT: &'static str = "1500ms";
-}
-
-impl TimingDefaults for CheckTiming {
-    const CONCURRENCY: &'static str = "256";
-}
-
-/// `scan`: TCP connects, which only wait for the kernel's handshake.
-#[derive(Debug, Clone)]
-pub struct ScanTiming;
-
-impl WaitDefault for ScanTiming {
-    const TIMEOUT: &'static str = "1250ms";
-}
-
-impl TimingDefaults for ScanTiming {
-    const CONCURRENCY: &'static str = "0";
-}
-
-/// `rpc`: each answer of an endpoint mapper, which may list hundreds of endpoints.
-#[derive(Debug, Clone)]
-pub struct RpcTiming;
-
-impl WaitDefault for RpcTiming {
-    const TIMEOUT: &'static str = "3s";
-}
-
-/// Where a command that writes files puts them.
-#[derive(Debug, Args)]
-pub struct OutputFile {
-    /// Write to this file instead of standard output (`plan`: a folder when the dialect has
-    /// several files).
-    #[arg(long, short = 'o', value_name = "PATH")]
-    pub output: Option<PathBuf>,
-}
-
-/// Parses `1500ms`, `2s`, `1.5s` or a bare number of milliseconds.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let t = text.trim();
-    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else {
-        (t, 1e-3)
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write 1500ms, 2s or 1.5s"))?;
-    let seconds = value * scale;
-    if !(0.001..=600.0).contains(&seconds) {
-        return Err(format!(
-            "`{text}` is out of range; durations run from 1ms to 600s"
-        ));
-    }
-    Ok(std::time::Duration::from_secs_f64(seconds))
-}
-
-#[derive(Debug, Args)]
-pub struct FormatArgs {
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
-    pub format: LookupFormat,
 }
 
 #[derive(Debug, Args)]
@@ -400,12 +251,8 @@ pub struct RoleArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// A server role to plan for (see `portolan roles`). Repeatable.
-    #[arg(long, value_name = "ROLE")]
-    pub role: Vec<String>,
-    /// A service to plan for (name, Windows service name or id). Repeatable.
-    #[arg(long, short = 's', value_name = "SERVICE")]
-    pub service: Vec<String>,
+    #[command(flatten)]
+    pub subjects: Subjects,
     /// Firewall dialect.
     #[arg(long, short = 'd', value_name = "DIALECT", value_enum, ignore_case = true, default_value_t = DialectArg(Dialect::Nftables))]
     pub dialect: DialectArg,
@@ -478,15 +325,10 @@ pub struct AuditArgs {
         ignore_case = true
     )]
     pub input_format: Option<InputFormatArg>,
-    /// Compare with a server role (see `portolan roles`). Repeatable.
-    #[arg(long, value_name = "ROLE")]
-    pub role: Vec<String>,
-    /// Compare with a service (name, Windows service name or id). Repeatable.
-    #[arg(long, short = 's', value_name = "SERVICE")]
-    pub service: Vec<String>,
-    /// Expect the optional services of the roles too.
-    #[arg(long)]
-    pub include_optional: bool,
+    #[command(flatten)]
+    pub subjects: Subjects,
+    #[command(flatten)]
+    pub optional: IncludeOptional,
     /// Ask this host's RPC endpoint mapper which dynamic ports its RPC services hold, so
     /// they are named for certain instead of "possibly dynamic RPC".
     #[arg(long, value_name = "HOST")]
@@ -494,4 +336,56 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
     pub format: LookupFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Flags that share a name but not a meaning, and why.
+    const SAME_NAME_OTHER_MEANING: [&str; 2] = [
+        // Each command has its own closed set of formats.
+        "format",
+        // check's `tcp:80 udp:53` and scan's `22,80,catalog` grammars (being unified in the
+        // port grammar of portolan-catalog).
+        "ports",
+    ];
+
+    #[test]
+    fn a_flag_used_by_several_commands_is_defined_once() {
+        let mut seen: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for command in Cli::command().get_subcommands() {
+            for arg in command.get_arguments() {
+                let (Some(long), Some(help)) = (arg.get_long(), arg.get_help()) else {
+                    continue;
+                };
+                seen.entry(long.to_string()).or_default().push((
+                    command.get_name().to_string(),
+                    format!("{help} {:?}", arg.get_value_names()),
+                ));
+            }
+        }
+        for (flag, uses) in seen {
+            if SAME_NAME_OTHER_MEANING.contains(&flag.as_str()) {
+                continue;
+            }
+            let (first_command, first) = &uses[0];
+            for (command, help) in &uses[1..] {
+                assert_eq!(
+                    help, first,
+                    "--{flag} of {command} differs from --{flag} of {first_command}: \
+                     define it once, in a shared group"
+                );
+            }
+        }
+    }
 }

@@ -67,10 +67,11 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
     let catalog = super::load_catalog(global)?;
     let parsed = read_inputs(args)?;
     let mut services = Vec::new();
-    for name in &args.service {
+    for name in &args.subjects.service {
         services.push(super::check::resolve_service(&catalog, name)?);
     }
     let roles: Vec<String> = args
+        .subjects
         .role
         .iter()
         .map(|r| Ok(super::roles::find_role(&catalog, r)?.id.clone()))
@@ -83,7 +84,7 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
         Some(Expectation::new(&catalog, &roles, &services)?)
     };
     let options = AuditOptions {
-        include_optional: args.include_optional,
+        include_optional: args.optional.include_optional,
         rpc_endpoints: match &args.endpoint_mapper {
             Some(host) => mapper_endpoints(host)?,
             None => Vec::new(),

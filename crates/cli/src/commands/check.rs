@@ -63,14 +63,14 @@ fn chosen_services(
 ) -> Result<(Vec<ServiceChoice>, Vec<String>), Failure> {
     let mut choices = Vec::new();
     let mut skipped_optional = Vec::new();
-    for name in &args.service {
+    for name in &args.subjects.service {
         let id = resolve_service(catalog, name)?;
         ServiceChoice::merge_into(&mut choices, ServiceChoice::whole(id));
     }
-    for wanted in &args.role {
+    for wanted in &args.subjects.role {
         let role = find_role(catalog, wanted)?;
         for member in &role.services {
-            if member.optional && !args.include_optional {
+            if member.optional && !args.optional.include_optional {
                 let rows = if member.ports.is_all() {
                     String::new()
                 } else {
@@ -144,7 +144,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
         Some(text) => portolan_probe::parse_port_spec(text)?,
         None => Vec::new(),
     };
-    if services.is_empty() && spec.is_empty() && !args.role.is_empty() {
+    if services.is_empty() && spec.is_empty() && !args.subjects.role.is_empty() {
         return Err(Failure::new("the roles given have no required services"));
     }
     let selection = portolan_probe::select(&catalog, &services, &spec)?;

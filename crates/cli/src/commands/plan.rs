@@ -9,10 +9,13 @@ use crate::render as out;
 pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
     let catalog = super::load_catalog(global)?;
     let mut services = Vec::new();
-    for name in &args.service {
+    for name in &args.subjects.service {
         services.push(super::check::resolve_service(&catalog, name)?);
     }
-    let mut request = Request::new(args.role.iter().map(|r| r.trim().to_lowercase()), services);
+    let mut request = Request::new(
+        args.subjects.role.iter().map(|r| r.trim().to_lowercase()),
+        services,
+    );
     for source in &args.from {
         request.sources.push(portolan_plan::parse_source(source)?);
     }
