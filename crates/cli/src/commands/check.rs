@@ -152,7 +152,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(check(
         global,
         args,

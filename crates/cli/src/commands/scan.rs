@@ -115,7 +115,7 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
     }
     let names = PortNames::new(&catalog, Transport::Tcp);
     let stop = portolan_scan::interrupt::install()
-        .map_err(|e| Failure::new(format!("cannot watch for Ctrl-C: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("cannot watch for Ctrl-C: {e}")))?;
     let start_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -840,7 +840,7 @@ mod udp {
             context: defaults.context,
         };
         let stop = portolan_scan::interrupt::install()
-            .map_err(|e| Failure::new(format!("cannot watch for Ctrl-C: {e}")))?;
+            .map_err(|e| Failure::runtime(format!("cannot watch for Ctrl-C: {e}")))?;
         let start_unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -849,7 +849,7 @@ mod udp {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
-            .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+            .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
         let stream = args.format == ScanFormat::Jsonl;
         let (results, interrupted) =
             runtime.block_on(collect(&hosts, jobs, &options, &stop, stream, &names))?;
