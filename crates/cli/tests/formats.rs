@@ -3,7 +3,7 @@
 //! and rows of its width, Markdown with a table. The formats come from the help itself, so
 //! a format added to a command without a reader here fails the test.
 //!
-//! check and scan run against loopback only.
+//! check, scan and rpc run against loopback only.
 
 mod common;
 
@@ -242,4 +242,47 @@ fn jsonl_lines_are_the_records_of_the_json_document() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(document["rows"].as_array().unwrap(), &lines);
+}
+
+/// The README's table of formats: each command's row, as (command, formats).
+fn readme_format_table() -> Vec<(String, Vec<String>)> {
+    let readme =
+        std::fs::read_to_string(format!("{}/../../README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let backticked = |cell: &str| -> Vec<String> {
+        cell.split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|word| !word.starts_with('-'))
+            .map(str::to_string)
+            .collect()
+    };
+    readme
+        .lines()
+        .skip_while(|line| !line.starts_with("| command | formats |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .flat_map(|line| {
+            let cells: Vec<&str> = line.split('|').collect();
+            let formats = backticked(cells[2]);
+            backticked(cells[1])
+                .into_iter()
+                .map(move |command| (command, formats.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_table_of_formats_is_what_each_command_documents() {
+    let table = readme_format_table();
+    assert!(
+        table.len() >= 12,
+        "the README lists the commands: {table:?}"
+    );
+    for (command, formats) in table {
+        let mut documented = documented_formats(&command);
+        let mut claimed = formats;
+        documented.sort();
+        claimed.sort();
+        assert_eq!(claimed, documented, "README's formats of `{command}`");
+    }
 }
