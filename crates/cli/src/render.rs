@@ -1,11 +1,13 @@
 //! Where output goes and how it looks: colour and wrapping decisions, writing to a file or
 //! standard output.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use portolan_output::{Grid, TerminalStyle};
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::cli::{ColorChoice, LookupFormat};
 use crate::exit::{self, Failure};
@@ -50,26 +52,26 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String, Failure> {
 /// list of records (`rows`, `services`, `roles`, `errata`, `reports`), each element exactly as
 /// in the document; a document without exactly one list (a single role) is one line.
 pub fn to_json_lines<T: Serialize>(value: &T) -> Result<String, Failure> {
-    let encode = |value: &serde_json::Value| {
-        serde_json::to_string(value)
-            .map_err(|e| Failure::runtime(format!("cannot encode JSON: {e}")))
-    };
-    let document = serde_json::to_value(value)
-        .map_err(|e| Failure::runtime(format!("cannot encode JSON: {e}")))?;
-    let lists: Vec<&Vec<serde_json::Value>> = match &document {
-        serde_json::Value::Object(fields) => fields.values().filter_map(|v| v.as_array()).collect(),
-        _ => Vec::new(),
-    };
+    let encoding = |e: serde_json::Error| Failure::runtime(format!("cannot encode JSON: {e}"));
+    let document = serde_json::to_string(value).map_err(encoding)?;
+    // Raw values keep each record's text as serialized, so its fields keep their order.
+    let fields: HashMap<&str, &RawValue> = serde_json::from_str(&document).unwrap_or_default();
+    let lists: Vec<&RawValue> = fields
+        .values()
+        .copied()
+        .filter(|raw| raw.get().starts_with('['))
+        .collect();
     let mut text = String::new();
     match lists.as_slice() {
         [records] => {
-            for record in records.iter() {
-                text.push_str(&encode(record)?);
+            let records: Vec<&RawValue> = serde_json::from_str(records.get()).map_err(encoding)?;
+            for record in records {
+                text.push_str(record.get());
                 text.push('\n');
             }
         }
         _ => {
-            text.push_str(&encode(&document)?);
+            text.push_str(&document);
             text.push('\n');
         }
     }

@@ -242,6 +242,16 @@ fn jsonl_lines_are_the_records_of_the_json_document() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(document["rows"].as_array().unwrap(), &lines);
+    // Fields keep the document's order: a row starts with `query`, as in docs/json.md.
+    let text = String::from_utf8(
+        portolan()
+            .args(["port", "445", "--format", "jsonl"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(text.starts_with("{\"query\":"), "{text}");
 }
 
 /// The README's table of formats: each command's row, as (command, formats).
