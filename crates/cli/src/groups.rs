@@ -11,7 +11,7 @@ use clap::Args;
 use crate::cli::LookupFormat;
 use crate::exit::Failure;
 
-/// The timing flags of `check` and `scan`, defined once. The defaults that differ come from
+/// The timing flags of `check` and `scan` (`rpc` takes only [`Wait`]), defined once. The defaults that differ come from
 /// `D`: check's probes wait for a service's answer, scan's connects only for a handshake.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Timing")]
@@ -21,7 +21,8 @@ pub struct Timing<D: TimingDefaults> {
     /// Shortest wait for an answer, however fast the host answers.
     #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
     pub min_timeout: Duration,
-    /// TCP tries after the first for a port that gets no answer, before FILTERED.
+    /// Tries after the first for a port that gets no answer, before FILTERED (check: TCP
+    /// ports; its UDP ports have --udp-retries).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=10))]
     pub retries: u8,
     /// Most probes in flight at once; 0 lets the engine choose (check 256; scan as many as
@@ -169,6 +170,7 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
+/// `--format` of the look-up commands.
 #[derive(Debug, Args)]
 pub struct FormatArgs {
     /// Output format.
