@@ -211,7 +211,8 @@ fn plan_takes_its_dialect_or_json_and_keeps_the_old_json_flag() {
     assert!(by_format.status.success());
     assert_eq!(by_format.stdout, by_flag.stdout);
     let plan: serde_json::Value = serde_json::from_slice(&by_format.stdout).unwrap();
-    assert!(plan.is_object());
+    assert_eq!(plan["schema_version"], 1);
+    assert!(plan["rules"].is_array());
     portolan()
         .args([
             "plan",

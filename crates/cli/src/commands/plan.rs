@@ -1,10 +1,19 @@
 //! `plan`: firewall rules for roles and services in a firewall dialect.
 
 use portolan_plan::{OptionalPolicy, Plan, Request, render};
+use serde::Serialize;
 
 use crate::cli::{Global, PlanArgs, PlanFormat};
 use crate::exit::{Failure, Status};
 use crate::render as out;
+
+/// `--format json`: the plan, versioned like every JSON document (docs/json.md).
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    schema_version: u32,
+    #[serde(flatten)]
+    plan: &'a Plan,
+}
 
 pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
     let catalog = super::load_catalog(global)?;
@@ -32,7 +41,10 @@ pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
     let plan = Plan::build(&catalog, &request)?;
     let output = args.output.output.as_deref();
     if args.format() == PlanFormat::Json {
-        let text = out::to_json(&plan)?;
+        let text = out::to_json(&PlanJson {
+            schema_version: portolan_output::catalog::SCHEMA_VERSION,
+            plan: &plan,
+        })?;
         out::write_output(output, text.as_bytes(), false)?;
         return Ok(Status::Clean);
     }
