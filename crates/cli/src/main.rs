@@ -5,6 +5,8 @@
 //! see the workspace README for the architecture.
 
 mod cli;
+#[cfg(test)]
+mod cli_tests;
 mod commands;
 mod exit;
 mod groups;
