@@ -3,6 +3,18 @@
 use crate::listener::Format;
 use crate::source::{check, proc_net, ss};
 
+/// Every input format and the names that choose it instead of detection (`--input-format`):
+/// its own name ([`Format::as_str`]) first, then the aliases its `FromStr` accepts.
+/// In documentation order; detection tries them in [`Format::ALL`]'s order.
+pub const INPUT_FORMATS: [(Format, &[&str]); 6] = [
+    (Format::ProcNet, &["proc", "proc-net", "procnet"]),
+    (Format::Ss, &["ss"]),
+    (Format::Netstat, &["netstat"]),
+    (Format::PowerShell, &["powershell", "ps", "ps-json", "pwsh"]),
+    (Format::NmapXml, &["nmap-xml", "nmap", "xml"]),
+    (Format::Check, &["check-json", "check", "portolan"]),
+];
+
 /// Lines looked at before giving up.
 const LINES_LOOKED_AT: usize = 200;
 
@@ -73,6 +85,21 @@ fn is_ss_state(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_format_names_are_what_from_str_accepts() {
+        assert_eq!(INPUT_FORMATS.len(), Format::ALL.len());
+        for format in Format::ALL {
+            let (_, names) = INPUT_FORMATS
+                .iter()
+                .find(|(f, _)| *f == format)
+                .expect("every format is listed");
+            assert_eq!(names[0], format.as_str());
+            for name in *names {
+                assert_eq!(name.parse::<Format>().ok(), Some(format), "{name}");
+            }
+        }
+    }
 
     #[test]
     fn recognises_each_format() {

@@ -3,12 +3,19 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use portolan_plan::{Dialect, RpcRange};
+
+pub use crate::groups::{
+    CheckTiming, FormatArgs, IncludeOptional, OutputFile, RpcTiming, ScanTiming, Subjects, Timing,
+    Wait, parse_duration,
+};
+pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
 
 /// Network ports of Windows server products: look-ups, firewall plans, live checks.
 ///
 /// The catalog is Microsoft's "Network Ports Used by Key Microsoft Server Products", with its
 /// errata documented. Exit codes: 0 found / all listening, 1 nothing found / something not
-/// listening, 2 bad usage or input.
+/// listening, 2 bad usage or input, 3 a failure that is not the input (docs/exit-codes.md).
 #[derive(Debug, Parser)]
 #[command(name = "portolan", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
@@ -52,10 +59,21 @@ pub enum LookupFormat {
     Table,
     /// JSON (shape documented in docs/json.md).
     Json,
+    /// JSON Lines: one record of the JSON document per line.
+    Jsonl,
     /// CSV with a header line.
     Csv,
     /// A Markdown table.
     Md,
+}
+
+/// Formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The rules in the `--dialect` language (the default).
+    Dialect,
+    /// The merged rule set as data (docs/json.md).
+    Json,
 }
 
 /// Formats of `export`.
@@ -108,6 +126,17 @@ pub enum Command {
     Plan(PlanArgs),
     /// Sweep many ports of many hosts with TCP connects, as fast as the kernel allows.
     Scan(crate::commands::scan::ScanArgs),
+    /// Print a shell completion script: `portolan completions bash > /etc/bash_completion.d/portolan`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `portolan man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Formats of `check`.
@@ -128,34 +157,13 @@ pub struct CheckArgs {
     /// Hosts: names, IPv4 or IPv6 addresses.
     #[arg(required = true, value_name = "HOST")]
     pub hosts: Vec<String>,
-    /// Check the services of a server role (see `portolan roles`). Repeatable.
-    #[arg(long, value_name = "ROLE")]
-    pub role: Vec<String>,
-    /// Check a service (name, Windows service name or id). Repeatable.
-    #[arg(long, short = 's', value_name = "SERVICE")]
-    pub service: Vec<String>,
+    #[command(flatten)]
+    pub subjects: Subjects,
     /// Check these ports: `tcp:80,443,1000-1010 udp:53,137`.
     #[arg(long, short = 'p', value_name = "SPEC")]
     pub ports: Option<String>,
-    /// Also check the services and rows a role marks optional.
-    #[arg(long)]
-    pub include_optional: bool,
-    /// Longest wait for a silent port (and the wait before a host answers anything):
-    /// 1500ms, 2s, or milliseconds.
-    #[arg(long, value_name = "DURATION", default_value = "1500ms", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
-    /// Shortest wait for a silent TCP port, however fast the host answers.
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
-    pub min_timeout: std::time::Duration,
-    /// TCP tries after the first before FILTERED (at most 10).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub retries: u32,
-    /// UDP tries after the first before LISTENING OR FILTERED (at most 10).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub udp_retries: u32,
-    /// Most probes in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65535))]
-    pub concurrency: u32,
+    #[command(flatten)]
+    pub optional: IncludeOptional,
     /// Do not speak the expected protocol on open TCP ports.
     #[arg(long)]
     pub no_verify: bool,
@@ -179,36 +187,12 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
-}
-
-/// Parses `1500ms`, `2s`, `1.5s` or a bare number of milliseconds.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let t = text.trim();
-    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else {
-        (t, 1e-3)
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write 1500ms, 2s or 1.5s"))?;
-    let seconds = value * scale;
-    if !(0.001..=600.0).contains(&seconds) {
-        return Err(format!(
-            "`{text}` is out of range; durations run from 1ms to 600s"
-        ));
-    }
-    Ok(std::time::Duration::from_secs_f64(seconds))
-}
-
-#[derive(Debug, Args)]
-pub struct FormatArgs {
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
-    pub format: LookupFormat,
+    /// UDP tries after the first before LISTENING OR FILTERED (at most 10).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10), help_heading = "Timing")]
+    pub udp_retries: u32,
+    // Last: the group's help heading would otherwise carry over to the flags after it.
+    #[command(flatten)]
+    pub timing: Timing<CheckTiming>,
 }
 
 #[derive(Debug, Args)]
@@ -252,9 +236,8 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Table)]
     pub format: ExportFormat,
-    /// Write to this file instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 #[derive(Debug, Args)]
@@ -268,38 +251,46 @@ pub struct RoleArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// A server role to plan for (see `portolan roles`). Repeatable.
-    #[arg(long, value_name = "ROLE")]
-    pub role: Vec<String>,
-    /// A service to plan for (name, Windows service name or id). Repeatable.
-    #[arg(long, short = 's', value_name = "SERVICE")]
-    pub service: Vec<String>,
-    /// Firewall dialect: nftables, iptables, powershell, netsh, firewalld, ufw, pf, aws,
-    /// terraform, azure, cisco.
-    #[arg(long, short = 'd', value_name = "DIALECT", default_value = "nftables")]
-    pub dialect: String,
+    #[command(flatten)]
+    pub subjects: Subjects,
+    /// Firewall dialect.
+    #[arg(long, short = 'd', value_name = "DIALECT", value_enum, ignore_case = true, default_value_t = DialectArg(Dialect::Nftables))]
+    pub dialect: DialectArg,
     /// Where clients are: an address or CIDR, IPv4 or IPv6. Repeatable; default any.
     #[arg(long, value_name = "CIDR")]
     pub from: Vec<String>,
     /// The server the rules protect (an address or CIDR); default this host.
     #[arg(long, value_name = "ADDR")]
     pub to: Option<String>,
-    /// Dynamic RPC range: `modern` (49152-65535, Windows 2008 and later), `legacy`
-    /// (1025-5000, Windows 2000/2003) or a narrowed range `A-B`.
-    #[arg(long, value_name = "RANGE", default_value = "modern")]
-    pub rpc_range: String,
+    /// Dynamic RPC range: one of the possible values, or a narrowed range `A-B` (from
+    /// 1025 up).
+    #[arg(long, value_name = "RANGE", default_value = "modern", value_parser = RpcRangeParser)]
+    pub rpc_range: RpcRange,
     /// FTP passive data range (default IIS 6.0's 1025-5000).
     #[arg(long, value_name = "A-B")]
     pub ftp_passive: Option<String>,
     /// Leave out the services a role marks optional (they are listed as caveats).
     #[arg(long)]
     pub no_optional: bool,
-    /// Print the plan itself as JSON instead of a dialect.
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Dialect)]
+    pub format: PlanFormat,
+    /// The old spelling of `--format json`.
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
-    /// Write to this file; when the dialect has several files, this is a folder.
-    #[arg(long, short = 'o', value_name = "PATH")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputFile,
+}
+
+impl PlanArgs {
+    /// `--format`, with the hidden `--json` folded in.
+    pub fn format(&self) -> PlanFormat {
+        if self.json {
+            PlanFormat::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -310,9 +301,8 @@ pub struct RpcArgs {
     /// The endpoint mapper's port.
     #[arg(long, value_name = "PORT", default_value_t = 135)]
     pub port: u16,
-    /// Longest wait for each answer of the endpoint mapper.
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
+    #[command(flatten)]
+    pub wait: Wait<RpcTiming>,
     /// Only endpoints reached over TCP, `ncacn_ip_tcp` and `ncacn_http` (the ones a firewall
     /// must let through).
     #[arg(long)]
@@ -327,19 +317,18 @@ pub struct AuditArgs {
     /// Inputs: files, or `-` for standard input. None: this machine's own sockets.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// Read the inputs as this format instead of detecting it: proc, ss, netstat,
-    /// powershell, nmap-xml.
-    #[arg(long = "input-format", value_name = "FORMAT")]
-    pub input_format: Option<String>,
-    /// Compare with a server role (see `portolan roles`). Repeatable.
-    #[arg(long, value_name = "ROLE")]
-    pub role: Vec<String>,
-    /// Compare with a service (name, Windows service name or id). Repeatable.
-    #[arg(long, short = 's', value_name = "SERVICE")]
-    pub service: Vec<String>,
-    /// Expect the optional services of the roles too.
-    #[arg(long)]
-    pub include_optional: bool,
+    /// Read the inputs as this format instead of detecting it.
+    #[arg(
+        long = "input-format",
+        value_name = "FORMAT",
+        value_enum,
+        ignore_case = true
+    )]
+    pub input_format: Option<InputFormatArg>,
+    #[command(flatten)]
+    pub subjects: Subjects,
+    #[command(flatten)]
+    pub optional: IncludeOptional,
     /// Ask this host's RPC endpoint mapper which dynamic ports its RPC services hold, so
     /// they are named for certain instead of "possibly dynamic RPC".
     #[arg(long, value_name = "HOST")]

@@ -5,9 +5,13 @@
 //! see the workspace README for the architecture.
 
 mod cli;
+#[cfg(test)]
+mod cli_tests;
 mod commands;
 mod exit;
+mod groups;
 mod render;
+mod values;
 
 use std::process::ExitCode;
 

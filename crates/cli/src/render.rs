@@ -1,14 +1,16 @@
 //! Where output goes and how it looks: colour and wrapping decisions, writing to a file or
 //! standard output.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use portolan_output::{Grid, TerminalStyle};
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::cli::{ColorChoice, LookupFormat};
-use crate::exit::Failure;
+use crate::exit::{self, Failure};
 
 /// Terminal style for standard output, from `--color`, NO_COLOR and whether stdout is a TTY.
 pub fn terminal_style(choice: ColorChoice) -> TerminalStyle {
@@ -34,24 +36,56 @@ pub fn lookup<T: Serialize>(
         LookupFormat::Csv => grid.to_csv(),
         LookupFormat::Md => grid.to_markdown(),
         LookupFormat::Json => to_json(json)?,
+        LookupFormat::Jsonl => to_json_lines(json)?,
     })
 }
 
 /// Pretty JSON with a final newline.
 pub fn to_json<T: Serialize>(value: &T) -> Result<String, Failure> {
     let mut text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::new(format!("cannot encode JSON: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("cannot encode JSON: {e}")))?;
     text.push('\n');
     Ok(text)
 }
 
-/// Writes bytes to standard output, ignoring a closed pipe (`portolan table | head`).
+/// JSON Lines of a `--format json` document (docs/json.md): one line per element of its one
+/// list of records (`rows`, `services`, `roles`, `errata`, `reports`), each element exactly as
+/// in the document; a document without exactly one list (a single role) is one line.
+pub fn to_json_lines<T: Serialize>(value: &T) -> Result<String, Failure> {
+    let encoding = |e: serde_json::Error| Failure::runtime(format!("cannot encode JSON: {e}"));
+    let document = serde_json::to_string(value).map_err(encoding)?;
+    // Raw values keep each record's text as serialized, so its fields keep their order.
+    let fields: HashMap<&str, &RawValue> = serde_json::from_str(&document).unwrap_or_default();
+    let lists: Vec<&RawValue> = fields
+        .values()
+        .copied()
+        .filter(|raw| raw.get().starts_with('['))
+        .collect();
+    let mut text = String::new();
+    match lists.as_slice() {
+        [records] => {
+            let records: Vec<&RawValue> = serde_json::from_str(records.get()).map_err(encoding)?;
+            for record in records {
+                text.push_str(record.get());
+                text.push('\n');
+            }
+        }
+        _ => {
+            text.push_str(&document);
+            text.push('\n');
+        }
+    }
+    Ok(text)
+}
+
+/// Writes bytes to standard output. A closed pipe (`portolan table | head -1`) ends the
+/// process quietly at once (exit::CLOSED_PIPE), so a long scan stops when nobody reads it.
 pub fn print(bytes: &[u8]) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::new(format!(
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::closed_pipe(),
+        Err(e) => Err(Failure::runtime(format!(
             "cannot write to standard output: {e}"
         ))),
     }
@@ -61,7 +95,7 @@ pub fn print(bytes: &[u8]) -> Result<(), Failure> {
 pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> Result<(), Failure> {
     match path {
         Some(path) => std::fs::write(path, bytes).map_err(|e| {
-            Failure::new(format!(
+            Failure::runtime(format!(
                 "cannot write {}: {e}; check that the folder exists and is writable",
                 path.display()
             ))

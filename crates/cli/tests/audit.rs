@@ -89,7 +89,7 @@ fn formats_can_be_forced_and_bad_input_exits_2() {
             "bogus",
         ],
         2,
-        &["--input-format bogus"],
+        &["'bogus' for '--input-format"],
     );
     fails(
         &["audit", "/nonexistent/listeners.txt"],

@@ -224,7 +224,8 @@ fn export_xlsx_writes_a_workbook() {
             "--output",
             "/nonexistent/dir/x.xlsx",
         ],
-        2,
+        // An output file that cannot be written is a runtime failure (docs/exit-codes.md).
+        3,
         &["cannot write /nonexistent/dir/x.xlsx"],
     );
 }

@@ -85,7 +85,7 @@ fn bad_plan_input_exits_2_and_says_why() {
         ),
         (
             vec!["--role", "domain-controller", "--dialect", "bogus"],
-            "expected one of nftables",
+            "[possible values: nftables,",
         ),
         (vec!["--service", "kerbros"], "did you mean"),
         (vec![], "nothing to plan"),

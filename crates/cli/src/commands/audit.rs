@@ -1,7 +1,7 @@
 //! `audit`: listeners named from the catalog and compared with roles or services.
 
 use portolan_audit::{
-    AuditOptions, AuditReport, Expectation, Format, Parsed, PortExpectation, RpcEndpoint,
+    AuditOptions, AuditReport, Expectation, Parsed, PortExpectation, RpcEndpoint,
 };
 use portolan_output::{Grid, GridCell, Tone};
 use serde::Serialize;
@@ -18,16 +18,10 @@ struct AuditJson<'a> {
 }
 
 fn read_inputs(args: &AuditArgs) -> Result<Parsed, Failure> {
-    let format = match &args.input_format {
-        Some(name) => Some(name.parse::<Format>().map_err(|e| {
-            Failure::new(format!(
-                "--input-format {name}: {e}; use proc, ss, netstat, powershell or nmap-xml"
-            ))
-        })?),
-        None => None,
-    };
+    let format = args.input_format.map(|f| f.0);
     if args.inputs.is_empty() {
-        return Ok(portolan_audit::system::read_local()?);
+        // This machine's own sockets: reading them is not the user's input.
+        return portolan_audit::system::read_local().map_err(|e| Failure::runtime(e.to_string()));
     }
     let mut all: Option<Parsed> = None;
     for input in &args.inputs {
@@ -51,7 +45,7 @@ fn mapper_endpoints(host: &str) -> Result<Vec<RpcEndpoint>, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
     let address = runtime.block_on(portolan_probe::resolve::resolve(host))?;
     let enumeration = runtime
         .block_on(portolan_probe::rpc::enumerate(
@@ -59,7 +53,7 @@ fn mapper_endpoints(host: &str) -> Result<Vec<RpcEndpoint>, Failure> {
             portolan_probe::rpc::EPM_PORT,
             std::time::Duration::from_secs(3),
         ))
-        .map_err(|e| Failure::new(format!("--endpoint-mapper {host}: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("--endpoint-mapper {host}: {e}")))?;
     Ok(enumeration
         .endpoints
         .iter()
@@ -73,10 +67,11 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
     let catalog = super::load_catalog(global)?;
     let parsed = read_inputs(args)?;
     let mut services = Vec::new();
-    for name in &args.service {
+    for name in &args.subjects.service {
         services.push(super::check::resolve_service(&catalog, name)?);
     }
     let roles: Vec<String> = args
+        .subjects
         .role
         .iter()
         .map(|r| Ok(super::roles::find_role(&catalog, r)?.id.clone()))
@@ -89,7 +84,7 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
         Some(Expectation::new(&catalog, &roles, &services)?)
     };
     let options = AuditOptions {
-        include_optional: args.include_optional,
+        include_optional: args.optional.include_optional,
         rpc_endpoints: match &args.endpoint_mapper {
             Some(host) => mapper_endpoints(host)?,
             None => Vec::new(),

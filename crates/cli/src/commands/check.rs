@@ -63,14 +63,14 @@ fn chosen_services(
 ) -> Result<(Vec<ServiceChoice>, Vec<String>), Failure> {
     let mut choices = Vec::new();
     let mut skipped_optional = Vec::new();
-    for name in &args.service {
+    for name in &args.subjects.service {
         let id = resolve_service(catalog, name)?;
         ServiceChoice::merge_into(&mut choices, ServiceChoice::whole(id));
     }
-    for wanted in &args.role {
+    for wanted in &args.subjects.role {
         let role = find_role(catalog, wanted)?;
         for member in &role.services {
-            if member.optional && !args.include_optional {
+            if member.optional && !args.optional.include_optional {
                 let rows = if member.ports.is_all() {
                     String::new()
                 } else {
@@ -91,20 +91,16 @@ fn chosen_services(
 
 /// The options of the engine from the arguments.
 fn options(args: &CheckArgs) -> Result<CheckOptions, Failure> {
-    if args.min_timeout > args.timeout {
-        return Err(Failure::new(format!(
-            "--min-timeout {:?} is longer than --timeout {:?}; the shortest wait cannot exceed the longest",
-            args.min_timeout, args.timeout
-        )));
-    }
+    let timing = &args.timing;
+    timing.validate()?;
     let defaults = CheckOptions::default();
     Ok(CheckOptions {
-        ceiling: args.timeout,
-        floor: args.min_timeout,
-        udp_floor: defaults.udp_floor.min(args.timeout),
-        tcp_attempts: args.retries.saturating_add(1),
+        ceiling: timing.timeout(),
+        floor: timing.min_timeout,
+        udp_floor: defaults.udp_floor.min(timing.timeout()),
+        tcp_attempts: u32::from(timing.retries) + 1,
         udp_attempts: args.udp_retries.saturating_add(1),
-        concurrency: args.concurrency as usize,
+        concurrency: timing.concurrency().unwrap_or(defaults.concurrency),
         verify: !args.no_verify,
         context: ProbeContext {
             snmp_community: args.community.clone(),
@@ -148,7 +144,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
         Some(text) => portolan_probe::parse_port_spec(text)?,
         None => Vec::new(),
     };
-    if services.is_empty() && spec.is_empty() && !args.role.is_empty() {
+    if services.is_empty() && spec.is_empty() && !args.subjects.role.is_empty() {
         return Err(Failure::new("the roles given have no required services"));
     }
     let selection = portolan_probe::select(&catalog, &services, &spec)?;
@@ -156,7 +152,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(check(
         global,
         args,

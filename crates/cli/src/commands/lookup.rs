@@ -221,7 +221,7 @@ pub fn table(catalog: &Catalog, global: &Global, args: &TableArgs) -> Result<Sta
 
 pub fn export(catalog: &Catalog, global: &Global, args: &ExportArgs) -> Result<Status, Failure> {
     // Files never get colour; standard output follows --color.
-    let style = match args.output {
+    let style = match args.output.output {
         Some(_) => portolan_output::TerminalStyle::default(),
         None => terminal_style(global.color),
     };
@@ -251,11 +251,11 @@ pub fn export(catalog: &Catalog, global: &Global, args: &ExportArgs) -> Result<S
         ),
         ExportFormat::Xlsx => (
             xlsx::catalog_workbook(catalog)
-                .map_err(|e| Failure::new(format!("cannot build the spreadsheet: {e}")))?,
+                .map_err(|e| Failure::runtime(format!("cannot build the spreadsheet: {e}")))?,
             true,
         ),
     };
-    render::write_output(args.output.as_deref(), &bytes, binary)?;
+    render::write_output(args.output.output.as_deref(), &bytes, binary)?;
     Ok(Status::Clean)
 }
 

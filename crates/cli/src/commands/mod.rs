@@ -2,7 +2,9 @@
 
 mod audit;
 mod check;
+mod completions;
 mod lookup;
+mod man;
 mod plan;
 mod roles;
 mod rpc;
@@ -30,6 +32,8 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Audit(args) => audit::run(global, &args),
         Command::Plan(args) => plan::run(global, &args),
         Command::Scan(args) => scan::run(global, &args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man => man::run(),
     }
 }
 

@@ -1,45 +1,60 @@
 //! `plan`: firewall rules for roles and services in a firewall dialect.
 
-use portolan_plan::{Dialect, OptionalPolicy, Plan, Request, RpcRange, render};
+use portolan_plan::{OptionalPolicy, Plan, Request, render};
+use serde::Serialize;
 
-use crate::cli::{Global, PlanArgs};
+use crate::cli::{Global, PlanArgs, PlanFormat};
 use crate::exit::{Failure, Status};
 use crate::render as out;
+
+/// `--format json`: the plan, versioned like every JSON document (docs/json.md).
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    schema_version: u32,
+    #[serde(flatten)]
+    plan: &'a Plan,
+}
 
 pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
     let catalog = super::load_catalog(global)?;
     let mut services = Vec::new();
-    for name in &args.service {
+    for name in &args.subjects.service {
         services.push(super::check::resolve_service(&catalog, name)?);
     }
-    let mut request = Request::new(args.role.iter().map(|r| r.trim().to_lowercase()), services);
+    let mut request = Request::new(
+        args.subjects.role.iter().map(|r| r.trim().to_lowercase()),
+        services,
+    );
     for source in &args.from {
         request.sources.push(portolan_plan::parse_source(source)?);
     }
     if let Some(to) = &args.to {
         request.destination = Some(portolan_plan::parse_destination(to)?);
     }
-    request.rpc_range = args.rpc_range.parse::<RpcRange>()?;
+    request.rpc_range = args.rpc_range;
     if let Some(range) = &args.ftp_passive {
         request.ftp_passive = Some(portolan_plan::parse_ftp_passive(range)?);
     }
     if args.no_optional {
         request.optional = OptionalPolicy::Exclude;
     }
-    let dialect: Dialect = args.dialect.parse()?;
     let plan = Plan::build(&catalog, &request)?;
-    if args.json {
-        let text = out::to_json(&plan)?;
-        out::write_output(args.output.as_deref(), text.as_bytes(), false)?;
+    let output = args.output.output.as_deref();
+    if args.format() == PlanFormat::Json {
+        let text = out::to_json(&PlanJson {
+            schema_version: portolan_output::catalog::SCHEMA_VERSION,
+            plan: &plan,
+        })?;
+        out::write_output(output, text.as_bytes(), false)?;
         return Ok(Status::Clean);
     }
-    let rendered = render(&plan, dialect);
-    match (&args.output, rendered.files.as_slice()) {
+    let rendered = render(&plan, args.dialect.0);
+    match (output, rendered.files.as_slice()) {
         (None, _) => out::print(rendered.to_text().as_bytes())?,
         (Some(path), [one]) => out::write_output(Some(path), one.text.as_bytes(), false)?,
         (Some(dir), files) => {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Failure::new(format!(
+                Failure::runtime(format!(
                     "cannot create folder {} for the {} files of this dialect: {e}",
                     dir.display(),
                     files.len()

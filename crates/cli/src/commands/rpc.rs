@@ -31,11 +31,11 @@ pub fn run(global: &Global, args: &RpcArgs) -> Result<Status, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
     let mut answers = Vec::new();
     for host in &args.hosts {
         let address = runtime.block_on(portolan_probe::resolve::resolve(host))?;
-        let answer = runtime.block_on(rpc::enumerate(address, args.port, args.timeout));
+        let answer = runtime.block_on(rpc::enumerate(address, args.port, args.wait.timeout));
         answers.push((host.as_str(), address, answer));
     }
     let empty = Vec::new();

@@ -21,7 +21,7 @@ use portolan_scan::target::{self, MAX_FILE_BYTES};
 use portolan_scan::{HostSummary, PortResult, PortState};
 use serde::Serialize;
 
-use crate::cli::{Global, parse_duration};
+use crate::cli::{Global, ScanTiming, Timing, parse_duration};
 use crate::exit::{Failure, Status};
 use crate::render::{self, terminal_style};
 
@@ -66,32 +66,22 @@ pub struct ScanArgs {
     /// Event loops (threads); 0 means one per core.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
     pub threads: u16,
-    /// Most connections in flight; 0 means as many as the open-file limit allows (at most
-    /// 16384). Fewer are used, never an error, when descriptors or source ports run short.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub concurrency: usize,
     /// Most new connections per second, over all hosts.
     #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate: Option<u32>,
     /// Most new connections per second to any one host.
     #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
     pub host_rate: Option<u32>,
-    /// Tries after the first for a connection that gets no answer, before FILTERED.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=10))]
-    pub retries: u8,
-    /// Longest wait for an answer, however slow the host: 1250ms, 2s, or milliseconds.
-    #[arg(long, value_name = "DURATION", default_value = "1250ms", value_parser = parse_duration)]
-    pub timeout: Duration,
-    /// Shortest wait for an answer, however fast the host answers.
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
-    pub min_timeout: Duration,
-    /// Wait for an answer before any host has answered (then the wait follows the
-    /// measured round trip).
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
-    pub initial_timeout: Duration,
     /// No progress bar (it is only ever drawn when standard error is a terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// Wait for an answer before any host has answered (then the wait follows the
+    /// measured round trip).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, help_heading = "Timing")]
+    pub initial_timeout: Duration,
+    // Last: the group's help heading would otherwise carry over to the flags after it.
+    #[command(flatten)]
+    pub timing: Timing<ScanTiming>,
 }
 
 /// Buffered formats with `--all` keep every result in memory; past this many probes the
@@ -125,7 +115,7 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
     }
     let names = PortNames::new(&catalog, Transport::Tcp);
     let stop = portolan_scan::interrupt::install()
-        .map_err(|e| Failure::new(format!("cannot watch for Ctrl-C: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("cannot watch for Ctrl-C: {e}")))?;
     let start_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -176,22 +166,17 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
 }
 
 fn config(args: &ScanArgs) -> Result<Config, Failure> {
-    if args.min_timeout > args.timeout {
-        return Err(Failure::new(format!(
-            "--min-timeout {:?} is longer than --timeout {:?}; the shortest wait cannot exceed the longest",
-            args.min_timeout, args.timeout
-        )));
-    }
+    args.timing.validate()?;
     Ok(Config {
         threads: usize::from(args.threads),
-        concurrency: args.concurrency,
+        concurrency: args.timing.concurrency().unwrap_or(0),
         rate: args.rate,
         host_rate: args.host_rate,
-        retries: args.retries,
+        retries: args.timing.retries,
         timeouts: TimeoutPolicy {
             initial: args.initial_timeout,
-            floor: args.min_timeout,
-            ceiling: args.timeout,
+            floor: args.timing.min_timeout,
+            ceiling: args.timing.timeout(),
         },
         report_all: args.all,
     })
@@ -845,21 +830,17 @@ mod udp {
             .collect();
         let defaults = CheckOptions::default();
         let options = CheckOptions {
-            ceiling: args.timeout,
-            floor: args.min_timeout,
-            udp_floor: defaults.udp_floor.min(args.timeout),
-            tcp_attempts: u32::from(args.retries) + 1,
-            udp_attempts: u32::from(args.retries) + 1,
-            concurrency: if args.concurrency == 0 {
-                defaults.concurrency
-            } else {
-                args.concurrency
-            },
+            ceiling: args.timing.timeout(),
+            floor: args.timing.min_timeout,
+            udp_floor: defaults.udp_floor.min(args.timing.timeout()),
+            tcp_attempts: u32::from(args.timing.retries) + 1,
+            udp_attempts: u32::from(args.timing.retries) + 1,
+            concurrency: args.timing.concurrency().unwrap_or(defaults.concurrency),
             verify: false,
             context: defaults.context,
         };
         let stop = portolan_scan::interrupt::install()
-            .map_err(|e| Failure::new(format!("cannot watch for Ctrl-C: {e}")))?;
+            .map_err(|e| Failure::runtime(format!("cannot watch for Ctrl-C: {e}")))?;
         let start_unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -868,7 +849,7 @@ mod udp {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
-            .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+            .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
         let stream = args.format == ScanFormat::Jsonl;
         let (results, interrupted) =
             runtime.block_on(collect(&hosts, jobs, &options, &stop, stream, &names))?;

@@ -1,0 +1,97 @@
+//! The command-line definition as a whole: consistent for clap, every flag defined once,
+//! every closed set refused with its values named.
+
+use std::collections::BTreeMap;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::Cli;
+
+#[test]
+fn the_definition_is_consistent() {
+    Cli::command().debug_assert();
+}
+
+/// Flags that share a name but not a meaning, and why.
+const SAME_NAME_OTHER_MEANING: [&str; 2] = [
+    // Each command has its own closed set of formats.
+    "format",
+    // check's `tcp:80 udp:53` and scan's `22,80,catalog` grammars (being unified in the
+    // port grammar of portolan-catalog).
+    "ports",
+];
+
+#[test]
+fn a_flag_used_by_several_commands_is_defined_once() {
+    let mut seen: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for command in Cli::command().get_subcommands() {
+        for arg in command.get_arguments() {
+            let (Some(long), Some(help)) = (arg.get_long(), arg.get_help()) else {
+                continue;
+            };
+            seen.entry(long.to_string()).or_default().push((
+                command.get_name().to_string(),
+                format!("{help} {:?}", arg.get_value_names()),
+            ));
+        }
+    }
+    for (flag, uses) in seen {
+        if SAME_NAME_OTHER_MEANING.contains(&flag.as_str()) {
+            continue;
+        }
+        let (first_command, first) = &uses[0];
+        for (command, help) in &uses[1..] {
+            assert_eq!(
+                help, first,
+                "--{flag} of {command} differs from --{flag} of {first_command}: \
+                 define it once, in a shared group"
+            );
+        }
+    }
+}
+
+/// A command line that reaches `flag` of `command`: its required arguments filled in.
+fn argv(command: &clap::Command, flag: &str, value: &str) -> Vec<String> {
+    let mut argv = vec!["portolan".to_string(), command.get_name().to_string()];
+    for arg in command.get_positionals().filter(|a| a.is_required_set()) {
+        argv.push(format!("{}-value", arg.get_id()));
+    }
+    argv.push(format!("--{flag}"));
+    argv.push(value.to_string());
+    argv
+}
+
+#[test]
+fn every_closed_set_refuses_a_wrong_value_naming_the_valid_ones() {
+    let mut checked = 0;
+    for command in Cli::command().get_subcommands() {
+        for arg in command.get_arguments() {
+            let values = arg.get_possible_values();
+            let Some(long) = arg.get_long() else { continue };
+            // Only closed sets: an open grammar (`--rpc-range A-B`) lists examples only.
+            if values.is_empty() || !arg.get_action().takes_values() || long == "rpc-range" {
+                continue;
+            }
+            let error = Cli::try_parse_from(argv(command, long, "no-such-value"))
+                .expect_err("a wrong value is refused");
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::InvalidValue,
+                "--{long}"
+            );
+            assert_eq!(error.exit_code(), 2, "--{long}");
+            let message = error.to_string();
+            for value in values.iter().filter(|v| !v.is_hide_set()) {
+                assert!(
+                    message.contains(value.get_name()),
+                    "{} --{long}: the error names `{}`: {message}",
+                    command.get_name(),
+                    value.get_name()
+                );
+            }
+            checked += 1;
+        }
+    }
+    // format of every record command, dialect, input-format, completions' shell...
+    assert!(checked >= 15, "checked {checked} closed sets");
+}

@@ -1,0 +1,179 @@
+//! Flags shared by several commands, each defined once: timing (check, scan, rpc), the
+//! roles and services a command is about (check, audit, plan), output (look-ups' `--format`,
+//! `-o/--output`). The catalog group is global, in [`crate::cli::Global`].
+
+use std::marker::PhantomData;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::cli::LookupFormat;
+use crate::exit::Failure;
+
+/// The timing flags of `check` and `scan` (`rpc` takes only [`Wait`]), defined once. The defaults that differ come from
+/// `D`: check's probes wait for a service's answer, scan's connects only for a handshake.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Timing")]
+pub struct Timing<D: TimingDefaults> {
+    #[command(flatten)]
+    pub wait: Wait<D>,
+    /// Shortest wait for an answer, however fast the host answers.
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
+    pub min_timeout: Duration,
+    /// Tries after the first for a port that gets no answer, before FILTERED (check: TCP
+    /// ports; its UDP ports have --udp-retries).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub retries: u8,
+    /// Most probes in flight at once; 0 lets the engine choose (check 256; scan as many as
+    /// the open-file limit allows, at most 16384, and fewer, never an error, when descriptors
+    /// or source ports run short).
+    #[arg(long, value_name = "N", default_value = D::CONCURRENCY, value_parser = clap::value_parser!(u32).range(0..=MAX_CONCURRENCY))]
+    pub concurrency: u32,
+    #[arg(skip)]
+    defaults: PhantomData<D>,
+}
+
+/// `--timeout` alone: the one definition, in [`Timing`] and in `rpc`.
+#[derive(Debug, Clone, Args)]
+pub struct Wait<D: WaitDefault> {
+    /// Longest wait for an answer, however slow the host: 1500ms, 2s, or milliseconds. The
+    /// default depends on what is awaited: check waits for a service to answer (and uses it
+    /// before the host has answered anything too), scan only for a handshake, rpc for each
+    /// answer of the endpoint mapper.
+    #[arg(long, value_name = "DURATION", default_value = D::TIMEOUT, value_parser = parse_duration)]
+    pub timeout: Duration,
+    #[arg(skip)]
+    default: PhantomData<D>,
+}
+
+/// The most probes in flight anyone may ask for: Linux's default ceiling on open files.
+const MAX_CONCURRENCY: i64 = 1 << 20;
+
+impl<D: TimingDefaults> Timing<D> {
+    /// `--timeout`.
+    pub fn timeout(&self) -> Duration {
+        self.wait.timeout
+    }
+
+    /// Refuses a shortest wait longer than the longest.
+    pub fn validate(&self) -> Result<(), Failure> {
+        if self.min_timeout > self.timeout() {
+            return Err(Failure::new(format!(
+                "--min-timeout {:?} is longer than --timeout {:?}; the shortest wait cannot exceed the longest",
+                self.min_timeout,
+                self.timeout()
+            )));
+        }
+        Ok(())
+    }
+
+    /// `--concurrency`, with 0 (let the engine choose) as `None`.
+    pub fn concurrency(&self) -> Option<usize> {
+        usize::try_from(self.concurrency).ok().filter(|&n| n > 0)
+    }
+}
+
+/// The default of [`Wait`] for a command, as a clap default string.
+pub trait WaitDefault: std::fmt::Debug + Clone + Send + Sync + 'static {
+    /// `--timeout`.
+    const TIMEOUT: &'static str;
+}
+
+/// The defaults of [`Timing`] that differ between commands, as clap default strings.
+pub trait TimingDefaults: WaitDefault {
+    /// `--concurrency`.
+    const CONCURRENCY: &'static str;
+}
+
+/// `check`: protocol probes, which wait for the service itself to answer.
+#[derive(Debug, Clone)]
+pub struct CheckTiming;
+
+impl WaitDefault for CheckTiming {
+    const TIMEOUT: &'static str = "1500ms";
+}
+
+impl TimingDefaults for CheckTiming {
+    const CONCURRENCY: &'static str = "256";
+}
+
+/// `scan`: TCP connects, which only wait for the kernel's handshake.
+#[derive(Debug, Clone)]
+pub struct ScanTiming;
+
+impl WaitDefault for ScanTiming {
+    const TIMEOUT: &'static str = "1250ms";
+}
+
+impl TimingDefaults for ScanTiming {
+    const CONCURRENCY: &'static str = "0";
+}
+
+/// `rpc`: each answer of an endpoint mapper, which may list hundreds of endpoints.
+#[derive(Debug, Clone)]
+pub struct RpcTiming;
+
+impl WaitDefault for RpcTiming {
+    const TIMEOUT: &'static str = "3s";
+}
+
+/// The roles and services `check`, `audit` and `plan` are about.
+#[derive(Debug, Args)]
+pub struct Subjects {
+    /// A server role: its id or name (see `portolan roles`); the command covers its
+    /// services. Repeatable.
+    #[arg(long, value_name = "ROLE")]
+    pub role: Vec<String>,
+    /// A service: display name, Windows service name or id. Repeatable.
+    #[arg(long, short = 's', value_name = "SERVICE")]
+    pub service: Vec<String>,
+}
+
+/// `--include-optional` of `check` and `audit`.
+#[derive(Debug, Args)]
+pub struct IncludeOptional {
+    /// Also the services and rows the roles mark optional (used only when a feature is on).
+    #[arg(long)]
+    pub include_optional: bool,
+}
+
+/// Where a command that writes files puts them.
+#[derive(Debug, Args)]
+pub struct OutputFile {
+    /// Write to this file instead of standard output (`plan`: a folder when the dialect has
+    /// several files).
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+/// Parses `1500ms`, `2s`, `1.5s` or a bare number of milliseconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (t, 1e-3)
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write 1500ms, 2s or 1.5s"))?;
+    let seconds = value * scale;
+    if !(0.001..=600.0).contains(&seconds) {
+        return Err(format!(
+            "`{text}` is out of range; durations run from 1ms to 600s"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+/// `--format` of the look-up commands.
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
+    pub format: LookupFormat,
+}
