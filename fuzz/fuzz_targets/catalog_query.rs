@@ -23,7 +23,14 @@ fuzz_target!(|data: &[u8]| {
         Ok(PortQuery::Protocol(t)) => assert!(!t.has_ports()),
         Err(e) => assert!(!e.problem.is_empty() && !e.fix.is_empty()),
     }
-    let _ = catalog().find_services(text);
-    let _ = catalog().suggest_services(text);
+    // The resolver is total: a name resolves, or the error names the input.
+    for resolved in [
+        catalog().resolve_service(text).map(|s| s.id.clone()),
+        catalog().resolve_role(text).map(|r| r.id.clone()),
+    ] {
+        if let Err(e) = resolved {
+            assert!(!e.to_string().is_empty());
+        }
+    }
     let _ = catalog().search(text);
 });

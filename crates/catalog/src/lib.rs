@@ -18,6 +18,7 @@ pub mod error;
 pub mod load;
 pub mod model;
 pub mod query;
+pub mod resolve;
 pub mod transport;
 
 pub use error::{CatalogError, QueryError};
@@ -26,6 +27,7 @@ pub use model::{
     Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, Service, Status,
 };
 pub use query::{MatchKind, PortQuery, RowRef, parse_port, parse_port_query, parse_port_range};
+pub use resolve::{Candidate, NameKind, ResolveError};
 pub use transport::Transport;
 
 /// The whole catalog: services, errata and roles.

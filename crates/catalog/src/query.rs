@@ -3,6 +3,7 @@
 use crate::Catalog;
 use crate::error::QueryError;
 use crate::model::{PortRow, PortSpec, Service};
+use crate::resolve::name_words as normalise;
 use crate::transport::Transport;
 
 /// A row together with the service that owns it.
@@ -179,54 +180,6 @@ impl Catalog {
         }
     }
 
-    /// Finds services by id, display name, table name or Windows service name:
-    /// exact (case-insensitive) matches first, then names containing the text.
-    /// An empty result means nothing matched; see [`Catalog::suggest_services`].
-    pub fn find_services(&self, name: &str) -> Vec<&Service> {
-        let needle = normalise(name);
-        if needle.is_empty() {
-            return Vec::new();
-        }
-        let exact: Vec<&Service> = self
-            .services()
-            .iter()
-            .filter(|s| service_names(s).any(|n| normalise(n) == needle))
-            .collect();
-        if !exact.is_empty() {
-            return exact;
-        }
-        self.services()
-            .iter()
-            .filter(|s| service_names(s).any(|n| normalise(n).contains(&needle)))
-            .collect()
-    }
-
-    /// Up to five services whose names are close to `name`, best first ("did you mean").
-    pub fn suggest_services(&self, name: &str) -> Vec<&Service> {
-        let needle = normalise(name);
-        let mut scored: Vec<(f64, &Service)> = self
-            .services()
-            .iter()
-            .map(|s| {
-                let best = service_names(s)
-                    .flat_map(|n| {
-                        let n = normalise(n);
-                        let whole = strsim::jaro_winkler(&needle, &n);
-                        let words = n
-                            .split(' ')
-                            .map(|w| strsim::jaro_winkler(&needle, w))
-                            .fold(0.0, f64::max);
-                        [whole, words]
-                    })
-                    .fold(0.0, f64::max);
-                (best, s)
-            })
-            .filter(|(score, _)| *score >= 0.75)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.into_iter().take(5).map(|(_, s)| s).collect()
-    }
-
     /// Rows matching every word of `text`, looked for in the service's names, product,
     /// summary and notes, and in the row's application protocol, transport and port.
     pub fn search(&self, text: &str) -> Vec<RowRef<'_>> {
@@ -301,7 +254,7 @@ fn sort_key(row: &PortRow) -> (u8, u32, u32) {
     }
 }
 
-fn service_names(service: &Service) -> impl Iterator<Item = &str> {
+pub(crate) fn service_names(service: &Service) -> impl Iterator<Item = &str> {
     [
         Some(service.id.as_str()),
         Some(service.name.as_str()),
@@ -310,15 +263,6 @@ fn service_names(service: &Service) -> impl Iterator<Item = &str> {
     ]
     .into_iter()
     .flatten()
-}
-
-/// Lower case, with dashes, underscores and repeated spaces folded into single spaces.
-fn normalise(text: &str) -> String {
-    text.to_lowercase()
-        .replace(['-', '_'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The candidate closest to `wanted`, if it is close enough to suggest.
