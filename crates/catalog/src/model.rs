@@ -105,11 +105,11 @@ impl FromStr for PortSpec {
             "ftp-passive" => return Ok(PortSpec::FtpPassive),
             _ => {}
         }
-        crate::query::parse_port_range(text).map(|(a, b)| {
-            if a == b {
-                PortSpec::Single(a)
+        crate::portspec::parse_port_range(text).map(|r| {
+            if r.is_single() {
+                PortSpec::Single(r.first)
             } else {
-                PortSpec::Range(a, b)
+                PortSpec::Range(r.first, r.last)
             }
         })
     }

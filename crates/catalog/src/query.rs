@@ -1,7 +1,6 @@
 //! Look-ups: by port, by service name (exact, partial or fuzzy) and by free text.
 
 use crate::Catalog;
-use crate::error::QueryError;
 use crate::model::{PortRow, PortSpec, Service};
 use crate::resolve::name_words as normalise;
 use crate::transport::Transport;
@@ -51,91 +50,6 @@ pub enum PortQuery {
     },
     /// Every row of an IP protocol without ports (GRE, ESP, AH).
     Protocol(Transport),
-}
-
-const PORT_FIX: &str = "write a port like 445, a range like 2701-2704, add /tcp or /udp \
-                        (389/udp), or name an IP protocol (gre, esp, ah)";
-
-/// Parses `445`, `389/udp`, `2701-2704`, `2701-2704/tcp`, `tcp/445`, `gre`, `ip/47`.
-pub fn parse_port_query(input: &str) -> Result<PortQuery, QueryError> {
-    let text = input.trim();
-    if text.is_empty() {
-        return Err(QueryError::new(input, "empty port", PORT_FIX));
-    }
-    if let Ok(transport) = text.parse::<Transport>() {
-        return Ok(match transport {
-            Transport::Tcp | Transport::Udp => PortQuery::Ports {
-                first: 1,
-                last: u16::MAX,
-                transport: Some(transport),
-            },
-            other => PortQuery::Protocol(other),
-        });
-    }
-    let (ports, transport) = match text.split_once('/') {
-        Some((left, right)) => match (parse_tcp_udp(right), parse_tcp_udp(left)) {
-            (Some(t), _) => (left, Some(t)),
-            (None, Some(t)) => (right, Some(t)),
-            (None, None) => {
-                return Err(QueryError::new(
-                    input,
-                    format!("`{right}` is not a transport with ports"),
-                    "use /tcp or /udp after the port",
-                ));
-            }
-        },
-        None => (text, None),
-    };
-    let (first, last) =
-        parse_port_range(ports).map_err(|problem| QueryError::new(input, problem, PORT_FIX))?;
-    Ok(PortQuery::Ports {
-        first,
-        last,
-        transport,
-    })
-}
-
-fn parse_tcp_udp(text: &str) -> Option<Transport> {
-    match text.trim().parse::<Transport>() {
-        Ok(t @ (Transport::Tcp | Transport::Udp)) => Some(t),
-        _ => None,
-    }
-}
-
-/// Parses a port (`445`) or an inclusive range (`2701-2704`); the problem is returned as text.
-pub fn parse_port_range(text: &str) -> Result<(u16, u16), String> {
-    let text = text.trim();
-    let (a, b) = match text.split_once('-') {
-        Some((a, b)) => (parse_port(a)?, parse_port(b)?),
-        None => {
-            let p = parse_port(text)?;
-            (p, p)
-        }
-    };
-    if a > b {
-        return Err(format!(
-            "the range {a}-{b} runs backwards: write the lower port first ({b}-{a})"
-        ));
-    }
-    Ok((a, b))
-}
-
-/// Parses one port number, 1 to 65535.
-pub fn parse_port(text: &str) -> Result<u16, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("a port number is missing".to_string());
-    }
-    if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{text}` is not a port number"));
-    }
-    match text.parse::<u32>() {
-        Ok(0) => Err("port 0 is not a real port: ports run from 1 to 65535".to_string()),
-        Ok(n) if n <= u32::from(u16::MAX) => Ok(n as u16),
-        _ => Err(format!(
-            "port {text} is out of range: ports run from 1 to 65535"
-        )),
-    }
 }
 
 impl Catalog {
@@ -275,62 +189,4 @@ pub(crate) fn suggest<'a>(
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn port_queries() {
-        assert_eq!(
-            parse_port_query("445").unwrap(),
-            PortQuery::Ports {
-                first: 445,
-                last: 445,
-                transport: None
-            }
-        );
-        assert_eq!(
-            parse_port_query("389/UDP").unwrap(),
-            PortQuery::Ports {
-                first: 389,
-                last: 389,
-                transport: Some(Transport::Udp)
-            }
-        );
-        assert_eq!(
-            parse_port_query("tcp/2701-2704").unwrap(),
-            PortQuery::Ports {
-                first: 2701,
-                last: 2704,
-                transport: Some(Transport::Tcp)
-            }
-        );
-        assert_eq!(
-            parse_port_query("gre").unwrap(),
-            PortQuery::Protocol(Transport::Ip(47))
-        );
-    }
-
-    #[test]
-    fn bad_port_queries_name_the_problem() {
-        for (input, problem) in [
-            ("0", "port 0"),
-            ("70000", "out of range"),
-            ("abc", "not a port number"),
-            ("", "empty"),
-            ("5000-1000", "backwards"),
-            ("445/sctp", "not a transport"),
-            ("-5", "missing"),
-        ] {
-            let err = parse_port_query(input).unwrap_err();
-            assert!(
-                err.problem.contains(problem),
-                "{input}: {} lacks {problem}",
-                err.problem
-            );
-            assert!(!err.fix.is_empty());
-        }
-    }
 }

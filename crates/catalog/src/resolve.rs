@@ -66,8 +66,8 @@ pub enum ResolveError {
     },
     /// No role or service has this name.
     #[error(
-        "no {kind} matches `{input}` by id or name; {}",
-        did_you_mean(suggestions, kind.list_hint())
+        "no {kind} matches `{input}`: it names no {kind} by id or name; {}",
+        did_you_mean(suggestions, known, kind.list_hint())
     )]
     Unknown {
         /// Role or service.
@@ -76,6 +76,8 @@ pub enum ResolveError {
         input: String,
         /// Close candidates, best first (at most five).
         suggestions: Vec<Candidate>,
+        /// Every id of the kind when there are few enough to list (roles); else empty.
+        known: Vec<String>,
     },
     /// The name is part of several names, and none exactly.
     #[error(
@@ -100,10 +102,15 @@ fn example(kind: NameKind) -> &'static str {
     }
 }
 
-fn did_you_mean(suggestions: &[Candidate], otherwise: &str) -> String {
+fn did_you_mean(suggestions: &[Candidate], known: &[String], list_hint: &str) -> String {
+    let otherwise = if known.is_empty() {
+        list_hint.to_string()
+    } else {
+        format!("known: {}; {list_hint}", known.join(", "))
+    };
     match suggestions {
-        [] => otherwise.to_string(),
-        [one] => format!("did you mean {}? ({otherwise})", one),
+        [] => otherwise,
+        [one] => format!("did you mean {one}? ({otherwise})"),
         many => format!("did you mean one of {}? ({otherwise})", listed(many)),
     }
 }
@@ -174,6 +181,8 @@ impl Named for Service {
 
 /// Least similarity (Jaro-Winkler, 0 to 1) for a name to be suggested.
 const SUGGEST_AT: f64 = 0.75;
+/// An unknown name lists every id of its kind when there are at most this many (the roles).
+const LIST_UP_TO: usize = 30;
 /// Most suggestions given.
 const MAX_SUGGESTIONS: usize = 5;
 
@@ -211,6 +220,11 @@ fn resolve<'c, T: Named>(
                 .into_iter()
                 .map(Named::candidate)
                 .collect(),
+            known: if items.len() <= LIST_UP_TO {
+                items.iter().map(|i| i.id().to_string()).collect()
+            } else {
+                Vec::new()
+            },
         }),
         many => Err(ResolveError::Ambiguous {
             kind,

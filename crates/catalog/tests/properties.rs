@@ -1,6 +1,6 @@
 //! Property tests of the parsers that read user input: look-up arguments and catalog files.
 
-use portolan_catalog::{Catalog, PortQuery, Source, parse_port_query, parse_port_range};
+use portolan_catalog::{Catalog, PortQuery, PortRange, Source, parse_port_query, parse_port_range};
 use proptest::prelude::*;
 
 proptest! {
@@ -16,8 +16,8 @@ proptest! {
     #[test]
     fn ranges_round_trip(a in 1u16.., b in 1u16..) {
         let (first, last) = (a.min(b), a.max(b));
-        prop_assert_eq!(parse_port_range(&format!("{first}-{last}")), Ok((first, last)));
-        prop_assert_eq!(parse_port_range(&first.to_string()), Ok((first, first)));
+        prop_assert_eq!(parse_port_range(&format!("{first}-{last}")), Ok(PortRange { first, last }));
+        prop_assert_eq!(parse_port_range(&first.to_string()), Ok(PortRange::single(first)));
         if first < last {
             let backwards = format!("{}-{}", last, first);
             prop_assert!(parse_port_range(&backwards).is_err());

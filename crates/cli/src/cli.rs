@@ -134,7 +134,8 @@ pub struct CheckArgs {
     /// Check a service (name, Windows service name or id). Repeatable.
     #[arg(long, short = 's', value_name = "SERVICE")]
     pub service: Vec<String>,
-    /// Check these ports: `tcp:80,443,1000-1010 udp:53,137`.
+    /// Check these ports (a bare port is TCP): `tcp:80,443,1000-1010 udp:53,137`, `53/udp`,
+    /// `role:NAME`, `service:NAME`, `catalog`.
     #[arg(long, short = 'p', value_name = "SPEC")]
     pub ports: Option<String>,
     /// Also check the services and rows a role marks optional.
@@ -213,7 +214,8 @@ pub struct FormatArgs {
 
 #[derive(Debug, Args)]
 pub struct PortArgs {
-    /// Ports: 445, 389/udp, tcp/135, 2701-2704, gre, esp, ah.
+    /// Ports: 445, 389/udp, tcp/135, 2701-2704, gre, esp, ah, or a port spec such as
+    /// `tcp:135,445 udp:53`, `role:NAME` or `service:NAME`.
     #[arg(required = true, value_name = "PORT")]
     pub ports: Vec<String>,
     #[command(flatten)]

@@ -20,6 +20,7 @@ fn unknown_role_suggests_the_close_one() {
             kind: NameKind::Role,
             input,
             suggestions,
+            ..
         }) => {
             assert_eq!(input, "domain-controler");
             assert_eq!(

@@ -106,7 +106,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     let catalog = super::load_catalog(global)?;
     let (services, skipped_optional) = chosen_services(&catalog, args)?;
     let spec = match &args.ports {
-        Some(text) => portolan_probe::parse_port_spec(text)?,
+        Some(text) => portolan_probe::parse_port_spec(&catalog, text)?,
         None => Vec::new(),
     };
     if services.is_empty() && spec.is_empty() && !args.role.is_empty() {

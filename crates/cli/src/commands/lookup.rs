@@ -1,6 +1,6 @@
 //! Catalog look-ups: `port`, `service`, `search`, `table`, `export`, `errata`.
 
-use portolan_catalog::{Catalog, ResolveError, RowRef, Service, parse_port_query};
+use portolan_catalog::{Catalog, Ports, ResolveError, RowRef, Service};
 use portolan_output::catalog::{
     ExportRecord, RowRecord, SCHEMA_VERSION, ServiceRecord, errata_grid, rows_grid, services_grid,
 };
@@ -55,8 +55,16 @@ pub fn port(catalog: &Catalog, global: &Global, args: &PortArgs) -> Result<Statu
     let mut rows = Vec::new();
     let mut queries = Vec::new();
     for text in &args.ports {
-        let query = parse_port_query(text)?;
-        let found = catalog.rows_on(&query);
+        // Each argument is a spec of the one port grammar (`389/udp`, `tcp:135,445 udp:53`,
+        // `role:NAME`); a row found by several of its items is shown once.
+        let mut found: Vec<RowRef<'_>> = Vec::new();
+        for query in Ports::parse(text)?.lookups(catalog)? {
+            for row in catalog.rows_on(&query) {
+                if !found.iter().any(|f| std::ptr::eq(f.row, row.row)) {
+                    found.push(row);
+                }
+            }
+        }
         if found.is_empty() {
             eprintln!("note: no service in the catalog uses {text}");
         } else if found
