@@ -216,8 +216,8 @@ pub enum PortSpecError {
 /// Most items a spec may hold (a list longer than the ports there are is a mistake).
 const MAX_ITEMS: usize = 65_535;
 
-const FIX: &str = "write ports like 445, 1000-2000, tcp:135,445 udp:53, all, catalog, \
-                   role:NAME or service:NAME";
+const FIX: &str = "write a port like 445, a range like 1000-2000, add /tcp or /udp (389/udp) \
+                   or a prefix (tcp:135,445 udp:53), or use all, catalog, role:NAME or service:NAME";
 
 fn bad(input: &str, problem: impl Into<String>, fix: impl Into<String>) -> QueryError {
     QueryError::new(input, problem, fix)

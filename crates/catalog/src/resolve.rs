@@ -103,15 +103,12 @@ fn example(kind: NameKind) -> &'static str {
 }
 
 fn did_you_mean(suggestions: &[Candidate], known: &[String], list_hint: &str) -> String {
-    let otherwise = if known.is_empty() {
-        list_hint.to_string()
-    } else {
-        format!("known: {}; {list_hint}", known.join(", "))
-    };
-    match suggestions {
-        [] => otherwise,
-        [one] => format!("did you mean {one}? ({otherwise})"),
-        many => format!("did you mean one of {}? ({otherwise})", listed(many)),
+    match (suggestions, known) {
+        ([], []) => list_hint.to_string(),
+        // With nothing close, the few ids there are help more than a pointer to the list.
+        ([], known) => format!("known: {}; {list_hint}", known.join(", ")),
+        ([one], _) => format!("did you mean {one}? ({list_hint})"),
+        (many, _) => format!("did you mean one of {}? ({list_hint})", listed(many)),
     }
 }
 

@@ -334,7 +334,18 @@ impl Plan {
                     summary: r.summary.clone(),
                 })
                 .collect(),
-            requested_services: request.services.clone(),
+            // The ids the names resolved to (each once), not the names as typed.
+            requested_services: request
+                .services
+                .iter()
+                .map(|name| catalog.resolve_service(name).map(|s| s.id.clone()))
+                .try_fold(Vec::new(), |mut ids: Vec<String>, id| {
+                    let id = id?;
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                    Ok::<_, PlanError>(ids)
+                })?,
             services,
             left_out_services,
             scopes,

@@ -191,9 +191,9 @@ pub enum OptionalPolicy {
 /// A plan request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Request {
-    /// Role ids, in the order given.
+    /// Roles by id or name (resolved by the catalog's one resolver), in the order given.
     pub roles: Vec<String>,
-    /// Service ids, in the order given.
+    /// Services by id or any name, in the order given.
     pub services: Vec<String>,
     /// Where clients are; empty means any address of either family.
     pub sources: Vec<IpNet>,

@@ -42,18 +42,14 @@ pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Statu
     }
     let role = catalog.resolve_role(&args.role)?;
     let mut rows: Vec<RowRef<'_>> = Vec::new();
-    for member in &role.services {
-        if let Some(service) = catalog.service(&member.service) {
-            // Only the rows the entry takes, each once when several entries name a service.
-            for row in service.ports.iter().filter(|r| member.includes(r)) {
-                if !rows.iter().any(|r| std::ptr::eq(r.row, row)) {
-                    rows.push(RowRef {
-                        service,
-                        row,
-                        matched: portolan_catalog::MatchKind::Exact,
-                    });
-                }
-            }
+    for (service, _, row) in catalog.role_rows(role) {
+        // Each row once when several entries name a service.
+        if !rows.iter().any(|r| std::ptr::eq(r.row, row)) {
+            rows.push(RowRef {
+                service,
+                row,
+                matched: portolan_catalog::MatchKind::Exact,
+            });
         }
     }
     let style = terminal_style(global.color);
