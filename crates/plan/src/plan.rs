@@ -581,6 +581,15 @@ impl Plan {
             .collect()
     }
 
+    /// Every service the rules serve, as labels joined by commas (for descriptions).
+    pub fn service_labels(&self) -> String {
+        self.services
+            .iter()
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// A short name for the plan's objects (firewalld service, ufw profile, ACL, group):
     /// `portolan-` and the requested ids, shortened past 48 characters.
     pub fn slug(&self) -> String {

@@ -197,13 +197,7 @@ pub fn select(
 pub fn catalog_rows_on(catalog: &Catalog, transport: Transport, port: u16) -> Vec<RowLabel> {
     catalog
         .rows()
-        .filter(|(_, r)| {
-            r.transport == transport
-                && r.listener
-                && r.port
-                    .and_then(PortSpec::fixed_range)
-                    .is_some_and(|(a, b)| (a..=b).contains(&port))
-        })
+        .filter(|(_, r)| r.listens_on(transport, port))
         .map(|(s, r)| RowLabel {
             service_id: s.id.clone(),
             service: s.name.clone(),
