@@ -79,6 +79,25 @@ impl AuditError {
     }
 }
 
+impl AuditError {
+    /// A row that cannot be read: truncated when it is the input's last line cut short
+    /// (`cut`), malformed otherwise.
+    pub(crate) fn bad_row(
+        cut: bool,
+        origin: &str,
+        line: usize,
+        problem: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> Self {
+        let kind = if cut {
+            ErrorKind::Truncated
+        } else {
+            ErrorKind::Malformed
+        };
+        AuditError::new(kind, origin, line, problem, expected)
+    }
+}
+
 impl fmt::Display for AuditError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {

@@ -61,14 +61,8 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         recognised = true;
         rows_seen = true;
         annotated = None;
-        let fail = |problem: String| {
-            let kind = if cut {
-                ErrorKind::Truncated
-            } else {
-                ErrorKind::Malformed
-            };
-            AuditError::new(kind, origin, number, problem, ROW_EXPECTED)
-        };
+        let fail =
+            |problem: String| AuditError::bad_row(cut, origin, number, problem, ROW_EXPECTED);
         let row = if fields.get(1).is_some_and(|f| is_number(f)) {
             linux_row(transport, &fields).map_err(fail)?
         } else {

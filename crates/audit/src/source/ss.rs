@@ -53,14 +53,8 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
             recognised = true;
             continue;
         }
-        let fail = |problem: String| {
-            let kind = if cut {
-                ErrorKind::Truncated
-            } else {
-                ErrorKind::Malformed
-            };
-            AuditError::new(kind, origin, number, problem, ROW_EXPECTED)
-        };
+        let fail =
+            |problem: String| AuditError::bad_row(cut, origin, number, problem, ROW_EXPECTED);
         let first = trimmed.split_whitespace().next().unwrap_or_default();
         let has_netid = NETIDS.contains(&first);
         if !has_netid && !STATES.contains(&first) {
