@@ -17,8 +17,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     match parse_port_query(text) {
-        Ok(PortQuery::Ports { first, last, .. }) => {
-            assert!(first >= 1 && first <= last);
+        Ok(PortQuery::Ports { range, .. }) => {
+            assert!(range.first >= 1 && range.first <= range.last);
             let _ = catalog().rows_on(&parse_port_query(text).unwrap());
         }
         Ok(PortQuery::Protocol(t)) => assert!(!t.has_ports()),

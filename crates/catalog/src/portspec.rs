@@ -326,20 +326,16 @@ impl Ports {
         for term in &self.terms {
             match &term.item {
                 Item::Range(range) => out.push(PortQuery::Ports {
-                    first: range.first,
-                    last: range.last,
+                    range: *range,
                     transport: term.transport,
                 }),
                 Item::Protocol(t) => out.push(PortQuery::Protocol(*t)),
-                _ => out.extend(
-                    self.catalog_ports(catalog, term)?
-                        .into_iter()
-                        .map(|(t, r)| PortQuery::Ports {
-                            first: r.first,
-                            last: r.last,
-                            transport: Some(t),
-                        }),
-                ),
+                _ => out.extend(self.catalog_ports(catalog, term)?.into_iter().map(
+                    |(t, range)| PortQuery::Ports {
+                        range,
+                        transport: Some(t),
+                    },
+                )),
             }
         }
         Ok(out)
@@ -518,8 +514,7 @@ pub fn parse_port_query(input: &str) -> Result<PortQuery, QueryError> {
                 item: Item::Range(r),
             },
         ] => Ok(PortQuery::Ports {
-            first: r.first,
-            last: r.last,
+            range: *r,
             transport: *transport,
         }),
         [
@@ -651,8 +646,7 @@ mod tests {
         assert_eq!(
             parse_port_query("389/UDP").unwrap(),
             PortQuery::Ports {
-                first: 389,
-                last: 389,
+                range: PortRange::single(389),
                 transport: Some(U)
             }
         );
@@ -667,8 +661,7 @@ mod tests {
         assert_eq!(
             parse_port_query("tcp").unwrap(),
             PortQuery::Ports {
-                first: 1,
-                last: 65535,
+                range: PortRange::ALL,
                 transport: Some(T)
             }
         );

@@ -2,6 +2,7 @@
 
 use crate::Catalog;
 use crate::model::{PortRow, PortSpec, Service};
+use crate::portspec::PortRange;
 use crate::resolve::name_words as normalise;
 use crate::transport::Transport;
 
@@ -41,10 +42,8 @@ impl MatchKind {
 pub enum PortQuery {
     /// A port or an inclusive range, optionally on one transport.
     Ports {
-        /// First port.
-        first: u16,
-        /// Last port (equal to `first` for one port).
-        last: u16,
+        /// The ports.
+        range: PortRange,
         /// TCP or UDP only, when given.
         transport: Option<Transport>,
     },
@@ -65,16 +64,12 @@ impl Catalog {
                         exact.push(row_ref(service, row, MatchKind::Exact));
                     }
                 }
-                PortQuery::Ports {
-                    first,
-                    last,
-                    transport,
-                } => {
+                PortQuery::Ports { range, transport } => {
                     if transport.is_some_and(|t| t != row.transport) || !row.transport.has_ports() {
                         continue;
                     }
                     match row.port {
-                        Some(spec) if spec.overlaps(first, last) => {
+                        Some(spec) if spec.overlaps(range.first, range.last) => {
                             if spec.is_dynamic() {
                                 dynamic.push(row_ref(service, row, MatchKind::DynamicRange));
                             } else {

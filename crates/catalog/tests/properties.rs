@@ -7,7 +7,7 @@ proptest! {
     #[test]
     fn port_queries_never_panic_and_errors_explain(text in "\\PC{0,24}") {
         match parse_port_query(&text) {
-            Ok(PortQuery::Ports { first, last, .. }) => prop_assert!(first >= 1 && first <= last),
+            Ok(PortQuery::Ports { range, .. }) => prop_assert!(range.first >= 1 && range.first <= range.last),
             Ok(PortQuery::Protocol(t)) => prop_assert!(!t.has_ports()),
             Err(e) => prop_assert!(!e.problem.is_empty() && !e.fix.is_empty() && e.input == text),
         }
