@@ -19,6 +19,7 @@ pub mod load;
 pub mod model;
 pub mod portspec;
 pub mod query;
+pub mod range;
 pub mod resolve;
 pub mod transport;
 
