@@ -112,12 +112,20 @@ fn did_you_mean(suggestions: &[Candidate], known: &[String], list_hint: &str) ->
     }
 }
 
+/// Most candidates an error lists; a name as short as `a` matches most of the catalog.
+const MAX_LISTED: usize = 10;
+
 fn listed(candidates: &[Candidate]) -> String {
-    candidates
+    let mut text = candidates
         .iter()
+        .take(MAX_LISTED)
         .map(Candidate::to_string)
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if candidates.len() > MAX_LISTED {
+        text.push_str(&format!(" and {} more", candidates.len() - MAX_LISTED));
+    }
+    text
 }
 
 /// Lower case without spaces, hyphens or underscores: the form names are compared in.
@@ -345,6 +353,23 @@ mod tests {
         for c in candidates {
             assert!(text.contains(&c.id), "{text}");
         }
+    }
+
+    #[test]
+    fn a_very_short_name_lists_some_candidates_and_counts_the_rest() {
+        let err = catalog().resolve_service("e").unwrap_err();
+        let ResolveError::Ambiguous { candidates, .. } = &err else {
+            panic!("not ambiguous: {err:?}");
+        };
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("matches {} services", candidates.len())),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("and {} more", candidates.len() - MAX_LISTED)),
+            "{text}"
+        );
     }
 
     #[test]

@@ -334,18 +334,7 @@ impl Plan {
                     summary: r.summary.clone(),
                 })
                 .collect(),
-            // The ids the names resolved to (each once), not the names as typed.
-            requested_services: request
-                .services
-                .iter()
-                .map(|name| catalog.resolve_service(name).map(|s| s.id.clone()))
-                .try_fold(Vec::new(), |mut ids: Vec<String>, id| {
-                    let id = id?;
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
-                    Ok::<_, PlanError>(ids)
-                })?,
+            requested_services: requested_ids(catalog, &request.services)?,
             services,
             left_out_services,
             scopes,
@@ -662,6 +651,19 @@ fn resolve_roles<'c>(
         }
     }
     Ok(out)
+}
+
+/// The ids `names` resolve to, each once, in order: the plan names services by id, not as
+/// typed.
+fn requested_ids(catalog: &Catalog, names: &[String]) -> Result<Vec<String>, PlanError> {
+    let mut ids: Vec<String> = Vec::new();
+    for name in names {
+        let id = &catalog.resolve_service(name)?.id;
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    Ok(ids)
 }
 
 type Services = (Vec<PlannedService>, Vec<PlannedService>);
