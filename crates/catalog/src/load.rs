@@ -474,12 +474,10 @@ impl Builder<'_> {
             None => None,
         };
         let Some(service) = service else {
-            let hint = crate::query::suggest(
-                self.services.iter().map(|s| s.id.as_str()),
-                &reference.service,
-            )
-            .map(|s| format!(" (did you mean `{s}`?)"))
-            .unwrap_or_default();
+            let hint = crate::resolve::suggest(&self.services, &reference.service)
+                .first()
+                .map(|s| format!(" (did you mean `{}`?)", s.id))
+                .unwrap_or_default();
             return Err(error_at(
                 &reference.source,
                 reference.span.clone(),

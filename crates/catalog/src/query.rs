@@ -173,15 +173,3 @@ pub(crate) fn service_names(service: &Service) -> impl Iterator<Item = &str> {
     .into_iter()
     .flatten()
 }
-
-/// The candidate closest to `wanted`, if it is close enough to suggest.
-pub(crate) fn suggest<'a>(
-    candidates: impl Iterator<Item = &'a str>,
-    wanted: &str,
-) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::jaro_winkler(c, wanted), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}

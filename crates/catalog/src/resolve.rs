@@ -146,7 +146,7 @@ pub(crate) fn name_words(text: &str) -> String {
 }
 
 /// Something with an id and the names a user may call it by.
-trait Named {
+pub(crate) trait Named {
     fn id(&self) -> &str;
     fn display_name(&self) -> &str;
     /// Every name it answers to, the id first.
@@ -240,7 +240,7 @@ fn resolve<'c, T: Named>(
 }
 
 /// Items whose names (whole, or one of their words) are close to `input`, best first.
-fn suggest<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
+pub(crate) fn suggest<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
     let needle = name_words(input);
     let mut scored: Vec<(f64, &T)> = items
         .iter()

@@ -353,3 +353,13 @@ fn every_built_in_filter_names_rows_of_its_service() {
     }
     assert!(filtered > 0);
 }
+
+#[test]
+fn a_role_naming_a_misspelt_service_gets_the_resolvers_suggestion() {
+    entry_refused(
+        "typo",
+        r#"{ service = "dns-sever", reason = "DNS" }"#,
+        "{ service",
+        &["unknown service `dns-sever`", "did you mean `dns-server`?"],
+    );
+}
