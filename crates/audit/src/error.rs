@@ -77,9 +77,7 @@ impl AuditError {
             expected: expected.into(),
         }
     }
-}
 
-impl AuditError {
     /// A row that cannot be read: truncated when it is the input's last line cut short
     /// (`cut`), malformed otherwise.
     pub(crate) fn bad_row(
