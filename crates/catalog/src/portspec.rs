@@ -171,7 +171,7 @@ impl Ports {
                 },
                 Item::Protocol(t) => {
                     return Err(bad(
-                        &t.key(),
+                        &self.to_string(),
                         format!("{t} is an IP protocol without ports"),
                         "a probe needs TCP or UDP ports; `portolan port` looks IP protocols up",
                     )
