@@ -23,6 +23,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # Unused dependencies; --with-metadata reads crate names from cargo (md-5 is `md5`).
 cargo machete --with-metadata
 
+step "package the catalog crate"
+# The catalog must publish on its own: its data lives inside the crate, so the packaged copy
+# builds without the workspace around it (this step needs crates.io for the verify build).
+cargo package -p portolan-catalog --locked --allow-dirty
+
 if [ "$(id -u)" -eq 0 ]; then
     step "lab up"
     # Traffic for the lab's addresses must never leave the machine, even if a namespace is

@@ -17,7 +17,8 @@ fuzz_target!(|data: &[u8]| {
             }
             let _ = catalog.table_rows();
             let _ = catalog.search("a b");
-            let _ = catalog.suggest_services("x");
+            let _ = catalog.resolve_service("x");
+            let _ = catalog.resolve_role("x");
         }
         Err(e) => {
             assert!(e.line >= 1 && e.column >= 1, "{e}");

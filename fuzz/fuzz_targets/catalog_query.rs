@@ -1,10 +1,11 @@
-//! Fuzzes the look-up argument parsers (ports, ranges, transports) and the name searches.
+//! Fuzzes the one port grammar (`portolan_catalog::portspec`) as look-ups and probes use it,
+//! and the role and service resolver.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use portolan_catalog::{Catalog, PortQuery, parse_port_query};
+use portolan_catalog::{Catalog, PortQuery, Ports, Transport, parse_port_query};
 
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
@@ -16,14 +17,32 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     match parse_port_query(text) {
-        Ok(PortQuery::Ports { first, last, .. }) => {
-            assert!(first >= 1 && first <= last);
+        Ok(PortQuery::Ports { range, .. }) => {
+            assert!(range.first >= 1 && range.first <= range.last);
             let _ = catalog().rows_on(&parse_port_query(text).unwrap());
         }
         Ok(PortQuery::Protocol(t)) => assert!(!t.has_ports()),
         Err(e) => assert!(!e.problem.is_empty() && !e.fix.is_empty()),
     }
-    let _ = catalog().find_services(text);
-    let _ = catalog().suggest_services(text);
+    if let Ok(spec) = Ports::parse(text) {
+        assert_eq!(Ports::parse(&spec.to_string()).as_ref(), Ok(&spec));
+        if let Ok(queries) = spec.lookups(catalog()) {
+            for query in queries {
+                let _ = catalog().rows_on(&query);
+            }
+        }
+        if let Ok(ranges) = spec.resolve(catalog(), &[Transport::Tcp, Transport::Udp]) {
+            assert!(ranges.iter().all(|(t, r)| t.has_ports() && r.first >= 1 && r.first <= r.last));
+        }
+    }
+    // The resolver is total: a name resolves, or the error names the input.
+    for resolved in [
+        catalog().resolve_service(text).map(|s| s.id.clone()),
+        catalog().resolve_role(text).map(|r| r.id.clone()),
+    ] {
+        if let Err(e) = resolved {
+            assert!(!e.to_string().is_empty());
+        }
+    }
     let _ = catalog().search(text);
 });

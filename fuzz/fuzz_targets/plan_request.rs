@@ -35,7 +35,14 @@ fuzz_target!(|data: &[u8]| {
                     request.rpc_range = range;
                 }
             }
-            "ftp" => request.ftp_passive = parse_ftp_passive(value).ok(),
+            "ftp" => {
+                // Plan ranges are the port grammar's ranges: the same text, the same ports.
+                request.ftp_passive = parse_ftp_passive(value).ok();
+                assert_eq!(
+                    request.ftp_passive,
+                    portolan_catalog::parse_port_range(value).ok()
+                );
+            }
             _ => {}
         }
     }

@@ -4,12 +4,11 @@
 use std::collections::BTreeSet;
 
 use portolan_catalog::{
-    Catalog, PortSpec, Service, Transport,
+    Catalog, PortSpec, ResolveError, Service, Transport,
     model::{RPC_DYNAMIC_LEGACY, RPC_DYNAMIC_MODERN, RowFilter},
 };
 use serde::Serialize;
 
-use crate::error::ExpectationError;
 use crate::listener::Coverage;
 use crate::report::{
     Comparison, CoverageStatus, ExpectedPort, ExpectedStatus, PortExpectation, PortReport,
@@ -61,37 +60,27 @@ impl ExpectedService {
 }
 
 impl Expectation {
-    /// The services of `roles` (by id) and `services` (by id or name), checked against the
+    /// The services of `roles` and `services` (by id or any name the catalog resolves), checked against the
     /// catalog.
     pub fn new(
         catalog: &Catalog,
         roles: &[&str],
         services: &[&str],
-    ) -> Result<Expectation, ExpectationError> {
+    ) -> Result<Expectation, ResolveError> {
         let mut expectation = Expectation {
             roles: Vec::new(),
             services: Vec::new(),
             expected: Vec::new(),
         };
         for &wanted in roles {
-            let role = catalog.role(wanted.trim()).ok_or_else(|| {
-                let known: Vec<&str> = catalog.roles().iter().map(|r| r.id.as_str()).collect();
-                ExpectationError::UnknownRole {
-                    wanted: wanted.to_string(),
-                    known: if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    },
-                }
-            })?;
+            let role = catalog.resolve_role(wanted)?;
             expectation.roles.push(role.id.clone());
             for rs in &role.services {
                 expectation.add(&rs.service, Some(rs.reason.clone()), rs.optional, &rs.ports);
             }
         }
         for &wanted in services {
-            let id = resolve_service(catalog, wanted)?;
+            let id = catalog.resolve_service(wanted)?.id.clone();
             expectation.services.push(id.clone());
             expectation.add(&id, None, false, &RowFilter::all());
         }
@@ -140,35 +129,6 @@ impl Expectation {
         } else {
             parts.join(" and ")
         }
-    }
-}
-
-fn resolve_service(catalog: &Catalog, wanted: &str) -> Result<String, ExpectationError> {
-    if let Some(service) = catalog.service(wanted.trim()) {
-        return Ok(service.id.clone());
-    }
-    let found = catalog.find_services(wanted);
-    match found.as_slice() {
-        [one] => Ok(one.id.clone()),
-        [] => {
-            let hint = catalog
-                .suggest_services(wanted)
-                .first()
-                .map(|s| format!(" (did you mean `{}`?)", s.id))
-                .unwrap_or_default();
-            Err(ExpectationError::UnknownService {
-                wanted: wanted.to_string(),
-                hint,
-            })
-        }
-        many => Err(ExpectationError::AmbiguousService {
-            wanted: wanted.to_string(),
-            matches: many
-                .iter()
-                .map(|s| s.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
     }
 }
 

@@ -1,5 +1,5 @@
-//! Errors of the audit crate: input that cannot be read as listeners, and expectations that
-//! name roles or services the catalog does not have.
+//! Errors of the audit crate: input that cannot be read as listeners. (Role and service names
+//! that name nothing are the catalog's [`portolan_catalog::ResolveError`].)
 
 use std::fmt;
 
@@ -77,6 +77,23 @@ impl AuditError {
             expected: expected.into(),
         }
     }
+
+    /// A row that cannot be read: truncated when it is the input's last line cut short
+    /// (`cut`), malformed otherwise.
+    pub(crate) fn bad_row(
+        cut: bool,
+        origin: &str,
+        line: usize,
+        problem: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> Self {
+        let kind = if cut {
+            ErrorKind::Truncated
+        } else {
+            ErrorKind::Malformed
+        };
+        AuditError::new(kind, origin, line, problem, expected)
+    }
 }
 
 impl fmt::Display for AuditError {
@@ -92,33 +109,4 @@ impl fmt::Display for AuditError {
         }
         Ok(())
     }
-}
-
-/// A role or service given to compare against is not in the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExpectationError {
-    /// No role has this id.
-    #[error("unknown role `{wanted}`; known roles: {known}")]
-    UnknownRole {
-        /// What was asked for.
-        wanted: String,
-        /// The catalog's role ids, comma-separated ("none" when there are none).
-        known: String,
-    },
-    /// No service has this id or name.
-    #[error("unknown service `{wanted}`{hint}")]
-    UnknownService {
-        /// What was asked for.
-        wanted: String,
-        /// " (did you mean `x`?)" or empty.
-        hint: String,
-    },
-    /// A service name matches several services.
-    #[error("service `{wanted}` is ambiguous: it matches {matches}; use one of these ids")]
-    AmbiguousService {
-        /// What was asked for.
-        wanted: String,
-        /// The matching ids, comma-separated.
-        matches: String,
-    },
 }

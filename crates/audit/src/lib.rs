@@ -40,7 +40,7 @@ mod text;
 pub use audit::{AuditOptions, audit};
 pub use compare::{Expectation, ExpectedService};
 pub use detect::detect;
-pub use error::{AuditError, ErrorKind, ExpectationError};
+pub use error::{AuditError, ErrorKind};
 pub use listener::{
     BindingKind, Coverage, Format, Listener, Origin, Owner, Parsed, ScanRange, SocketState,
     UnknownFormat,

@@ -285,17 +285,7 @@ pub struct Coverage {
 impl Coverage {
     /// True when the input would show a listener on this transport and port.
     pub fn covers(&self, transport: Transport, port: u16) -> bool {
-        let transport_seen = match transport {
-            Transport::Tcp => self.tcp,
-            Transport::Udp => self.udp,
-            Transport::Ip(_) => false,
-        };
-        transport_seen
-            && self.scanned.as_ref().is_none_or(|ranges| {
-                ranges
-                    .iter()
-                    .any(|r| r.transport == transport && r.first <= port && port <= r.last)
-            })
+        self.covers_any(transport, port, port)
     }
 
     /// True when the input would show a listener on some port of `first..=last`.

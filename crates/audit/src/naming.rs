@@ -188,12 +188,7 @@ fn fixed_candidates(catalog: &Catalog, transport: Transport, port: u16) -> Vec<C
         let rows: Vec<&PortRow> = service
             .ports
             .iter()
-            .filter(|r| r.listener && r.transport == transport)
-            .filter(|r| {
-                r.port
-                    .and_then(PortSpec::fixed_range)
-                    .is_some_and(|(a, b)| a <= port && port <= b)
-            })
+            .filter(|r| r.listens_on(transport, port))
             .collect();
         if !rows.is_empty() {
             matched.push((service, rows));

@@ -5,7 +5,9 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use crate::error::{AuditError, ErrorKind};
-use crate::listener::ANY_V6;
+use portolan_catalog::Transport;
+
+use crate::listener::{ANY_V6, Format, Listener, Origin, Parsed, SocketState};
 
 /// The largest input read, in bytes.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
@@ -237,6 +239,39 @@ pub(crate) struct TextAddr {
     pub interface: Option<String>,
     /// `None` for `*`.
     pub port: Option<u16>,
+}
+
+/// The listener a row of `ss` or `netstat` text stands for, at `address` in `format`'s
+/// `origin`, line `line`. A row without a port (`*`, 0) is counted as not listening and gives
+/// `None`; a row past [`MAX_LISTENERS`] is an error.
+pub(crate) fn text_listener(
+    parsed: &mut Parsed,
+    origin: (Format, &str, usize),
+    transport: Transport,
+    address: TextAddr,
+    state: SocketState,
+) -> Result<Option<Listener>, AuditError> {
+    let (format, source, line) = origin;
+    let Some(port) = address.port.filter(|&p| p != 0) else {
+        parsed.not_listening += 1;
+        return Ok(None);
+    };
+    if parsed.listeners.len() >= MAX_LISTENERS {
+        return Err(crate::source::proc_net::too_many(source, line));
+    }
+    let mut listener = Listener::new(
+        transport,
+        address.address,
+        port,
+        state,
+        Origin {
+            format,
+            source: source.to_string(),
+            line,
+        },
+    );
+    listener.interface = address.interface;
+    Ok(Some(listener))
 }
 
 /// Parses `10.0.0.1:53`, `0.0.0.0%eth0:67`, `[::]:135`, `[fe80::1%12]:53`,

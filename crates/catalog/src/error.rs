@@ -54,7 +54,8 @@ pub struct QueryError {
 }
 
 impl QueryError {
-    pub(crate) fn new(input: &str, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+    /// The error for `input`: what is wrong and how to write it instead.
+    pub fn new(input: &str, problem: impl Into<String>, fix: impl Into<String>) -> Self {
         QueryError {
             input: input.to_string(),
             problem: problem.into(),

@@ -17,7 +17,10 @@
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod portspec;
 pub mod query;
+pub mod range;
+pub mod resolve;
 pub mod transport;
 
 pub use error::{CatalogError, QueryError};
@@ -25,7 +28,11 @@ pub use load::Source;
 pub use model::{
     Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, Service, Status,
 };
-pub use query::{MatchKind, PortQuery, RowRef, parse_port, parse_port_query, parse_port_range};
+pub use portspec::{
+    PortRange, PortSpecError, Ports, fold, parse_port, parse_port_query, parse_port_range,
+};
+pub use query::{MatchKind, PortQuery, RowRef};
+pub use resolve::{Candidate, NameKind, ResolveError};
 pub use transport::Transport;
 
 /// The whole catalog: services, errata and roles.
@@ -94,6 +101,24 @@ impl Catalog {
     /// The role with this exact id.
     pub fn role(&self, id: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.id == id)
+    }
+
+    /// The rows a role takes, with their service and the role's entry: each entry's rows
+    /// of its service, in the role's order.
+    pub fn role_rows<'c>(
+        &'c self,
+        role: &'c Role,
+    ) -> impl Iterator<Item = (&'c Service, &'c RoleService, &'c PortRow)> + 'c {
+        role.services
+            .iter()
+            .filter_map(move |entry| self.service(&entry.service).map(|s| (s, entry)))
+            .flat_map(|(service, entry)| {
+                service
+                    .ports
+                    .iter()
+                    .filter(move |row| entry.includes(row))
+                    .map(move |row| (service, entry, row))
+            })
     }
 
     /// Every row of every service, with its service.

@@ -21,11 +21,11 @@ use crate::model::{
 use crate::transport::Transport;
 
 /// The built-in services, embedded at build time.
-pub const BUILTIN_CATALOG: &str = include_str!("../../../data/catalog.toml");
+pub const BUILTIN_CATALOG: &str = include_str!("../data/catalog.toml");
 /// The built-in errata, embedded at build time.
-pub const BUILTIN_ERRATA: &str = include_str!("../../../data/errata.toml");
+pub const BUILTIN_ERRATA: &str = include_str!("../data/errata.toml");
 /// The built-in server roles, embedded at build time.
-pub const BUILTIN_ROLES: &str = include_str!("../../../data/roles.toml");
+pub const BUILTIN_ROLES: &str = include_str!("../data/roles.toml");
 
 /// A catalog file's text and where it came from (a path, or a name for built-in data).
 #[derive(Debug, Clone, Copy)]
@@ -474,12 +474,10 @@ impl Builder<'_> {
             None => None,
         };
         let Some(service) = service else {
-            let hint = crate::query::suggest(
-                self.services.iter().map(|s| s.id.as_str()),
-                &reference.service,
-            )
-            .map(|s| format!(" (did you mean `{s}`?)"))
-            .unwrap_or_default();
+            let hint = crate::resolve::suggest(&self.services, &reference.service)
+                .first()
+                .map(|s| format!(" (did you mean `{}`?)", s.id))
+                .unwrap_or_default();
             return Err(error_at(
                 &reference.source,
                 reference.span.clone(),

@@ -105,11 +105,11 @@ impl FromStr for PortSpec {
             "ftp-passive" => return Ok(PortSpec::FtpPassive),
             _ => {}
         }
-        crate::query::parse_port_range(text).map(|(a, b)| {
-            if a == b {
-                PortSpec::Single(a)
+        crate::portspec::parse_port_range(text).map(|r| {
+            if r.is_single() {
+                PortSpec::Single(r.first)
             } else {
-                PortSpec::Range(a, b)
+                PortSpec::Range(r.first, r.last)
             }
         })
     }
@@ -137,6 +137,17 @@ pub struct PortRow {
 }
 
 impl PortRow {
+    /// True for a listener row on `transport` whose fixed port or range holds `port` (rows
+    /// with dynamic ports never do: their ports are only known at run time).
+    pub fn listens_on(&self, transport: Transport, port: u16) -> bool {
+        self.listener
+            && self.transport == transport
+            && self
+                .port
+                .and_then(PortSpec::fixed_range)
+                .is_some_and(|(a, b)| a <= port && port <= b)
+    }
+
     /// The port as text: "445", "5000-5100", "dynamic RPC" or "n/a" for IP protocols.
     pub fn port_text(&self) -> String {
         match self.port {

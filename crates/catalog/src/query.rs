@@ -1,8 +1,9 @@
 //! Look-ups: by port, by service name (exact, partial or fuzzy) and by free text.
 
 use crate::Catalog;
-use crate::error::QueryError;
 use crate::model::{PortRow, PortSpec, Service};
+use crate::portspec::PortRange;
+use crate::resolve::name_words as normalise;
 use crate::transport::Transport;
 
 /// A row together with the service that owns it.
@@ -41,100 +42,13 @@ impl MatchKind {
 pub enum PortQuery {
     /// A port or an inclusive range, optionally on one transport.
     Ports {
-        /// First port.
-        first: u16,
-        /// Last port (equal to `first` for one port).
-        last: u16,
+        /// The ports.
+        range: PortRange,
         /// TCP or UDP only, when given.
         transport: Option<Transport>,
     },
     /// Every row of an IP protocol without ports (GRE, ESP, AH).
     Protocol(Transport),
-}
-
-const PORT_FIX: &str = "write a port like 445, a range like 2701-2704, add /tcp or /udp \
-                        (389/udp), or name an IP protocol (gre, esp, ah)";
-
-/// Parses `445`, `389/udp`, `2701-2704`, `2701-2704/tcp`, `tcp/445`, `gre`, `ip/47`.
-pub fn parse_port_query(input: &str) -> Result<PortQuery, QueryError> {
-    let text = input.trim();
-    if text.is_empty() {
-        return Err(QueryError::new(input, "empty port", PORT_FIX));
-    }
-    if let Ok(transport) = text.parse::<Transport>() {
-        return Ok(match transport {
-            Transport::Tcp | Transport::Udp => PortQuery::Ports {
-                first: 1,
-                last: u16::MAX,
-                transport: Some(transport),
-            },
-            other => PortQuery::Protocol(other),
-        });
-    }
-    let (ports, transport) = match text.split_once('/') {
-        Some((left, right)) => match (parse_tcp_udp(right), parse_tcp_udp(left)) {
-            (Some(t), _) => (left, Some(t)),
-            (None, Some(t)) => (right, Some(t)),
-            (None, None) => {
-                return Err(QueryError::new(
-                    input,
-                    format!("`{right}` is not a transport with ports"),
-                    "use /tcp or /udp after the port",
-                ));
-            }
-        },
-        None => (text, None),
-    };
-    let (first, last) =
-        parse_port_range(ports).map_err(|problem| QueryError::new(input, problem, PORT_FIX))?;
-    Ok(PortQuery::Ports {
-        first,
-        last,
-        transport,
-    })
-}
-
-fn parse_tcp_udp(text: &str) -> Option<Transport> {
-    match text.trim().parse::<Transport>() {
-        Ok(t @ (Transport::Tcp | Transport::Udp)) => Some(t),
-        _ => None,
-    }
-}
-
-/// Parses a port (`445`) or an inclusive range (`2701-2704`); the problem is returned as text.
-pub fn parse_port_range(text: &str) -> Result<(u16, u16), String> {
-    let text = text.trim();
-    let (a, b) = match text.split_once('-') {
-        Some((a, b)) => (parse_port(a)?, parse_port(b)?),
-        None => {
-            let p = parse_port(text)?;
-            (p, p)
-        }
-    };
-    if a > b {
-        return Err(format!(
-            "the range {a}-{b} runs backwards: write the lower port first ({b}-{a})"
-        ));
-    }
-    Ok((a, b))
-}
-
-/// Parses one port number, 1 to 65535.
-pub fn parse_port(text: &str) -> Result<u16, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("a port number is missing".to_string());
-    }
-    if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{text}` is not a port number"));
-    }
-    match text.parse::<u32>() {
-        Ok(0) => Err("port 0 is not a real port: ports run from 1 to 65535".to_string()),
-        Ok(n) if n <= u32::from(u16::MAX) => Ok(n as u16),
-        _ => Err(format!(
-            "port {text} is out of range: ports run from 1 to 65535"
-        )),
-    }
 }
 
 impl Catalog {
@@ -150,16 +64,12 @@ impl Catalog {
                         exact.push(row_ref(service, row, MatchKind::Exact));
                     }
                 }
-                PortQuery::Ports {
-                    first,
-                    last,
-                    transport,
-                } => {
+                PortQuery::Ports { range, transport } => {
                     if transport.is_some_and(|t| t != row.transport) || !row.transport.has_ports() {
                         continue;
                     }
                     match row.port {
-                        Some(spec) if spec.overlaps(first, last) => {
+                        Some(spec) if spec.overlaps(range.first, range.last) => {
                             if spec.is_dynamic() {
                                 dynamic.push(row_ref(service, row, MatchKind::DynamicRange));
                             } else {
@@ -177,54 +87,6 @@ impl Catalog {
             exact.sort_by_key(|r| sort_key(r.row));
             exact
         }
-    }
-
-    /// Finds services by id, display name, table name or Windows service name:
-    /// exact (case-insensitive) matches first, then names containing the text.
-    /// An empty result means nothing matched; see [`Catalog::suggest_services`].
-    pub fn find_services(&self, name: &str) -> Vec<&Service> {
-        let needle = normalise(name);
-        if needle.is_empty() {
-            return Vec::new();
-        }
-        let exact: Vec<&Service> = self
-            .services()
-            .iter()
-            .filter(|s| service_names(s).any(|n| normalise(n) == needle))
-            .collect();
-        if !exact.is_empty() {
-            return exact;
-        }
-        self.services()
-            .iter()
-            .filter(|s| service_names(s).any(|n| normalise(n).contains(&needle)))
-            .collect()
-    }
-
-    /// Up to five services whose names are close to `name`, best first ("did you mean").
-    pub fn suggest_services(&self, name: &str) -> Vec<&Service> {
-        let needle = normalise(name);
-        let mut scored: Vec<(f64, &Service)> = self
-            .services()
-            .iter()
-            .map(|s| {
-                let best = service_names(s)
-                    .flat_map(|n| {
-                        let n = normalise(n);
-                        let whole = strsim::jaro_winkler(&needle, &n);
-                        let words = n
-                            .split(' ')
-                            .map(|w| strsim::jaro_winkler(&needle, w))
-                            .fold(0.0, f64::max);
-                        [whole, words]
-                    })
-                    .fold(0.0, f64::max);
-                (best, s)
-            })
-            .filter(|(score, _)| *score >= 0.75)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.into_iter().take(5).map(|(_, s)| s).collect()
     }
 
     /// Rows matching every word of `text`, looked for in the service's names, product,
@@ -301,7 +163,7 @@ fn sort_key(row: &PortRow) -> (u8, u32, u32) {
     }
 }
 
-fn service_names(service: &Service) -> impl Iterator<Item = &str> {
+pub(crate) fn service_names(service: &Service) -> impl Iterator<Item = &str> {
     [
         Some(service.id.as_str()),
         Some(service.name.as_str()),
@@ -310,83 +172,4 @@ fn service_names(service: &Service) -> impl Iterator<Item = &str> {
     ]
     .into_iter()
     .flatten()
-}
-
-/// Lower case, with dashes, underscores and repeated spaces folded into single spaces.
-fn normalise(text: &str) -> String {
-    text.to_lowercase()
-        .replace(['-', '_'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The candidate closest to `wanted`, if it is close enough to suggest.
-pub(crate) fn suggest<'a>(
-    candidates: impl Iterator<Item = &'a str>,
-    wanted: &str,
-) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::jaro_winkler(c, wanted), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn port_queries() {
-        assert_eq!(
-            parse_port_query("445").unwrap(),
-            PortQuery::Ports {
-                first: 445,
-                last: 445,
-                transport: None
-            }
-        );
-        assert_eq!(
-            parse_port_query("389/UDP").unwrap(),
-            PortQuery::Ports {
-                first: 389,
-                last: 389,
-                transport: Some(Transport::Udp)
-            }
-        );
-        assert_eq!(
-            parse_port_query("tcp/2701-2704").unwrap(),
-            PortQuery::Ports {
-                first: 2701,
-                last: 2704,
-                transport: Some(Transport::Tcp)
-            }
-        );
-        assert_eq!(
-            parse_port_query("gre").unwrap(),
-            PortQuery::Protocol(Transport::Ip(47))
-        );
-    }
-
-    #[test]
-    fn bad_port_queries_name_the_problem() {
-        for (input, problem) in [
-            ("0", "port 0"),
-            ("70000", "out of range"),
-            ("abc", "not a port number"),
-            ("", "empty"),
-            ("5000-1000", "backwards"),
-            ("445/sctp", "not a transport"),
-            ("-5", "missing"),
-        ] {
-            let err = parse_port_query(input).unwrap_err();
-            assert!(
-                err.problem.contains(problem),
-                "{input}: {} lacks {problem}",
-                err.problem
-            );
-            assert!(!err.fix.is_empty());
-        }
-    }
 }

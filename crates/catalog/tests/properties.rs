@@ -1,13 +1,13 @@
 //! Property tests of the parsers that read user input: look-up arguments and catalog files.
 
-use portolan_catalog::{Catalog, PortQuery, Source, parse_port_query, parse_port_range};
+use portolan_catalog::{Catalog, PortQuery, PortRange, Source, parse_port_query, parse_port_range};
 use proptest::prelude::*;
 
 proptest! {
     #[test]
     fn port_queries_never_panic_and_errors_explain(text in "\\PC{0,24}") {
         match parse_port_query(&text) {
-            Ok(PortQuery::Ports { first, last, .. }) => prop_assert!(first >= 1 && first <= last),
+            Ok(PortQuery::Ports { range, .. }) => prop_assert!(range.first >= 1 && range.first <= range.last),
             Ok(PortQuery::Protocol(t)) => prop_assert!(!t.has_ports()),
             Err(e) => prop_assert!(!e.problem.is_empty() && !e.fix.is_empty() && e.input == text),
         }
@@ -16,8 +16,8 @@ proptest! {
     #[test]
     fn ranges_round_trip(a in 1u16.., b in 1u16..) {
         let (first, last) = (a.min(b), a.max(b));
-        prop_assert_eq!(parse_port_range(&format!("{first}-{last}")), Ok((first, last)));
-        prop_assert_eq!(parse_port_range(&first.to_string()), Ok((first, first)));
+        prop_assert_eq!(parse_port_range(&format!("{first}-{last}")), Ok(PortRange { first, last }));
+        prop_assert_eq!(parse_port_range(&first.to_string()), Ok(PortRange::single(first)));
         if first < last {
             let backwards = format!("{}-{}", last, first);
             prop_assert!(parse_port_range(&backwards).is_err());

@@ -223,69 +223,59 @@ services = [
     assert_eq!(need("tcp/3268"), None);
 }
 
-#[test]
-fn a_filter_entry_that_matches_no_row_is_refused_where_it_is_written() {
-    let text = r#"[[role]]
-id = "ike-only"
-name = "IKE only"
-services = [
-  { service = "local-security-authority", ports = ["udp/500", "udp/501"], reason = "IKE" },
-]
-"#;
-    let err = load(text).unwrap_err();
+/// A user file with one role `id` whose one entry is `entry`: loading it must fail at the
+/// first `at` in the file, with every one of `parts` in the message.
+fn entry_refused(id: &str, entry: &str, at: &str, parts: &[&str]) {
+    let text = format!("[[role]]\nid = \"{id}\"\nname = \"{id}\"\nservices = [\n  {entry},\n]\n");
+    let err = load(&text).unwrap_err();
     assert_eq!(err.origin, "user.toml");
-    assert_eq!((err.line, err.column), position(text, "\"udp/501\""));
-    for part in [
-        "role `ike-only`",
-        "`udp/501`",
-        "local-security-authority",
-        "no such row",
-        "udp/500, udp/4500",
-        "remove `ports` to take every row",
-    ] {
+    assert_eq!((err.line, err.column), position(&text, at), "{err}");
+    for part in parts {
         assert!(err.message.contains(part), "{part}: {err}");
     }
 }
 
 #[test]
+fn a_filter_entry_that_matches_no_row_is_refused_where_it_is_written() {
+    entry_refused(
+        "ike-only",
+        r#"{ service = "local-security-authority", ports = ["udp/500", "udp/501"], reason = "IKE" }"#,
+        "\"udp/501\"",
+        &[
+            "role `ike-only`",
+            "`udp/501`",
+            "local-security-authority",
+            "no such row",
+            "udp/500, udp/4500",
+            "remove `ports` to take every row",
+        ],
+    );
+}
+
+#[test]
 fn a_malformed_filter_entry_is_refused_where_it_is_written() {
-    let text = r#"[[role]]
-id = "typo"
-name = "Typo"
-services = [
-  { service = "local-security-authority", ports = ["udp/500", "tcp:636"], reason = "LDAPS" },
-]
-"#;
-    let err = load(text).unwrap_err();
-    assert_eq!((err.line, err.column), position(text, "\"tcp:636\""));
-    assert!(err.message.contains("`tcp:636` is not a row"), "{err}");
-    assert!(err.message.contains("like `tcp/636`"), "{err}");
+    entry_refused(
+        "typo",
+        r#"{ service = "local-security-authority", ports = ["udp/500", "tcp:636"], reason = "LDAPS" }"#,
+        "\"tcp:636\"",
+        &["`tcp:636` is not a row", "like `tcp/636`"],
+    );
 }
 
 #[test]
 fn empty_and_repeated_filters_are_refused() {
-    let empty = r#"[[role]]
-id = "empty"
-name = "Empty"
-services = [
-  { service = "server", ports = [], reason = "nothing" },
-]
-"#;
-    let err = load(empty).unwrap_err();
-    assert_eq!((err.line, err.column), position(empty, "{ service"));
-    assert!(err.message.contains("empty `ports`"), "{err}");
-    assert!(err.message.contains("remove `ports`"), "{err}");
-
-    let twice = r#"[[role]]
-id = "twice"
-name = "Twice"
-services = [
-  { service = "server", ports = ["tcp/445", "TCP/445"], reason = "SMB" },
-]
-"#;
-    let err = load(twice).unwrap_err();
-    assert_eq!((err.line, err.column), position(twice, "\"TCP/445\""));
-    assert!(err.message.contains("`tcp/445` is listed twice"), "{err}");
+    entry_refused(
+        "empty",
+        r#"{ service = "server", ports = [], reason = "nothing" }"#,
+        "{ service",
+        &["empty `ports`", "remove `ports`"],
+    );
+    entry_refused(
+        "twice",
+        r#"{ service = "server", ports = ["tcp/445", "TCP/445"], reason = "SMB" }"#,
+        "\"TCP/445\"",
+        &["`tcp/445` is listed twice"],
+    );
 }
 
 #[test]
@@ -364,4 +354,14 @@ fn every_built_in_filter_names_rows_of_its_service() {
         }
     }
     assert!(filtered > 0);
+}
+
+#[test]
+fn a_role_naming_a_misspelt_service_gets_the_resolvers_suggestion() {
+    entry_refused(
+        "typo",
+        r#"{ service = "dns-sever", reason = "DNS" }"#,
+        "{ service",
+        &["unknown service `dns-sever`", "did you mean `dns-server`?"],
+    );
 }

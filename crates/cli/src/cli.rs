@@ -159,7 +159,8 @@ pub struct CheckArgs {
     pub hosts: Vec<String>,
     #[command(flatten)]
     pub subjects: Subjects,
-    /// Check these ports: `tcp:80,443,1000-1010 udp:53,137`.
+    /// Check these ports (a bare port is TCP): `tcp:80,443,1000-1010 udp:53,137`, `53/udp`,
+    /// `role:NAME`, `service:NAME`, `catalog`.
     #[arg(long, short = 'p', value_name = "SPEC")]
     pub ports: Option<String>,
     #[command(flatten)]
@@ -197,7 +198,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct PortArgs {
-    /// Ports: 445, 389/udp, tcp/135, 2701-2704, gre, esp, ah.
+    /// Ports: 445, 389/udp, tcp/135, 2701-2704, gre, esp, ah, or a port spec such as
+    /// `tcp:135,445 udp:53`, `role:NAME` or `service:NAME`.
     #[arg(required = true, value_name = "PORT")]
     pub ports: Vec<String>,
     #[command(flatten)]

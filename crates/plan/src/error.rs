@@ -4,28 +4,9 @@
 /// A plan request could not be understood or cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    /// A role id the catalog does not have.
-    #[error(
-        "unknown role `{name}`: no role has this id; {}",
-        did_you_mean(suggestions, "`portolan roles` lists the roles")
-    )]
-    UnknownRole {
-        /// What was asked for.
-        name: String,
-        /// Close role ids, best first.
-        suggestions: Vec<String>,
-    },
-    /// A service id the catalog does not have.
-    #[error(
-        "unknown service `{name}`: no service has this id; {}",
-        did_you_mean(suggestions, "`portolan export` lists every service and its id")
-    )]
-    UnknownService {
-        /// What was asked for.
-        name: String,
-        /// Close service ids, best first.
-        suggestions: Vec<String>,
-    },
+    /// A role or service name that names nothing, or several things, in the catalog.
+    #[error(transparent)]
+    Name(#[from] portolan_catalog::ResolveError),
     /// Neither a role nor a service was asked for.
     #[error(
         "nothing to plan: name at least one role (--role domain-controller) or service (--service dns-server)"
@@ -83,18 +64,4 @@ pub enum PlanError {
         /// The valid names, comma-separated.
         valid: String,
     },
-}
-
-fn did_you_mean(suggestions: &[String], otherwise: &str) -> String {
-    match suggestions {
-        [] => otherwise.to_string(),
-        [one] => format!("did you mean `{one}`? ({otherwise})"),
-        many => format!(
-            "did you mean one of {}? ({otherwise})",
-            many.iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }

@@ -35,7 +35,7 @@ pub use dialect::{Dialect, Rendered, RenderedFile};
 pub use error::PlanError;
 pub use plan::{
     Family, LeftOut, LeftOutReason, Plan, PlannedService, PortUse, RoleRef, Rule, RuleGroup, Scope,
-    ServiceReason, UseKind, suggest_roles,
+    ServiceReason, UseKind,
 };
 pub use ports::PortRange;
 pub use render::render;

@@ -334,7 +334,7 @@ impl Plan {
                     summary: r.summary.clone(),
                 })
                 .collect(),
-            requested_services: request.services.clone(),
+            requested_services: requested_ids(catalog, &request.services)?,
             services,
             left_out_services,
             scopes,
@@ -570,6 +570,15 @@ impl Plan {
             .collect()
     }
 
+    /// Every service the rules serve, as labels joined by commas (for descriptions).
+    pub fn service_labels(&self) -> String {
+        self.services
+            .iter()
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// A short name for the plan's objects (firewalld service, ufw profile, ACL, group):
     /// `portolan-` and the requested ids, shortened past 48 characters.
     pub fn slug(&self) -> String {
@@ -632,15 +641,11 @@ fn is_ftp_active_data(service: &Service, row: &PortRow) -> bool {
 
 fn resolve_roles<'c>(
     catalog: &'c Catalog,
-    ids: &[String],
+    names: &[String],
 ) -> Result<Vec<&'c portolan_catalog::Role>, PlanError> {
     let mut out: Vec<&portolan_catalog::Role> = Vec::new();
-    for id in ids {
-        let wanted = id.trim();
-        let role = catalog.role(wanted).ok_or_else(|| PlanError::UnknownRole {
-            name: id.clone(),
-            suggestions: suggest_roles(catalog, wanted),
-        })?;
+    for name in names {
+        let role = catalog.resolve_role(name)?;
         if !out.iter().any(|r| r.id == role.id) {
             out.push(role);
         }
@@ -648,35 +653,17 @@ fn resolve_roles<'c>(
     Ok(out)
 }
 
-/// Up to five role ids close to `name` (by id or display name), best first.
-pub fn suggest_roles(catalog: &Catalog, name: &str) -> Vec<String> {
-    let needle = normalise(name);
-    let mut scored: Vec<(f64, &str)> = catalog
-        .roles()
-        .iter()
-        .map(|r| {
-            let score = [normalise(&r.id), normalise(&r.name)]
-                .iter()
-                .map(|n| strsim::jaro_winkler(&needle, n))
-                .fold(0.0, f64::max);
-            (score, r.id.as_str())
-        })
-        .filter(|(score, _)| *score >= 0.75)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored
-        .into_iter()
-        .take(5)
-        .map(|(_, id)| id.to_string())
-        .collect()
-}
-
-fn normalise(text: &str) -> String {
-    text.to_lowercase()
-        .replace(['-', '_'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The ids `names` resolve to, each once, in order: the plan names services by id, not as
+/// typed.
+fn requested_ids(catalog: &Catalog, names: &[String]) -> Result<Vec<String>, PlanError> {
+    let mut ids: Vec<String> = Vec::new();
+    for name in names {
+        let id = &catalog.resolve_service(name)?.id;
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    Ok(ids)
 }
 
 type Services = (Vec<PlannedService>, Vec<PlannedService>);
@@ -710,18 +697,8 @@ fn resolve_services(
             }
         }
     }
-    for id in &request.services {
-        let wanted = id.trim();
-        let service = catalog
-            .service(wanted)
-            .ok_or_else(|| PlanError::UnknownService {
-                name: id.clone(),
-                suggestions: catalog
-                    .suggest_services(wanted)
-                    .iter()
-                    .map(|s| s.id.clone())
-                    .collect(),
-            })?;
+    for name in &request.services {
+        let service = catalog.resolve_service(name)?;
         found.push((entry(service), None));
     }
     for (index, via) in found {

@@ -134,10 +134,7 @@ fn bad_range(what: &'static str, input: &str, problem: String, fix: &str) -> Pla
 }
 
 fn parse_range(what: &'static str, s: &str, fix: &str) -> Result<PortRange, PlanError> {
-    let (first, last) = portolan_catalog::parse_port_range(s)
-        .map_err(|problem| bad_range(what, s, problem, fix))?;
-    PortRange::new(first, last)
-        .ok_or_else(|| bad_range(what, s, "the range runs backwards".to_string(), fix))
+    portolan_catalog::parse_port_range(s).map_err(|problem| bad_range(what, s, problem, fix))
 }
 
 /// Parses a source: an address (`10.0.0.5`, a host) or a network (`10.0.0.0/8`, `fd00::/8`).
@@ -194,9 +191,9 @@ pub enum OptionalPolicy {
 /// A plan request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Request {
-    /// Role ids, in the order given.
+    /// Roles by id or name (resolved by the catalog's one resolver), in the order given.
     pub roles: Vec<String>,
-    /// Service ids, in the order given.
+    /// Services by id or any name, in the order given.
     pub services: Vec<String>,
     /// Where clients are; empty means any address of either family.
     pub sources: Vec<IpNet>,

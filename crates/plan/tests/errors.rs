@@ -2,7 +2,7 @@
 
 mod support;
 
-use portolan_catalog::Catalog;
+use portolan_catalog::{Catalog, NameKind, ResolveError};
 use portolan_plan::{
     CaveatKind, Dialect, Plan, PlanError, Request, RpcRange, parse_destination, parse_ftp_passive,
     parse_source,
@@ -16,10 +16,15 @@ fn build(request: &Request) -> Result<Plan, PlanError> {
 fn unknown_role_suggests_the_close_one() {
     let err = build(&Request::new(["domain-controler"], Vec::<String>::new())).unwrap_err();
     match &err {
-        PlanError::UnknownRole { name, suggestions } => {
-            assert_eq!(name, "domain-controler");
+        PlanError::Name(ResolveError::Unknown {
+            kind: NameKind::Role,
+            input,
+            suggestions,
+            ..
+        }) => {
+            assert_eq!(input, "domain-controler");
             assert_eq!(
-                suggestions.first().map(String::as_str),
+                suggestions.first().map(|c| c.id.as_str()),
                 Some("domain-controller")
             );
         }
@@ -46,11 +51,11 @@ fn unknown_role_without_a_close_one_points_to_the_list() {
 #[test]
 fn unknown_service_suggests_catalog_ids() {
     let err = build(&Request::new(Vec::<String>::new(), ["dns-sever"])).unwrap_err();
-    let PlanError::UnknownService { suggestions, .. } = &err else {
+    let PlanError::Name(ResolveError::Unknown { suggestions, .. }) = &err else {
         panic!("wrong error {err:?}");
     };
     assert!(
-        suggestions.iter().any(|s| s == "dns-server"),
+        suggestions.iter().any(|s| s.id == "dns-server"),
         "{suggestions:?}"
     );
     assert!(err.to_string().contains("did you mean"), "{err}");

@@ -3,17 +3,9 @@
 /// The selection of ports could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
-    /// A service id that the catalog does not have.
-    #[error("unknown service `{0}`")]
-    UnknownService(String),
-    /// A port spec that cannot be read.
-    #[error("`{input}`: {problem}; write ports like `tcp:80,443,1000-1010 udp:53,137`")]
-    BadSpec {
-        /// The word that was refused.
-        input: String,
-        /// Why.
-        problem: String,
-    },
+    /// A service name that names no service, or several.
+    #[error(transparent)]
+    Name(#[from] portolan_catalog::ResolveError),
     /// More ports than a check takes.
     #[error(
         "{0} ports selected, more than a check takes ({max}); narrow the ranges, or use `portolan scan` for sweeps",

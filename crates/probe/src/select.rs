@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use portolan_catalog::model::RowFilter;
-use portolan_catalog::{Catalog, PortSpec, Transport};
+use portolan_catalog::{Catalog, PortRange, PortSpec, PortSpecError, Ports, Transport};
 
 use crate::error::SelectError;
 
@@ -100,7 +100,7 @@ pub struct Selection {
 pub fn select(
     catalog: &Catalog,
     services: &[ServiceChoice],
-    port_spec: &[(Transport, u16, u16)],
+    port_spec: &[(Transport, PortRange)],
 ) -> Result<Selection, SelectError> {
     let mut targets: BTreeMap<(Transport, u16), Vec<RowLabel>> = BTreeMap::new();
     let mut selection = Selection::default();
@@ -113,9 +113,9 @@ pub fn select(
             .iter()
             .map(|choice| {
                 catalog
-                    .service(&choice.id)
+                    .resolve_service(&choice.id)
                     .map(|s| (s, &choice.rows))
-                    .ok_or_else(|| SelectError::UnknownService(choice.id.clone()))
+                    .map_err(SelectError::from)
             })
             .collect::<Result<_, _>>()?
     };
@@ -172,9 +172,9 @@ pub fn select(
             }
         }
     }
-    for &(transport, first, last) in port_spec {
-        check_count(usize::from(last - first) + 1)?;
-        for port in first..=last {
+    for &(transport, range) in port_spec {
+        check_count(range.len() as usize)?;
+        for port in range.ports() {
             let entry = targets.entry((transport, port)).or_default();
             if entry.is_empty() {
                 *entry = catalog_rows_on(catalog, transport, port);
@@ -197,13 +197,7 @@ pub fn select(
 pub fn catalog_rows_on(catalog: &Catalog, transport: Transport, port: u16) -> Vec<RowLabel> {
     catalog
         .rows()
-        .filter(|(_, r)| {
-            r.transport == transport
-                && r.listener
-                && r.port
-                    .and_then(PortSpec::fixed_range)
-                    .is_some_and(|(a, b)| (a..=b).contains(&port))
-        })
+        .filter(|(_, r)| r.listens_on(transport, port))
         .map(|(s, r)| RowLabel {
             service_id: s.id.clone(),
             service: s.name.clone(),
@@ -220,44 +214,17 @@ fn check_count(n: usize) -> Result<(), SelectError> {
     }
 }
 
-/// Parses a port spec: `tcp:80,443,1000-1010 udp:53,137` (words separated by spaces; a word
-/// without a prefix, such as `445`, is TCP).
-pub fn parse_port_spec(text: &str) -> Result<Vec<(Transport, u16, u16)>, SelectError> {
-    let mut out = Vec::new();
-    for word in text.split_whitespace() {
-        let (transport, list) = match word.split_once(':') {
-            Some((t, list)) => {
-                let transport = match t.to_ascii_lowercase().as_str() {
-                    "tcp" | "t" => Transport::Tcp,
-                    "udp" | "u" => Transport::Udp,
-                    _ => {
-                        return Err(SelectError::BadSpec {
-                            input: word.to_string(),
-                            problem: format!("`{t}` is not tcp or udp"),
-                        });
-                    }
-                };
-                (transport, list)
-            }
-            None => (Transport::Tcp, word),
-        };
-        for item in list.split(',').filter(|i| !i.is_empty()) {
-            let (a, b) = portolan_catalog::parse_port_range(item).map_err(|problem| {
-                SelectError::BadSpec {
-                    input: word.to_string(),
-                    problem,
-                }
-            })?;
-            out.push((transport, a, b));
-        }
-    }
-    if out.is_empty() {
-        return Err(SelectError::BadSpec {
-            input: text.to_string(),
-            problem: "no ports given".to_string(),
-        });
-    }
-    Ok(out)
+/// The transports a bare port of `--ports` takes in a check: TCP, as in PortQry (`-p tcp`
+/// is its default) and nmap; write `udp:53` or `53/udp` for UDP.
+pub const DEFAULT_TRANSPORTS: &[Transport] = &[Transport::Tcp];
+
+/// The ports of a `--ports` spec, in the workspace's one port grammar
+/// ([`portolan_catalog::portspec`]), bare ports on [`DEFAULT_TRANSPORTS`].
+pub fn parse_port_spec(
+    catalog: &Catalog,
+    text: &str,
+) -> Result<Vec<(Transport, PortRange)>, PortSpecError> {
+    Ports::parse(text)?.resolve(catalog, DEFAULT_TRANSPORTS)
 }
 
 #[cfg(test)]
@@ -265,20 +232,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn port_specs() {
+    fn bare_ports_of_a_check_are_tcp() {
+        let catalog = Catalog::builtin().unwrap();
+        let spec = parse_port_spec(&catalog, "tcp:80 udp:53 445").unwrap();
+        let single = |t, p| (t, PortRange::single(p));
         assert_eq!(
-            parse_port_spec("tcp:80,443,1000-1010 udp:53,137 445").unwrap(),
-            vec![
-                (Transport::Tcp, 80, 80),
-                (Transport::Tcp, 443, 443),
-                (Transport::Tcp, 1000, 1010),
-                (Transport::Udp, 53, 53),
-                (Transport::Udp, 137, 137),
-                (Transport::Tcp, 445, 445),
+            spec,
+            [
+                single(Transport::Tcp, 80),
+                single(Transport::Udp, 53),
+                single(Transport::Tcp, 445)
             ]
         );
-        for bad in ["", "sctp:1", "tcp:0", "udp:70000", "tcp:9-3", "tcp:a"] {
-            assert!(parse_port_spec(bad).is_err(), "{bad}");
+        for bad in [
+            "",
+            "sctp:1",
+            "tcp:0",
+            "udp:70000",
+            "tcp:9-3",
+            "tcp:a",
+            "gre",
+        ] {
+            assert!(parse_port_spec(&catalog, bad).is_err(), "{bad}");
         }
     }
 
@@ -330,11 +305,12 @@ mod tests {
     #[test]
     fn explicit_ports_are_named_from_the_catalog() {
         let catalog = Catalog::builtin().unwrap();
-        let s = select(&catalog, &[], &parse_port_spec("tcp:88 udp:9999").unwrap()).unwrap();
+        let spec = parse_port_spec(&catalog, "tcp:88 udp:9999").unwrap();
+        let s = select(&catalog, &[], &spec).unwrap();
         assert_eq!(s.targets[0].rows[0].service_id, "kerberos-kdc");
         assert!(s.targets[1].rows.is_empty());
         assert!(matches!(
-            select(&catalog, &[], &[(Transport::Tcp, 1, 65535)]),
+            select(&catalog, &[], &[(Transport::Tcp, PortRange::ALL)]),
             Err(SelectError::TooManyPorts(65535))
         ));
     }

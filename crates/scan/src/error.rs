@@ -44,32 +44,6 @@ impl fmt::Display for TargetError {
     }
 }
 
-/// A port specification that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("ports `{input}`: {problem}; {fix}")]
-pub struct PortError {
-    /// The text at fault.
-    pub input: String,
-    /// What is wrong with it.
-    pub problem: String,
-    /// How to put it right.
-    pub fix: String,
-}
-
-impl PortError {
-    pub(crate) fn new(
-        input: impl Into<String>,
-        problem: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        PortError {
-            input: input.into(),
-            problem: problem.into(),
-            fix: fix.into(),
-        }
-    }
-}
-
 /// Why the engine could not start (a scan that started always finishes).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {

@@ -41,5 +41,5 @@ pub mod resolve;
 pub mod result;
 pub mod target;
 
-pub use error::{EngineError, PortError, TargetError};
+pub use error::{EngineError, TargetError};
 pub use result::{HostSummary, PortResult, PortState, Reason};

@@ -6,7 +6,7 @@
 //! covered, so a port that was probed and found closed or filtered is "missing", while a port
 //! the check never probed is "not covered".
 
-use portolan_catalog::Transport;
+use portolan_catalog::{PortRange, Transport};
 use serde::Deserialize;
 
 use crate::error::{AuditError, ErrorKind};
@@ -178,19 +178,22 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
 
 /// One range per run of probed ports of a transport: a check of many hosts probes the same
 /// ports on each, and every look-up of the coverage walks this list.
-fn fold(mut ranges: Vec<ScanRange>) -> Vec<ScanRange> {
-    ranges.sort_unstable_by_key(|r| (r.transport, r.first, r.last));
-    let mut out: Vec<ScanRange> = Vec::new();
-    for range in ranges {
-        match out.last_mut() {
-            Some(last)
-                if last.transport == range.transport
-                    && u32::from(range.first) <= u32::from(last.last) + 1 =>
-            {
-                last.last = last.last.max(range.last);
-            }
-            _ => out.push(range),
-        }
+fn fold(ranges: Vec<ScanRange>) -> Vec<ScanRange> {
+    let mut out = Vec::new();
+    for transport in [Transport::Tcp, Transport::Udp] {
+        let of_transport = ranges
+            .iter()
+            .filter(|r| r.transport == transport)
+            .filter_map(|r| PortRange::new(r.first, r.last));
+        out.extend(
+            portolan_catalog::fold(of_transport)
+                .into_iter()
+                .map(|r| ScanRange {
+                    transport,
+                    first: r.first,
+                    last: r.last,
+                }),
+        );
     }
     out
 }

@@ -11,9 +11,8 @@
 use portolan_catalog::Transport;
 
 use crate::error::{AuditError, ErrorKind};
-use crate::listener::{Format, Listener, Origin, Owner, Parsed, SocketState};
-use crate::source::proc_net::too_many;
-use crate::text::{MAX_LISTENERS, TextAddr, numbered_lines, parse_text_addr};
+use crate::listener::{Format, Owner, Parsed, SocketState};
+use crate::text::{TextAddr, numbered_lines, parse_text_addr, text_listener};
 
 /// English TCP states other than LISTENING, in Windows' and net-tools' spellings.
 const OTHER_TCP_STATES: &[&str] = &[
@@ -62,14 +61,8 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         recognised = true;
         rows_seen = true;
         annotated = None;
-        let fail = |problem: String| {
-            let kind = if cut {
-                ErrorKind::Truncated
-            } else {
-                ErrorKind::Malformed
-            };
-            AuditError::new(kind, origin, number, problem, ROW_EXPECTED)
-        };
+        let fail =
+            |problem: String| AuditError::bad_row(cut, origin, number, problem, ROW_EXPECTED);
         let row = if fields.get(1).is_some_and(|f| is_number(f)) {
             linux_row(transport, &fields).map_err(fail)?
         } else {
@@ -89,25 +82,16 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
             parsed.not_listening += 1;
             continue;
         };
-        let Some(port) = row.local.port.filter(|&p| p != 0) else {
-            parsed.not_listening += 1;
+        let Some(mut listener) = text_listener(
+            &mut parsed,
+            (Format::Netstat, origin, number),
+            transport,
+            row.local,
+            state,
+        )?
+        else {
             continue;
         };
-        if parsed.listeners.len() >= MAX_LISTENERS {
-            return Err(too_many(origin, number));
-        }
-        let mut listener = Listener::new(
-            transport,
-            row.local.address,
-            port,
-            state,
-            Origin {
-                format: Format::Netstat,
-                source: origin.to_string(),
-                line: number,
-            },
-        );
-        listener.interface = row.local.interface;
         if row.pid.is_some() || row.program.is_some() {
             listener.set_owners(vec![Owner {
                 pid: row.pid,

@@ -290,19 +290,16 @@ fn read_ranges(
         if ranges.len() >= MAX_RANGES {
             return Err(format!("more than {MAX_RANGES} scanned port ranges"));
         }
-        let (first, last) = match part.split_once('-') {
-            Some((a, b)) => (a, b),
-            None => (part, part),
+        // nmap may list port 0, which no listener has: the grammar's ports start at 1.
+        let part = part.trim();
+        let without_zero = match part.strip_prefix("0-") {
+            Some(rest) => format!("1-{rest}"),
+            None if part == "0" => continue,
+            None => part.to_string(),
         };
-        let parse = |p: &str| {
-            p.trim()
-                .parse::<u16>()
-                .map_err(|_| format!("scanned port list has `{part}`, not a port or range"))
-        };
-        let (first, last) = (parse(first)?, parse(last)?);
-        if first > last {
-            return Err(format!("scanned port range `{part}` runs backwards"));
-        }
+        let range = portolan_catalog::parse_port_range(&without_zero)
+            .map_err(|problem| format!("scanned port list has `{part}`: {problem}"))?;
+        let (first, last) = (range.first, range.last);
         ranges.push(ScanRange {
             transport,
             first,
@@ -315,6 +312,20 @@ fn read_ranges(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scanned_ranges_read_with_the_port_grammar() {
+        let mut ranges = Vec::new();
+        read_ranges(Transport::Tcp, "0-1024,3268-3269, 8080", &mut ranges).unwrap();
+        let read: Vec<(u16, u16)> = ranges.iter().map(|r| (r.first, r.last)).collect();
+        assert_eq!(read, [(1, 1024), (3268, 3269), (8080, 8080)]);
+        let err = read_ranges(Transport::Tcp, "90-80", &mut Vec::new()).unwrap_err();
+        assert!(
+            err.contains("`90-80`") && err.contains("runs backwards"),
+            "{err}"
+        );
+        assert!(read_ranges(Transport::Tcp, "http", &mut Vec::new()).is_err());
+    }
 
     const SCAN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE nmaprun>

@@ -55,13 +55,8 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         let row = match parse_row(trimmed) {
             Ok(row) => row,
             Err(problem) => {
-                let kind = if cut {
-                    ErrorKind::Truncated
-                } else {
-                    ErrorKind::Malformed
-                };
-                return Err(AuditError::new(
-                    kind,
+                return Err(AuditError::bad_row(
+                    cut,
                     origin,
                     number,
                     problem,

@@ -9,9 +9,8 @@
 use portolan_catalog::Transport;
 
 use crate::error::{AuditError, ErrorKind};
-use crate::listener::{Format, Listener, Origin, Owner, Parsed, SocketState};
-use crate::source::proc_net::too_many;
-use crate::text::{MAX_LISTENERS, numbered_lines, parse_text_addr, split_fields};
+use crate::listener::{Format, Owner, Parsed, SocketState};
+use crate::text::{numbered_lines, parse_text_addr, split_fields, text_listener};
 
 /// Netids `ss` prints; only `tcp` and `udp` rows are read, the others are skipped.
 const NETIDS: &[&str] = &[
@@ -54,14 +53,8 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
             recognised = true;
             continue;
         }
-        let fail = |problem: String| {
-            let kind = if cut {
-                ErrorKind::Truncated
-            } else {
-                ErrorKind::Malformed
-            };
-            AuditError::new(kind, origin, number, problem, ROW_EXPECTED)
-        };
+        let fail =
+            |problem: String| AuditError::bad_row(cut, origin, number, problem, ROW_EXPECTED);
         let first = trimmed.split_whitespace().next().unwrap_or_default();
         let has_netid = NETIDS.contains(&first);
         if !has_netid && !STATES.contains(&first) {
@@ -114,25 +107,16 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
                 continue;
             }
         };
-        let Some(port) = address.port.filter(|&p| p != 0) else {
-            parsed.not_listening += 1;
+        let Some(mut listener) = text_listener(
+            &mut parsed,
+            (Format::Ss, origin, number),
+            transport,
+            address,
+            state,
+        )?
+        else {
             continue;
         };
-        if parsed.listeners.len() >= MAX_LISTENERS {
-            return Err(too_many(origin, number));
-        }
-        let mut listener = Listener::new(
-            transport,
-            address.address,
-            port,
-            state,
-            Origin {
-                format: Format::Ss,
-                source: origin.to_string(),
-                line: number,
-            },
-        );
-        listener.interface = address.interface;
         listener.set_owners(parse_users(rest));
         parsed.listeners.push(listener);
     }

@@ -27,7 +27,7 @@ pub fn parsed(relative: &str) -> Parsed {
     parse(relative, &fixture(relative), None).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The built-in catalog, with the roles of `data/roles.toml`.
+/// The built-in catalog, with the roles of `crates/catalog/data/roles.toml`.
 pub fn catalog() -> Catalog {
     Catalog::builtin().expect("the built-in catalog loads")
 }

@@ -66,21 +66,11 @@ fn mapper_endpoints(host: &str) -> Result<Vec<RpcEndpoint>, Failure> {
 pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
     let catalog = super::load_catalog(global)?;
     let parsed = read_inputs(args)?;
-    let mut services = Vec::new();
-    for name in &args.subjects.service {
-        services.push(super::check::resolve_service(&catalog, name)?);
-    }
-    let roles: Vec<String> = args
-        .subjects
-        .role
-        .iter()
-        .map(|r| Ok(super::roles::find_role(&catalog, r)?.id.clone()))
-        .collect::<Result<_, Failure>>()?;
-    let expectation = if roles.is_empty() && services.is_empty() {
+    let expectation = if args.subjects.role.is_empty() && args.subjects.service.is_empty() {
         None
     } else {
-        let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
-        let services: Vec<&str> = services.iter().map(String::as_str).collect();
+        let roles: Vec<&str> = args.subjects.role.iter().map(String::as_str).collect();
+        let services: Vec<&str> = args.subjects.service.iter().map(String::as_str).collect();
         Some(Expectation::new(&catalog, &roles, &services)?)
     };
     let options = AuditOptions {

@@ -13,47 +13,8 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::cli::{CheckArgs, CheckFormat, Global};
-use crate::commands::roles::find_role;
 use crate::exit::{Failure, Status as Exit};
 use crate::render::{self, terminal_style};
-
-/// The id of the one service `name` designates: an exact name first, else the only partial
-/// match; several partial matches or none are an input error.
-pub fn resolve_service(catalog: &Catalog, name: &str) -> Result<String, Failure> {
-    let found = catalog.find_services(name);
-    let exact = found.iter().find(|s| {
-        [Some(&s.id), Some(&s.name), s.windows_service.as_ref()]
-            .into_iter()
-            .flatten()
-            .any(|n| n.eq_ignore_ascii_case(name.trim()))
-    });
-    match (exact, found.as_slice()) {
-        (Some(one), _) | (None, [one]) => Ok(one.id.clone()),
-        (None, []) => {
-            let mut failure = Failure::new(format!(
-                "no service matches `{name}`; `portolan export` lists every service"
-            ));
-            let suggestions = catalog.suggest_services(name);
-            if !suggestions.is_empty() {
-                failure = failure.detail("did you mean:");
-                for s in suggestions {
-                    failure = failure.detail(format!("  {} ({})", s.name, s.id));
-                }
-            }
-            Err(failure)
-        }
-        (None, many) => {
-            let mut failure = Failure::new(format!(
-                "`{name}` matches {} services; name one of them by id",
-                many.len()
-            ));
-            for s in many {
-                failure = failure.detail(format!("  {} ({})", s.name, s.id));
-            }
-            Err(failure)
-        }
-    }
-}
 
 /// The services named by `--service` (every row) and `--role` (the rows its required entries
 /// take), and the optional role entries left unchecked.
@@ -64,11 +25,11 @@ fn chosen_services(
     let mut choices = Vec::new();
     let mut skipped_optional = Vec::new();
     for name in &args.subjects.service {
-        let id = resolve_service(catalog, name)?;
+        let id = catalog.resolve_service(name)?.id.clone();
         ServiceChoice::merge_into(&mut choices, ServiceChoice::whole(id));
     }
     for wanted in &args.subjects.role {
-        let role = find_role(catalog, wanted)?;
+        let role = catalog.resolve_role(wanted)?;
         for member in &role.services {
             if member.optional && !args.optional.include_optional {
                 let rows = if member.ports.is_all() {
@@ -141,7 +102,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     let catalog = super::load_catalog(global)?;
     let (services, skipped_optional) = chosen_services(&catalog, args)?;
     let spec = match &args.ports {
-        Some(text) => portolan_probe::parse_port_spec(text)?,
+        Some(text) => portolan_probe::parse_port_spec(&catalog, text)?,
         None => Vec::new(),
     };
     if services.is_empty() && spec.is_empty() && !args.subjects.role.is_empty() {

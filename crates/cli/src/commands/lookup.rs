@@ -1,6 +1,6 @@
 //! Catalog look-ups: `port`, `service`, `search`, `table`, `export`, `errata`.
 
-use portolan_catalog::{Catalog, RowRef, Service, parse_port_query};
+use portolan_catalog::{Catalog, Ports, ResolveError, RowRef, Service};
 use portolan_output::catalog::{
     ExportRecord, RowRecord, SCHEMA_VERSION, ServiceRecord, errata_grid, rows_grid, services_grid,
 };
@@ -55,8 +55,16 @@ pub fn port(catalog: &Catalog, global: &Global, args: &PortArgs) -> Result<Statu
     let mut rows = Vec::new();
     let mut queries = Vec::new();
     for text in &args.ports {
-        let query = parse_port_query(text)?;
-        let found = catalog.rows_on(&query);
+        // Each argument is a spec of the one port grammar (`389/udp`, `tcp:135,445 udp:53`,
+        // `role:NAME`); a row found by several of its items is shown once.
+        let mut found: Vec<RowRef<'_>> = Vec::new();
+        for query in Ports::parse(text)?.lookups(catalog)? {
+            for row in catalog.rows_on(&query) {
+                if !found.iter().any(|f| std::ptr::eq(f.row, row.row)) {
+                    found.push(row);
+                }
+            }
+        }
         if found.is_empty() {
             eprintln!("note: no service in the catalog uses {text}");
         } else if found
@@ -78,34 +86,15 @@ pub fn port(catalog: &Catalog, global: &Global, args: &PortArgs) -> Result<Statu
 pub fn service(catalog: &Catalog, global: &Global, args: &ServiceArgs) -> Result<Status, Failure> {
     let mut found: Vec<&Service> = Vec::new();
     for name in &args.names {
-        if name.trim().is_empty() {
-            return Err(Failure::new(
-                "empty service name; give a display name, a Windows service name or an id, \
-                 e.g. `portolan service kdc`",
-            ));
-        }
-        let matches = catalog.find_services(name);
-        if matches.is_empty() {
-            let suggestions = catalog.suggest_services(name);
-            let mut failure = Failure::new(format!(
-                "no service matches `{name}`; `portolan export` lists every service"
-            ));
-            if !suggestions.is_empty() {
-                failure = failure.detail("did you mean:");
-                for s in suggestions {
-                    failure = failure.detail(format!(
-                        "  {} ({}{})",
-                        s.name,
-                        s.id,
-                        s.windows_service
-                            .as_deref()
-                            .map(|w| format!(", {w}"))
-                            .unwrap_or_default()
-                    ));
-                }
-            }
-            return Err(failure);
-        }
+        let matches: Vec<&Service> = match catalog.resolve_service(name) {
+            Ok(one) => vec![one],
+            // Where other commands need one service, `service` shows all a name matches.
+            Err(ResolveError::Ambiguous { candidates, .. }) => candidates
+                .iter()
+                .filter_map(|c| catalog.service(&c.id))
+                .collect(),
+            Err(other) => return Err(other.into()),
+        };
         for s in matches {
             if !found.iter().any(|f| f.id == s.id) {
                 found.push(s);

@@ -62,7 +62,7 @@ pub fn load_catalog(global: &Global) -> Result<Catalog, Failure> {
         .collect();
     Catalog::load(&sources).map_err(|e| {
         Failure::new(format!("invalid catalog: {e}")).detail(
-            "the format is described at the top of data/catalog.toml and in docs/catalog.md",
+            "the format is described at the top of crates/catalog/data/catalog.toml and in docs/catalog.md",
         )
     })
 }

@@ -17,14 +17,8 @@ struct PlanJson<'a> {
 
 pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
     let catalog = super::load_catalog(global)?;
-    let mut services = Vec::new();
-    for name in &args.subjects.service {
-        services.push(super::check::resolve_service(&catalog, name)?);
-    }
-    let mut request = Request::new(
-        args.subjects.role.iter().map(|r| r.trim().to_lowercase()),
-        services,
-    );
+    // The plan resolves role and service names itself, through the catalog's one resolver.
+    let mut request = Request::new(&args.subjects.role, &args.subjects.service);
     for source in &args.from {
         request.sources.push(portolan_plan::parse_source(source)?);
     }

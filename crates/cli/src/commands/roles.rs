@@ -33,42 +33,6 @@ pub fn list(catalog: &Catalog, global: &Global, args: &FormatArgs) -> Result<Sta
     Ok(Status::Clean)
 }
 
-/// Finds a role by id or name (case-insensitive), or fails with suggestions.
-pub fn find_role<'c>(catalog: &'c Catalog, wanted: &str) -> Result<&'c Role, Failure> {
-    let lower = wanted.trim().to_lowercase();
-    if let Some(role) = catalog
-        .roles()
-        .iter()
-        .find(|r| r.id == lower || r.name.to_lowercase() == lower)
-    {
-        return Ok(role);
-    }
-    let mut failure = Failure::new(format!(
-        "unknown role `{wanted}`; `portolan roles` lists them"
-    ));
-    let mut scored: Vec<(f64, &Role)> = catalog
-        .roles()
-        .iter()
-        .map(|r| (strsim_like(&lower, &r.id), r))
-        .filter(|(s, _)| *s >= 0.7)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    if !scored.is_empty() {
-        failure = failure.detail("did you mean:");
-        for (_, r) in scored.into_iter().take(3) {
-            failure = failure.detail(format!("  {} ({})", r.id, r.name));
-        }
-    }
-    Err(failure)
-}
-
-/// Jaro-Winkler similarity to the whole id or to its closest dash-separated word.
-fn strsim_like(a: &str, id: &str) -> f64 {
-    id.split('-')
-        .map(|w| strsim::jaro_winkler(a, w))
-        .fold(strsim::jaro_winkler(a, id), f64::max)
-}
-
 pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Status, Failure> {
     #[derive(Serialize)]
     struct RoleJson<'c> {
@@ -76,20 +40,16 @@ pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Statu
         role: &'c Role,
         rows: Vec<RowRecord<'c>>,
     }
-    let role = find_role(catalog, &args.role)?;
+    let role = catalog.resolve_role(&args.role)?;
     let mut rows: Vec<RowRef<'_>> = Vec::new();
-    for member in &role.services {
-        if let Some(service) = catalog.service(&member.service) {
-            // Only the rows the entry takes, each once when several entries name a service.
-            for row in service.ports.iter().filter(|r| member.includes(r)) {
-                if !rows.iter().any(|r| std::ptr::eq(r.row, row)) {
-                    rows.push(RowRef {
-                        service,
-                        row,
-                        matched: portolan_catalog::MatchKind::Exact,
-                    });
-                }
-            }
+    for (service, _, row) in catalog.role_rows(role) {
+        // Each row once when several entries name a service.
+        if !rows.iter().any(|r| std::ptr::eq(r.row, row)) {
+            rows.push(RowRef {
+                service,
+                row,
+                matched: portolan_catalog::MatchKind::Exact,
+            });
         }
     }
     let style = terminal_style(global.color);

@@ -15,7 +15,7 @@ use portolan_output::{Grid, GridCell, Tone};
 use portolan_scan::engine::{self, Config, Event, Observer, Progress, Summary, TimeoutPolicy};
 use portolan_scan::naming::PortNames;
 use portolan_scan::nmap_xml::{self, XmlHost, XmlProtocol, XmlScan};
-use portolan_scan::ports::{PortList, PortSpec};
+use portolan_scan::ports::PortList;
 use portolan_scan::resolve::{self, TargetList};
 use portolan_scan::target::{self, MAX_FILE_BYTES};
 use portolan_scan::{HostSummary, PortResult, PortState};
@@ -100,7 +100,7 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
     } else {
         Transport::Tcp
     };
-    let ports = PortSpec::parse(&args.ports)?.resolve(&catalog, transport)?;
+    let ports = portolan_scan::ports::resolve_ports(&catalog, &args.ports, transport)?;
     let targets = TargetList::build(&specs, resolve::system_lookup)?;
     if args.udp {
         return udp::run(global, args, &catalog, &targets, &ports);

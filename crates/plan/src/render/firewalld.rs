@@ -42,12 +42,7 @@ pub fn service_xml(plan: &Plan, notes: &[String]) -> String {
         "  <short>{}</short>\n",
         escape(&format!("portolan: {}", plan.subject_ids().join(", ")))
     ));
-    let services = plan
-        .services
-        .iter()
-        .map(|s| s.label())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let services = plan.service_labels();
     out.push_str(&format!(
         "  <description>{}</description>\n",
         escape(&format!(

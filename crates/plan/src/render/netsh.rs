@@ -5,12 +5,10 @@
 //! cmd.exe. The endpoint mapper is `localport=RPC-EPMap`, dynamic RPC `localport=RPC` with
 //! `service=` (or `program=` for lsass.exe).
 
-use portolan_catalog::Transport;
-
 use crate::dialect::{Dialect, RenderedFile};
 use crate::plan::Plan;
 use crate::render::text;
-use crate::render::windows::{self, WinPorts};
+use crate::render::windows::{self, Match};
 
 /// Description length kept.
 pub const DESCRIPTION_MAX: usize = 1024;
@@ -38,23 +36,16 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
             format!("name={}", quote(&name)),
             "dir=in action=allow profile=any".to_string(),
         ];
-        args.push(match rule.transport {
-            Transport::Tcp => "protocol=tcp".to_string(),
-            Transport::Udp => "protocol=udp".to_string(),
-            other => format!("protocol={}", other.protocol_number()),
-        });
-        match &rule.ports {
-            WinPorts::EndpointMapper => args.push("localport=RPC-EPMap".to_string()),
-            WinPorts::DynamicRpc => args.push("localport=RPC".to_string()),
-            WinPorts::List(r) => args.push(format!("localport={}", windows::join(r, "-"))),
-            WinPorts::NoPorts => {}
-        }
-        if let Some(program) = &rule.program {
-            args.push(format!("program={}", quote(program)));
-        }
-        if let Some(service) = &rule.service {
-            args.push(format!("service={}", quote(service)));
-        }
+        args.extend(
+            windows::matches(rule, "RPC-EPMap")
+                .into_iter()
+                .map(|m| match m {
+                    Match::Protocol(p) => format!("protocol={p}"),
+                    Match::LocalPort(p) => format!("localport={p}"),
+                    Match::Program(p) => format!("program={}", quote(&p)),
+                    Match::Service(s) => format!("service={}", quote(&s)),
+                }),
+        );
         if let Some(remote) = &remote {
             args.push(format!("remoteip={}", remote.join(",")));
         }

@@ -5,12 +5,10 @@
 //! endpoint mapper is `-LocalPort RPCEPMap`, dynamic RPC is `-LocalPort RPC` with `-Service`
 //! (or `-Program` for lsass.exe), and IP protocols are given by number.
 
-use portolan_catalog::Transport;
-
 use crate::dialect::{Dialect, RenderedFile};
 use crate::plan::Plan;
 use crate::render::text;
-use crate::render::windows::{self, WinPorts};
+use crate::render::windows::{self, Match};
 
 /// Description length kept (Windows stores more, but the MMC shows little).
 pub const DESCRIPTION_MAX: usize = 1024;
@@ -45,23 +43,16 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
             ),
             "-Direction Inbound -Action Allow -Profile Any".to_string(),
         ];
-        args.push(match rule.transport {
-            Transport::Tcp => "-Protocol TCP".to_string(),
-            Transport::Udp => "-Protocol UDP".to_string(),
-            other => format!("-Protocol {}", other.protocol_number()),
-        });
-        match &rule.ports {
-            WinPorts::EndpointMapper => args.push("-LocalPort RPCEPMap".to_string()),
-            WinPorts::DynamicRpc => args.push("-LocalPort RPC".to_string()),
-            WinPorts::List(r) => args.push(format!("-LocalPort {}", windows::join(r, "-"))),
-            WinPorts::NoPorts => {}
-        }
-        if let Some(program) = &rule.program {
-            args.push(format!("-Program {}", quote(program)));
-        }
-        if let Some(service) = &rule.service {
-            args.push(format!("-Service {}", quote(service)));
-        }
+        args.extend(
+            windows::matches(rule, "RPCEPMap")
+                .into_iter()
+                .map(|m| match m {
+                    Match::Protocol(p) => format!("-Protocol {}", p.to_uppercase()),
+                    Match::LocalPort(p) => format!("-LocalPort {p}"),
+                    Match::Program(p) => format!("-Program {}", quote(&p)),
+                    Match::Service(s) => format!("-Service {}", quote(&s)),
+                }),
+        );
         if let Some(remote) = &remote {
             args.push(format!(
                 "-RemoteAddress {}",

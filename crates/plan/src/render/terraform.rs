@@ -48,7 +48,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
                     .map(|c| ("cidr_ipv4", c, "v4"))
                     .chain(p.v6.iter().map(|c| ("cidr_ipv6", c, "v6")));
             for (field, cidr, fam) in cidrs {
-                let mut id = format!(
+                let base = format!(
                     "{}_{}{}_{fam}",
                     resource,
                     p.protocol,
@@ -58,19 +58,11 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
                         format!("_{ports}")
                     }
                 );
+                let mut id = base.clone();
                 let mut n = 1;
                 while seen.contains(&id) {
                     n += 1;
-                    id = format!(
-                        "{}_{}{}_{fam}_{n}",
-                        resource,
-                        p.protocol,
-                        if ports.is_empty() {
-                            String::new()
-                        } else {
-                            format!("_{ports}")
-                        }
-                    );
+                    id = format!("{base}_{n}");
                 }
                 seen.push(id.clone());
                 out.push_str(&format!(

@@ -115,12 +115,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
                 FIELD_MAX
             )
         ));
-        let services = plan
-            .services
-            .iter()
-            .map(|s| s.label())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let services = plan.service_labels();
         file.push_str(&format!(
             "description={}\n",
             text::fit(

@@ -146,6 +146,38 @@ fn labels(plan: &Plan, services: &[usize]) -> String {
         .join(", ")
 }
 
+/// What a Windows firewall rule matches, shared by `netsh` and PowerShell, which spell the
+/// keys differently.
+pub(crate) enum Match {
+    /// `tcp`, `udp` or the IP protocol number.
+    Protocol(String),
+    /// Local ports: a list, or the endpoint mapper / dynamic RPC keyword.
+    LocalPort(String),
+    /// The program path the rule is scoped to.
+    Program(String),
+    /// The service the rule is scoped to.
+    Service(String),
+}
+
+/// The protocol, local ports, program and service `rule` matches, in that order. `epmap` is
+/// the dialect's keyword for the endpoint mapper (`RPC-EPMap`, `RPCEPMap`).
+pub(crate) fn matches(rule: &WinRule, epmap: &str) -> Vec<Match> {
+    let mut out = vec![Match::Protocol(match rule.transport {
+        Transport::Tcp => "tcp".to_string(),
+        Transport::Udp => "udp".to_string(),
+        other => other.protocol_number().to_string(),
+    })];
+    match &rule.ports {
+        WinPorts::EndpointMapper => out.push(Match::LocalPort(epmap.to_string())),
+        WinPorts::DynamicRpc => out.push(Match::LocalPort("RPC".to_string())),
+        WinPorts::List(r) => out.push(Match::LocalPort(join(r, "-"))),
+        WinPorts::NoPorts => {}
+    }
+    out.extend(rule.program.clone().map(Match::Program));
+    out.extend(rule.service.clone().map(Match::Service));
+    out
+}
+
 /// Ranges joined by commas, each written with `sep`.
 pub(crate) fn join(ranges: &[PortRange], sep: &str) -> String {
     ranges

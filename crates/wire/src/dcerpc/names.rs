@@ -25,7 +25,7 @@ pub struct KnownInterface {
     pub services: &'static [&'static str],
 }
 
-/// The catalog service ids an interface may point to (the `id`s of `data/catalog.toml`).
+/// The catalog service ids an interface may point to (the `id`s of `crates/catalog/data/catalog.toml`).
 pub const SERVICE_IDS: &[&str] = &[
     "application-layer-gateway",
     "aspnet-state",
