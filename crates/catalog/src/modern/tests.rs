@@ -47,8 +47,23 @@ fn the_builtin_layer_is_valid() {
     assert!(modern.source("kb832017").is_some());
     assert!(modern.erratum("kb-winrm-tp").is_some());
     for s in modern.services() {
+        // A seed service cites the seed; a new one cannot.
+        assert_eq!(
+            s.seed.is_some(),
+            s.sources.iter().any(|k| k == "seed"),
+            "{}",
+            s.id
+        );
         for r in &s.rows {
-            assert!(!r.sources.is_empty(), "{} {}", s.id, r.app);
+            // A row restating a seed row cites the seed; a row the seed lacks cannot.
+            assert_eq!(
+                r.seed_row.is_some(),
+                r.sources.iter().any(|k| k == "seed"),
+                "{} {} {}",
+                s.id,
+                r.key(),
+                r.app
+            );
         }
     }
 }
