@@ -113,6 +113,13 @@ impl FromStr for WindowsVersion {
     }
 }
 
+impl<'de> Deserialize<'de> for WindowsVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(de::Error::custom)
+    }
+}
+
 impl Serialize for WindowsVersion {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -439,6 +446,8 @@ impl Modern {
         let raw: RawLayer = from_toml(layer_origin, layer)?;
         let mut checker = Checker {
             errata_origin,
+            errata_text: errata,
+            errata_at: Vec::new(),
             origin: layer_origin,
             text: layer,
             seed,
@@ -704,6 +713,9 @@ fn parse_port(port: &RawPort) -> Result<PortSpec, String> {
 
 struct Checker<'a> {
     errata_origin: &'a str,
+    errata_text: &'a str,
+    /// Where each erratum starts in the errata file.
+    errata_at: Vec<usize>,
     origin: &'a str,
     text: &'a str,
     seed: &'a Catalog,
@@ -776,6 +788,7 @@ impl Checker<'_> {
                 ));
             }
             out.push(e);
+            self.errata_at.push(span.start);
         }
         Ok(out)
     }
@@ -821,8 +834,10 @@ impl Checker<'_> {
         };
 
         let mut ranges = Vec::new();
+        let mut range_spans = Vec::new();
         for r in raw.range {
             let span = r.span();
+            range_spans.push(span.clone());
             let r = r.into_inner();
             let context = format!("range {} {}", r.spec, r.ports);
             let spec: PortSpec = r
@@ -867,15 +882,27 @@ impl Checker<'_> {
         }
         for v in WindowsVersion::ALL {
             for spec in [PortSpec::RpcDynamic, PortSpec::FtpPassive] {
-                let n = ranges
+                let holding: Vec<usize> = ranges
                     .iter()
-                    .filter(|r| r.spec == spec && r.since <= v && r.until.is_none_or(|u| v <= u))
-                    .count();
-                if n > 1 {
+                    .enumerate()
+                    .filter(|(_, r)| {
+                        r.spec == spec && r.since <= v && r.until.is_none_or(|u| v <= u)
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                if let [first, second, ..] = holding[..] {
                     return Err(self.error(
-                        0..0,
-                        format!("ranges of {}", spec.key()),
-                        format!("{n} ranges hold at {v}"),
+                        range_spans[second].clone(),
+                        format!(
+                            "range {} {}-{}",
+                            spec.key(),
+                            ranges[second].ports.0,
+                            ranges[second].ports.1
+                        ),
+                        format!(
+                            "it holds at {v} as the range {}-{} does: one range per version",
+                            ranges[first].ports.0, ranges[first].ports.1
+                        ),
                     ));
                 }
             }
@@ -1172,16 +1199,18 @@ impl Checker<'_> {
                 rows,
             });
         }
-        for e in &errata {
+        for (i, e) in errata.iter().enumerate() {
             if let Some(bad) = e
                 .services
                 .iter()
                 .find(|id| !ids.contains(id) && self.seed.service(id).is_none())
             {
+                let at = self.errata_at.get(i).copied().unwrap_or(0);
+                let (line, column) = line_column(self.errata_text, at);
                 return Err(ModernError {
                     origin: self.errata_origin.to_string(),
-                    line: 0,
-                    column: 0,
+                    line,
+                    column,
                     context: format!("erratum {}", e.id),
                     problem: format!("service `{bad}` is neither a layer nor a seed service"),
                 });

@@ -351,6 +351,7 @@ reason = "r"
 "#;
     let e = Modern::parse("l.toml", SOURCES, "e.toml", errata, &seed).unwrap_err();
     assert!(e.problem.contains("nowhere") && e.origin == "e.toml", "{e}");
+    assert_eq!((e.line, e.context.as_str()), (2, "erratum e"), "{e}");
     let twice = format!(
         "{}\n{}",
         errata.replace("nowhere", "dns-server"),
@@ -361,4 +362,40 @@ reason = "r"
     let bad_doc = errata.replace("kb832017", "kb1");
     let e = Modern::parse("l.toml", SOURCES, "e.toml", &bad_doc, &seed).unwrap_err();
     assert!(e.problem.contains("kb1"), "{e}");
+}
+
+#[test]
+fn overlapping_ranges_are_refused() {
+    let e = refused(
+        r#"
+[[range]]
+spec = "rpc-dynamic"
+ports = "1025-5000"
+until = "2008"
+change = "kept"
+sources = ["kb832017"]
+
+[[range]]
+spec = "rpc-dynamic"
+ports = "49152-65535"
+since = "2008"
+change = "moved"
+sources = ["kb832017"]
+"#,
+    );
+    assert!(
+        e.context.contains("49152-65535") && e.problem.contains("2008"),
+        "{e}"
+    );
+    assert!(e.line > 8, "{e}");
+    let e = refused(
+        r#"
+[[range]]
+spec = "rpc-dynamic"
+ports = "135"
+change = "kept"
+sources = ["kb832017"]
+"#,
+    );
+    assert!(e.problem.contains("range like"), "{e}");
 }
