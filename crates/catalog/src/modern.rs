@@ -400,8 +400,12 @@ pub struct VersionRow {
     pub transport: Transport,
     /// The port.
     pub port: Option<PortSpec>,
+    /// Used only when a feature is on or in some deployments.
+    pub optional: bool,
     /// Seed or layer.
     pub origin: RowOrigin,
+    /// How a layer row differs from the seed; `None` for seed rows.
+    pub change: Option<RowChange>,
 }
 
 /// The layer or its errata could not be read: where, which entry, and what is wrong.
@@ -520,7 +524,9 @@ impl Modern {
             aka: Vec::new(),
             transport: r.transport,
             port: r.port,
+            optional: r.optional,
             origin: RowOrigin::Seed,
+            change: None,
         };
         let layer = self.service(id);
         if version == WindowsVersion::W2003 {
@@ -554,7 +560,9 @@ impl Modern {
                     aka: r.aka.clone(),
                     transport: r.transport,
                     port: r.port,
+                    optional: r.optional,
                     origin: RowOrigin::Layer,
+                    change: Some(r.change),
                 }),
         );
         rows
