@@ -1005,6 +1005,35 @@ impl Checker<'_> {
                 }
                 _ => {}
             }
+            if let Some(svc) = seed_service {
+                let service_name_differs = svc.windows_service.as_deref().is_some_and(|w| {
+                    s.windows_service
+                        .as_deref()
+                        .is_none_or(|n| !n.eq_ignore_ascii_case(w))
+                });
+                let differs = svc.name != s.name || service_name_differs;
+                match s.change {
+                    ServiceChange::Kept if differs => {
+                        return Err(self.error(
+                            span,
+                            &context,
+                            format!(
+                                "change = kept, but the seed calls it `{}` ({}): use renamed",
+                                svc.name,
+                                svc.windows_service.as_deref().unwrap_or("no service name")
+                            ),
+                        ));
+                    }
+                    ServiceChange::Renamed if !differs => {
+                        return Err(self.error(
+                            span,
+                            &context,
+                            "change = renamed, but name and service name are the seed's: use kept",
+                        ));
+                    }
+                    _ => {}
+                }
+            }
             if (s.change == ServiceChange::Replaced) != s.replaced_by.is_some() {
                 return Err(self.error(
                     span,

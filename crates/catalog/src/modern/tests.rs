@@ -29,6 +29,7 @@ const KDC: &str = r#"
 id = "kerberos-kdc"
 seed = "kerberos-kdc"
 name = "Kerberos Key Distribution Center"
+windows_service = "Kdc"
 change = "kept"
 sources = ["kb832017"]
 summary = "s"
@@ -404,4 +405,18 @@ sources = ["kb832017"]
 "#,
     );
     assert!(e.problem.contains("range like"), "{e}");
+}
+
+#[test]
+fn renamed_services_must_differ_from_the_seed() {
+    let e = refused(
+        &KDC.replace("change = \"kept\"", "change = \"renamed\"")
+            .replace("rows = [\n", ""),
+    );
+    assert!(e.problem.contains("use kept"), "{e}");
+    let e = refused(
+        &KDC.replace("Kerberos Key Distribution Center", "KDC")
+            .replace("rows = [\n", ""),
+    );
+    assert!(e.problem.contains("use renamed"), "{e}");
 }
