@@ -1155,6 +1155,16 @@ impl Checker<'_> {
                         row.change.as_str()
                     )));
                 }
+                if row.change == RowChange::Kept
+                    && seed_service.is_some_and(|svc| {
+                        !svc.ports.iter().any(|p| p.key() == key && p.app == row.app)
+                    })
+                {
+                    return Err(err(
+                        "change = kept, but the seed calls it otherwise: use renamed, with the seed's name in aka"
+                            .to_string(),
+                    ));
+                }
                 if row.change == RowChange::Renamed
                     && seed_service.is_some_and(|svc| {
                         svc.ports.iter().any(|p| p.key() == key && p.app == row.app)

@@ -301,6 +301,11 @@ fn changes_must_fit_their_rows() {
         r#"{ app = "Kerberos", transport = "tcp", port = 88, seed_row = "tcp/88", until = "2012", change = "moved", moved_to = "tcp/8888", sources = ["kb832017"] }"#,
     ));
     assert!(e.problem.contains("tcp/8888"), "{e}");
+    // Kept under another name.
+    let e = refused(&kdc_with(
+        r#"{ app = "Kerberos 5", aka = ["Kerberos"], transport = "tcp", port = 88, seed_row = "tcp/88", change = "kept", sources = ["kb832017"] }"#,
+    ));
+    assert!(e.problem.contains("use renamed"), "{e}");
     // Renamed to the name it already has.
     let e = refused(&kdc_with(
         r#"{ app = "Kerberos", transport = "tcp", port = 88, seed_row = "tcp/88", change = "renamed", sources = ["kb832017"] }"#,
