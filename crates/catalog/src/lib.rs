@@ -17,6 +17,7 @@
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod modern;
 pub mod portspec;
 pub mod query;
 pub mod range;
@@ -27,6 +28,10 @@ pub use error::{CatalogError, QueryError};
 pub use load::Source;
 pub use model::{
     Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, Service, Status,
+};
+pub use modern::{
+    DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError, ModernRow,
+    ModernService, RowChange, RowOrigin, ServiceChange, UnknownVersion, VersionRow, WindowsVersion,
 };
 pub use portspec::{
     PortRange, PortSpecError, Ports, fold, parse_port, parse_port_query, parse_port_range,
