@@ -30,7 +30,7 @@ fn escape(text: &str) -> String {
 
 use crate::naming::PortNames;
 use crate::ports::PortList;
-use crate::result::{HostSummary, PortResult, PortState};
+use crate::result::{HostSummary, NmapState, PortResult};
 
 /// The scan's protocol: `<scaninfo type>` and every `<port protocol>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,15 +102,22 @@ impl<'a> XmlHost<'a> {
     /// A host of the connect engine: its summary, the name it was given as and the results
     /// to list; what is not listed goes to `<extraports>`.
     pub fn tcp(summary: &HostSummary, name: Option<&'a str>, listed: &[&PortResult]) -> Self {
-        let count = |state: PortState| listed.iter().filter(|p| p.state == state).count() as u64;
+        let count = |states: &[NmapState]| {
+            listed.iter().filter(|p| states.contains(&p.state)).count() as u64
+        };
         let extraports = [
             (
                 "closed",
-                u64::from(summary.closed).saturating_sub(count(PortState::Closed)),
+                u64::from(summary.closed).saturating_sub(count(&[NmapState::Closed])),
             ),
             (
                 "filtered",
-                u64::from(summary.filtered).saturating_sub(count(PortState::Filtered)),
+                u64::from(summary.filtered).saturating_sub(count(&[
+                    // The sweep counts local errors with the filtered ports.
+                    NmapState::Filtered,
+                    NmapState::OpenFiltered,
+                    NmapState::Error,
+                ])),
             ),
         ]
         .into_iter()
@@ -305,7 +312,7 @@ mod tests {
             host: 0,
             address: summary.address,
             port: 445,
-            state: PortState::Open,
+            state: NmapState::Open,
             reason: Reason::SynAck,
             tries: 1,
             rtt_us: Some(40),

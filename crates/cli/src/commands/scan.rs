@@ -11,14 +11,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use portolan_catalog::Transport;
+use portolan_core::target::{self, TargetList};
 use portolan_output::{Grid, GridCell, Tone};
 use portolan_scan::engine::{self, Config, Event, Observer, Progress, Summary, TimeoutPolicy};
 use portolan_scan::naming::PortNames;
 use portolan_scan::nmap_xml::{self, XmlHost, XmlProtocol, XmlScan};
 use portolan_scan::ports::{PortList, PortSpec};
-use portolan_scan::resolve::{self, TargetList};
-use portolan_scan::target::{self, MAX_FILE_BYTES};
-use portolan_scan::{HostSummary, PortResult, PortState};
+use portolan_scan::{HostSummary, NmapState, PortResult};
 use serde::Serialize;
 
 use crate::cli::{Global, parse_duration};
@@ -103,7 +102,7 @@ const LIST_DOWN_HOSTS_UP_TO: u64 = 4096;
 pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
     let config = config(args)?;
     let catalog = super::load_catalog(global)?;
-    let specs = target::parse_targets(&args.targets, read_target_file)?;
+    let specs = target::parse_targets(&args.targets, target::read_target_file)?;
     target::check_size(&specs, args.yes)?;
     let transport = if args.udp {
         Transport::Udp
@@ -111,7 +110,7 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
         Transport::Tcp
     };
     let ports = PortSpec::parse(&args.ports)?.resolve(&catalog, transport)?;
-    let targets = TargetList::build(&specs, resolve::system_lookup)?;
+    let targets = TargetList::build(&specs, target::system_lookup)?;
     if args.udp {
         return udp::run(global, args, &catalog, &targets, &ports);
     }
@@ -205,14 +204,6 @@ fn format_name(format: ScanFormat) -> &'static str {
         ScanFormat::Csv => "csv",
         ScanFormat::NmapXml => "nmap-xml",
     }
-}
-
-fn read_target_file(path: &str) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    if meta.len() > MAX_FILE_BYTES as u64 {
-        return Err(format!("{path} is larger than 16 MiB"));
-    }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
 }
 
 /// Gathers the engine's events, streams JSON lines and drives the progress bar.
@@ -319,7 +310,7 @@ struct PortJson<'a> {
     address: String,
     port: u16,
     protocol: &'static str,
-    state: PortState,
+    state: NmapState,
     portqry: &'static str,
     reason: &'static str,
     tries: u8,
@@ -460,9 +451,11 @@ impl<'a> Report<'a> {
             };
             if let Some(h) = partial.get_mut(at) {
                 match r.state {
-                    PortState::Open => h.open += 1,
-                    PortState::Closed => h.closed += 1,
-                    PortState::Filtered => h.filtered += 1,
+                    NmapState::Open => h.open += 1,
+                    NmapState::Closed => h.closed += 1,
+                    NmapState::Filtered | NmapState::OpenFiltered | NmapState::Error => {
+                        h.filtered += 1
+                    }
                 }
                 h.up |= r.reason.from_target();
             }
@@ -529,9 +522,9 @@ impl<'a> Report<'a> {
             for r in ports {
                 let name = self.names.get(r.port);
                 let tone = match r.state {
-                    PortState::Open => Tone::Good,
-                    PortState::Closed => Tone::Bad,
-                    PortState::Filtered => Tone::Warn,
+                    NmapState::Open => Tone::Good,
+                    NmapState::Closed | NmapState::Error => Tone::Bad,
+                    NmapState::Filtered | NmapState::OpenFiltered => Tone::Warn,
                 };
                 grid.push([
                     GridCell::from(self.label(r.host, &r.address)),
@@ -669,6 +662,7 @@ mod udp {
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
     use portolan_catalog::{Catalog, Transport};
+    use portolan_core::target::TargetList;
     use portolan_output::{Grid, GridCell, Tone};
     use portolan_probe::engine::{self, CheckOptions, Host, Job};
     use portolan_probe::select::{Target, catalog_rows_on};
@@ -676,7 +670,6 @@ mod udp {
     use portolan_scan::naming::PortNames;
     use portolan_scan::nmap_xml::{self, XmlHost, XmlPort, XmlProtocol, XmlScan};
     use portolan_scan::ports::PortList;
-    use portolan_scan::resolve::TargetList;
     use serde::Serialize;
     use tokio::sync::mpsc;
 

@@ -41,12 +41,7 @@ pub struct Host<'a> {
 impl Host<'_> {
     /// The socket address of `port` on this host, with its scope.
     pub fn socket_addr(&self, port: u16) -> SocketAddr {
-        match self.address {
-            IpAddr::V6(a) if self.scope_id != 0 => {
-                SocketAddr::V6(SocketAddrV6::new(a, port, 0, self.scope_id))
-            }
-            address => SocketAddr::new(address, port),
-        }
+        socket_addr(self.address, self.scope_id, port)
     }
 
     /// How to call the host in results: its name if it was given by name, else its address.
@@ -158,6 +153,14 @@ impl TargetList {
     /// Every address in order.
     pub fn iter(&self) -> impl Iterator<Item = Host<'_>> {
         (0..self.len).filter_map(|i| self.get(i))
+    }
+}
+
+/// The socket address of `port` on `address`, with the IPv6 scope `scope_id` (0: none).
+pub fn socket_addr(address: IpAddr, scope_id: u32, port: u16) -> SocketAddr {
+    match address {
+        IpAddr::V6(a) if scope_id != 0 => SocketAddr::V6(SocketAddrV6::new(a, port, 0, scope_id)),
+        address => SocketAddr::new(address, port),
     }
 }
 

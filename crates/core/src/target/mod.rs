@@ -17,5 +17,5 @@ pub use list::{
     CONFIRM_ABOVE, HARD_LIMIT, MAX_FILE_BYTES, MAX_ITEMS, address_total, check_size, check_within,
     parse_targets,
 };
-pub use lookup::{Host, TargetList, interface_index, read_target_file, system_lookup};
+pub use lookup::{Host, TargetList, interface_index, read_target_file, socket_addr, system_lookup};
 pub use spec::TargetSpec;
