@@ -47,7 +47,7 @@ pub async fn run(
 ) -> Vec<HostExtras> {
     let timings: Vec<Arc<HostTiming>> = hosts
         .iter()
-        .map(|_| Arc::new(HostTiming::new(engine::bounds(options))))
+        .map(|_| Arc::new(HostTiming::new(engine::timeout_policy(options))))
         .collect();
     let first_wave: Vec<Job> = (0..hosts.len())
         .flat_map(|host| {
@@ -83,8 +83,9 @@ pub async fn run(
         }
         let mut lookups = tokio::task::JoinSet::new();
         for (index, host) in hosts.iter().enumerate() {
-            let (address, wait) = (host.address, options.ceiling);
-            lookups.spawn(async move { (index, rpc::enumerate(address, EPM_PORT, wait).await) });
+            let target = portolan_core::target::socket_addr(host.address, host.scope_id, EPM_PORT);
+            let wait = options.ceiling;
+            lookups.spawn(async move { (index, rpc::enumerate_at(target, wait).await) });
         }
         let mut second_wave = Vec::new();
         while let Some(done) = lookups.join_next().await {

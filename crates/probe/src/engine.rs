@@ -12,9 +12,10 @@ use tokio::time::Instant;
 use crate::net::{TcpAttempt, UdpEvent, UdpProbeSocket, tcp_attempt};
 use crate::result::{Origin, PortResult, Status};
 use crate::select::Target;
-use crate::timing::{Bounds, HostTiming};
+use crate::timing::HostTiming;
 use crate::udp_probes::{self, Classified};
 use crate::verify;
+use portolan_core::timing::TimeoutPolicy;
 
 /// How a check runs.
 #[derive(Debug, Clone)]
@@ -80,6 +81,28 @@ pub struct Host {
     pub name: String,
     /// The address probed.
     pub address: IpAddr,
+    /// The IPv6 scope (interface index) of the address, 0 when none.
+    pub scope_id: u32,
+}
+
+impl Host {
+    /// The hosts of a target list, each once (a host given twice is checked once: results
+    /// are told apart by the host's label).
+    pub fn from_targets(targets: &portolan_core::target::TargetList) -> Vec<Host> {
+        let mut hosts: Vec<Host> = Vec::new();
+        for target in targets.iter() {
+            let name = target.label();
+            if hosts.iter().any(|h| h.name == name) {
+                continue;
+            }
+            hosts.push(Host {
+                name,
+                address: target.address,
+                scope_id: target.scope_id,
+            });
+        }
+        hosts
+    }
 }
 
 /// One port of one host to probe.
@@ -103,17 +126,14 @@ pub async fn run(
 ) {
     let timings: Vec<Arc<HostTiming>> = hosts
         .iter()
-        .map(|_| Arc::new(HostTiming::new(bounds(options))))
+        .map(|_| Arc::new(HostTiming::new(timeout_policy(options))))
         .collect();
     run_with_timings(hosts, &timings, jobs, options, results).await;
 }
 
-/// The bounds of the adaptive wait for these options.
-pub fn bounds(options: &CheckOptions) -> Bounds {
-    Bounds {
-        floor: options.floor,
-        ceiling: options.ceiling,
-    }
+/// The adaptive wait for these options: the ceiling until the host answers.
+pub fn timeout_policy(options: &CheckOptions) -> TimeoutPolicy {
+    TimeoutPolicy::ceiling_first(options.floor, options.ceiling)
 }
 
 /// Like [`run`], with timings that outlive the run (so a second wave of jobs, such as the
@@ -158,7 +178,7 @@ pub async fn probe(
     job: Job,
     options: &CheckOptions,
 ) -> PortResult {
-    let addr = SocketAddr::new(host.address, job.target.port);
+    let addr = portolan_core::target::socket_addr(host.address, host.scope_id, job.target.port);
     let mut result = PortResult {
         host: host.name.clone(),
         address: host.address,
@@ -235,6 +255,13 @@ async fn probe_tcp(
                 timing.sample(rtt);
                 result.status = Status::NotListening;
                 result.answer = "connection refused (RST)".to_string();
+                result.rtt_ms = Some(millis(rtt));
+                return;
+            }
+            TcpAttempt::ResetAfterHandshake(rtt) => {
+                timing.sample(rtt);
+                result.status = Status::Listening;
+                result.answer = "connection accepted (SYN-ACK), then reset".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }

@@ -2,52 +2,12 @@
 
 use std::net::IpAddr;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::select::RowLabel;
 
-/// PortQry's verdicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    /// TCP: the handshake completed. UDP: the port answered the probe.
-    Listening,
-    /// TCP: a reset came back. UDP: ICMP port unreachable came back.
-    NotListening,
-    /// TCP: no answer after every try, or an ICMP error. UDP: an ICMP error other than
-    /// port unreachable.
-    Filtered,
-    /// UDP: no answer; a listener that ignores the probe and a firewall that drops it look
-    /// the same.
-    ListeningOrFiltered,
-    /// Not PortQry's: the probe could not be sent at all (a failure on this machine, such as
-    /// no free file descriptor), so nothing is known about the port.
-    Error,
-}
-
-impl Status {
-    /// PortQry's wording.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Listening => "LISTENING",
-            Status::NotListening => "NOT LISTENING",
-            Status::Filtered => "FILTERED",
-            Status::ListeningOrFiltered => "LISTENING OR FILTERED",
-            Status::Error => "ERROR",
-        }
-    }
-}
-
-impl Serialize for Status {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// PortQry's verdicts: `portolan_core`'s, under the name this crate has always used.
+pub use portolan_core::verdict::Verdict as Status;
 
 /// What a protocol-level verification of an open TCP port found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

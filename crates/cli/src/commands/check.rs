@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use portolan_catalog::Catalog;
+use portolan_core::target::{self, SizeGuard};
 use portolan_output::{Grid, GridCell, Tone};
 use portolan_probe::check::MapperSummary;
 use portolan_probe::engine::{CheckOptions, Host, ProbeContext};
@@ -175,18 +176,14 @@ async fn check(
     options: &CheckOptions,
     skipped_optional: &[String],
 ) -> Result<Exit, Failure> {
-    let mut hosts: Vec<Host> = Vec::new();
-    for name in &args.hosts {
-        // Results are told apart by the host as given: a host given twice is checked once.
-        if hosts.iter().any(|h| h.name == *name) {
-            continue;
-        }
-        let address = portolan_probe::resolve::resolve(name).await?;
-        hosts.push(Host {
-            name: name.clone(),
-            address,
-        });
-    }
+    let targets = target::resolve_arguments(
+        &args.hosts,
+        SizeGuard::Cap {
+            cap: target::CHECK_CAP,
+            command: "check",
+        },
+    )?;
+    let hosts = Host::from_targets(&targets);
     let (sender, mut receiver) = mpsc::channel(256);
     let stream = args.format == CheckFormat::Jsonl;
     let engine =

@@ -1,6 +1,8 @@
 //! `rpc`: the endpoints registered with a host's RPC endpoint mapper.
 
+use portolan_core::target::{self, SizeGuard};
 use portolan_output::{Grid, GridCell, Tone};
+use portolan_probe::Host;
 use portolan_probe::rpc::{self, Enumeration, RpcEndpoint};
 use serde::Serialize;
 
@@ -32,11 +34,19 @@ pub fn run(global: &Global, args: &RpcArgs) -> Result<Status, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+    let targets = target::resolve_arguments(
+        &args.hosts,
+        SizeGuard::Cap {
+            cap: target::CHECK_CAP,
+            command: "rpc",
+        },
+    )?;
+    let hosts = Host::from_targets(&targets);
     let mut answers = Vec::new();
-    for host in &args.hosts {
-        let address = runtime.block_on(portolan_probe::resolve::resolve(host))?;
-        let answer = runtime.block_on(rpc::enumerate(address, args.port, args.timeout));
-        answers.push((host.as_str(), address, answer));
+    for host in &hosts {
+        let at = target::socket_addr(host.address, host.scope_id, args.port);
+        let answer = runtime.block_on(rpc::enumerate_at(at, args.timeout));
+        answers.push((host.name.as_str(), host.address, answer));
     }
     let empty = Vec::new();
     let keep = |e: &&RpcEndpoint| !args.tcp || e.port.is_some();

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use portolan_catalog::Transport;
-use portolan_core::target::{self, TargetList};
+use portolan_core::target::{self, SizeGuard, TargetList};
 use portolan_output::{Grid, GridCell, Tone};
 use portolan_scan::engine::{self, Config, Event, Observer, Progress, Summary, TimeoutPolicy};
 use portolan_scan::naming::PortNames;
@@ -102,15 +102,18 @@ const LIST_DOWN_HOSTS_UP_TO: u64 = 4096;
 pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
     let config = config(args)?;
     let catalog = super::load_catalog(global)?;
-    let specs = target::parse_targets(&args.targets, target::read_target_file)?;
-    target::check_size(&specs, args.yes)?;
     let transport = if args.udp {
         Transport::Udp
     } else {
         Transport::Tcp
     };
     let ports = PortSpec::parse(&args.ports)?.resolve(&catalog, transport)?;
-    let targets = TargetList::build(&specs, target::system_lookup)?;
+    let targets = target::resolve_arguments(
+        &args.targets,
+        SizeGuard::Sweep {
+            confirmed: args.yes,
+        },
+    )?;
     if args.udp {
         return udp::run(global, args, &catalog, &targets, &ports);
     }
@@ -823,8 +826,9 @@ mod udp {
         let hosts: Vec<Host> = (0..targets.len())
             .filter_map(|i| targets.get(i))
             .map(|h| Host {
-                name: h.name.map_or_else(|| h.address.to_string(), str::to_string),
+                name: h.label(),
                 address: h.address,
+                scope_id: h.scope_id,
             })
             .collect();
         let jobs: Vec<Job> = (0..hosts.len())

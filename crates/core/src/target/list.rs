@@ -46,6 +46,13 @@ where
                 ));
             }
             parse_file(argument, &text, &mut specs)?;
+        } else if argument.is_empty() {
+            // An empty argument is a mistake (an unset shell variable), not "no target".
+            return Err(TargetError::new(
+                argument,
+                "an empty host is not a target",
+                "give a host name, an address, a CIDR network or a range",
+            ));
         } else {
             for item in argument.split(',').filter(|s| !s.trim().is_empty()) {
                 push(argument, &mut specs, TargetSpec::parse(item)?)?;
@@ -173,6 +180,8 @@ mod tests {
         let missing = parse_targets(&["@nope.txt"], read).unwrap_err().to_string();
         assert!(missing.contains("No such file"), "{missing}");
         assert!(parse_targets::<&str, _>(&[], read).is_err());
+        let empty = parse_targets(&[" "], read).unwrap_err().to_string();
+        assert!(empty.contains("an empty host"), "{empty}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 
 use super::block::AddressBlock;
 use super::error::TargetError;
-use super::list::MAX_FILE_BYTES;
+use super::list::{MAX_FILE_BYTES, check_size, check_within, parse_targets};
 use super::spec::TargetSpec;
 
 /// One block of the list with where it came from.
@@ -44,11 +44,13 @@ impl Host<'_> {
         socket_addr(self.address, self.scope_id, port)
     }
 
-    /// How to call the host in results: its name if it was given by name, else its address.
+    /// How to call the host in results: its name if it was given by name, else its address
+    /// (with its scope index, if it has one).
     pub fn label(&self) -> String {
-        match self.name {
-            Some(name) => name.to_string(),
-            None => self.address.to_string(),
+        match (self.name, self.scope_id) {
+            (Some(name), _) => name.to_string(),
+            (None, 0) => self.address.to_string(),
+            (None, scope) => format!("{}%{scope}", self.address),
         }
     }
 }
@@ -154,6 +156,41 @@ impl TargetList {
     pub fn iter(&self) -> impl Iterator<Item = Host<'_>> {
         (0..self.len).filter_map(|i| self.get(i))
     }
+}
+
+/// How many addresses a command accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeGuard {
+    /// A sweep (`scan`): above a /16 only when confirmed ([`check_size`]).
+    Sweep {
+        /// `--yes` was given.
+        confirmed: bool,
+    },
+    /// A command that probes hosts one by one (`check`, `rpc`): at most `cap` addresses.
+    Cap {
+        /// The most addresses.
+        cap: u64,
+        /// The command's name, for the message.
+        command: &'static str,
+    },
+}
+
+/// Most addresses `check` and `rpc` take: each host gets a full PortQry-style report, which
+/// is read by a person; larger sets are sweeps, for `scan`.
+pub const CHECK_CAP: u64 = 256;
+
+/// Target arguments as a command takes them: parsed (`@file` read from disk), held to the
+/// size guard, names looked up with the system resolver.
+pub fn resolve_arguments<S: AsRef<str>>(
+    arguments: &[S],
+    guard: SizeGuard,
+) -> Result<TargetList, TargetError> {
+    let specs = parse_targets(arguments, read_target_file)?;
+    match guard {
+        SizeGuard::Sweep { confirmed } => check_size(&specs, confirmed).map(drop)?,
+        SizeGuard::Cap { cap, command } => check_within(&specs, cap, command).map(drop)?,
+    }
+    TargetList::build(&specs, system_lookup)
 }
 
 /// The socket address of `port` on `address`, with the IPv6 scope `scope_id` (0: none).

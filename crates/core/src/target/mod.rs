@@ -17,5 +17,8 @@ pub use list::{
     CONFIRM_ABOVE, HARD_LIMIT, MAX_FILE_BYTES, MAX_ITEMS, address_total, check_size, check_within,
     parse_targets,
 };
-pub use lookup::{Host, TargetList, interface_index, read_target_file, socket_addr, system_lookup};
+pub use lookup::{
+    CHECK_CAP, Host, SizeGuard, TargetList, interface_index, read_target_file, resolve_arguments,
+    socket_addr, system_lookup,
+};
 pub use spec::TargetSpec;
