@@ -669,7 +669,8 @@ mod udp {
     use portolan_output::{Grid, GridCell, Tone};
     use portolan_probe::engine::{self, CheckOptions, Host, Job};
     use portolan_probe::select::{Target, catalog_rows_on};
-    use portolan_probe::{Origin, PortResult, Status as Verdict};
+    use portolan_core::verdict::{NmapState, Reason, Verdict};
+    use portolan_probe::{Origin, PortResult};
     use portolan_scan::naming::PortNames;
     use portolan_scan::nmap_xml::{self, XmlHost, XmlPort, XmlProtocol, XmlScan};
     use portolan_scan::ports::PortList;
@@ -685,17 +686,12 @@ mod udp {
     /// second on Linux defaults), so a UDP sweep is kept to this many probes.
     pub const MAX_PROBES: u64 = 65_536;
 
-    /// nmap's state and reason for a check verdict. Matched on PortQry's wording rather than
-    /// on the enum, so that verdicts the check engine adds later (a local error) fall to the
-    /// last arm instead of breaking the build.
+    /// nmap's state and reason for a check verdict: `portolan_core::verdict`'s mapping.
     fn words(verdict: Verdict) -> (&'static str, &'static str) {
-        match verdict.as_str() {
-            "LISTENING" => ("open", "udp-response"),
-            "NOT LISTENING" => ("closed", "port-unreach"),
-            "FILTERED" => ("filtered", "host-unreach"),
-            "LISTENING OR FILTERED" => ("open|filtered", "no-response"),
-            _ => ("error", "local-error"),
-        }
+        (
+            verdict.nmap().as_str(),
+            Reason::of_udp_verdict(verdict).as_str(),
+        )
     }
 
     #[derive(Serialize)]
@@ -750,12 +746,12 @@ mod udp {
 
     impl Counts {
         fn add(&mut self, verdict: Verdict) {
-            match words(verdict).0 {
-                "open" => self.open += 1,
-                "closed" => self.closed += 1,
-                "filtered" => self.filtered += 1,
-                "open|filtered" => self.open_filtered += 1,
-                _ => self.error += 1,
+            match verdict.nmap() {
+                NmapState::Open => self.open += 1,
+                NmapState::Closed => self.closed += 1,
+                NmapState::Filtered => self.filtered += 1,
+                NmapState::OpenFiltered => self.open_filtered += 1,
+                NmapState::Error => self.error += 1,
             }
         }
     }
@@ -990,10 +986,10 @@ mod udp {
             ]);
             for r in self.listed() {
                 let (state, reason) = words(r.status);
-                let tone = match state {
-                    "open" => Tone::Good,
-                    "closed" => Tone::Bad,
-                    _ => Tone::Warn,
+                let tone = match r.status.nmap() {
+                    NmapState::Open => Tone::Good,
+                    NmapState::Closed | NmapState::Error => Tone::Bad,
+                    NmapState::Filtered | NmapState::OpenFiltered => Tone::Warn,
                 };
                 grid.push([
                     GridCell::from(r.host.clone()),
@@ -1141,9 +1137,9 @@ mod udp {
                             unlisted.add(r.status);
                         }
                     }
-                    let answered = results
-                        .iter()
-                        .any(|r| matches!(words(r.status).0, "open" | "closed"));
+                    let answered = results.iter().any(|r| {
+                        matches!(r.status.nmap(), NmapState::Open | NmapState::Closed)
+                    });
                     let open = results.iter().any(|r| r.status == Verdict::Listening);
                     XmlHost {
                         address,
