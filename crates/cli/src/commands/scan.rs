@@ -666,10 +666,10 @@ mod udp {
 
     use portolan_catalog::{Catalog, Transport};
     use portolan_core::target::TargetList;
+    use portolan_core::verdict::{NmapState, Reason, Verdict};
     use portolan_output::{Grid, GridCell, Tone};
     use portolan_probe::engine::{self, CheckOptions, Host, Job};
     use portolan_probe::select::{Target, catalog_rows_on};
-    use portolan_core::verdict::{NmapState, Reason, Verdict};
     use portolan_probe::{Origin, PortResult};
     use portolan_scan::naming::PortNames;
     use portolan_scan::nmap_xml::{self, XmlHost, XmlPort, XmlProtocol, XmlScan};
@@ -1137,9 +1137,9 @@ mod udp {
                             unlisted.add(r.status);
                         }
                     }
-                    let answered = results.iter().any(|r| {
-                        matches!(r.status.nmap(), NmapState::Open | NmapState::Closed)
-                    });
+                    let answered = results
+                        .iter()
+                        .any(|r| matches!(r.status.nmap(), NmapState::Open | NmapState::Closed));
                     let open = results.iter().any(|r| r.status == Verdict::Listening);
                     XmlHost {
                         address,
