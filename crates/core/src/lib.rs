@@ -8,6 +8,8 @@
 //! - [`errno`]: one table from a failed connect's error number to what it says about the port.
 //! - [`guard`]: the self-connect guard.
 //! - [`verdict`]: PortQry's verdicts, the reasons behind them, and their nmap states.
+//! - [`record`]: the one result model (host, address, port, transport, verdict, evidence,
+//!   round trip, tries) that every command produces and every renderer reads.
 //!
 //! Everything here is pure data and logic. The only I/O is named: [`target::system_lookup`]
 //! (the system resolver), [`target::read_target_file`] (an `@file`) and
@@ -24,9 +26,11 @@
 
 pub mod errno;
 pub mod guard;
+pub mod record;
 pub mod target;
 pub mod timing;
 pub mod verdict;
 
+pub use record::{Evidence, Record, Transport};
 pub use target::{TargetError, TargetList, TargetSpec};
 pub use verdict::{NmapState, Reason, Verdict};

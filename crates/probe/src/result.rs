@@ -76,3 +76,33 @@ pub struct PortResult {
     /// The catalog rows (or endpoint-mapper interfaces) this port stands for.
     pub rows: Vec<RowLabel>,
 }
+
+impl PortResult {
+    /// The port in the one result model.
+    pub fn record(&self) -> portolan_core::Record {
+        use portolan_core::{Evidence, Reason, Record, Transport};
+        let (transport, reason) = if self.transport == "udp" {
+            (Transport::Udp, Reason::of_udp_verdict(self.status))
+        } else {
+            (Transport::Tcp, Reason::of_tcp_verdict(self.status))
+        };
+        Record {
+            host: self.host.clone(),
+            address: self.address,
+            port: self.port,
+            transport,
+            verdict: self.status,
+            reason,
+            evidence: Some(Evidence {
+                probe: self.probe.clone(),
+                answer: self.answer.clone(),
+                detail: self.evidence.clone(),
+            }),
+            // Whole microseconds, as the millisecond figure was measured.
+            rtt: self
+                .rtt_ms
+                .map(|ms| std::time::Duration::from_micros((ms * 1000.0).round() as u64)),
+            tries: self.attempts,
+        }
+    }
+}

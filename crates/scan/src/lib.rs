@@ -6,7 +6,10 @@
 //! - [`engine`] runs the scan: one epoll loop per core, five system calls per probe, timeouts
 //!   adapted to each host's round trip, back-off instead of failure when descriptors or
 //!   source ports run short, and a guard against TCP self-connects.
-//! - [`nmap_xml`] writes nmap's XML format; [`naming`] names ports from the catalog.
+//! - [`udp`] runs UDP sweeps on `portolan-probe`'s protocol probes.
+//! - [`report`] gathers and renders what a sweep found (table, JSON, JSON lines, CSV,
+//!   Markdown); [`nmap_xml`] writes nmap's XML format; [`naming`] names ports from the
+//!   catalog.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
@@ -37,7 +40,9 @@ pub mod interrupt;
 pub mod naming;
 pub mod nmap_xml;
 pub mod ports;
+pub mod report;
 pub mod result;
+pub mod udp;
 
-pub use error::{EngineError, PortError, TargetError};
+pub use error::{EngineError, PortError, SweepError, TargetError};
 pub use result::{HostSummary, NmapState, PortResult, Reason};

@@ -52,3 +52,22 @@ pub struct HostSummary {
     /// See `started_ms`.
     pub finished_ms: u64,
 }
+
+impl PortResult {
+    /// The port in the one result model, under the host's label.
+    pub fn record(&self, host: String) -> portolan_core::Record {
+        portolan_core::Record {
+            host,
+            address: self.address,
+            port: self.port,
+            transport: portolan_core::Transport::Tcp,
+            verdict: self.reason.tcp_verdict(),
+            reason: self.reason,
+            evidence: None,
+            rtt: self
+                .rtt_us
+                .map(|us| std::time::Duration::from_micros(u64::from(us))),
+            tries: u32::from(self.tries),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! What a sweep found, gathered and rendered: table, JSON, JSON lines, CSV, Markdown and
+//! nmap XML, for TCP connect sweeps ([`tcp`]) and UDP probe sweeps ([`udp`]). Ports are
+//! rendered from `portolan_core`'s one result model ([`portolan_core::Record`]), so both
+//! sweeps share one port renderer ([`port`]).
+
+pub mod port;
+pub mod tcp;
+pub mod udp;
+
+use std::io;
+
+use crate::engine::Progress;
+
+/// Where streamed output goes while a sweep runs.
+pub trait Sink {
+    /// Writes one line (a JSON object and its new line).
+    fn line(&mut self, text: &str) -> io::Result<()>;
+
+    /// How far the sweep is (for a progress bar).
+    fn progress(&mut self, _progress: Progress) {}
+}
+
+/// What the report lists and how it was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// The targets as written on the command line.
+    pub targets: Vec<String>,
+    /// List closed and filtered ports too, not only open ones.
+    pub all: bool,
+    /// Stream one JSON line per port while the sweep runs (instead of keeping them).
+    pub stream: bool,
+    /// The command line, for nmap XML's `args`.
+    pub command_line: String,
+    /// Seconds since the Unix epoch when the sweep began.
+    pub start_unix: u64,
+}
+
+/// Pretty JSON with a final newline.
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
