@@ -9,6 +9,7 @@ pub mod check;
 pub mod engine;
 pub mod error;
 pub mod net;
+pub mod report;
 pub mod resolve;
 pub mod result;
 pub mod rpc;

@@ -5,7 +5,7 @@ mod check;
 mod lookup;
 mod plan;
 mod roles;
-mod rpc;
+pub mod rpc;
 pub mod scan;
 
 use portolan_catalog::{Catalog, Source};

@@ -1,0 +1,177 @@
+//! `--format` of the commands that print probe records: `check`, `scan` (TCP and UDP) and
+//! `rpc` each take table, json, jsonl, csv and md, on loopback only.
+
+mod common;
+
+use std::net::{TcpListener, UdpSocket};
+
+use common::portolan;
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = portolan().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+fn closed_tcp_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn check_prints_every_format() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = listener.local_addr().unwrap().port();
+    let closed = closed_tcp_port();
+    let spec = format!("tcp:{open},{closed}");
+    let base = [
+        "check",
+        "127.0.0.1",
+        "--ports",
+        &spec,
+        "--no-verify",
+        "--no-rpc",
+    ];
+    let with = |format: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--format", format]);
+        run(&args)
+    };
+
+    let (code, md) = with("md");
+    assert_eq!(code, 1);
+    assert!(md.starts_with("## 127.0.0.1 (127.0.0.1)\n"), "{md}");
+    assert!(
+        md.contains("| Service | Port | Status | Probe | What answered |"),
+        "{md}"
+    );
+    assert!(md.contains(&format!("| {open}/tcp | LISTENING |")), "{md}");
+    assert!(
+        md.contains(&format!("| {closed}/tcp | NOT LISTENING |")),
+        "{md}"
+    );
+    assert!(
+        md.ends_with(
+            "2 ports: 1 LISTENING, 1 NOT LISTENING, 0 FILTERED, 0 LISTENING OR FILTERED\n"
+        ),
+        "{md}"
+    );
+
+    let (_, jsonl) = with("jsonl");
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{jsonl}");
+    assert!(lines.iter().all(|l| l["host"] == "127.0.0.1"));
+
+    let (_, csv) = with("csv");
+    assert!(
+        csv.starts_with("host,address,transport,port,status,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+
+    let (_, json) = with("json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["summary"]["listening"], 1);
+    assert_eq!(v["summary"]["not_listening"], 1);
+
+    let (_, table) = with("table");
+    assert!(
+        table.contains("LISTENING") && table.contains("2 ports:"),
+        "{table}"
+    );
+}
+
+#[test]
+fn scan_prints_markdown_for_tcp_and_udp() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = listener.local_addr().unwrap().port().to_string();
+    let (code, md) = run(&[
+        "scan",
+        "127.0.0.1",
+        "-p",
+        &open,
+        "--format",
+        "md",
+        "--no-progress",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        md.contains("| Host | Port | State | Reason | Service | Catalog services |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("| 127.0.0.1 | {open}/tcp | open | syn-ack |")),
+        "{md}"
+    );
+    assert!(
+        md.contains("1 address (1 up) x 1 port: 1 open, 0 closed, 0 filtered in"),
+        "{md}"
+    );
+
+    // A UDP port bound and released answers ICMP port unreachable: closed.
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = udp.local_addr().unwrap().port().to_string();
+    drop(udp);
+    let (code, md) = run(&[
+        "scan",
+        "127.0.0.1",
+        "--udp",
+        "-p",
+        &port,
+        "--all",
+        "--format",
+        "md",
+    ]);
+    assert_eq!(code, 1, "{md}");
+    assert!(
+        md.contains("| Host | Port | State | Reason | Service | What answered |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| 127.0.0.1 | {port}/udp | closed | port-unreach |"
+        )),
+        "{md}"
+    );
+    assert!(md.contains("ICMP port unreachable"), "{md}");
+}
+
+#[test]
+fn rpc_prints_every_format() {
+    let port = closed_tcp_port().to_string();
+    let base = ["rpc", "127.0.0.1", "--port", &port, "--timeout", "2s"];
+    let with = |format: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--format", format]);
+        run(&args)
+    };
+    let (code, jsonl) = with("jsonl");
+    assert_eq!(code, 1);
+    let line: serde_json::Value = serde_json::from_str(jsonl.trim()).unwrap();
+    assert_eq!(line["host"], "127.0.0.1");
+    assert_eq!(line["address"], "127.0.0.1");
+    assert!(line["error"].as_str().unwrap().contains(&port), "{line}");
+
+    let (_, csv) = with("csv");
+    assert!(csv.starts_with("Host,Interface,Version,Protocol,"), "{csv}");
+    assert!(csv.contains("127.0.0.1,(no answer)"), "{csv}");
+
+    let (_, md) = with("md");
+    assert!(md.contains("| Host | Interface |"), "{md}");
+    assert!(md.contains("| 127.0.0.1 | (no answer) |"), "{md}");
+
+    let (_, json) = with("json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["hosts"][0]["error"].is_string());
+
+    let (_, table) = with("table");
+    assert!(table.contains("(no answer)"), "{table}");
+}
