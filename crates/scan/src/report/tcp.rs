@@ -382,13 +382,7 @@ impl<'a, 'c> TcpReport<'a, 'c> {
     /// nmap's XML.
     pub fn nmap_xml(&self) -> String {
         let hosts = self.hosts();
-        let mut by_host: HashMap<u64, Vec<&PortResult>> = HashMap::new();
-        for r in &self.collector.ports {
-            by_host.entry(r.host).or_default().push(r);
-        }
-        for list in by_host.values_mut() {
-            list.sort_by_key(|r| r.port);
-        }
+        let mut by_host = self.records_by_host();
         let xml_hosts = hosts
             .iter()
             .map(|h| {
