@@ -140,6 +140,8 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
     let mut collector = Collector::new(&listing, &targets, &names, &mut out);
     let summary = engine::run(&targets, &ports, &config, &stop, &mut collector)?;
     if let Some(e) = collector.take_write_error() {
+        drop(collector);
+        out.finish();
         return Err(Failure::new(e.to_string()));
     }
     let report = TcpReport::new(&listing, &targets, &ports, &names, &summary, &collector);
