@@ -17,7 +17,7 @@ use portolan_scan::naming::PortNames;
 use portolan_scan::ports::{PortList, PortSpec};
 use portolan_scan::report::tcp::{Collector, TcpReport};
 use portolan_scan::report::udp::UdpReport;
-use portolan_scan::report::{self, Listing, Sink};
+use portolan_scan::report::{Listing, Rendered, Sink};
 
 use crate::cli::{Global, parse_duration};
 use crate::exit::{Failure, Status};
@@ -145,14 +145,7 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
         return Err(Failure::new(e.to_string()));
     }
     let report = TcpReport::new(&listing, &targets, &ports, &names, &summary, &collector);
-    let text = match args.format {
-        ScanFormat::Jsonl => String::new(),
-        ScanFormat::Table => report.table(terminal_style(global.color)),
-        ScanFormat::Md => report.markdown(),
-        ScanFormat::Csv => report.csv(),
-        ScanFormat::Json => report::to_json(&report.json())?,
-        ScanFormat::NmapXml => report.nmap_xml(),
-    };
+    let text = render_as(args.format, &report, global)?;
     drop(collector);
     out.finish();
     render::print(text.as_bytes())?;
@@ -204,14 +197,7 @@ fn udp(
         names: &names,
         run: &run,
     };
-    let text = match args.format {
-        ScanFormat::Jsonl => String::new(),
-        ScanFormat::Table => report.table(terminal_style(global.color)),
-        ScanFormat::Md => report.markdown(),
-        ScanFormat::Csv => report.csv(),
-        ScanFormat::Json => report::to_json(&report.json())?,
-        ScanFormat::NmapXml => report.nmap_xml(),
-    };
+    let text = render_as(args.format, &report, global)?;
     render::print(text.as_bytes())?;
     if run.interrupted {
         eprintln!(
@@ -229,6 +215,22 @@ fn udp(
         Status::Clean
     } else {
         Status::Negative
+    })
+}
+
+/// The end-of-sweep output in `format` (nothing for `jsonl`, which streamed).
+fn render_as(
+    format: ScanFormat,
+    report: &dyn Rendered,
+    global: &Global,
+) -> Result<String, Failure> {
+    Ok(match format {
+        ScanFormat::Jsonl => String::new(),
+        ScanFormat::Table => report.table(terminal_style(global.color)),
+        ScanFormat::Md => report.markdown(),
+        ScanFormat::Csv => report.csv(),
+        ScanFormat::Json => report.json()?,
+        ScanFormat::NmapXml => report.nmap_xml(),
     })
 }
 

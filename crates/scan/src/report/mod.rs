@@ -9,6 +9,9 @@ pub mod udp;
 
 use std::io;
 
+use portolan_output::TerminalStyle;
+use serde::Serialize;
+
 use crate::engine::Progress;
 
 /// Where streamed output goes while a sweep runs.
@@ -33,6 +36,33 @@ pub struct Listing {
     pub command_line: String,
     /// Seconds since the Unix epoch when the sweep began.
     pub start_unix: u64,
+}
+
+/// What was asked and how far it got, common to both sweeps' JSON (`scan`).
+#[derive(Debug, Serialize)]
+pub(crate) struct SweepInfo<'a> {
+    pub targets: &'a [String],
+    pub ports: String,
+    pub port_count: usize,
+    pub addresses: u64,
+    pub probes: u64,
+    pub done: u64,
+    pub interrupted: bool,
+    pub elapsed_ms: u128,
+}
+
+/// The formats every sweep report renders.
+pub trait Rendered {
+    /// The readable table, then the totals.
+    fn table(&self, style: TerminalStyle) -> String;
+    /// The table as Markdown, then the totals.
+    fn markdown(&self) -> String;
+    /// CSV, one line per port listed.
+    fn csv(&self) -> String;
+    /// The JSON document, pretty, with a final new line.
+    fn json(&self) -> Result<String, serde_json::Error>;
+    /// nmap's XML.
+    fn nmap_xml(&self) -> String;
 }
 
 /// Pretty JSON with a final newline.

@@ -11,7 +11,7 @@ use portolan_output::TerminalStyle;
 use serde::Serialize;
 
 use super::port::{self, PortJson};
-use super::{Listing, Sink, plural};
+use super::{Listing, Rendered, Sink, SweepInfo, plural};
 use crate::engine::{Event, Observer, Progress, Summary};
 use crate::naming::PortNames;
 use crate::nmap_xml::{self, XmlHost, XmlProtocol, XmlScan};
@@ -123,14 +123,8 @@ struct HostJson<'a> {
 
 #[derive(Serialize)]
 struct ScanInfoJson<'a> {
-    targets: &'a [String],
-    ports: String,
-    port_count: usize,
-    addresses: u64,
-    probes: u64,
-    done: u64,
-    interrupted: bool,
-    elapsed_ms: u128,
+    #[serde(flatten)]
+    sweep: SweepInfo<'a>,
     threads: usize,
     concurrency: usize,
     open_file_limit: u64,
@@ -295,38 +289,8 @@ impl<'a, 'c> TcpReport<'a, 'c> {
         self.records.iter().map(|(_, r)| r)
     }
 
-    /// The table: the ports listed, then the totals.
-    pub fn table(&self, style: TerminalStyle) -> String {
-        let mut out = String::new();
-        if self.records.is_empty() {
-            out.push_str("no open ports\n");
-        } else {
-            out.push_str(&port::grid(self.listed(), self.names).to_terminal(style));
-        }
-        out.push_str(&self.totals_line());
-        out
-    }
-
-    /// Markdown: the ports listed as a table, then the totals.
-    pub fn markdown(&self) -> String {
-        let mut out = String::new();
-        if self.records.is_empty() {
-            out.push_str("no open ports\n");
-        } else {
-            out.push_str(&port::grid(self.listed(), self.names).to_markdown());
-        }
-        out.push('\n');
-        out.push_str(&self.totals_line());
-        out
-    }
-
-    /// CSV, one line per port listed.
-    pub fn csv(&self) -> String {
-        port::csv_grid(self.listed(), self.names).to_csv()
-    }
-
     /// The JSON document.
-    pub fn json(&self) -> ScanJson<'_> {
+    pub fn document(&self) -> ScanJson<'_> {
         let s = self.summary;
         let mut by_host = self.records_by_host();
         let hosts = self
@@ -352,14 +316,16 @@ impl<'a, 'c> TcpReport<'a, 'c> {
         ScanJson {
             schema_version: portolan_output::catalog::SCHEMA_VERSION,
             scan: ScanInfoJson {
-                targets: &self.listing.targets,
-                ports: self.ports.compact(),
-                port_count: self.ports.len(),
-                addresses: self.targets.len(),
-                probes: s.total,
-                done: s.done,
-                interrupted: s.interrupted,
-                elapsed_ms: s.elapsed.as_millis(),
+                sweep: SweepInfo {
+                    targets: &self.listing.targets,
+                    ports: self.ports.compact(),
+                    port_count: self.ports.len(),
+                    addresses: self.targets.len(),
+                    probes: s.total,
+                    done: s.done,
+                    interrupted: s.interrupted,
+                    elapsed_ms: s.elapsed.as_millis(),
+                },
                 threads: s.threads,
                 concurrency: s.concurrency,
                 open_file_limit: s.fd_budget.soft_limit,
@@ -378,9 +344,41 @@ impl<'a, 'c> TcpReport<'a, 'c> {
             exit_code: u8::from(s.open == 0),
         }
     }
+}
+
+impl Rendered for TcpReport<'_, '_> {
+    /// The table: the ports listed, then the totals.
+    fn table(&self, style: TerminalStyle) -> String {
+        let mut out = String::new();
+        if self.records.is_empty() {
+            out.push_str("no open ports\n");
+        } else {
+            out.push_str(&port::grid(self.listed(), self.names).to_terminal(style));
+        }
+        out.push_str(&self.totals_line());
+        out
+    }
+
+    /// Markdown: the ports listed as a table, then the totals.
+    fn markdown(&self) -> String {
+        let mut out = String::new();
+        if self.records.is_empty() {
+            out.push_str("no open ports\n");
+        } else {
+            out.push_str(&port::grid(self.listed(), self.names).to_markdown());
+        }
+        out.push('\n');
+        out.push_str(&self.totals_line());
+        out
+    }
+
+    /// CSV, one line per port listed.
+    fn csv(&self) -> String {
+        port::csv_grid(self.listed(), self.names).to_csv()
+    }
 
     /// nmap's XML.
-    pub fn nmap_xml(&self) -> String {
+    fn nmap_xml(&self) -> String {
         let hosts = self.hosts();
         let mut by_host = self.records_by_host();
         let xml_hosts = hosts
@@ -408,5 +406,9 @@ impl<'a, 'c> TcpReport<'a, 'c> {
             unlisted_down: self.collector.down_unlisted,
         };
         nmap_xml::write(&scan, self.names)
+    }
+
+    fn json(&self) -> Result<String, serde_json::Error> {
+        super::to_json(&self.document())
     }
 }

@@ -7,7 +7,7 @@ use portolan_output::TerminalStyle;
 use serde::Serialize;
 
 use super::port::{self, PortJson};
-use super::{Listing, plural};
+use super::{Listing, Rendered, SweepInfo, plural};
 use crate::naming::PortNames;
 use crate::nmap_xml::{self, XmlHost, XmlPort, XmlProtocol, XmlScan};
 use crate::ports::PortList;
@@ -64,15 +64,9 @@ pub struct UdpScanJson<'a> {
 
 #[derive(Serialize)]
 struct ScanInfo<'a> {
-    targets: &'a [String],
+    #[serde(flatten)]
+    sweep: SweepInfo<'a>,
     protocol: &'static str,
-    ports: String,
-    port_count: usize,
-    addresses: u64,
-    probes: u64,
-    done: u64,
-    interrupted: bool,
-    elapsed_ms: u128,
 }
 
 /// Everything the end-of-sweep formats of a UDP sweep need.
@@ -127,36 +121,6 @@ impl UdpReport<'_> {
         line
     }
 
-    /// The table: the ports listed, then the totals.
-    pub fn table(&self, style: TerminalStyle) -> String {
-        let grid = port::grid(self.listed(), self.names);
-        let mut out = if grid.rows.is_empty() {
-            "no open ports\n".to_string()
-        } else {
-            grid.to_terminal(style)
-        };
-        out.push_str(&self.totals_line());
-        out
-    }
-
-    /// Markdown: the ports listed as a table, then the totals.
-    pub fn markdown(&self) -> String {
-        let grid = port::grid(self.listed(), self.names);
-        let mut out = if grid.rows.is_empty() {
-            "no open ports\n".to_string()
-        } else {
-            grid.to_markdown()
-        };
-        out.push('\n');
-        out.push_str(&self.totals_line());
-        out
-    }
-
-    /// CSV, one line per port listed.
-    pub fn csv(&self) -> String {
-        port::csv_grid(self.listed(), self.names).to_csv()
-    }
-
     /// Hosts in order of first result, with their records.
     fn hosts(&self) -> Vec<(&str, IpAddr, Vec<&Record>)> {
         let mut hosts: Vec<(&str, IpAddr, Vec<&Record>)> = Vec::new();
@@ -170,7 +134,7 @@ impl UdpReport<'_> {
     }
 
     /// The JSON document.
-    pub fn json(&self) -> UdpScanJson<'_> {
+    pub fn document(&self) -> UdpScanJson<'_> {
         let all = self.listing.all;
         let hosts = self
             .hosts()
@@ -190,24 +154,58 @@ impl UdpReport<'_> {
         UdpScanJson {
             schema_version: portolan_output::catalog::SCHEMA_VERSION,
             scan: ScanInfo {
-                targets: &self.listing.targets,
+                sweep: SweepInfo {
+                    targets: &self.listing.targets,
+                    ports: self.ports.compact(),
+                    port_count: self.ports.len(),
+                    addresses: self.addresses,
+                    probes: self.run.probes,
+                    done: self.run.records.len() as u64,
+                    interrupted: self.run.interrupted,
+                    elapsed_ms: self.run.elapsed.as_millis(),
+                },
                 protocol: "udp",
-                ports: self.ports.compact(),
-                port_count: self.ports.len(),
-                addresses: self.addresses,
-                probes: self.run.probes,
-                done: self.run.records.len() as u64,
-                interrupted: self.run.interrupted,
-                elapsed_ms: self.run.elapsed.as_millis(),
             },
             hosts,
             exit_code: u8::from(summary.open == 0),
             summary,
         }
     }
+}
+
+impl Rendered for UdpReport<'_> {
+    /// The table: the ports listed, then the totals.
+    fn table(&self, style: TerminalStyle) -> String {
+        let grid = port::grid(self.listed(), self.names);
+        let mut out = if grid.rows.is_empty() {
+            "no open ports\n".to_string()
+        } else {
+            grid.to_terminal(style)
+        };
+        out.push_str(&self.totals_line());
+        out
+    }
+
+    /// Markdown: the ports listed as a table, then the totals.
+    fn markdown(&self) -> String {
+        let grid = port::grid(self.listed(), self.names);
+        let mut out = if grid.rows.is_empty() {
+            "no open ports\n".to_string()
+        } else {
+            grid.to_markdown()
+        };
+        out.push('\n');
+        out.push_str(&self.totals_line());
+        out
+    }
+
+    /// CSV, one line per port listed.
+    fn csv(&self) -> String {
+        port::csv_grid(self.listed(), self.names).to_csv()
+    }
 
     /// nmap's XML.
-    pub fn nmap_xml(&self) -> String {
+    fn nmap_xml(&self) -> String {
         let all = self.listing.all;
         let finished_ms = u64::try_from(self.run.elapsed.as_millis()).unwrap_or(u64::MAX);
         let hosts = self
@@ -276,5 +274,9 @@ impl UdpReport<'_> {
             unlisted_down: 0,
         };
         nmap_xml::write(&scan, self.names)
+    }
+
+    fn json(&self) -> Result<String, serde_json::Error> {
+        super::to_json(&self.document())
     }
 }
