@@ -175,3 +175,61 @@ fn rpc_prints_every_format() {
     let (_, table) = with("table");
     assert!(table.contains("(no answer)"), "{table}");
 }
+
+/// The sweep's port objects keep the fields docs/json.md lists, in TCP and UDP alike, now
+/// that both are rendered from one record.
+#[test]
+fn sweep_port_objects_keep_their_fields() {
+    let keys = |line: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    let tcp = [
+        "address", "host", "port", "portqry", "protocol", "reason", "rtt_us", "service",
+        "services", "state", "tries",
+    ];
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = listener.local_addr().unwrap().port().to_string();
+    let (_, jsonl) = run(&["scan", "127.0.0.1", "-p", &open, "--format", "jsonl"]);
+    assert_eq!(keys(jsonl.trim()), tcp);
+
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = udp.local_addr().unwrap().port().to_string();
+    drop(udp);
+    let (_, jsonl) = run(&[
+        "scan",
+        "127.0.0.1",
+        "--udp",
+        "-p",
+        &port,
+        "--all",
+        "-f",
+        "jsonl",
+    ]);
+    let mut with_evidence: Vec<&str> = tcp.to_vec();
+    with_evidence.extend(["answer", "evidence", "probe"]);
+    with_evidence.sort();
+    assert_eq!(keys(jsonl.trim()), with_evidence);
+
+    let (_, json) = run(&["scan", "127.0.0.1", "--udp", "-p", &port, "-f", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut scan_keys: Vec<&String> = v["scan"].as_object().unwrap().keys().collect();
+    scan_keys.sort();
+    assert_eq!(
+        scan_keys,
+        [
+            "addresses",
+            "done",
+            "elapsed_ms",
+            "interrupted",
+            "port_count",
+            "ports",
+            "probes",
+            "protocol",
+            "targets"
+        ]
+    );
+    assert_eq!(v["summary"]["closed"], 1);
+}
