@@ -72,6 +72,23 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, serde_json::Err
     Ok(text)
 }
 
+/// The ports listed (or "no open ports") as `render` draws them, `gap`, then the totals.
+pub(crate) fn ports_then_totals(
+    grid: &portolan_output::Grid,
+    render: impl FnOnce(&portolan_output::Grid) -> String,
+    gap: &str,
+    totals: &str,
+) -> String {
+    let mut out = if grid.rows.is_empty() {
+        "no open ports\n".to_string()
+    } else {
+        render(grid)
+    };
+    out.push_str(gap);
+    out.push_str(totals);
+    out
+}
+
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }

@@ -7,11 +7,11 @@ use std::net::IpAddr;
 
 use portolan_core::target::TargetList;
 use portolan_core::{NmapState, Record};
-use portolan_output::TerminalStyle;
+use portolan_output::{Grid, TerminalStyle};
 use serde::Serialize;
 
 use super::port::{self, PortJson};
-use super::{Listing, Rendered, Sink, SweepInfo, plural};
+use super::{Listing, Rendered, Sink, SweepInfo, plural, ports_then_totals};
 use crate::engine::{Event, Observer, Progress, Summary};
 use crate::naming::PortNames;
 use crate::nmap_xml::{self, XmlHost, XmlProtocol, XmlScan};
@@ -349,27 +349,14 @@ impl<'a, 'c> TcpReport<'a, 'c> {
 impl Rendered for TcpReport<'_, '_> {
     /// The table: the ports listed, then the totals.
     fn table(&self, style: TerminalStyle) -> String {
-        let mut out = String::new();
-        if self.records.is_empty() {
-            out.push_str("no open ports\n");
-        } else {
-            out.push_str(&port::grid(self.listed(), self.names).to_terminal(style));
-        }
-        out.push_str(&self.totals_line());
-        out
+        let grid = port::grid(self.listed(), self.names);
+        ports_then_totals(&grid, |g| g.to_terminal(style), "", &self.totals_line())
     }
 
     /// Markdown: the ports listed as a table, then the totals.
     fn markdown(&self) -> String {
-        let mut out = String::new();
-        if self.records.is_empty() {
-            out.push_str("no open ports\n");
-        } else {
-            out.push_str(&port::grid(self.listed(), self.names).to_markdown());
-        }
-        out.push('\n');
-        out.push_str(&self.totals_line());
-        out
+        let grid = port::grid(self.listed(), self.names);
+        ports_then_totals(&grid, Grid::to_markdown, "\n", &self.totals_line())
     }
 
     /// CSV, one line per port listed.

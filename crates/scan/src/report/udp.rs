@@ -3,11 +3,11 @@
 use std::net::IpAddr;
 
 use portolan_core::{NmapState, Record, Verdict};
-use portolan_output::TerminalStyle;
+use portolan_output::{Grid, TerminalStyle};
 use serde::Serialize;
 
 use super::port::{self, PortJson};
-use super::{Listing, Rendered, SweepInfo, plural};
+use super::{Listing, Rendered, SweepInfo, plural, ports_then_totals};
 use crate::naming::PortNames;
 use crate::nmap_xml::{self, XmlHost, XmlPort, XmlProtocol, XmlScan};
 use crate::ports::PortList;
@@ -177,26 +177,13 @@ impl Rendered for UdpReport<'_> {
     /// The table: the ports listed, then the totals.
     fn table(&self, style: TerminalStyle) -> String {
         let grid = port::grid(self.listed(), self.names);
-        let mut out = if grid.rows.is_empty() {
-            "no open ports\n".to_string()
-        } else {
-            grid.to_terminal(style)
-        };
-        out.push_str(&self.totals_line());
-        out
+        ports_then_totals(&grid, |g| g.to_terminal(style), "", &self.totals_line())
     }
 
     /// Markdown: the ports listed as a table, then the totals.
     fn markdown(&self) -> String {
         let grid = port::grid(self.listed(), self.names);
-        let mut out = if grid.rows.is_empty() {
-            "no open ports\n".to_string()
-        } else {
-            grid.to_markdown()
-        };
-        out.push('\n');
-        out.push_str(&self.totals_line());
-        out
+        ports_then_totals(&grid, Grid::to_markdown, "\n", &self.totals_line())
     }
 
     /// CSV, one line per port listed.
