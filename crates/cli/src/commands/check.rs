@@ -123,6 +123,15 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     }
     let selection = portolan_probe::select(&catalog, &services, &spec)?;
     let options = options(args)?;
+    // Names are looked up (blocking, with the system resolver) before the runtime starts.
+    let targets = target::resolve_arguments(
+        &args.hosts,
+        SizeGuard::Cap {
+            cap: target::CHECK_CAP,
+            command: "check",
+        },
+    )?;
+    let hosts = Host::from_targets(&targets);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -130,6 +139,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     runtime.block_on(check(
         global,
         args,
+        &hosts,
         &catalog,
         &selection,
         &options,
@@ -140,23 +150,16 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
 async fn check(
     global: &Global,
     args: &CheckArgs,
+    hosts: &[Host],
     catalog: &Catalog,
     selection: &Selection,
     options: &CheckOptions,
     skipped_optional: &[String],
 ) -> Result<Exit, Failure> {
-    let targets = target::resolve_arguments(
-        &args.hosts,
-        SizeGuard::Cap {
-            cap: target::CHECK_CAP,
-            command: "check",
-        },
-    )?;
-    let hosts = Host::from_targets(&targets);
     let (sender, mut receiver) = mpsc::channel(256);
     let stream = args.format == CheckFormat::Jsonl;
     let engine =
-        portolan_probe::check::run(catalog, &hosts, selection, options, !args.no_rpc, sender);
+        portolan_probe::check::run(catalog, hosts, selection, options, !args.no_rpc, sender);
     let collect = async {
         let mut results = Vec::new();
         while let Some(result) = receiver.recv().await {
@@ -169,7 +172,7 @@ async fn check(
         Ok::<_, Failure>(results)
     };
     let (extras, results) = tokio::join!(engine, collect);
-    let report = CheckReport::new(&hosts, &extras, results?);
+    let report = CheckReport::new(hosts, &extras, results?);
     let exit = if report.all_listening() {
         Exit::Clean
     } else {
