@@ -6,6 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use portolan_catalog::Transport;
+use portolan_core::errno;
+use portolan_core::timing::TimeoutPolicy;
+use portolan_core::verdict::Reason;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
@@ -15,7 +18,6 @@ use crate::select::Target;
 use crate::timing::HostTiming;
 use crate::udp_probes::{self, Classified};
 use crate::verify;
-use portolan_core::timing::TimeoutPolicy;
 
 /// How a check runs.
 #[derive(Debug, Clone)]
@@ -189,6 +191,7 @@ pub async fn probe(
         },
         port: job.target.port,
         status: Status::Filtered,
+        reason: Reason::NoResponse,
         probe: String::new(),
         answer: String::new(),
         evidence: None,
@@ -242,6 +245,7 @@ async fn probe_tcp(
             TcpAttempt::Accepted(stream, rtt) => {
                 timing.sample(rtt);
                 result.status = Status::Listening;
+                result.reason = Reason::SynAck;
                 result.answer = "connection accepted (SYN-ACK)".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 if options.verify {
@@ -254,6 +258,7 @@ async fn probe_tcp(
             TcpAttempt::Refused(rtt) => {
                 timing.sample(rtt);
                 result.status = Status::NotListening;
+                result.reason = Reason::ConnRefused;
                 result.answer = "connection refused (RST)".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
@@ -261,14 +266,16 @@ async fn probe_tcp(
             TcpAttempt::ResetAfterHandshake(rtt) => {
                 timing.sample(rtt);
                 result.status = Status::Listening;
+                result.reason = Reason::SynAck;
                 result.answer = "connection accepted (SYN-ACK), then reset".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }
-            TcpAttempt::Unreachable(what, rtt) => {
+            TcpAttempt::Unreachable(reason, rtt) => {
                 timing.sample(rtt);
                 result.status = Status::Filtered;
-                result.answer = what;
+                result.reason = reason;
+                result.answer = errno::describe(reason).to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }
@@ -312,10 +319,12 @@ fn conclude_silence(
     match (silent, local_error) {
         (0, Some(error)) => {
             result.status = Status::Error;
+            result.reason = Reason::LocalError;
             result.answer = format!("not probed: local error: {error}");
         }
         (_, error) => {
             result.status = silence_status;
+            result.reason = Reason::NoResponse;
             result.answer = silence();
             if let Some(error) = error {
                 result
@@ -346,6 +355,7 @@ async fn probe_udp(
             }
             Err(e) => {
                 result.status = Status::Error;
+                result.reason = Reason::LocalError;
                 result.answer = format!("not probed: local error: cannot open a UDP socket: {e}");
                 return;
             }
@@ -395,6 +405,7 @@ async fn probe_udp(
                 }
                 sample_first_try(timing, attempt, rtt);
                 result.status = Status::Listening;
+                result.reason = Reason::UdpResponse;
                 result.rtt_ms = Some(millis(rtt));
                 if let Some(farewell) = exchange.farewell.as_ref().and_then(|f| f(&data)) {
                     // Close what the probe opened (a TFTP transfer, an L2TP tunnel).
@@ -405,14 +416,16 @@ async fn probe_udp(
             UdpEvent::PortUnreachable(rtt) => {
                 sample_first_try(timing, attempt, rtt);
                 result.status = Status::NotListening;
+                result.reason = Reason::PortUnreach;
                 result.answer = "ICMP port unreachable".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }
-            UdpEvent::Unreachable(what, rtt) => {
+            UdpEvent::Unreachable(reason, rtt) => {
                 sample_first_try(timing, attempt, rtt);
                 result.status = Status::Filtered;
-                result.answer = what;
+                result.reason = reason;
+                result.answer = errno::describe(reason).to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }

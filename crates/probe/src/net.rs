@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use portolan_core::errno::{self, ErrnoClass, describe};
+use portolan_core::errno::{self, ErrnoClass};
 use portolan_core::guard;
 use portolan_core::verdict::Reason;
 use tokio::net::{TcpSocket, TcpStream, UdpSocket};
@@ -47,7 +47,7 @@ pub enum TcpAttempt {
     /// A reset came back: nothing listens.
     Refused(Duration),
     /// An ICMP error came back (host or network unreachable, administratively prohibited).
-    Unreachable(String, Duration),
+    Unreachable(Reason, Duration),
     /// The handshake completed and a reset followed before the connect returned: something
     /// listens (the self-connect case cannot get here: it completes).
     ResetAfterHandshake(Duration),
@@ -89,7 +89,7 @@ fn connect_failure(e: &io::Error, rtt: Duration) -> TcpAttempt {
         ErrnoClass::Answer(Reason::ConnRefused) => TcpAttempt::Refused(rtt),
         ErrnoClass::Answer(Reason::NoResponse) => TcpAttempt::Silent,
         ErrnoClass::Answer(Reason::LocalError) => TcpAttempt::Local(e.to_string()),
-        ErrnoClass::Answer(other) => TcpAttempt::Unreachable(describe(other).to_string(), rtt),
+        ErrnoClass::Answer(other) => TcpAttempt::Unreachable(other, rtt),
         ErrnoClass::EstablishedThenReset => TcpAttempt::ResetAfterHandshake(rtt),
         // Not now: the engine waits for other probes to release what they hold.
         ErrnoClass::Shortage => TcpAttempt::Local(e.to_string()),
@@ -114,9 +114,7 @@ fn udp_failure(e: &io::Error, start: Instant, what: &str) -> UdpEvent {
         ErrnoClass::Answer(Reason::LocalError)
         | ErrnoClass::EstablishedThenReset
         | ErrnoClass::Shortage => UdpEvent::Local(format!("{what}{e}")),
-        ErrnoClass::Answer(other) => {
-            UdpEvent::Unreachable(describe(other).to_string(), start.elapsed())
-        }
+        ErrnoClass::Answer(other) => UdpEvent::Unreachable(other, start.elapsed()),
     }
 }
 
@@ -136,7 +134,7 @@ pub enum UdpEvent {
     /// ICMP port unreachable: nothing listens.
     PortUnreachable(Duration),
     /// Another ICMP error (host unreachable, administratively prohibited).
-    Unreachable(String, Duration),
+    Unreachable(Reason, Duration),
     /// Nothing within the wait.
     Silent,
     /// A failure on this machine.

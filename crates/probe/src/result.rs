@@ -57,6 +57,9 @@ pub struct PortResult {
     pub port: u16,
     /// The verdict.
     pub status: Status,
+    /// Why, in nmap's words (`syn-ack`, `conn-refused`, `host-unreach`, `udp-response`,
+    /// `port-unreach`, `no-response`, `local-error`, ...), as `portolan scan` reports it.
+    pub reason: portolan_core::Reason,
     /// What was sent ("TCP connect", "DNS query for . SOA").
     pub probe: String,
     /// What came back ("SYN-ACK", "ICMP port unreachable", "no answer to 2 tries").
@@ -80,11 +83,11 @@ pub struct PortResult {
 impl PortResult {
     /// The port in the one result model.
     pub fn record(&self) -> portolan_core::Record {
-        use portolan_core::{Evidence, Reason, Record, Transport};
-        let (transport, reason) = if self.transport == "udp" {
-            (Transport::Udp, Reason::of_udp_verdict(self.status))
+        use portolan_core::{Evidence, Record, Transport};
+        let transport = if self.transport == "udp" {
+            Transport::Udp
         } else {
-            (Transport::Tcp, Reason::of_tcp_verdict(self.status))
+            Transport::Tcp
         };
         Record {
             host: self.host.clone(),
@@ -92,7 +95,7 @@ impl PortResult {
             port: self.port,
             transport,
             verdict: self.status,
-            reason,
+            reason: self.reason,
             evidence: Some(Evidence {
                 probe: self.probe.clone(),
                 answer: self.answer.clone(),
