@@ -203,28 +203,6 @@ impl Reason {
             Reason::SynAck | Reason::ConnRefused | Reason::UdpResponse | Reason::PortUnreach
         )
     }
-
-    /// nmap's reason for a UDP verdict, where only the verdict is known.
-    pub fn of_udp_verdict(verdict: Verdict) -> Reason {
-        match verdict {
-            Verdict::Listening => Reason::UdpResponse,
-            Verdict::NotListening => Reason::PortUnreach,
-            Verdict::Filtered => Reason::HostUnreach,
-            Verdict::ListeningOrFiltered => Reason::NoResponse,
-            Verdict::Error => Reason::LocalError,
-        }
-    }
-
-    /// nmap's reason for a TCP verdict, where only the verdict is known (a filtered port
-    /// is taken as silent; the check engine's `answer` says which ICMP error it was).
-    pub fn of_tcp_verdict(verdict: Verdict) -> Reason {
-        match verdict {
-            Verdict::Listening => Reason::SynAck,
-            Verdict::NotListening => Reason::ConnRefused,
-            Verdict::Filtered | Verdict::ListeningOrFiltered => Reason::NoResponse,
-            Verdict::Error => Reason::LocalError,
-        }
-    }
 }
 
 impl Serialize for Reason {
@@ -274,16 +252,5 @@ mod tests {
         );
         assert_eq!(Reason::SelfConnect.tcp_verdict(), Verdict::NotListening);
         assert_eq!(Reason::LocalError.tcp_verdict(), Verdict::Error);
-        for v in Verdict::ALL {
-            assert_eq!(Reason::of_udp_verdict(v).udp_verdict(), v);
-        }
-        for v in [
-            Verdict::Listening,
-            Verdict::NotListening,
-            Verdict::Filtered,
-            Verdict::Error,
-        ] {
-            assert_eq!(Reason::of_tcp_verdict(v).tcp_verdict(), v);
-        }
     }
 }

@@ -244,8 +244,7 @@ async fn probe_tcp(
         match tcp_attempt(addr, timing).await {
             TcpAttempt::Accepted(stream, rtt) => {
                 timing.sample(rtt);
-                result.status = Status::Listening;
-                result.reason = Reason::SynAck;
+                result.decide(Reason::SynAck);
                 result.answer = "connection accepted (SYN-ACK)".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 if options.verify {
@@ -257,24 +256,21 @@ async fn probe_tcp(
             }
             TcpAttempt::Refused(rtt) => {
                 timing.sample(rtt);
-                result.status = Status::NotListening;
-                result.reason = Reason::ConnRefused;
+                result.decide(Reason::ConnRefused);
                 result.answer = "connection refused (RST)".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }
             TcpAttempt::ResetAfterHandshake(rtt) => {
                 timing.sample(rtt);
-                result.status = Status::Listening;
-                result.reason = Reason::SynAck;
+                result.decide(Reason::SynAck);
                 result.answer = "connection accepted (SYN-ACK), then reset".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }
             TcpAttempt::Unreachable(reason, rtt) => {
                 timing.sample(rtt);
-                result.status = Status::Filtered;
-                result.reason = reason;
+                result.decide(reason);
                 result.answer = errno::describe(reason).to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
@@ -293,7 +289,7 @@ async fn probe_tcp(
             }
         }
     }
-    conclude_silence(result, Status::Filtered, silent, local_error, || {
+    conclude_silence(result, silent, local_error, || {
         format!(
             "no answer to {silent} SYN{} (waited up to {} ms each)",
             if silent == 1 { "" } else { "s" },
@@ -307,24 +303,22 @@ const LOCAL_BACKOFFS: u32 = 8;
 /// The first wait after a local failure; each further wait is longer by as much.
 const LOCAL_BACKOFF: Duration = Duration::from_millis(25);
 
-/// The verdict after every try went unanswered: `silence_status` when at least one probe was
-/// really sent, ERROR when every try failed on this machine.
+/// The verdict after every try went unanswered: silence (FILTERED over TCP, LISTENING OR
+/// FILTERED over UDP) when at least one probe was really sent, ERROR when every try failed on
+/// this machine.
 fn conclude_silence(
     result: &mut PortResult,
-    silence_status: Status,
     silent: u32,
     local_error: Option<String>,
     silence: impl FnOnce() -> String,
 ) {
     match (silent, local_error) {
         (0, Some(error)) => {
-            result.status = Status::Error;
-            result.reason = Reason::LocalError;
+            result.decide(Reason::LocalError);
             result.answer = format!("not probed: local error: {error}");
         }
         (_, error) => {
-            result.status = silence_status;
-            result.reason = Reason::NoResponse;
+            result.decide(Reason::NoResponse);
             result.answer = silence();
             if let Some(error) = error {
                 result
@@ -354,8 +348,7 @@ async fn probe_udp(
                 tokio::time::sleep(LOCAL_BACKOFF * backoffs).await;
             }
             Err(e) => {
-                result.status = Status::Error;
-                result.reason = Reason::LocalError;
+                result.decide(Reason::LocalError);
                 result.answer = format!("not probed: local error: cannot open a UDP socket: {e}");
                 return;
             }
@@ -404,8 +397,7 @@ async fn probe_udp(
                     }
                 }
                 sample_first_try(timing, attempt, rtt);
-                result.status = Status::Listening;
-                result.reason = Reason::UdpResponse;
+                result.decide(Reason::UdpResponse);
                 result.rtt_ms = Some(millis(rtt));
                 if let Some(farewell) = exchange.farewell.as_ref().and_then(|f| f(&data)) {
                     // Close what the probe opened (a TFTP transfer, an L2TP tunnel).
@@ -415,16 +407,14 @@ async fn probe_udp(
             }
             UdpEvent::PortUnreachable(rtt) => {
                 sample_first_try(timing, attempt, rtt);
-                result.status = Status::NotListening;
-                result.reason = Reason::PortUnreach;
+                result.decide(Reason::PortUnreach);
                 result.answer = "ICMP port unreachable".to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
             }
             UdpEvent::Unreachable(reason, rtt) => {
                 sample_first_try(timing, attempt, rtt);
-                result.status = Status::Filtered;
-                result.reason = reason;
+                result.decide(reason);
                 result.answer = errno::describe(reason).to_string();
                 result.rtt_ms = Some(millis(rtt));
                 return;
@@ -434,18 +424,12 @@ async fn probe_udp(
         }
     }
     let wait = timing.timeout().max(options.udp_floor).as_millis();
-    conclude_silence(
-        result,
-        Status::ListeningOrFiltered,
-        silent,
-        local_error,
-        || {
-            format!(
-                "no answer to {silent} probe{} (waited up to {wait} ms each)",
-                if silent == 1 { "" } else { "s" },
-            )
-        },
-    );
+    conclude_silence(result, silent, local_error, || {
+        format!(
+            "no answer to {silent} probe{} (waited up to {wait} ms each)",
+            if silent == 1 { "" } else { "s" },
+        )
+    });
     if result.status == Status::ListeningOrFiltered {
         result.note = Some(exchange.silence.clone());
     }

@@ -81,6 +81,17 @@ pub struct PortResult {
 }
 
 impl PortResult {
+    /// Records why the port got its verdict, and the verdict that reason gives on this
+    /// port's transport (`portolan_core::verdict`'s one mapping).
+    pub fn decide(&mut self, reason: portolan_core::Reason) {
+        self.reason = reason;
+        self.status = if self.transport == "udp" {
+            reason.udp_verdict()
+        } else {
+            reason.tcp_verdict()
+        };
+    }
+
     /// The port in the one result model.
     pub fn record(&self) -> portolan_core::Record {
         use portolan_core::{Evidence, Record, Transport};
