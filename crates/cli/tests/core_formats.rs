@@ -79,7 +79,7 @@ fn check_prints_every_format() {
 
     let (_, csv) = with("csv");
     assert!(
-        csv.starts_with("host,address,transport,port,status,"),
+        csv.starts_with("host,address,transport,port,status,reason,services,"),
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 3, "{csv}");

@@ -259,6 +259,7 @@ fn csv_grid(results: &[PortResult]) -> Grid {
         "transport",
         "port",
         "status",
+        "reason",
         "services",
         "origin",
         "probe",
@@ -277,6 +278,7 @@ fn csv_grid(results: &[PortResult]) -> Grid {
             r.transport.to_string(),
             r.port.to_string(),
             r.status.as_str().to_string(),
+            r.reason.as_str().to_string(),
             services.join(";"),
             match r.origin {
                 Origin::Catalog => "catalog".to_string(),
