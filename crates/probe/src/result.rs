@@ -120,3 +120,46 @@ impl PortResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use portolan_core::{Reason, Transport};
+
+    use super::*;
+
+    #[test]
+    fn the_verdict_follows_the_reason_and_the_record_keeps_both() {
+        let mut r = PortResult {
+            host: "dc1".into(),
+            address: "192.0.2.5".parse().unwrap(),
+            transport: "udp",
+            port: 123,
+            status: Status::Filtered,
+            reason: Reason::NoResponse,
+            probe: "NTP client request".into(),
+            answer: "no answer to 2 probes".into(),
+            evidence: None,
+            verification: None,
+            note: None,
+            rtt_ms: Some(0.25),
+            attempts: 2,
+            origin: Origin::Catalog,
+            rows: Vec::new(),
+        };
+        r.decide(Reason::NoResponse);
+        assert_eq!(r.status, Status::ListeningOrFiltered, "UDP silence");
+        r.transport = "tcp";
+        r.decide(Reason::NoResponse);
+        assert_eq!(r.status, Status::Filtered, "TCP silence");
+        r.decide(Reason::HostUnreach);
+        let record = r.record();
+        assert_eq!(record.transport, Transport::Tcp);
+        assert_eq!(record.reason, Reason::HostUnreach);
+        assert_eq!(record.verdict, Status::Filtered);
+        assert_eq!(record.rtt_us(), Some(250));
+        assert_eq!(record.tries, 2);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["reason"], "host-unreach");
+        assert_eq!(json["status"], "FILTERED");
+    }
+}

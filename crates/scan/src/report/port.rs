@@ -128,3 +128,74 @@ pub fn csv_grid<'r>(records: impl IntoIterator<Item = &'r Record>, names: &PortN
     }
     grid
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use portolan_core::{Evidence, Verdict};
+
+    use super::*;
+
+    fn record(evidence: Option<Evidence>) -> Record {
+        Record {
+            host: "dc1".into(),
+            address: "192.0.2.5".parse().unwrap(),
+            port: 53,
+            transport: if evidence.is_some() {
+                Transport::Udp
+            } else {
+                Transport::Tcp
+            },
+            verdict: Verdict::NotListening,
+            reason: if evidence.is_some() {
+                Reason::PortUnreach
+            } else {
+                Reason::ConnRefused
+            },
+            evidence,
+            rtt: Some(Duration::from_micros(250)),
+            tries: 1,
+        }
+    }
+
+    #[test]
+    fn connects_and_probes_share_one_object_and_one_row() {
+        let names = PortNames::default();
+        let tcp = record(None);
+        let line = PortJson::new(&tcp, &names).line();
+        assert_eq!(
+            line,
+            "{\"host\":\"dc1\",\"address\":\"192.0.2.5\",\"port\":53,\"protocol\":\"tcp\",\
+             \"state\":\"closed\",\"portqry\":\"NOT LISTENING\",\"reason\":\"conn-refused\",\
+             \"tries\":1,\"rtt_us\":250,\"service\":null,\"services\":[]}\n"
+        );
+        let udp = record(Some(Evidence {
+            probe: "DNS query for . SOA".into(),
+            answer: "ICMP port unreachable".into(),
+            detail: None,
+        }));
+        let v: serde_json::Value =
+            serde_json::from_str(&PortJson::new(&udp, &names).line()).unwrap();
+        assert_eq!(v["protocol"], "udp");
+        assert_eq!(v["reason"], "port-unreach");
+        assert_eq!(v["probe"], "DNS query for . SOA");
+        assert!(v["evidence"].is_null(), "present, and null: {v}");
+
+        let csv = csv_grid([&tcp, &udp], &names).to_csv();
+        assert_eq!(
+            csv.lines().nth(2),
+            Some("dc1,192.0.2.5,53,udp,closed,port-unreach,1,250,,")
+        );
+        let grid = grid([&udp], &names);
+        assert_eq!(
+            grid.headers.last().map(String::as_str),
+            Some("What answered")
+        );
+        assert_eq!(grid_text(&grid), "ICMP port unreachable");
+    }
+
+    fn grid_text(grid: &Grid) -> String {
+        grid.rows[0][5].text.clone()
+    }
+}
