@@ -35,6 +35,39 @@ pub struct MapperSummary {
     pub outcome: String,
 }
 
+/// Runs the check to the end: hands each result to `on_result` the moment it is known
+/// (to stream it), and returns every host's extras (in host order) and every result. The
+/// first error of `on_result` is returned once the check is over.
+pub async fn gather<E>(
+    catalog: &Catalog,
+    hosts: &[Host],
+    selection: &Selection,
+    options: &CheckOptions,
+    rpc: bool,
+    mut on_result: impl FnMut(&PortResult) -> Result<(), E>,
+) -> Result<(Vec<HostExtras>, Vec<PortResult>), E> {
+    let (sender, mut receiver) = mpsc::channel(256);
+    let engine = run(catalog, hosts, selection, options, rpc, sender);
+    let collect = async {
+        let mut results = Vec::new();
+        let mut failed = None;
+        while let Some(result) = receiver.recv().await {
+            if failed.is_none()
+                && let Err(e) = on_result(&result)
+            {
+                failed = Some(e);
+            }
+            results.push(result);
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(results),
+        }
+    };
+    let (extras, results) = tokio::join!(engine, collect);
+    Ok((extras, results?))
+}
+
 /// Runs the check. `rpc`: ask the endpoint mapper for the dynamic RPC services' ports.
 /// Results are sent as they come; the extras are returned per host, in host order.
 pub async fn run(

@@ -7,7 +7,6 @@ use portolan_probe::Selection;
 use portolan_probe::engine::{CheckOptions, Host, ProbeContext};
 use portolan_probe::report::CheckReport;
 use portolan_probe::select::ServiceChoice;
-use tokio::sync::mpsc;
 
 use crate::cli::{CheckArgs, CheckFormat, Global};
 use crate::commands::roles::find_role;
@@ -156,23 +155,18 @@ async fn check(
     options: &CheckOptions,
     skipped_optional: &[String],
 ) -> Result<Exit, Failure> {
-    let (sender, mut receiver) = mpsc::channel(256);
     let stream = args.format == CheckFormat::Jsonl;
-    let engine =
-        portolan_probe::check::run(catalog, hosts, selection, options, !args.no_rpc, sender);
-    let collect = async {
-        let mut results = Vec::new();
-        while let Some(result) = receiver.recv().await {
-            if stream {
-                let line = serde_json::to_string(&result).unwrap_or_default();
-                render::print(format!("{line}\n").as_bytes())?;
+    let (extras, results) =
+        portolan_probe::check::gather(catalog, hosts, selection, options, !args.no_rpc, |result| {
+            if !stream {
+                return Ok(());
             }
-            results.push(result);
-        }
-        Ok::<_, Failure>(results)
-    };
-    let (extras, results) = tokio::join!(engine, collect);
-    let report = CheckReport::new(hosts, &extras, results?);
+            let mut line = serde_json::to_string(result).unwrap_or_default();
+            line.push('\n');
+            render::print(line.as_bytes())
+        })
+        .await?;
+    let report = CheckReport::new(hosts, &extras, results);
     let exit = if report.all_listening() {
         Exit::Clean
     } else {
