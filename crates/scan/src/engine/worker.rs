@@ -297,6 +297,8 @@ impl<'s, 'a> Worker<'s, 'a> {
                     drop(socket);
                     self.free.push(index);
                     let errno = probe::errno_of(&e);
+                    // epoll_ctl's ENOSPC (the watch limit) is a shortage of this engine's own,
+                    // not a connect error, so it is not in core's table.
                     if probe::is_resource_shortage(errno) || errno == libc::ENOSPC {
                         self.retry.push_front(probe);
                         self.back_off(now_ns);
