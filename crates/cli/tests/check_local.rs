@@ -228,9 +228,15 @@ fn under_descriptor_pressure_every_port_gets_its_verdict_or_error() {
     // With almost no file descriptors, connects fail on this machine (EMFILE): the engine
     // waits for descriptors and tries again, and a port it still cannot probe must come out
     // as ERROR ("not probed"), never as FILTERED or a silence.
-    let ports: Vec<String> = (0..40)
-        .map(|_| free_tcp_port("127.0.0.1").to_string())
+    // Held until all 40 are chosen: a port released at once may be handed out again.
+    let held: Vec<TcpListener> = (0..40)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
         .collect();
+    let ports: Vec<String> = held
+        .iter()
+        .map(|l| l.local_addr().unwrap().port().to_string())
+        .collect();
+    drop(held);
     let bin = assert_cmd::cargo::cargo_bin("portolan");
     let out = std::process::Command::new("sh")
         .arg("-c")
