@@ -1,6 +1,9 @@
 //! The one result model: what every command that probes ports (`check`, `scan` over TCP and
-//! UDP, `rpc`'s endpoint checks) reports for one port of one host, and what every renderer
-//! reads. Engines keep their own working types; each converts into a [`Record`].
+//! UDP) reports for one port of one host, and what the renderers read. The check engine's
+//! result holds a [`Record`] and adds what only a check knows (the protocol verification,
+//! the catalog rows); the sweep engine's compact result (a host index, 24 bytes) becomes one
+//! when it is rendered. `rpc` lists registrations, not probed ports: its lines share the
+//! record's identity fields (host, address, transport, port) instead.
 
 use std::fmt;
 use std::net::IpAddr;

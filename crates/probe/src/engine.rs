@@ -181,27 +181,14 @@ pub async fn probe(
     options: &CheckOptions,
 ) -> PortResult {
     let addr = portolan_core::target::socket_addr(host.address, host.scope_id, job.target.port);
-    let mut result = PortResult {
-        host: host.name.clone(),
-        address: host.address,
-        transport: if job.target.transport == Transport::Udp {
-            "udp"
-        } else {
-            "tcp"
-        },
-        port: job.target.port,
-        status: Status::Filtered,
-        reason: Reason::NoResponse,
-        probe: String::new(),
-        answer: String::new(),
-        evidence: None,
-        verification: None,
-        note: None,
-        rtt_ms: None,
-        attempts: 0,
-        origin: job.origin,
-        rows: job.target.rows.clone(),
+    let transport = if job.target.transport == Transport::Udp {
+        portolan_core::Transport::Udp
+    } else {
+        portolan_core::Transport::Tcp
     };
+    let mut result = PortResult::new(host.name.clone(), host.address, transport, job.target.port);
+    result.origin = job.origin;
+    result.rows = job.target.rows.clone();
     match job.target.transport {
         Transport::Udp => probe_udp(addr, timing, &job.target, options, &mut result).await,
         _ => probe_tcp(addr, timing, &job.target, options, &mut result).await,
@@ -221,10 +208,6 @@ fn local_address(target: SocketAddr) -> Option<IpAddr> {
     socket.local_addr().ok().map(|a| a.ip())
 }
 
-fn millis(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1e6).round() / 1e3
-}
-
 async fn probe_tcp(
     addr: SocketAddr,
     timing: &HostTiming,
@@ -232,7 +215,7 @@ async fn probe_tcp(
     options: &CheckOptions,
     result: &mut PortResult,
 ) {
-    result.probe = "TCP connect".to_string();
+    result.exchange().probe = "TCP connect".to_string();
     let attempts = options.tcp_attempts.max(1);
     let mut silent = 0;
     let mut local_error = None;
@@ -240,13 +223,13 @@ async fn probe_tcp(
     let mut attempt = 0;
     while attempt < attempts {
         attempt += 1;
-        result.attempts = attempt;
+        result.record.tries = attempt;
         match tcp_attempt(addr, timing).await {
             TcpAttempt::Accepted(stream, rtt) => {
                 timing.sample(rtt);
                 result.decide(Reason::SynAck);
-                result.answer = "connection accepted (SYN-ACK)".to_string();
-                result.rtt_ms = Some(millis(rtt));
+                result.exchange().answer = "connection accepted (SYN-ACK)".to_string();
+                result.record.rtt = Some(rtt);
                 if options.verify {
                     let wait = timing.timeout().max(options.udp_floor).min(options.ceiling);
                     result.verification =
@@ -257,22 +240,22 @@ async fn probe_tcp(
             TcpAttempt::Refused(rtt) => {
                 timing.sample(rtt);
                 result.decide(Reason::ConnRefused);
-                result.answer = "connection refused (RST)".to_string();
-                result.rtt_ms = Some(millis(rtt));
+                result.exchange().answer = "connection refused (RST)".to_string();
+                result.record.rtt = Some(rtt);
                 return;
             }
             TcpAttempt::ResetAfterHandshake(rtt) => {
                 timing.sample(rtt);
                 result.decide(Reason::SynAck);
-                result.answer = "connection accepted (SYN-ACK), then reset".to_string();
-                result.rtt_ms = Some(millis(rtt));
+                result.exchange().answer = "connection accepted (SYN-ACK), then reset".to_string();
+                result.record.rtt = Some(rtt);
                 return;
             }
             TcpAttempt::Unreachable(reason, rtt) => {
                 timing.sample(rtt);
                 result.decide(reason);
-                result.answer = errno::describe(reason).to_string();
-                result.rtt_ms = Some(millis(rtt));
+                result.exchange().answer = errno::describe(reason).to_string();
+                result.record.rtt = Some(rtt);
                 return;
             }
             TcpAttempt::Silent => silent += 1,
@@ -315,13 +298,14 @@ fn conclude_silence(
     match (silent, local_error) {
         (0, Some(error)) => {
             result.decide(Reason::LocalError);
-            result.answer = format!("not probed: local error: {error}");
+            result.exchange().answer = format!("not probed: local error: {error}");
         }
         (_, error) => {
             result.decide(Reason::NoResponse);
-            result.answer = silence();
+            result.exchange().answer = silence();
             if let Some(error) = error {
                 result
+                    .exchange()
                     .answer
                     .push_str(&format!("; other tries failed here: {error}"));
             }
@@ -337,7 +321,7 @@ async fn probe_udp(
     result: &mut PortResult,
 ) {
     let exchange = udp_probes::exchange_for(target, &options.context, local_address(addr));
-    result.probe = exchange.name.clone();
+    result.exchange().probe = exchange.name.clone();
     let mut backoffs = 0;
     let socket = loop {
         match UdpProbeSocket::open(addr) {
@@ -349,7 +333,8 @@ async fn probe_udp(
             }
             Err(e) => {
                 result.decide(Reason::LocalError);
-                result.answer = format!("not probed: local error: cannot open a UDP socket: {e}");
+                result.exchange().answer =
+                    format!("not probed: local error: cannot open a UDP socket: {e}");
                 return;
             }
         }
@@ -358,7 +343,7 @@ async fn probe_udp(
     let mut silent = 0;
     let mut local_error = None;
     for attempt in 1..=attempts {
-        result.attempts = attempt;
+        result.record.tries = attempt;
         let start = Instant::now();
         let mut failed_send = None;
         for request in &exchange.requests {
@@ -379,12 +364,12 @@ async fn probe_udp(
             UdpEvent::Datagram(data, from, rtt) => {
                 match (exchange.classify)(&data) {
                     Classified::Recognised(evidence) => {
-                        result.evidence = Some(evidence);
-                        result.answer =
+                        result.exchange().detail = Some(evidence);
+                        result.exchange().answer =
                             format!("{} byte reply from port {}", data.len(), from.port());
                     }
                     Classified::Unrecognised(what) => {
-                        result.answer = format!(
+                        result.exchange().answer = format!(
                             "{} byte reply from port {} (not a {} reply)",
                             data.len(),
                             from.port(),
@@ -398,7 +383,7 @@ async fn probe_udp(
                 }
                 sample_first_try(timing, attempt, rtt);
                 result.decide(Reason::UdpResponse);
-                result.rtt_ms = Some(millis(rtt));
+                result.record.rtt = Some(rtt);
                 if let Some(farewell) = exchange.farewell.as_ref().and_then(|f| f(&data)) {
                     // Close what the probe opened (a TFTP transfer, an L2TP tunnel).
                     let _ = socket.send_to(&farewell, from).await;
@@ -408,15 +393,15 @@ async fn probe_udp(
             UdpEvent::PortUnreachable(rtt) => {
                 sample_first_try(timing, attempt, rtt);
                 result.decide(Reason::PortUnreach);
-                result.answer = "ICMP port unreachable".to_string();
-                result.rtt_ms = Some(millis(rtt));
+                result.exchange().answer = "ICMP port unreachable".to_string();
+                result.record.rtt = Some(rtt);
                 return;
             }
             UdpEvent::Unreachable(reason, rtt) => {
                 sample_first_try(timing, attempt, rtt);
                 result.decide(reason);
-                result.answer = errno::describe(reason).to_string();
-                result.rtt_ms = Some(millis(rtt));
+                result.exchange().answer = errno::describe(reason).to_string();
+                result.record.rtt = Some(rtt);
                 return;
             }
             UdpEvent::Silent => silent += 1,
@@ -430,7 +415,7 @@ async fn probe_udp(
             if silent == 1 { "" } else { "s" },
         )
     });
-    if result.status == Status::ListeningOrFiltered {
+    if result.status() == Status::ListeningOrFiltered {
         result.note = Some(exchange.silence.clone());
     }
 }

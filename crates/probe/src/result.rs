@@ -1,8 +1,10 @@
 //! What a check found, in PortQry's words, with the evidence behind each verdict.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
-use serde::Serialize;
+use portolan_core::{Evidence, Reason, Record, Transport};
+use serde::{Serialize, Serializer};
 
 use crate::select::RowLabel;
 
@@ -44,36 +46,17 @@ pub enum Origin {
     EndpointMapper,
 }
 
-/// The verdict on one port of one host.
-#[derive(Debug, Clone, Serialize)]
+/// The verdict on one port of one host: the port in the one result model, and what only a
+/// check knows beyond it.
+#[derive(Debug, Clone)]
 pub struct PortResult {
-    /// The host as given on the command line.
-    pub host: String,
-    /// The address probed.
-    pub address: IpAddr,
-    /// `tcp` or `udp`.
-    pub transport: &'static str,
-    /// The port.
-    pub port: u16,
-    /// The verdict.
-    pub status: Status,
-    /// Why, in nmap's words (`syn-ack`, `conn-refused`, `host-unreach`, `udp-response`,
-    /// `port-unreach`, `no-response`, `local-error`, ...), as `portolan scan` reports it.
-    pub reason: portolan_core::Reason,
-    /// What was sent ("TCP connect", "DNS query for . SOA").
-    pub probe: String,
-    /// What came back ("SYN-ACK", "ICMP port unreachable", "no answer to 2 tries").
-    pub answer: String,
-    /// What the reply said, decoded ("CLDAP netlogon: domain lab.example, DC dc1...").
-    pub evidence: Option<String>,
+    /// Host (as given), address, port, transport, verdict, reason, what was sent and what
+    /// came back (always present for a check), round trip and tries.
+    pub record: Record,
     /// For open TCP ports: the protocol check.
     pub verification: Option<Verification>,
     /// Why the verdict cannot be more precise, where that is the case.
     pub note: Option<String>,
-    /// Round-trip time of the deciding answer, in milliseconds.
-    pub rtt_ms: Option<f64>,
-    /// How many times the probe was sent.
-    pub attempts: u32,
     /// Where the port came from.
     pub origin: Origin,
     /// The catalog rows (or endpoint-mapper interfaces) this port stands for.
@@ -81,85 +64,164 @@ pub struct PortResult {
 }
 
 impl PortResult {
+    /// A port not probed yet: silent until decided otherwise.
+    pub fn new(host: String, address: IpAddr, transport: Transport, port: u16) -> Self {
+        let mut result = PortResult {
+            record: Record {
+                host,
+                address,
+                port,
+                transport,
+                verdict: Status::Filtered,
+                reason: Reason::NoResponse,
+                evidence: Some(Evidence {
+                    probe: String::new(),
+                    answer: String::new(),
+                    detail: None,
+                }),
+                rtt: None,
+                tries: 0,
+            },
+            verification: None,
+            note: None,
+            origin: Origin::Catalog,
+            rows: Vec::new(),
+        };
+        result.decide(Reason::NoResponse);
+        result
+    }
+
     /// Records why the port got its verdict, and the verdict that reason gives on this
     /// port's transport (`portolan_core::verdict`'s one mapping).
-    pub fn decide(&mut self, reason: portolan_core::Reason) {
-        self.reason = reason;
-        self.status = if self.transport == "udp" {
-            reason.udp_verdict()
-        } else {
-            reason.tcp_verdict()
+    pub fn decide(&mut self, reason: Reason) {
+        self.record.reason = reason;
+        self.record.verdict = match self.record.transport {
+            Transport::Udp => reason.udp_verdict(),
+            Transport::Tcp => reason.tcp_verdict(),
         };
     }
 
-    /// The port in the one result model.
-    pub fn record(&self) -> portolan_core::Record {
-        use portolan_core::{Evidence, Record, Transport};
-        let transport = if self.transport == "udp" {
-            Transport::Udp
-        } else {
-            Transport::Tcp
-        };
-        Record {
-            host: self.host.clone(),
-            address: self.address,
-            port: self.port,
-            transport,
-            verdict: self.status,
-            reason: self.reason,
-            evidence: Some(Evidence {
-                probe: self.probe.clone(),
-                answer: self.answer.clone(),
-                detail: self.evidence.clone(),
-            }),
-            // Whole microseconds, as the millisecond figure was measured.
-            rtt: self
-                .rtt_ms
-                .map(|ms| std::time::Duration::from_micros((ms * 1000.0).round() as u64)),
-            tries: self.attempts,
+    /// The verdict.
+    pub fn status(&self) -> Status {
+        self.record.verdict
+    }
+
+    /// What was sent and what came back (created empty when missing).
+    pub fn exchange(&mut self) -> &mut Evidence {
+        self.record.evidence.get_or_insert_with(|| Evidence {
+            probe: String::new(),
+            answer: String::new(),
+            detail: None,
+        })
+    }
+
+    /// What was sent, what came back and what the reply said, as read-only text.
+    pub fn exchanged(&self) -> (&str, &str, Option<&str>) {
+        match &self.record.evidence {
+            Some(e) => (&e.probe, &e.answer, e.detail.as_deref()),
+            None => ("", "", None),
         }
+    }
+}
+
+/// The round trip in milliseconds, to the microsecond, as `rtt_ms` is written.
+pub fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// The shape docs/json.md gives a check result (`results[]` and each line of `jsonl`).
+#[derive(Serialize)]
+struct ResultJson<'a> {
+    host: &'a str,
+    address: IpAddr,
+    transport: Transport,
+    port: u16,
+    status: Status,
+    reason: Reason,
+    probe: &'a str,
+    answer: &'a str,
+    evidence: Option<&'a str>,
+    verification: Option<&'a Verification>,
+    note: Option<&'a str>,
+    rtt_ms: Option<f64>,
+    attempts: u32,
+    origin: Origin,
+    rows: &'a [RowLabel],
+}
+
+impl Serialize for PortResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = &self.record;
+        let (probe, answer, evidence) = self.exchanged();
+        ResultJson {
+            host: &r.host,
+            address: r.address,
+            transport: r.transport,
+            port: r.port,
+            status: r.verdict,
+            reason: r.reason,
+            probe,
+            answer,
+            evidence,
+            verification: self.verification.as_ref(),
+            note: self.note.as_deref(),
+            rtt_ms: r.rtt.map(millis),
+            attempts: r.tries,
+            origin: self.origin,
+            rows: &self.rows,
+        }
+        .serialize(s)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use portolan_core::{Reason, Transport};
-
     use super::*;
 
     #[test]
-    fn the_verdict_follows_the_reason_and_the_record_keeps_both() {
-        let mut r = PortResult {
-            host: "dc1".into(),
-            address: "192.0.2.5".parse().unwrap(),
-            transport: "udp",
-            port: 123,
-            status: Status::Filtered,
-            reason: Reason::NoResponse,
-            probe: "NTP client request".into(),
-            answer: "no answer to 2 probes".into(),
-            evidence: None,
-            verification: None,
-            note: None,
-            rtt_ms: Some(0.25),
-            attempts: 2,
-            origin: Origin::Catalog,
-            rows: Vec::new(),
-        };
+    fn the_verdict_follows_the_reason_and_the_json_keeps_its_shape() {
+        let mut r = PortResult::new(
+            "dc1".into(),
+            "192.0.2.5".parse().unwrap(),
+            Transport::Udp,
+            123,
+        );
+        assert_eq!(r.status(), Status::ListeningOrFiltered, "UDP silence");
+        r.record.transport = Transport::Tcp;
         r.decide(Reason::NoResponse);
-        assert_eq!(r.status, Status::ListeningOrFiltered, "UDP silence");
-        r.transport = "tcp";
-        r.decide(Reason::NoResponse);
-        assert_eq!(r.status, Status::Filtered, "TCP silence");
+        assert_eq!(r.status(), Status::Filtered, "TCP silence");
         r.decide(Reason::HostUnreach);
-        let record = r.record();
-        assert_eq!(record.transport, Transport::Tcp);
-        assert_eq!(record.reason, Reason::HostUnreach);
-        assert_eq!(record.verdict, Status::Filtered);
-        assert_eq!(record.rtt_us(), Some(250));
-        assert_eq!(record.tries, 2);
+        r.exchange().probe = "TCP connect".into();
+        r.exchange().answer = "ICMP host unreachable".into();
+        r.record.rtt = Some(Duration::from_micros(250));
+        r.record.tries = 2;
         let json = serde_json::to_value(&r).unwrap();
-        assert_eq!(json["reason"], "host-unreach");
+        let mut keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+        keys.sort();
+        let mut documented = [
+            "host",
+            "address",
+            "transport",
+            "port",
+            "status",
+            "reason",
+            "probe",
+            "answer",
+            "evidence",
+            "verification",
+            "note",
+            "rtt_ms",
+            "attempts",
+            "origin",
+            "rows",
+        ];
+        documented.sort();
+        assert_eq!(keys, documented);
         assert_eq!(json["status"], "FILTERED");
+        assert_eq!(json["reason"], "host-unreach");
+        assert_eq!(json["transport"], "tcp");
+        assert_eq!(json["rtt_ms"], 0.25);
+        assert_eq!(json["attempts"], 2);
+        assert!(json["evidence"].is_null());
     }
 }

@@ -89,7 +89,7 @@ pub fn run(
         .map_err(SweepError::Runtime)?;
     let (results, interrupted) =
         runtime.block_on(collect(&hosts, jobs, options, stop, stream, &names))?;
-    let mut records: Vec<Record> = results.iter().map(PortResult::record).collect();
+    let mut records: Vec<Record> = results.into_iter().map(|r| r.record).collect();
     records.sort_by_key(|r| (r.address, r.port));
     Ok(UdpRun {
         records,
@@ -122,8 +122,7 @@ async fn collect(
             received = receiver.recv() => match received {
                 Some(result) => {
                     if let Some(sink) = stream.as_deref_mut() {
-                        let record = result.record();
-                        sink.line(&PortJson::new(&record, names).line())
+                        sink.line(&PortJson::new(&result.record, names).line())
                             .map_err(SweepError::Output)?;
                     }
                     results.push(result);

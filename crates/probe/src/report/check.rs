@@ -55,7 +55,13 @@ impl<'a> CheckReport<'a> {
             .enumerate()
             .map(|(i, h)| (h.name.as_str(), i))
             .collect();
-        results.sort_by_key(|r| (order.get(r.host.as_str()).copied(), r.transport, r.port));
+        results.sort_by_key(|r| {
+            (
+                order.get(r.record.host.as_str()).copied(),
+                r.record.transport,
+                r.record.port,
+            )
+        });
         CheckReport {
             hosts,
             extras,
@@ -70,7 +76,11 @@ impl<'a> CheckReport<'a> {
 
     /// True when there were results and every one is LISTENING.
     pub fn all_listening(&self) -> bool {
-        !self.results.is_empty() && self.results.iter().all(|r| r.status == Status::Listening)
+        !self.results.is_empty()
+            && self
+                .results
+                .iter()
+                .all(|r| r.record.verdict == Status::Listening)
     }
 
     /// The JSON document.
@@ -80,7 +90,7 @@ impl<'a> CheckReport<'a> {
             ..Summary::default()
         };
         for r in &self.results {
-            match r.status {
+            match r.record.verdict {
                 Status::Listening => summary.listening += 1,
                 Status::NotListening => summary.not_listening += 1,
                 Status::Filtered => summary.filtered += 1,
@@ -97,7 +107,11 @@ impl<'a> CheckReport<'a> {
                 .map(|(h, extra)| HostJson {
                     host: &h.name,
                     address: h.address.to_string(),
-                    results: self.results.iter().filter(|r| r.host == h.name).collect(),
+                    results: self
+                        .results
+                        .iter()
+                        .filter(|r| r.record.host == h.name)
+                        .collect(),
                     unchecked: &extra.unchecked,
                     endpoint_mapper: extra.endpoint_mapper.as_ref(),
                 })
@@ -135,7 +149,7 @@ impl<'a> CheckReport<'a> {
             let mine: Vec<&PortResult> = self
                 .results
                 .iter()
-                .filter(|r| r.host == host.name)
+                .filter(|r| r.record.host == host.name)
                 .collect();
             out.push_str(&render(&host_grid(&mine, &extra.unchecked)));
             out.push('\n');
@@ -162,7 +176,7 @@ impl<'a> CheckReport<'a> {
     /// The line of totals.
     pub fn summary_line(&self) -> String {
         let results = &self.results;
-        let count = |s: Status| results.iter().filter(|r| r.status == s).count();
+        let count = |s: Status| results.iter().filter(|r| r.record.verdict == s).count();
         format!(
             "{} ports: {} LISTENING, {} NOT LISTENING, {} FILTERED, {} LISTENING OR FILTERED{}\n",
             results.len(),
@@ -188,11 +202,8 @@ fn tone(status: Status) -> Tone {
 
 /// What a result says beyond its status: the evidence, or the answer, and the verification.
 fn details(r: &PortResult) -> String {
-    let mut parts = Vec::new();
-    match &r.evidence {
-        Some(evidence) => parts.push(evidence.clone()),
-        None => parts.push(r.answer.clone()),
-    }
+    let (_, answer, evidence) = r.exchanged();
+    let mut parts = vec![evidence.unwrap_or(answer).to_string()];
     if let Some(v) = &r.verification {
         let label = match v.outcome {
             VerifyOutcome::Verified => "",
@@ -225,7 +236,7 @@ fn host_grid(results: &[&PortResult], unchecked: &[Unchecked]) -> Grid {
             lines.push((row.service.clone(), r, row.app_protocol.clone()));
         }
     }
-    lines.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.port.cmp(&b.1.port)));
+    lines.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.record.port.cmp(&b.1.record.port)));
     for (service, r, app) in lines {
         let service = if r.origin == Origin::EndpointMapper {
             format!("{service}\n{app} (endpoint mapper)")
@@ -234,9 +245,9 @@ fn host_grid(results: &[&PortResult], unchecked: &[Unchecked]) -> Grid {
         };
         grid.push([
             GridCell::from(service),
-            format!("{}/{}", r.port, r.transport).into(),
-            GridCell::toned(r.status.as_str(), tone(r.status)),
-            r.probe.clone().into(),
+            format!("{}/{}", r.record.port, r.record.transport).into(),
+            GridCell::toned(r.record.verdict.as_str(), tone(r.record.verdict)),
+            r.exchanged().0.into(),
             details(r).into(),
         ]);
     }
@@ -273,20 +284,20 @@ fn csv_grid(results: &[PortResult]) -> Grid {
     for r in results {
         let services: Vec<&str> = r.rows.iter().map(|row| row.service_id.as_str()).collect();
         grid.push([
-            r.host.clone(),
-            r.address.to_string(),
-            r.transport.to_string(),
-            r.port.to_string(),
-            r.status.as_str().to_string(),
-            r.reason.as_str().to_string(),
+            r.record.host.clone(),
+            r.record.address.to_string(),
+            r.record.transport.to_string(),
+            r.record.port.to_string(),
+            r.record.verdict.as_str().to_string(),
+            r.record.reason.as_str().to_string(),
             services.join(";"),
             match r.origin {
                 Origin::Catalog => "catalog".to_string(),
                 Origin::EndpointMapper => "endpoint-mapper".to_string(),
             },
-            r.probe.clone(),
-            r.answer.clone(),
-            r.evidence.clone().unwrap_or_default(),
+            r.exchanged().0.to_string(),
+            r.exchanged().1.to_string(),
+            r.exchanged().2.unwrap_or_default().to_string(),
             r.verification
                 .as_ref()
                 .map(|v| format!("{:?}", v.outcome).to_lowercase())
@@ -296,7 +307,10 @@ fn csv_grid(results: &[PortResult]) -> Grid {
                 .map(|v| v.detail.clone())
                 .unwrap_or_default(),
             r.note.clone().unwrap_or_default(),
-            r.rtt_ms.map(|t| t.to_string()).unwrap_or_default(),
+            r.record
+                .rtt
+                .map(|t| crate::result::millis(t).to_string())
+                .unwrap_or_default(),
         ]);
     }
     grid
