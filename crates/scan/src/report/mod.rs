@@ -9,10 +9,12 @@ pub mod udp;
 
 use std::io;
 
-use portolan_output::TerminalStyle;
+use portolan_core::Record;
+use portolan_output::{Grid, TerminalStyle};
 use serde::Serialize;
 
 use crate::engine::Progress;
+use crate::naming::PortNames;
 
 /// Where streamed output goes while a sweep runs.
 pub trait Sink {
@@ -51,18 +53,36 @@ pub(crate) struct SweepInfo<'a> {
     pub elapsed_ms: u128,
 }
 
-/// The formats every sweep report renders.
+/// The formats every sweep report renders: table, Markdown and CSV from the records it
+/// lists, JSON and nmap XML its own way.
 pub trait Rendered {
-    /// The readable table, then the totals.
-    fn table(&self, style: TerminalStyle) -> String;
-    /// The table as Markdown, then the totals.
-    fn markdown(&self) -> String;
-    /// CSV, one line per port listed.
-    fn csv(&self) -> String;
+    /// The records to list (open ports, or all with `--all`), in order.
+    fn listed(&self) -> Vec<&Record>;
+    /// Port names of the catalog.
+    fn names(&self) -> &PortNames;
+    /// The line of totals.
+    fn totals_line(&self) -> String;
     /// The JSON document, pretty, with a final new line.
     fn json(&self) -> Result<String, serde_json::Error>;
     /// nmap's XML.
     fn nmap_xml(&self) -> String;
+
+    /// The readable table, then the totals.
+    fn table(&self, style: TerminalStyle) -> String {
+        let grid = port::grid(self.listed(), self.names());
+        ports_then_totals(&grid, |g| g.to_terminal(style), "", &self.totals_line())
+    }
+
+    /// The table as Markdown, then the totals.
+    fn markdown(&self) -> String {
+        let grid = port::grid(self.listed(), self.names());
+        ports_then_totals(&grid, Grid::to_markdown, "\n", &self.totals_line())
+    }
+
+    /// CSV, one line per port listed.
+    fn csv(&self) -> String {
+        port::csv_grid(self.listed(), self.names()).to_csv()
+    }
 }
 
 /// Pretty JSON with a final newline.
@@ -73,9 +93,9 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, serde_json::Err
 }
 
 /// The ports listed (or "no open ports") as `render` draws them, `gap`, then the totals.
-pub(crate) fn ports_then_totals(
-    grid: &portolan_output::Grid,
-    render: impl FnOnce(&portolan_output::Grid) -> String,
+fn ports_then_totals(
+    grid: &Grid,
+    render: impl FnOnce(&Grid) -> String,
     gap: &str,
     totals: &str,
 ) -> String {

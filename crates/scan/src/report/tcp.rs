@@ -7,11 +7,10 @@ use std::net::IpAddr;
 
 use portolan_core::target::TargetList;
 use portolan_core::{NmapState, Record};
-use portolan_output::{Grid, TerminalStyle};
 use serde::Serialize;
 
-use super::port::{self, PortJson};
-use super::{Listing, Rendered, Sink, SweepInfo, plural, ports_then_totals};
+use super::port::PortJson;
+use super::{Listing, Rendered, Sink, SweepInfo, plural};
 use crate::engine::{Event, Observer, Progress, Summary};
 use crate::naming::PortNames;
 use crate::nmap_xml::{self, XmlHost, XmlProtocol, XmlScan};
@@ -260,35 +259,6 @@ impl<'a, 'c> TcpReport<'a, 'c> {
         self.collector.hosts_up + partial
     }
 
-    /// The line of totals under the table.
-    pub fn totals_line(&self) -> String {
-        let s = self.summary;
-        let mut line = format!(
-            "{} address{} ({} up) x {} port{}: {} open, {} closed, {} filtered in {:.2} s",
-            self.targets.len(),
-            plural(self.targets.len(), "", "es"),
-            self.hosts_up(),
-            self.ports.len(),
-            plural(self.ports.len() as u64, "", "s"),
-            s.open,
-            s.closed,
-            s.filtered,
-            s.elapsed.as_secs_f64()
-        );
-        if s.interrupted {
-            line.push_str(&format!(
-                " (interrupted after {} of {} probes)",
-                s.done, s.total
-            ));
-        }
-        line.push('\n');
-        line
-    }
-
-    fn listed(&self) -> impl Iterator<Item = &Record> {
-        self.records.iter().map(|(_, r)| r)
-    }
-
     /// The JSON document.
     pub fn document(&self) -> ScanJson<'_> {
         let s = self.summary;
@@ -347,21 +317,37 @@ impl<'a, 'c> TcpReport<'a, 'c> {
 }
 
 impl Rendered for TcpReport<'_, '_> {
-    /// The table: the ports listed, then the totals.
-    fn table(&self, style: TerminalStyle) -> String {
-        let grid = port::grid(self.listed(), self.names);
-        ports_then_totals(&grid, |g| g.to_terminal(style), "", &self.totals_line())
+    fn listed(&self) -> Vec<&Record> {
+        self.records.iter().map(|(_, r)| r).collect()
     }
 
-    /// Markdown: the ports listed as a table, then the totals.
-    fn markdown(&self) -> String {
-        let grid = port::grid(self.listed(), self.names);
-        ports_then_totals(&grid, Grid::to_markdown, "\n", &self.totals_line())
+    fn names(&self) -> &PortNames {
+        self.names
     }
 
-    /// CSV, one line per port listed.
-    fn csv(&self) -> String {
-        port::csv_grid(self.listed(), self.names).to_csv()
+    /// The line of totals under the table.
+    fn totals_line(&self) -> String {
+        let s = self.summary;
+        let mut line = format!(
+            "{} address{} ({} up) x {} port{}: {} open, {} closed, {} filtered in {:.2} s",
+            self.targets.len(),
+            plural(self.targets.len(), "", "es"),
+            self.hosts_up(),
+            self.ports.len(),
+            plural(self.ports.len() as u64, "", "s"),
+            s.open,
+            s.closed,
+            s.filtered,
+            s.elapsed.as_secs_f64()
+        );
+        if s.interrupted {
+            line.push_str(&format!(
+                " (interrupted after {} of {} probes)",
+                s.done, s.total
+            ));
+        }
+        line.push('\n');
+        line
     }
 
     /// nmap's XML.

@@ -3,11 +3,10 @@
 use std::net::IpAddr;
 
 use portolan_core::{NmapState, Record, Verdict};
-use portolan_output::{Grid, TerminalStyle};
 use serde::Serialize;
 
-use super::port::{self, PortJson};
-use super::{Listing, Rendered, SweepInfo, plural, ports_then_totals};
+use super::port::PortJson;
+use super::{Listing, Rendered, SweepInfo, plural};
 use crate::naming::PortNames;
 use crate::nmap_xml::{self, XmlHost, XmlPort, XmlProtocol, XmlScan};
 use crate::ports::PortList;
@@ -84,43 +83,6 @@ pub struct UdpReport<'a> {
 }
 
 impl UdpReport<'_> {
-    /// The results to list: open ones, or all with `--all`.
-    fn listed(&self) -> impl Iterator<Item = &Record> {
-        let all = self.listing.all;
-        self.run
-            .records
-            .iter()
-            .filter(move |r| all || r.verdict == Verdict::Listening)
-    }
-
-    fn totals_line(&self) -> String {
-        let c = Counts::of(&self.run.records);
-        let mut line = format!(
-            "{} address{} x {} UDP port{}: {} open, {} closed, {} filtered, {} open|filtered in {:.2} s",
-            self.addresses,
-            plural(self.addresses, "", "es"),
-            self.ports.len(),
-            plural(self.ports.len() as u64, "", "s"),
-            c.open,
-            c.closed,
-            c.filtered,
-            c.open_filtered,
-            self.run.elapsed.as_secs_f64()
-        );
-        if c.error > 0 {
-            line.push_str(&format!(" ({} not probed: local errors)", c.error));
-        }
-        if self.run.interrupted {
-            line.push_str(&format!(
-                " (interrupted after {} of {} probes)",
-                self.run.records.len(),
-                self.run.probes
-            ));
-        }
-        line.push('\n');
-        line
-    }
-
     /// Hosts in order of first result, with their records.
     fn hosts(&self) -> Vec<(&str, IpAddr, Vec<&Record>)> {
         let mut hosts: Vec<(&str, IpAddr, Vec<&Record>)> = Vec::new();
@@ -174,21 +136,46 @@ impl UdpReport<'_> {
 }
 
 impl Rendered for UdpReport<'_> {
-    /// The table: the ports listed, then the totals.
-    fn table(&self, style: TerminalStyle) -> String {
-        let grid = port::grid(self.listed(), self.names);
-        ports_then_totals(&grid, |g| g.to_terminal(style), "", &self.totals_line())
+    /// The results to list: open ones, or all with `--all`.
+    fn listed(&self) -> Vec<&Record> {
+        let all = self.listing.all;
+        self.run
+            .records
+            .iter()
+            .filter(|r| all || r.verdict == Verdict::Listening)
+            .collect()
     }
 
-    /// Markdown: the ports listed as a table, then the totals.
-    fn markdown(&self) -> String {
-        let grid = port::grid(self.listed(), self.names);
-        ports_then_totals(&grid, Grid::to_markdown, "\n", &self.totals_line())
+    fn names(&self) -> &PortNames {
+        self.names
     }
 
-    /// CSV, one line per port listed.
-    fn csv(&self) -> String {
-        port::csv_grid(self.listed(), self.names).to_csv()
+    fn totals_line(&self) -> String {
+        let c = Counts::of(&self.run.records);
+        let mut line = format!(
+            "{} address{} x {} UDP port{}: {} open, {} closed, {} filtered, {} open|filtered in {:.2} s",
+            self.addresses,
+            plural(self.addresses, "", "es"),
+            self.ports.len(),
+            plural(self.ports.len() as u64, "", "s"),
+            c.open,
+            c.closed,
+            c.filtered,
+            c.open_filtered,
+            self.run.elapsed.as_secs_f64()
+        );
+        if c.error > 0 {
+            line.push_str(&format!(" ({} not probed: local errors)", c.error));
+        }
+        if self.run.interrupted {
+            line.push_str(&format!(
+                " (interrupted after {} of {} probes)",
+                self.run.records.len(),
+                self.run.probes
+            ));
+        }
+        line.push('\n');
+        line
     }
 
     /// nmap's XML.
