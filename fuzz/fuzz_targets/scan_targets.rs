@@ -1,11 +1,10 @@
-//! Fuzzes scan target parsing: one target per line and the same text as an `@file`. What
-//! parses must print back to itself, count its addresses consistently and index them
-//! without panicking.
+//! Fuzzes the target grammar of every command (`portolan_core::target`): one target per
+//! line and the same text as an `@file`. What parses must print back to itself, count its
+//! addresses consistently and index them without panicking.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portolan_scan::resolve::TargetList;
-use portolan_scan::target::{self, TargetSpec};
+use portolan_core::target::{self, TargetList, TargetSpec};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -23,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(specs) = from_file {
         let _ = target::check_size(&specs, false);
         if target::check_size(&specs, true).is_ok()
-            && let Ok(list) = TargetList::build(&specs, |_| Ok("192.0.2.1".parse().unwrap()))
+            && let Ok(list) = TargetList::build_with(
+                &specs,
+                |_| Ok("192.0.2.1".parse().unwrap()),
+                |_| Ok(1),
+            )
         {
             for i in (0..list.len()).take(32) {
                 assert!(list.get(i).is_some());

@@ -150,6 +150,8 @@ pub enum CheckFormat {
     Jsonl,
     /// CSV, one line per port.
     Csv,
+    /// Markdown: a section per host with its table, then the totals.
+    Md,
 }
 
 #[derive(Debug, Args)]
@@ -310,8 +312,8 @@ pub struct RpcArgs {
     #[arg(long)]
     pub tcp: bool,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
-    pub format: LookupFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::commands::rpc::RpcFormat::Table)]
+    pub format: crate::commands::rpc::RpcFormat,
 }
 
 #[derive(Debug, Args)]

@@ -224,7 +224,7 @@ fn under_descriptor_pressure_every_port_gets_its_verdict_or_error() {
     // With almost no file descriptors, connects fail on this machine (EMFILE): the engine
     // waits for descriptors and tries again, and a port it still cannot probe must come out
     // as ERROR ("not probed"), never as FILTERED or a silence.
-    // Bound together, so the 40 ports are distinct, then released.
+    // Held until all 40 are chosen: a port released at once may be handed out again.
     let held: Vec<TcpListener> = (0..40)
         .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
         .collect();

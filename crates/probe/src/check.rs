@@ -35,6 +35,39 @@ pub struct MapperSummary {
     pub outcome: String,
 }
 
+/// Runs the check to the end: hands each result to `on_result` the moment it is known
+/// (to stream it), and returns every host's extras (in host order) and every result. The
+/// first error of `on_result` is returned once the check is over.
+pub async fn gather<E>(
+    catalog: &Catalog,
+    hosts: &[Host],
+    selection: &Selection,
+    options: &CheckOptions,
+    rpc: bool,
+    mut on_result: impl FnMut(&PortResult) -> Result<(), E>,
+) -> Result<(Vec<HostExtras>, Vec<PortResult>), E> {
+    let (sender, mut receiver) = mpsc::channel(256);
+    let engine = run(catalog, hosts, selection, options, rpc, sender);
+    let collect = async {
+        let mut results = Vec::new();
+        let mut failed = None;
+        while let Some(result) = receiver.recv().await {
+            if failed.is_none()
+                && let Err(e) = on_result(&result)
+            {
+                failed = Some(e);
+            }
+            results.push(result);
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(results),
+        }
+    };
+    let (extras, results) = tokio::join!(engine, collect);
+    Ok((extras, results?))
+}
+
 /// Runs the check. `rpc`: ask the endpoint mapper for the dynamic RPC services' ports.
 /// Results are sent as they come; the extras are returned per host, in host order.
 pub async fn run(
@@ -47,7 +80,7 @@ pub async fn run(
 ) -> Vec<HostExtras> {
     let timings: Vec<Arc<HostTiming>> = hosts
         .iter()
-        .map(|_| Arc::new(HostTiming::new(engine::bounds(options))))
+        .map(|_| Arc::new(HostTiming::new(engine::timeout_policy(options))))
         .collect();
     let first_wave: Vec<Job> = (0..hosts.len())
         .flat_map(|host| {
@@ -83,8 +116,9 @@ pub async fn run(
         }
         let mut lookups = tokio::task::JoinSet::new();
         for (index, host) in hosts.iter().enumerate() {
-            let (address, wait) = (host.address, options.ceiling);
-            lookups.spawn(async move { (index, rpc::enumerate(address, EPM_PORT, wait).await) });
+            let target = portolan_core::target::socket_addr(host.address, host.scope_id, EPM_PORT);
+            let wait = options.ceiling;
+            lookups.spawn(async move { (index, rpc::enumerate_at(target, wait).await) });
         }
         let mut second_wave = Vec::new();
         while let Some(done) = lookups.join_next().await {

@@ -6,13 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use portolan_catalog::Transport;
+use portolan_core::errno;
+use portolan_core::timing::TimeoutPolicy;
+use portolan_core::verdict::Reason;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
 use crate::net::{TcpAttempt, UdpEvent, UdpProbeSocket, tcp_attempt};
 use crate::result::{Origin, PortResult, Status};
 use crate::select::Target;
-use crate::timing::{Bounds, HostTiming};
+use crate::timing::HostTiming;
 use crate::udp_probes::{self, Classified};
 use crate::verify;
 
@@ -80,6 +83,28 @@ pub struct Host {
     pub name: String,
     /// The address probed.
     pub address: IpAddr,
+    /// The IPv6 scope (interface index) of the address, 0 when none.
+    pub scope_id: u32,
+}
+
+impl Host {
+    /// The hosts of a target list, each once (a host given twice is checked once: results
+    /// are told apart by the host's label).
+    pub fn from_targets(targets: &portolan_core::target::TargetList) -> Vec<Host> {
+        let mut hosts: Vec<Host> = Vec::new();
+        for target in targets.iter() {
+            let name = target.label();
+            if hosts.iter().any(|h| h.name == name) {
+                continue;
+            }
+            hosts.push(Host {
+                name,
+                address: target.address,
+                scope_id: target.scope_id,
+            });
+        }
+        hosts
+    }
 }
 
 /// One port of one host to probe.
@@ -103,17 +128,14 @@ pub async fn run(
 ) {
     let timings: Vec<Arc<HostTiming>> = hosts
         .iter()
-        .map(|_| Arc::new(HostTiming::new(bounds(options))))
+        .map(|_| Arc::new(HostTiming::new(timeout_policy(options))))
         .collect();
     run_with_timings(hosts, &timings, jobs, options, results).await;
 }
 
-/// The bounds of the adaptive wait for these options.
-pub fn bounds(options: &CheckOptions) -> Bounds {
-    Bounds {
-        floor: options.floor,
-        ceiling: options.ceiling,
-    }
+/// The adaptive wait for these options: the ceiling until the host answers.
+pub fn timeout_policy(options: &CheckOptions) -> TimeoutPolicy {
+    TimeoutPolicy::ceiling_first(options.floor, options.ceiling)
 }
 
 /// Like [`run`], with timings that outlive the run (so a second wave of jobs, such as the
@@ -158,27 +180,15 @@ pub async fn probe(
     job: Job,
     options: &CheckOptions,
 ) -> PortResult {
-    let addr = SocketAddr::new(host.address, job.target.port);
-    let mut result = PortResult {
-        host: host.name.clone(),
-        address: host.address,
-        transport: if job.target.transport == Transport::Udp {
-            "udp"
-        } else {
-            "tcp"
-        },
-        port: job.target.port,
-        status: Status::Filtered,
-        probe: String::new(),
-        answer: String::new(),
-        evidence: None,
-        verification: None,
-        note: None,
-        rtt_ms: None,
-        attempts: 0,
-        origin: job.origin,
-        rows: job.target.rows.clone(),
+    let addr = portolan_core::target::socket_addr(host.address, host.scope_id, job.target.port);
+    let transport = if job.target.transport == Transport::Udp {
+        portolan_core::Transport::Udp
+    } else {
+        portolan_core::Transport::Tcp
     };
+    let mut result = PortResult::new(host.name.clone(), host.address, transport, job.target.port);
+    result.origin = job.origin;
+    result.rows = job.target.rows.clone();
     match job.target.transport {
         Transport::Udp => probe_udp(addr, timing, &job.target, options, &mut result).await,
         _ => probe_tcp(addr, timing, &job.target, options, &mut result).await,
@@ -198,10 +208,6 @@ fn local_address(target: SocketAddr) -> Option<IpAddr> {
     socket.local_addr().ok().map(|a| a.ip())
 }
 
-fn millis(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1e6).round() / 1e3
-}
-
 async fn probe_tcp(
     addr: SocketAddr,
     timing: &HostTiming,
@@ -209,7 +215,7 @@ async fn probe_tcp(
     options: &CheckOptions,
     result: &mut PortResult,
 ) {
-    result.probe = "TCP connect".to_string();
+    result.exchange().probe = "TCP connect".to_string();
     let attempts = options.tcp_attempts.max(1);
     let mut silent = 0;
     let mut local_error = None;
@@ -217,13 +223,13 @@ async fn probe_tcp(
     let mut attempt = 0;
     while attempt < attempts {
         attempt += 1;
-        result.attempts = attempt;
+        result.record.tries = attempt;
         match tcp_attempt(addr, timing).await {
             TcpAttempt::Accepted(stream, rtt) => {
                 timing.sample(rtt);
-                result.status = Status::Listening;
-                result.answer = "connection accepted (SYN-ACK)".to_string();
-                result.rtt_ms = Some(millis(rtt));
+                result.decide(Reason::SynAck);
+                result.exchange().answer = "connection accepted (SYN-ACK)".to_string();
+                result.record.rtt = Some(rtt);
                 if options.verify {
                     let wait = timing.timeout().max(options.udp_floor).min(options.ceiling);
                     result.verification =
@@ -233,16 +239,23 @@ async fn probe_tcp(
             }
             TcpAttempt::Refused(rtt) => {
                 timing.sample(rtt);
-                result.status = Status::NotListening;
-                result.answer = "connection refused (RST)".to_string();
-                result.rtt_ms = Some(millis(rtt));
+                result.decide(Reason::ConnRefused);
+                result.exchange().answer = "connection refused (RST)".to_string();
+                result.record.rtt = Some(rtt);
                 return;
             }
-            TcpAttempt::Unreachable(what, rtt) => {
+            TcpAttempt::ResetAfterHandshake(rtt) => {
                 timing.sample(rtt);
-                result.status = Status::Filtered;
-                result.answer = what;
-                result.rtt_ms = Some(millis(rtt));
+                result.decide(Reason::SynAck);
+                result.exchange().answer = "connection accepted (SYN-ACK), then reset".to_string();
+                result.record.rtt = Some(rtt);
+                return;
+            }
+            TcpAttempt::Unreachable(reason, rtt) => {
+                timing.sample(rtt);
+                result.decide(reason);
+                result.exchange().answer = errno::describe(reason).to_string();
+                result.record.rtt = Some(rtt);
                 return;
             }
             TcpAttempt::Silent => silent += 1,
@@ -259,7 +272,7 @@ async fn probe_tcp(
             }
         }
     }
-    conclude_silence(result, Status::Filtered, silent, local_error, || {
+    conclude_silence(result, silent, local_error, || {
         format!(
             "no answer to {silent} SYN{} (waited up to {} ms each)",
             if silent == 1 { "" } else { "s" },
@@ -273,25 +286,26 @@ const LOCAL_BACKOFFS: u32 = 8;
 /// The first wait after a local failure; each further wait is longer by as much.
 const LOCAL_BACKOFF: Duration = Duration::from_millis(25);
 
-/// The verdict after every try went unanswered: `silence_status` when at least one probe was
-/// really sent, ERROR when every try failed on this machine.
+/// The verdict after every try went unanswered: silence (FILTERED over TCP, LISTENING OR
+/// FILTERED over UDP) when at least one probe was really sent, ERROR when every try failed on
+/// this machine.
 fn conclude_silence(
     result: &mut PortResult,
-    silence_status: Status,
     silent: u32,
     local_error: Option<String>,
     silence: impl FnOnce() -> String,
 ) {
     match (silent, local_error) {
         (0, Some(error)) => {
-            result.status = Status::Error;
-            result.answer = format!("not probed: local error: {error}");
+            result.decide(Reason::LocalError);
+            result.exchange().answer = format!("not probed: local error: {error}");
         }
         (_, error) => {
-            result.status = silence_status;
-            result.answer = silence();
+            result.decide(Reason::NoResponse);
+            result.exchange().answer = silence();
             if let Some(error) = error {
                 result
+                    .exchange()
                     .answer
                     .push_str(&format!("; other tries failed here: {error}"));
             }
@@ -307,7 +321,7 @@ async fn probe_udp(
     result: &mut PortResult,
 ) {
     let exchange = udp_probes::exchange_for(target, &options.context, local_address(addr));
-    result.probe = exchange.name.clone();
+    result.exchange().probe = exchange.name.clone();
     let mut backoffs = 0;
     let socket = loop {
         match UdpProbeSocket::open(addr) {
@@ -318,8 +332,9 @@ async fn probe_udp(
                 tokio::time::sleep(LOCAL_BACKOFF * backoffs).await;
             }
             Err(e) => {
-                result.status = Status::Error;
-                result.answer = format!("not probed: local error: cannot open a UDP socket: {e}");
+                result.decide(Reason::LocalError);
+                result.exchange().answer =
+                    format!("not probed: local error: cannot open a UDP socket: {e}");
                 return;
             }
         }
@@ -328,7 +343,7 @@ async fn probe_udp(
     let mut silent = 0;
     let mut local_error = None;
     for attempt in 1..=attempts {
-        result.attempts = attempt;
+        result.record.tries = attempt;
         let start = Instant::now();
         let mut failed_send = None;
         for request in &exchange.requests {
@@ -349,12 +364,12 @@ async fn probe_udp(
             UdpEvent::Datagram(data, from, rtt) => {
                 match (exchange.classify)(&data) {
                     Classified::Recognised(evidence) => {
-                        result.evidence = Some(evidence);
-                        result.answer =
+                        result.exchange().detail = Some(evidence);
+                        result.exchange().answer =
                             format!("{} byte reply from port {}", data.len(), from.port());
                     }
                     Classified::Unrecognised(what) => {
-                        result.answer = format!(
+                        result.exchange().answer = format!(
                             "{} byte reply from port {} (not a {} reply)",
                             data.len(),
                             from.port(),
@@ -367,8 +382,8 @@ async fn probe_udp(
                     }
                 }
                 sample_first_try(timing, attempt, rtt);
-                result.status = Status::Listening;
-                result.rtt_ms = Some(millis(rtt));
+                result.decide(Reason::UdpResponse);
+                result.record.rtt = Some(rtt);
                 if let Some(farewell) = exchange.farewell.as_ref().and_then(|f| f(&data)) {
                     // Close what the probe opened (a TFTP transfer, an L2TP tunnel).
                     let _ = socket.send_to(&farewell, from).await;
@@ -377,16 +392,16 @@ async fn probe_udp(
             }
             UdpEvent::PortUnreachable(rtt) => {
                 sample_first_try(timing, attempt, rtt);
-                result.status = Status::NotListening;
-                result.answer = "ICMP port unreachable".to_string();
-                result.rtt_ms = Some(millis(rtt));
+                result.decide(Reason::PortUnreach);
+                result.exchange().answer = "ICMP port unreachable".to_string();
+                result.record.rtt = Some(rtt);
                 return;
             }
-            UdpEvent::Unreachable(what, rtt) => {
+            UdpEvent::Unreachable(reason, rtt) => {
                 sample_first_try(timing, attempt, rtt);
-                result.status = Status::Filtered;
-                result.answer = what;
-                result.rtt_ms = Some(millis(rtt));
+                result.decide(reason);
+                result.exchange().answer = errno::describe(reason).to_string();
+                result.record.rtt = Some(rtt);
                 return;
             }
             UdpEvent::Silent => silent += 1,
@@ -394,19 +409,13 @@ async fn probe_udp(
         }
     }
     let wait = timing.timeout().max(options.udp_floor).as_millis();
-    conclude_silence(
-        result,
-        Status::ListeningOrFiltered,
-        silent,
-        local_error,
-        || {
-            format!(
-                "no answer to {silent} probe{} (waited up to {wait} ms each)",
-                if silent == 1 { "" } else { "s" },
-            )
-        },
-    );
-    if result.status == Status::ListeningOrFiltered {
+    conclude_silence(result, silent, local_error, || {
+        format!(
+            "no answer to {silent} probe{} (waited up to {wait} ms each)",
+            if silent == 1 { "" } else { "s" },
+        )
+    });
+    if result.status() == Status::ListeningOrFiltered {
         result.note = Some(exchange.silence.clone());
     }
 }

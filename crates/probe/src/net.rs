@@ -7,6 +7,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
+use portolan_core::errno::{self, ErrnoClass};
+use portolan_core::guard;
+use portolan_core::verdict::Reason;
 use tokio::net::{TcpSocket, TcpStream, UdpSocket};
 use tokio::time::Instant;
 
@@ -44,7 +47,10 @@ pub enum TcpAttempt {
     /// A reset came back: nothing listens.
     Refused(Duration),
     /// An ICMP error came back (host or network unreachable, administratively prohibited).
-    Unreachable(String, Duration),
+    Unreachable(Reason, Duration),
+    /// The handshake completed and a reset followed before the connect returned: something
+    /// listens (the self-connect case cannot get here: it completes).
+    ResetAfterHandshake(Duration),
     /// Nothing came back within the wait.
     Silent,
     /// The attempt failed on this machine (no file descriptors, no route...).
@@ -77,45 +83,38 @@ pub async fn tcp_attempt(addr: SocketAddr, timing: &HostTiming) -> TcpAttempt {
     }
 }
 
-/// What a failed connect says about the port.
+/// What a failed connect says about the port, by `portolan_core::errno`'s table.
 fn connect_failure(e: &io::Error, rtt: Duration) -> TcpAttempt {
-    match classify_error(e) {
-        NetError::Refused => TcpAttempt::Refused(rtt),
-        NetError::Unreachable(what) => TcpAttempt::Unreachable(what, rtt),
-        NetError::NoAnswer => TcpAttempt::Silent,
-        NetError::Other => TcpAttempt::Local(e.to_string()),
+    match classify(e) {
+        ErrnoClass::Answer(Reason::ConnRefused) => TcpAttempt::Refused(rtt),
+        ErrnoClass::Answer(Reason::NoResponse) => TcpAttempt::Silent,
+        ErrnoClass::Answer(Reason::LocalError) => TcpAttempt::Local(e.to_string()),
+        ErrnoClass::Answer(other) => TcpAttempt::Unreachable(other, rtt),
+        ErrnoClass::EstablishedThenReset => TcpAttempt::ResetAfterHandshake(rtt),
+        // Not now: the engine waits for other probes to release what they hold.
+        ErrnoClass::Shortage => TcpAttempt::Local(e.to_string()),
     }
 }
 
 /// True when a connection's two ends are the same address and port.
 pub fn is_self_connect(stream: &TcpStream) -> bool {
-    matches!((stream.local_addr(), stream.peer_addr()), (Ok(l), Ok(p)) if l == p)
+    matches!((stream.local_addr(), stream.peer_addr()), (Ok(l), Ok(p)) if guard::is_self_connect(l, p))
 }
 
-enum NetError {
-    Refused,
-    Unreachable(String),
-    /// The kernel gave up retransmitting (about two minutes of SYNs), which a wait longer
-    /// than that lets through: the port stayed silent, nothing failed here.
-    NoAnswer,
-    Other,
+fn classify(e: &io::Error) -> ErrnoClass {
+    errno::classify(e.raw_os_error().unwrap_or(0))
 }
 
-fn classify_error(e: &io::Error) -> NetError {
-    match e.raw_os_error() {
-        Some(libc::ECONNREFUSED) => NetError::Refused,
-        Some(libc::EHOSTUNREACH) => NetError::Unreachable(
-            "ICMP host unreachable or administratively prohibited".to_string(),
-        ),
-        Some(libc::ENETUNREACH) => NetError::Unreachable("ICMP network unreachable".to_string()),
-        Some(libc::EACCES) | Some(libc::EPERM) => {
-            NetError::Unreachable("refused by a firewall (permission denied)".to_string())
-        }
-        Some(libc::EPROTO) | Some(libc::ENOPROTOOPT) => {
-            NetError::Unreachable("ICMP protocol unreachable".to_string())
-        }
-        Some(libc::ETIMEDOUT) => NetError::NoAnswer,
-        _ => NetError::Other,
+/// What a failed send or receive on a UDP socket says: ECONNREFUSED is ICMP port
+/// unreachable there.
+fn udp_failure(e: &io::Error, start: Instant, what: &str) -> UdpEvent {
+    match classify(e) {
+        ErrnoClass::Answer(Reason::ConnRefused) => UdpEvent::PortUnreachable(start.elapsed()),
+        ErrnoClass::Answer(Reason::NoResponse) => UdpEvent::Silent,
+        ErrnoClass::Answer(Reason::LocalError)
+        | ErrnoClass::EstablishedThenReset
+        | ErrnoClass::Shortage => UdpEvent::Local(format!("{what}{e}")),
+        ErrnoClass::Answer(other) => UdpEvent::Unreachable(other, start.elapsed()),
     }
 }
 
@@ -135,7 +134,7 @@ pub enum UdpEvent {
     /// ICMP port unreachable: nothing listens.
     PortUnreachable(Duration),
     /// Another ICMP error (host unreachable, administratively prohibited).
-    Unreachable(String, Duration),
+    Unreachable(Reason, Duration),
     /// Nothing within the wait.
     Silent,
     /// A failure on this machine.
@@ -172,12 +171,7 @@ impl UdpProbeSocket {
     pub async fn send(&self, bytes: &[u8], start: Instant) -> Option<UdpEvent> {
         match self.socket.send_to(bytes, self.target).await {
             Ok(_) => None,
-            Err(e) => Some(match classify_error(&e) {
-                NetError::Refused => UdpEvent::PortUnreachable(start.elapsed()),
-                NetError::Unreachable(what) => UdpEvent::Unreachable(what, start.elapsed()),
-                NetError::NoAnswer => UdpEvent::Silent,
-                NetError::Other => UdpEvent::Local(format!("cannot send: {e}")),
-            }),
+            Err(e) => Some(udp_failure(&e, start, "cannot send: ")),
         }
     }
 
@@ -207,16 +201,7 @@ impl UdpProbeSocket {
                             return UdpEvent::Datagram(data, from, start.elapsed());
                         }
                     }
-                    Err(e) => {
-                        return match classify_error(&e) {
-                            NetError::Refused => UdpEvent::PortUnreachable(start.elapsed()),
-                            NetError::Unreachable(what) => {
-                                UdpEvent::Unreachable(what, start.elapsed())
-                            }
-                            NetError::NoAnswer => UdpEvent::Silent,
-                            NetError::Other => UdpEvent::Local(e.to_string()),
-                        };
-                    }
+                    Err(e) => return udp_failure(&e, start, ""),
                 }
             }
         };
@@ -278,5 +263,13 @@ mod tests {
             connect_failure(&no_descriptor, rtt),
             TcpAttempt::Local(_)
         ));
+        // The one table: a down host or network and a protocol error are the path's answer.
+        for errno in [libc::EHOSTDOWN, libc::ENETDOWN, libc::EPROTO] {
+            let e = io::Error::from_raw_os_error(errno);
+            assert!(
+                matches!(connect_failure(&e, rtt), TcpAttempt::Unreachable(..)),
+                "errno {errno}"
+            );
+        }
     }
 }

@@ -1,53 +1,15 @@
 //! What a check found, in PortQry's words, with the evidence behind each verdict.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
+use portolan_core::{Evidence, Reason, Record, Transport};
 use serde::{Serialize, Serializer};
 
 use crate::select::RowLabel;
 
-/// PortQry's verdicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    /// TCP: the handshake completed. UDP: the port answered the probe.
-    Listening,
-    /// TCP: a reset came back. UDP: ICMP port unreachable came back.
-    NotListening,
-    /// TCP: no answer after every try, or an ICMP error. UDP: an ICMP error other than
-    /// port unreachable.
-    Filtered,
-    /// UDP: no answer; a listener that ignores the probe and a firewall that drops it look
-    /// the same.
-    ListeningOrFiltered,
-    /// Not PortQry's: the probe could not be sent at all (a failure on this machine, such as
-    /// no free file descriptor), so nothing is known about the port.
-    Error,
-}
-
-impl Status {
-    /// PortQry's wording.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Listening => "LISTENING",
-            Status::NotListening => "NOT LISTENING",
-            Status::Filtered => "FILTERED",
-            Status::ListeningOrFiltered => "LISTENING OR FILTERED",
-            Status::Error => "ERROR",
-        }
-    }
-}
-
-impl Serialize for Status {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// PortQry's verdicts: `portolan_core`'s, under the name this crate has always used.
+pub use portolan_core::verdict::Verdict as Status;
 
 /// What a protocol-level verification of an open TCP port found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,35 +46,182 @@ pub enum Origin {
     EndpointMapper,
 }
 
-/// The verdict on one port of one host.
-#[derive(Debug, Clone, Serialize)]
+/// The verdict on one port of one host: the port in the one result model, and what only a
+/// check knows beyond it.
+#[derive(Debug, Clone)]
 pub struct PortResult {
-    /// The host as given on the command line.
-    pub host: String,
-    /// The address probed.
-    pub address: IpAddr,
-    /// `tcp` or `udp`.
-    pub transport: &'static str,
-    /// The port.
-    pub port: u16,
-    /// The verdict.
-    pub status: Status,
-    /// What was sent ("TCP connect", "DNS query for . SOA").
-    pub probe: String,
-    /// What came back ("SYN-ACK", "ICMP port unreachable", "no answer to 2 tries").
-    pub answer: String,
-    /// What the reply said, decoded ("CLDAP netlogon: domain lab.example, DC dc1...").
-    pub evidence: Option<String>,
+    /// Host (as given), address, port, transport, verdict, reason, what was sent and what
+    /// came back (always present for a check), round trip and tries.
+    pub record: Record,
     /// For open TCP ports: the protocol check.
     pub verification: Option<Verification>,
     /// Why the verdict cannot be more precise, where that is the case.
     pub note: Option<String>,
-    /// Round-trip time of the deciding answer, in milliseconds.
-    pub rtt_ms: Option<f64>,
-    /// How many times the probe was sent.
-    pub attempts: u32,
     /// Where the port came from.
     pub origin: Origin,
     /// The catalog rows (or endpoint-mapper interfaces) this port stands for.
     pub rows: Vec<RowLabel>,
+}
+
+impl PortResult {
+    /// A port not probed yet: silent until decided otherwise.
+    pub fn new(host: String, address: IpAddr, transport: Transport, port: u16) -> Self {
+        let mut result = PortResult {
+            record: Record {
+                host,
+                address,
+                port,
+                transport,
+                verdict: Status::Filtered,
+                reason: Reason::NoResponse,
+                evidence: Some(Evidence {
+                    probe: String::new(),
+                    answer: String::new(),
+                    detail: None,
+                }),
+                rtt: None,
+                tries: 0,
+            },
+            verification: None,
+            note: None,
+            origin: Origin::Catalog,
+            rows: Vec::new(),
+        };
+        result.decide(Reason::NoResponse);
+        result
+    }
+
+    /// Records why the port got its verdict, and the verdict that reason gives on this
+    /// port's transport (`portolan_core::verdict`'s one mapping).
+    pub fn decide(&mut self, reason: Reason) {
+        self.record.reason = reason;
+        self.record.verdict = match self.record.transport {
+            Transport::Udp => reason.udp_verdict(),
+            Transport::Tcp => reason.tcp_verdict(),
+        };
+    }
+
+    /// The verdict.
+    pub fn status(&self) -> Status {
+        self.record.verdict
+    }
+
+    /// What was sent and what came back (created empty when missing).
+    pub fn exchange(&mut self) -> &mut Evidence {
+        self.record.evidence.get_or_insert_with(|| Evidence {
+            probe: String::new(),
+            answer: String::new(),
+            detail: None,
+        })
+    }
+
+    /// What was sent, what came back and what the reply said, as read-only text.
+    pub fn exchanged(&self) -> (&str, &str, Option<&str>) {
+        match &self.record.evidence {
+            Some(e) => (&e.probe, &e.answer, e.detail.as_deref()),
+            None => ("", "", None),
+        }
+    }
+}
+
+/// The round trip in milliseconds, to the microsecond, as `rtt_ms` is written.
+pub fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// The shape docs/json.md gives a check result (`results[]` and each line of `jsonl`).
+#[derive(Serialize)]
+struct ResultJson<'a> {
+    host: &'a str,
+    address: IpAddr,
+    transport: Transport,
+    port: u16,
+    status: Status,
+    reason: Reason,
+    probe: &'a str,
+    answer: &'a str,
+    evidence: Option<&'a str>,
+    verification: Option<&'a Verification>,
+    note: Option<&'a str>,
+    rtt_ms: Option<f64>,
+    attempts: u32,
+    origin: Origin,
+    rows: &'a [RowLabel],
+}
+
+impl Serialize for PortResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = &self.record;
+        let (probe, answer, evidence) = self.exchanged();
+        ResultJson {
+            host: &r.host,
+            address: r.address,
+            transport: r.transport,
+            port: r.port,
+            status: r.verdict,
+            reason: r.reason,
+            probe,
+            answer,
+            evidence,
+            verification: self.verification.as_ref(),
+            note: self.note.as_deref(),
+            rtt_ms: r.rtt.map(millis),
+            attempts: r.tries,
+            origin: self.origin,
+            rows: &self.rows,
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_follows_the_reason_and_the_json_keeps_its_shape() {
+        let mut r = PortResult::new(
+            "dc1".into(),
+            "192.0.2.5".parse().unwrap(),
+            Transport::Udp,
+            123,
+        );
+        assert_eq!(r.status(), Status::ListeningOrFiltered, "UDP silence");
+        r.record.transport = Transport::Tcp;
+        r.decide(Reason::NoResponse);
+        assert_eq!(r.status(), Status::Filtered, "TCP silence");
+        r.decide(Reason::HostUnreach);
+        r.exchange().probe = "TCP connect".into();
+        r.exchange().answer = "ICMP host unreachable".into();
+        r.record.rtt = Some(Duration::from_micros(250));
+        r.record.tries = 2;
+        let json = serde_json::to_value(&r).unwrap();
+        let mut keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+        keys.sort();
+        let mut documented = [
+            "host",
+            "address",
+            "transport",
+            "port",
+            "status",
+            "reason",
+            "probe",
+            "answer",
+            "evidence",
+            "verification",
+            "note",
+            "rtt_ms",
+            "attempts",
+            "origin",
+            "rows",
+        ];
+        documented.sort();
+        assert_eq!(keys, documented);
+        assert_eq!(json["status"], "FILTERED");
+        assert_eq!(json["reason"], "host-unreach");
+        assert_eq!(json["transport"], "tcp");
+        assert_eq!(json["rtt_ms"], 0.25);
+        assert_eq!(json["attempts"], 2);
+        assert!(json["evidence"].is_null());
+    }
 }

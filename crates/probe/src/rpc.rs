@@ -127,7 +127,12 @@ pub async fn enumerate(
     port: u16,
     wait: Duration,
 ) -> Result<Enumeration, RpcError> {
-    let addr = SocketAddr::new(address, port);
+    enumerate_at(SocketAddr::new(address, port), wait).await
+}
+
+/// [`enumerate`] at a socket address (which may carry an IPv6 scope).
+pub async fn enumerate_at(addr: SocketAddr, wait: Duration) -> Result<Enumeration, RpcError> {
+    let port = addr.port();
     let mut stream = match tokio::time::timeout(wait, TcpStream::connect(addr)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
@@ -157,7 +162,7 @@ pub async fn enumerate(
         }
     }
     let mut lookup = Lookup::new(LookupLimits::default());
-    let target = address.to_string();
+    let target = addr.ip().to_string();
     let mut failure = None;
     while let Some(request) = lookup.next_request({
         call_id += 1;

@@ -1,51 +1,30 @@
-//! Adaptive timeouts, per host, in the manner of TCP's retransmission timer (RFC 6298) and
-//! nmap: every answer (a SYN-ACK, a reset, a datagram, an ICMP error) is a round-trip sample;
-//! the wait for a silent port is `srtt + 4 * rttvar`, clamped between a floor and the user's
-//! ceiling. A host that has not answered anything yet gets the ceiling.
-//!
-//! Probes that are already waiting are told when the estimate changes (a `watch` channel), so
-//! that ports filtered before the first answer arrived do not each wait the full ceiling.
+//! Adaptive timeouts per host for the async engine: `portolan_core::timing`'s estimator (the
+//! one both engines use) with a tokio `watch` channel on top, so that probes already waiting
+//! are told when the estimate changes, and ports filtered before the first answer arrived do
+//! not each wait the full ceiling. A host that has not answered anything yet gets the
+//! ceiling.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
+use portolan_core::timing::{RttEstimate, TimeoutPolicy};
 use tokio::sync::watch;
 
-/// Bounds of the adaptive wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bounds {
-    /// The shortest wait, however fast the host answers.
-    pub floor: Duration,
-    /// The longest wait; also the wait before any answer.
-    pub ceiling: Duration,
-}
-
-#[derive(Debug, Default)]
-struct Estimate {
-    srtt: Option<Duration>,
-    rttvar: Duration,
-    samples: u32,
-}
-
-/// The round-trip estimate of one host.
+/// The round-trip estimate of one host and the wait it gives.
 #[derive(Debug)]
 pub struct HostTiming {
-    bounds: Bounds,
-    estimate: Mutex<Estimate>,
+    policy: TimeoutPolicy,
+    estimate: RttEstimate,
     changed: watch::Sender<Duration>,
 }
 
 impl HostTiming {
     /// A host with no samples yet.
-    pub fn new(bounds: Bounds) -> Self {
-        let bounds = Bounds {
-            floor: bounds.floor.min(bounds.ceiling),
-            ceiling: bounds.ceiling,
-        };
-        let (changed, _) = watch::channel(bounds.ceiling);
+    pub fn new(policy: TimeoutPolicy) -> Self {
+        let estimate = RttEstimate::default();
+        let (changed, _) = watch::channel(estimate.timeout(&policy));
         HostTiming {
-            bounds,
-            estimate: Mutex::new(Estimate::default()),
+            policy,
+            estimate,
             changed,
         }
     }
@@ -60,36 +39,15 @@ impl HostTiming {
         self.changed.subscribe()
     }
 
-    /// Number of samples so far.
-    pub fn samples(&self) -> u32 {
-        self.estimate.lock().map_or(0, |e| e.samples)
-    }
-
     /// Smoothed round-trip time, once there is a sample.
     pub fn srtt(&self) -> Option<Duration> {
-        self.estimate.lock().ok().and_then(|e| e.srtt)
+        self.estimate.srtt()
     }
 
-    /// Records a round-trip sample (RFC 6298 section 2: alpha 1/8, beta 1/4).
+    /// Records a round-trip sample and tells the waiting probes when the wait changes.
     pub fn sample(&self, rtt: Duration) {
-        let Ok(mut e) = self.estimate.lock() else {
-            return;
-        };
-        match e.srtt {
-            None => {
-                e.srtt = Some(rtt);
-                e.rttvar = rtt / 2;
-            }
-            Some(srtt) => {
-                let diff = srtt.abs_diff(rtt);
-                e.rttvar = (e.rttvar * 3 + diff) / 4;
-                e.srtt = Some((srtt * 7 + rtt) / 8);
-            }
-        }
-        e.samples = e.samples.saturating_add(1);
-        let srtt = e.srtt.unwrap_or(self.bounds.ceiling);
-        let wait = (srtt + e.rttvar * 4).clamp(self.bounds.floor, self.bounds.ceiling);
-        drop(e);
+        self.estimate.sample_duration(rtt);
+        let wait = self.estimate.timeout(&self.policy);
         self.changed.send_if_modified(|current| {
             let modified = *current != wait;
             *current = wait;
@@ -102,23 +60,20 @@ impl HostTiming {
 mod tests {
     use super::*;
 
-    fn bounds() -> Bounds {
-        Bounds {
-            floor: Duration::from_millis(100),
-            ceiling: Duration::from_secs(2),
-        }
+    fn policy() -> TimeoutPolicy {
+        TimeoutPolicy::ceiling_first(Duration::from_millis(100), Duration::from_secs(2))
     }
 
     #[test]
     fn silent_hosts_get_the_ceiling() {
-        let t = HostTiming::new(bounds());
+        let t = HostTiming::new(policy());
         assert_eq!(t.timeout(), Duration::from_secs(2));
-        assert_eq!(t.samples(), 0);
+        assert_eq!(t.srtt(), None);
     }
 
     #[test]
     fn fast_answers_bring_the_wait_down_to_the_floor() {
-        let t = HostTiming::new(bounds());
+        let t = HostTiming::new(policy());
         let mut rx = t.subscribe();
         t.sample(Duration::from_micros(200));
         assert!(rx.has_changed().unwrap());
@@ -127,11 +82,12 @@ mod tests {
             t.sample(Duration::from_micros(150));
         }
         assert_eq!(t.timeout(), Duration::from_millis(100));
+        assert!(!rx.has_changed().unwrap(), "an unchanged wait wakes nobody");
     }
 
     #[test]
     fn slow_answers_raise_it_but_never_past_the_ceiling() {
-        let t = HostTiming::new(bounds());
+        let t = HostTiming::new(policy());
         t.sample(Duration::from_millis(300));
         // srtt 300 ms + 4 * 150 ms
         assert_eq!(t.timeout(), Duration::from_millis(900));

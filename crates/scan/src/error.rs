@@ -1,47 +1,32 @@
 //! Errors of target and port parsing, name resolution and engine start-up. Each names the
 //! input, the problem and a fix, so the CLI can print it as it is.
 
-use std::fmt;
+pub use portolan_core::target::TargetError;
 
-/// A target that cannot be scanned as written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct TargetError {
-    /// The text at fault.
-    pub input: String,
-    /// What is wrong with it.
-    pub problem: String,
-    /// How to put it right.
-    pub fix: String,
-}
-
-impl TargetError {
-    pub(crate) fn new(
-        input: impl Into<String>,
-        problem: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        TargetError {
-            input: input.into(),
-            problem: problem.into(),
-            fix: fix.into(),
-        }
-    }
-
-    /// Places the error in a file line.
-    pub(crate) fn at(mut self, origin: &str, line: usize) -> Self {
-        self.problem = format!("{origin} line {line}: {}", self.problem);
-        self
-    }
-}
-
-impl fmt::Display for TargetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.input.is_empty() {
-            write!(f, "{}; {}", self.problem, self.fix)
-        } else {
-            write!(f, "target `{}`: {}; {}", self.input, self.problem, self.fix)
-        }
-    }
+/// Why a UDP sweep could not run or finish.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// More probes than a UDP sweep takes.
+    #[error(
+        "--udp over {addresses} addresses x {ports} ports is {probes} probes, more than {max}; \
+         closed UDP ports answer at the pace of the target's ICMP rate limit, so narrow \
+         the ports (-p catalog, -p role:NAME) or the hosts",
+        max = crate::udp::MAX_PROBES
+    )]
+    TooManyUdpProbes {
+        /// Addresses.
+        addresses: u64,
+        /// Ports per address.
+        ports: usize,
+        /// Their product.
+        probes: u64,
+    },
+    /// The async runtime of the probe engine could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// Streamed output could not be written.
+    #[error("cannot write the results: {0}")]
+    Output(#[source] std::io::Error),
 }
 
 /// Why the engine could not start (a scan that started always finishes).

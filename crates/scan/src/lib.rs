@@ -1,18 +1,21 @@
 //! Fast, exact TCP connect scans of many ports on many hosts.
 //!
-//! - [`target`] parses what to scan: names, IPv4 and IPv6 addresses, CIDR networks, ranges
-//!   (`10.0.0.5-20`) and `@file` lists, and refuses sweeps larger than a /16 unless confirmed.
+//! - What to scan (names, addresses, networks, ranges, `@file`) is `portolan_core::target`'s
+//!   grammar, shared with `check` and `rpc`; sweeps larger than a /16 need confirming.
 //! - [`ports`] parses which ports: `22,80,1000-2000`, `all`, `catalog`, `role:NAME`.
-//! - [`resolve`] turns targets into an indexed list of addresses (names looked up once).
 //! - [`engine`] runs the scan: one epoll loop per core, five system calls per probe, timeouts
 //!   adapted to each host's round trip, back-off instead of failure when descriptors or
 //!   source ports run short, and a guard against TCP self-connects.
-//! - [`nmap_xml`] writes nmap's XML format; [`naming`] names ports from the catalog.
+//! - [`udp`] runs UDP sweeps on `portolan-probe`'s protocol probes.
+//! - [`report`] gathers and renders what a sweep found (table, JSON, JSON lines, CSV,
+//!   Markdown); [`nmap_xml`] writes nmap's XML format; [`naming`] names ports from the
+//!   catalog.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
 //! use portolan_scan::engine::{self, Config, Event, Observer};
-//! use portolan_scan::{ports::PortList, resolve::TargetList, target};
+//! use portolan_core::target::{self, TargetList};
+//! use portolan_scan::ports::PortList;
 //!
 //! struct Print;
 //! impl Observer for Print {
@@ -24,7 +27,7 @@
 //! }
 //!
 //! let specs = target::parse_targets(&["127.0.0.1"], |_| Err("no files".into())).unwrap();
-//! let targets = TargetList::build(&specs, portolan_scan::resolve::system_lookup).unwrap();
+//! let targets = TargetList::build(&specs, target::system_lookup).unwrap();
 //! let ports = PortList::new((1..=1024).collect());
 //! let stop = AtomicBool::new(false);
 //! let summary = engine::run(&targets, &ports, &Config::default(), &stop, &mut Print).unwrap();
@@ -37,9 +40,9 @@ pub mod interrupt;
 pub mod naming;
 pub mod nmap_xml;
 pub mod ports;
-pub mod resolve;
+pub mod report;
 pub mod result;
-pub mod target;
+pub mod udp;
 
-pub use error::{EngineError, TargetError};
-pub use result::{HostSummary, PortResult, PortState, Reason};
+pub use error::{EngineError, SweepError, TargetError};
+pub use result::{HostSummary, NmapState, PortResult, Reason};

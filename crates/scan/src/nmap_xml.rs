@@ -30,7 +30,9 @@ fn escape(text: &str) -> String {
 
 use crate::naming::PortNames;
 use crate::ports::PortList;
-use crate::result::{HostSummary, PortResult, PortState};
+use portolan_core::Record;
+
+use crate::result::{HostSummary, NmapState};
 
 /// The scan's protocol: `<scaninfo type>` and every `<port protocol>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,16 +103,26 @@ pub struct XmlPort {
 impl<'a> XmlHost<'a> {
     /// A host of the connect engine: its summary, the name it was given as and the results
     /// to list; what is not listed goes to `<extraports>`.
-    pub fn tcp(summary: &HostSummary, name: Option<&'a str>, listed: &[&PortResult]) -> Self {
-        let count = |state: PortState| listed.iter().filter(|p| p.state == state).count() as u64;
+    pub fn tcp(summary: &HostSummary, name: Option<&'a str>, listed: &[&Record]) -> Self {
+        let count = |states: &[NmapState]| {
+            listed
+                .iter()
+                .filter(|p| states.contains(&p.state()))
+                .count() as u64
+        };
         let extraports = [
             (
                 "closed",
-                u64::from(summary.closed).saturating_sub(count(PortState::Closed)),
+                u64::from(summary.closed).saturating_sub(count(&[NmapState::Closed])),
             ),
             (
                 "filtered",
-                u64::from(summary.filtered).saturating_sub(count(PortState::Filtered)),
+                u64::from(summary.filtered).saturating_sub(count(&[
+                    // The sweep counts local errors with the filtered ports.
+                    NmapState::Filtered,
+                    NmapState::OpenFiltered,
+                    NmapState::Error,
+                ])),
             ),
         ]
         .into_iter()
@@ -135,7 +147,7 @@ impl<'a> XmlHost<'a> {
                 .iter()
                 .map(|p| XmlPort {
                     port: p.port,
-                    state: p.state.as_str(),
+                    state: p.state().as_str(),
                     reason: p.reason.as_str(),
                 })
                 .collect(),
@@ -284,7 +296,7 @@ fn write_host(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::result::Reason;
+    use crate::result::{PortResult, Reason};
 
     #[test]
     fn names_open_ports_and_counts_the_rest() {
@@ -305,7 +317,7 @@ mod tests {
             host: 0,
             address: summary.address,
             port: 445,
-            state: PortState::Open,
+            state: NmapState::Open,
             reason: Reason::SynAck,
             tries: 1,
             rtt_us: Some(40),
@@ -319,7 +331,11 @@ mod tests {
             ports: &ports,
             elapsed: Duration::from_millis(1500),
             interrupted: None,
-            hosts: vec![XmlHost::tcp(&summary, Some("localhost"), &[&open])],
+            hosts: vec![XmlHost::tcp(
+                &summary,
+                Some("localhost"),
+                &[&open.record("localhost".into())],
+            )],
             unlisted_down: 0,
         };
         let names = PortNames::new(

@@ -1,98 +1,11 @@
-//! What a scan finds: one result per port, one summary per host.
+//! What a scan finds: one result per port, one summary per host. States and reasons are
+//! `portolan_core::verdict`'s.
 
 use std::net::IpAddr;
 
 use serde::Serialize;
 
-/// State of a TCP port, in nmap's words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PortState {
-    /// A connection was established (and it was not the socket meeting itself).
-    Open,
-    /// The host answered with a reset: nothing listens.
-    Closed,
-    /// No answer after every try, or an ICMP error / local refusal: something is in the way.
-    Filtered,
-}
-
-impl PortState {
-    /// `open`, `closed` or `filtered`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PortState::Open => "open",
-            PortState::Closed => "closed",
-            PortState::Filtered => "filtered",
-        }
-    }
-
-    /// PortQry's verdict for the state.
-    pub fn portqry(self) -> &'static str {
-        match self {
-            PortState::Open => "LISTENING",
-            PortState::Closed => "NOT LISTENING",
-            PortState::Filtered => "FILTERED",
-        }
-    }
-}
-
-/// Why a port got its state (nmap's reason names where nmap has one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Reason {
-    /// The handshake completed.
-    SynAck,
-    /// A reset answered the SYN.
-    ConnRefused,
-    /// The connection was the socket meeting itself (source port = destination port on a
-    /// local address); nothing listens there.
-    SelfConnect,
-    /// ICMP host unreachable or administratively prohibited, or the neighbour (ARP/ND) did
-    /// not answer.
-    HostUnreach,
-    /// ICMP network unreachable, or no route.
-    NetUnreach,
-    /// No answer to any try.
-    NoResponse,
-    /// This machine's own firewall or policy refused the connection (EACCES, EPERM).
-    LocalPolicy,
-    /// This machine could not make the connection (an unexpected system error).
-    LocalError,
-}
-
-impl Reason {
-    /// The reason as written in every output format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::SynAck => "syn-ack",
-            Reason::ConnRefused => "conn-refused",
-            Reason::SelfConnect => "self-connect",
-            Reason::HostUnreach => "host-unreach",
-            Reason::NetUnreach => "net-unreach",
-            Reason::NoResponse => "no-response",
-            Reason::LocalPolicy => "local-policy",
-            Reason::LocalError => "local-error",
-        }
-    }
-
-    /// The state this reason implies.
-    pub fn state(self) -> PortState {
-        match self {
-            Reason::SynAck => PortState::Open,
-            Reason::ConnRefused | Reason::SelfConnect => PortState::Closed,
-            Reason::HostUnreach
-            | Reason::NetUnreach
-            | Reason::NoResponse
-            | Reason::LocalPolicy
-            | Reason::LocalError => PortState::Filtered,
-        }
-    }
-
-    /// True when the answer came from the target (it is up).
-    pub fn from_target(self) -> bool {
-        matches!(self, Reason::SynAck | Reason::ConnRefused)
-    }
-}
+pub use portolan_core::verdict::{NmapState, Reason};
 
 /// One port of one host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,8 +16,8 @@ pub struct PortResult {
     pub address: IpAddr,
     /// The TCP port.
     pub port: u16,
-    /// Open, closed or filtered.
-    pub state: PortState,
+    /// Open, closed or filtered (`error` for a failure on this machine).
+    pub state: NmapState,
     /// Why.
     pub reason: Reason,
     /// Connections tried (1 + retries used).
@@ -138,4 +51,23 @@ pub struct HostSummary {
     pub started_ms: u64,
     /// See `started_ms`.
     pub finished_ms: u64,
+}
+
+impl PortResult {
+    /// The port in the one result model, under the host's label.
+    pub fn record(&self, host: String) -> portolan_core::Record {
+        portolan_core::Record {
+            host,
+            address: self.address,
+            port: self.port,
+            transport: portolan_core::Transport::Tcp,
+            verdict: self.reason.tcp_verdict(),
+            reason: self.reason,
+            evidence: None,
+            rtt: self
+                .rtt_us
+                .map(|us| std::time::Duration::from_micros(u64::from(us))),
+            tries: u32::from(self.tries),
+        }
+    }
 }

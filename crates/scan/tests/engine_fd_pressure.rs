@@ -6,7 +6,7 @@ mod support;
 
 use std::net::TcpListener;
 
-use portolan_scan::PortState;
+use portolan_scan::NmapState;
 use portolan_scan::engine::Config;
 use support::{Netns, require_root};
 
@@ -53,9 +53,9 @@ fn running_out_of_descriptors_mid_scan_slows_it_but_loses_nothing() {
             .map(|&p| TcpListener::bind(("127.0.0.1", p)).unwrap())
             .collect();
         let specs =
-            portolan_scan::target::parse_targets(&["127.0.0.1"], |_| Err(String::new())).unwrap();
+            portolan_core::target::parse_targets(&["127.0.0.1"], |_| Err(String::new())).unwrap();
         let list =
-            portolan_scan::resolve::TargetList::build(&specs, |_| Err(String::new())).unwrap();
+            portolan_core::target::TargetList::build(&specs, |_| Err(String::new())).unwrap();
         let stop = std::sync::atomic::AtomicBool::new(false);
         let mut hog = Hog {
             inner: support::Collect::default(),
@@ -81,9 +81,9 @@ fn running_out_of_descriptors_mid_scan_slows_it_but_loses_nothing() {
     assert_eq!(states.len(), 65535);
     for (port, (state, reason)) in &states {
         let expected = if open.contains(port) {
-            PortState::Open
+            NmapState::Open
         } else {
-            PortState::Closed
+            NmapState::Closed
         };
         assert_eq!(*state, expected, "port {port} ({reason:?})");
     }

@@ -9,7 +9,7 @@ mod support;
 use std::net::{IpAddr, TcpListener};
 
 use portolan_scan::engine::Config;
-use portolan_scan::{PortState, Reason};
+use portolan_scan::{NmapState, Reason};
 use support::scan;
 
 /// Ports of `host`: `open` ones with a listener of this test, and `closed` ones that were
@@ -67,12 +67,12 @@ fn check(host: &str) {
     let states = found.states();
     assert_eq!(states.len(), ports.len(), "one result per port: {states:?}");
     for p in open {
-        assert_eq!(states[p], (PortState::Open, Reason::SynAck), "port {p}");
+        assert_eq!(states[p], (NmapState::Open, Reason::SynAck), "port {p}");
     }
     for p in closed {
         // A port freed a moment ago may in rare cases be taken by another program; it can
         // be open then, but never filtered.
-        assert_ne!(states[p].0, PortState::Filtered, "port {p}");
+        assert_ne!(states[p].0, NmapState::Filtered, "port {p}");
     }
     let host_summary = &found.hosts[0];
     assert!(host_summary.up);
@@ -102,7 +102,7 @@ fn only_open_ports_are_reported_by_default() {
         .collect();
     expected.sort();
     assert_eq!(found.open(), expected);
-    assert!(found.ports.iter().all(|p| p.state == PortState::Open));
+    assert!(found.ports.iter().all(|p| p.state == NmapState::Open));
     assert_eq!(summary.open, 3);
 }
 
@@ -127,7 +127,7 @@ fn paced_scans_lose_nothing() {
         assert_eq!(summary.done, 40, "{config:?}");
         let states = found.states();
         for p in &bound.open {
-            assert_eq!(states[p].0, PortState::Open, "{config:?} port {p}");
+            assert_eq!(states[p].0, NmapState::Open, "{config:?} port {p}");
         }
         assert_eq!(summary.open, 20);
     }

@@ -7,7 +7,7 @@ mod support;
 use std::net::TcpListener;
 
 use portolan_scan::engine::Config;
-use portolan_scan::{PortState, Reason};
+use portolan_scan::{NmapState, Reason};
 use support::{Netns, require, require_root, scan};
 
 #[test]
@@ -42,10 +42,10 @@ fn every_state_on_a_firewalled_loopback() {
     let states = found.states();
     for port in 21000..=21040u16 {
         let expected = match port {
-            21001..=21003 => (PortState::Open, Reason::SynAck),
-            21010 | 21011 => (PortState::Filtered, Reason::NoResponse),
-            21030 => (PortState::Filtered, Reason::HostUnreach),
-            _ => (PortState::Closed, Reason::ConnRefused),
+            21001..=21003 => (NmapState::Open, Reason::SynAck),
+            21010 | 21011 => (NmapState::Filtered, Reason::NoResponse),
+            21030 => (NmapState::Filtered, Reason::HostUnreach),
+            _ => (NmapState::Closed, Reason::ConnRefused),
         };
         assert_eq!(states[&port], expected, "port {port}");
     }
@@ -82,7 +82,7 @@ fn self_connects_are_never_open() {
         );
         assert_eq!(summary.done, 16);
         for p in &found.ports {
-            assert_eq!(p.state, PortState::Closed, "{p:?}");
+            assert_eq!(p.state, NmapState::Closed, "{p:?}");
         }
         self_connects += summary.self_connects;
         if self_connects >= 3 && round >= 4 {

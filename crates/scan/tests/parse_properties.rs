@@ -5,9 +5,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use portolan_catalog::{Catalog, Transport};
+use portolan_core::target::TargetList;
+use portolan_core::target::{self, TargetSpec};
 use portolan_scan::ports::resolve_ports;
-use portolan_scan::resolve::TargetList;
-use portolan_scan::target::{self, TargetSpec};
 use proptest::prelude::*;
 
 fn no_files(_: &str) -> Result<String, String> {

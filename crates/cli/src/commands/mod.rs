@@ -7,7 +7,7 @@ mod lookup;
 mod man;
 mod plan;
 mod roles;
-mod rpc;
+pub mod rpc;
 pub mod scan;
 
 use portolan_catalog::{Catalog, Source};

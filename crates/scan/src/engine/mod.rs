@@ -19,7 +19,6 @@ mod limits;
 mod probe;
 mod rate;
 mod timer;
-mod timing;
 mod work;
 mod worker;
 
@@ -28,12 +27,12 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub use limits::{FdBudget, budget};
-pub use timing::TimeoutPolicy;
+pub use portolan_core::timing::TimeoutPolicy;
 
 use crate::error::EngineError;
 use crate::ports::PortList;
-use crate::resolve::TargetList;
 use crate::result::{HostSummary, PortResult};
+use portolan_core::target::TargetList;
 
 /// How a scan runs.
 #[derive(Debug, Clone)]
@@ -203,7 +202,7 @@ pub fn run(
 
     let clock = Clock::new();
     let counters = Counters::default();
-    let global_rtt = timing::RttEstimate::default();
+    let global_rtt = portolan_core::timing::RttEstimate::default();
     let global_pacer = config.rate.map(rate::Pacer::new);
     let dispenser = work::Dispenser::new(targets, ports.ports(), config.host_rate, &clock);
     // Bounded: when the output is slower than the scan (jsonl into a slow pipe), workers wait

@@ -1,19 +1,24 @@
-//! One TCP connect probe at the socket level, and what each answer means.
+//! One TCP connect probe at the socket level. What each error means is
+//! `portolan_core::errno`'s table; whether a connection met itself is
+//! `portolan_core::guard`'s question.
 //!
 //! A probe costs five system calls: `socket` (non-blocking and close-on-exec in one call),
 //! `connect`, `epoll_ctl` (by the worker), `getsockopt(SO_ERROR)` when the connection failed,
 //! and `close`. An open port costs two more, which prove the connection was established and
 //! was not the socket meeting itself: `getpeername` succeeds only on a connected socket, and
-//! `getsockname` must differ from the target (on a local address the kernel may pick the
-//! destination port as the source port, and the SYN then answers itself).
+//! `getsockname` must differ from the target.
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use portolan_core::errno::{self, ErrnoClass};
+use portolan_core::guard::is_self_connect;
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::result::Reason;
+
+pub use portolan_core::errno::{Errno, is_resource_shortage};
 
 /// What starting a probe gave.
 #[derive(Debug)]
@@ -27,9 +32,6 @@ pub enum Start {
     Busy,
 }
 
-/// A system error number, for statistics.
-pub type Errno = i32;
-
 /// Opens a non-blocking socket and starts connecting it to `target`.
 pub fn start(target: SocketAddr) -> Start {
     let domain = if target.is_ipv4() {
@@ -40,8 +42,7 @@ pub fn start(target: SocketAddr) -> Start {
     let socket = match Socket::new(domain, Type::STREAM.nonblocking(), None) {
         Ok(s) => s,
         Err(e) => {
-            let errno = e.raw_os_error().unwrap_or(0);
-            return if is_resource_shortage(errno) {
+            return if is_resource_shortage(errno_of(&e)) {
                 Start::Busy
             } else {
                 Start::Done(Reason::LocalError)
@@ -52,43 +53,21 @@ pub fn start(target: SocketAddr) -> Start {
         Ok(()) => Start::Done(confirm_established(&socket, target)),
         Err(e) => match e.raw_os_error() {
             Some(libc::EINPROGRESS) => Start::Pending(socket),
-            Some(errno) if is_resource_shortage(errno) => Start::Busy,
-            Some(errno) => Start::Done(failed(&socket, target, errno)),
+            Some(errno) => match failed(&socket, target, errno) {
+                Some(reason) => Start::Done(reason),
+                None => Start::Busy,
+            },
             None => Start::Done(Reason::LocalError),
         },
     }
 }
 
-/// Errors that mean "not now" rather than anything about the target.
-pub fn is_resource_shortage(errno: Errno) -> bool {
-    matches!(
-        errno,
-        libc::EMFILE
-            | libc::ENFILE
-            | libc::ENOBUFS
-            | libc::ENOMEM
-            | libc::EADDRNOTAVAIL
-            | libc::EAGAIN
-    )
-}
-
-/// The reason for a connection that ended with `errno`.
-fn failed(socket: &Socket, target: SocketAddr, errno: Errno) -> Reason {
-    match errno {
-        libc::ECONNREFUSED => Reason::ConnRefused,
-        // A reset or broken pipe after the handshake: the connection was established (a
-        // reset during SYN-SENT gives ECONNREFUSED instead).
-        libc::ECONNRESET | libc::EPIPE => {
-            match socket.local_addr().ok().and_then(|a| a.as_socket()) {
-                Some(local) if same_endpoint(local, target) => Reason::SelfConnect,
-                _ => Reason::SynAck,
-            }
-        }
-        libc::EHOSTUNREACH | libc::EHOSTDOWN => Reason::HostUnreach,
-        libc::ENETUNREACH | libc::ENETDOWN => Reason::NetUnreach,
-        libc::ETIMEDOUT => Reason::NoResponse,
-        libc::EACCES | libc::EPERM => Reason::LocalPolicy,
-        _ => Reason::LocalError,
+/// The reason for a connection that ended with `errno`; `None` for a resource shortage.
+fn failed(socket: &Socket, target: SocketAddr, errno: Errno) -> Option<Reason> {
+    match errno::classify(errno) {
+        ErrnoClass::Answer(reason) => Some(reason),
+        ErrnoClass::EstablishedThenReset => Some(guarded(socket, target)),
+        ErrnoClass::Shortage => None,
     }
 }
 
@@ -97,7 +76,10 @@ fn failed(socket: &Socket, target: SocketAddr, errno: Errno) -> Reason {
 pub fn finish(socket: &Socket, target: SocketAddr, error: bool) -> Option<Reason> {
     if error {
         match socket.take_error() {
-            Ok(Some(e)) => return Some(failed(socket, target, e.raw_os_error().unwrap_or(0))),
+            // A shortage reported after the fact is a failure of this probe here.
+            Ok(Some(e)) => {
+                return Some(failed(socket, target, errno_of(&e)).unwrap_or(Reason::LocalError));
+            }
             Ok(None) => {}
             Err(_) => return Some(Reason::LocalError),
         }
@@ -114,14 +96,15 @@ fn confirm_established(socket: &Socket, target: SocketAddr) -> Reason {
     if socket.peer_addr().is_err() {
         return Reason::LocalError;
     }
-    match socket.local_addr().ok().and_then(|a| a.as_socket()) {
-        Some(local) if same_endpoint(local, target) => Reason::SelfConnect,
-        _ => Reason::SynAck,
-    }
+    guarded(socket, target)
 }
 
-fn same_endpoint(a: SocketAddr, b: SocketAddr) -> bool {
-    a.ip() == b.ip() && a.port() == b.port()
+/// The self-connect guard on an established socket.
+fn guarded(socket: &Socket, target: SocketAddr) -> Reason {
+    match socket.local_addr().ok().and_then(|a| a.as_socket()) {
+        Some(local) if is_self_connect(local, target) => Reason::SelfConnect,
+        _ => Reason::SynAck,
+    }
 }
 
 /// Closes a connected socket with a reset rather than a FIN, as nmap does, so neither side

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::rate::Pacer;
-use super::timing::RttEstimate;
-use crate::resolve::TargetList;
+use portolan_core::target::TargetList;
+use portolan_core::timing::RttEstimate;
 
 /// Most hosts per group.
 pub const GROUP_HOSTS: u64 = 4096;
@@ -22,6 +22,8 @@ pub const GROUP_HOSTS: u64 = 4096;
 pub struct HostState {
     pub index: u64,
     pub address: IpAddr,
+    /// The IPv6 scope (interface index), 0 when none.
+    pub scope_id: u32,
     pub rtt: RttEstimate,
     pub pacer: Option<Pacer>,
     pub open: AtomicU32,
@@ -159,6 +161,7 @@ impl<'a> Dispenser<'a> {
                 Some(HostState {
                     index,
                     address: host.address,
+                    scope_id: host.scope_id,
                     rtt: RttEstimate::default(),
                     pacer: self.host_rate.map(Pacer::new),
                     open: AtomicU32::new(0),
@@ -181,7 +184,7 @@ impl<'a> Dispenser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::parse_targets;
+    use portolan_core::target::parse_targets;
 
     #[test]
     fn hands_out_every_probe_once_port_by_port() {

@@ -16,11 +16,11 @@ use socket2::Socket;
 use super::probe::{self, Start};
 use super::rate::Pacer;
 use super::timer::{TimerKey, TimerWheel};
-use super::timing::{self, RttEstimate};
 use super::work::{Chunk, Dispenser, Group};
 use super::{Clock, Config, Counters, Event};
 use crate::error::EngineError;
-use crate::result::{HostSummary, PortResult, PortState, Reason};
+use crate::result::{HostSummary, NmapState, PortResult, Reason};
+use portolan_core::timing::{self, RttEstimate};
 
 /// Probes taken from the dispenser at a time.
 const CHUNK: u64 = 128;
@@ -63,7 +63,11 @@ struct Probe {
 impl Probe {
     fn target(&self) -> Option<SocketAddr> {
         let host = self.group.hosts.get(self.host as usize)?;
-        Some(SocketAddr::new(host.address, self.port))
+        Some(portolan_core::target::socket_addr(
+            host.address,
+            host.scope_id,
+            self.port,
+        ))
     }
 }
 
@@ -293,6 +297,8 @@ impl<'s, 'a> Worker<'s, 'a> {
                     drop(socket);
                     self.free.push(index);
                     let errno = probe::errno_of(&e);
+                    // epoll_ctl's ENOSPC (the watch limit) is a shortage of this engine's own,
+                    // not a connect error, so it is not in core's table.
                     if probe::is_resource_shortage(errno) || errno == libc::ENOSPC {
                         self.retry.push_front(probe);
                         self.back_off(now_ns);
@@ -506,17 +512,19 @@ impl<'s, 'a> Worker<'s, 'a> {
             return;
         };
         let counters = self.shared.counters;
-        let state = reason.state();
+        let state = reason.tcp_verdict().nmap();
         match state {
-            PortState::Open => {
+            NmapState::Open => {
                 host.open.fetch_add(1, Ordering::Relaxed);
                 counters.open.fetch_add(1, Ordering::Relaxed);
             }
-            PortState::Closed => {
+            NmapState::Closed => {
                 host.closed.fetch_add(1, Ordering::Relaxed);
                 counters.closed.fetch_add(1, Ordering::Relaxed);
             }
-            PortState::Filtered => {
+            // A sweep's counts have no column for local errors (rare: each is still
+            // reported per port, as `error`); they count with the ports not known open.
+            NmapState::Filtered | NmapState::OpenFiltered | NmapState::Error => {
                 host.filtered.fetch_add(1, Ordering::Relaxed);
                 counters.filtered.fetch_add(1, Ordering::Relaxed);
             }
@@ -535,7 +543,7 @@ impl<'s, 'a> Worker<'s, 'a> {
             }
         }
         counters.done.fetch_add(1, Ordering::Relaxed);
-        if state == PortState::Open || self.shared.config.report_all {
+        if state == NmapState::Open || self.shared.config.report_all {
             // The receiver only goes away when the scan is over; nothing to do then.
             let _ = self.sender.send(Event::Port(PortResult {
                 host: host.index,

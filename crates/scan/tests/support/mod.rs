@@ -9,11 +9,11 @@ use std::net::IpAddr;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
+use portolan_core::target;
+use portolan_core::target::TargetList;
 use portolan_scan::engine::{self, Config, Event, Observer, Summary};
 use portolan_scan::ports::PortList;
-use portolan_scan::resolve::TargetList;
-use portolan_scan::target;
-use portolan_scan::{HostSummary, PortResult, PortState, Reason};
+use portolan_scan::{HostSummary, NmapState, PortResult, Reason};
 
 /// Every event of a scan.
 #[derive(Default)]
@@ -33,7 +33,7 @@ impl Observer for Collect {
 
 impl Collect {
     /// Ports by state, for one address.
-    pub fn states(&self) -> BTreeMap<u16, (PortState, Reason)> {
+    pub fn states(&self) -> BTreeMap<u16, (NmapState, Reason)> {
         self.ports
             .iter()
             .map(|p| (p.port, (p.state, p.reason)))
@@ -45,7 +45,7 @@ impl Collect {
         let mut open: Vec<_> = self
             .ports
             .iter()
-            .filter(|p| p.state == PortState::Open)
+            .filter(|p| p.state == NmapState::Open)
             .map(|p| (p.address, p.port))
             .collect();
         open.sort();

@@ -1,14 +1,16 @@
-//! Round-trip estimates and the connect timeout derived from them (RFC 6298's smoothing, as
-//! nmap does): `timeout = srtt + 4 * rttvar`, kept between a floor and a ceiling.
+//! The one round-trip estimator and timeout policy of both engines (RFC 6298's smoothing, as
+//! nmap does): every answer is a round-trip sample, and the wait for a silent port is
+//! `srtt + 4 * rttvar`, kept between a floor and a ceiling. Before any sample the wait is
+//! the policy's initial wait.
 //!
 //! An estimate lives in one `AtomicU64` (srtt and rttvar in microseconds, 32 bits each) so
-//! both worker threads can update a host's estimate without a lock. Two updates racing lose
-//! one sample, which a smoothed average does not notice.
+//! that threads (the sweep's event loops, the check's tasks) update it without a lock. Two
+//! updates racing lose one sample, which a smoothed average does not notice.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Timeout policy shared by every host of a scan.
+/// Timeout policy shared by every host of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeoutPolicy {
     /// The wait before a host (or any host) has answered anything.
@@ -20,11 +22,31 @@ pub struct TimeoutPolicy {
 }
 
 impl TimeoutPolicy {
-    fn clamp_us(&self, us: u64) -> u32 {
-        let floor = self.floor.as_micros() as u64;
-        let ceiling = (self.ceiling.as_micros() as u64).max(floor);
+    /// A policy whose initial wait is the ceiling: a host that has not answered yet gets
+    /// the longest wait (the check engine's choice, where each host stands alone).
+    pub fn ceiling_first(floor: Duration, ceiling: Duration) -> Self {
+        TimeoutPolicy {
+            initial: ceiling,
+            floor,
+            ceiling,
+        }
+    }
+
+    /// `us` kept between the floor and the ceiling (a floor above the ceiling is the ceiling).
+    pub fn clamp_us(&self, us: u64) -> u32 {
+        let ceiling = micros(self.ceiling);
+        let floor = micros(self.floor).min(ceiling);
         us.clamp(floor, ceiling).min(u64::from(u32::MAX)) as u32
     }
+
+    /// The initial wait, clamped.
+    pub fn initial_us(&self) -> u32 {
+        self.clamp_us(micros(self.initial))
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// A lock-free smoothed round-trip estimate.
@@ -40,7 +62,12 @@ impl RttEstimate {
         (v != 0).then_some(((v >> 32) as u32, v as u32))
     }
 
-    /// Folds in one round trip (microseconds).
+    /// The smoothed round trip, if there was a sample.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.get().map(|(s, _)| Duration::from_micros(u64::from(s)))
+    }
+
+    /// Folds in one round trip (microseconds), RFC 6298 section 2: alpha 1/8, beta 1/4.
     pub fn sample(&self, rtt_us: u32) {
         let r = i64::from(rtt_us.max(1));
         let (srtt, rttvar) = match self.get() {
@@ -57,10 +84,23 @@ impl RttEstimate {
         self.packed.store((srtt << 32) | rttvar, Ordering::Relaxed);
     }
 
+    /// Folds in one round trip given as a duration (saturating at about 71 minutes).
+    pub fn sample_duration(&self, rtt: Duration) {
+        self.sample(u32::try_from(rtt.as_micros()).unwrap_or(u32::MAX));
+    }
+
     /// The timeout this estimate gives, if it has a sample.
     pub fn timeout_us(&self, policy: &TimeoutPolicy) -> Option<u32> {
         self.get()
             .map(|(s, v)| policy.clamp_us(u64::from(s) + 4 * u64::from(v)))
+    }
+
+    /// The timeout of this estimate alone: its own, else the initial wait.
+    pub fn timeout(&self, policy: &TimeoutPolicy) -> Duration {
+        let us = self
+            .timeout_us(policy)
+            .unwrap_or_else(|| policy.initial_us());
+        Duration::from_micros(u64::from(us))
     }
 }
 
@@ -69,7 +109,7 @@ impl RttEstimate {
 pub fn timeout_us(host: &RttEstimate, global: &RttEstimate, policy: &TimeoutPolicy) -> u32 {
     host.timeout_us(policy)
         .or_else(|| global.timeout_us(policy))
-        .unwrap_or_else(|| policy.clamp_us(policy.initial.as_micros() as u64))
+        .unwrap_or_else(|| policy.initial_us())
 }
 
 #[cfg(test)]
@@ -87,6 +127,7 @@ mod tests {
         let host = RttEstimate::default();
         let global = RttEstimate::default();
         assert_eq!(timeout_us(&host, &global, &POLICY), 1_000_000);
+        assert_eq!(host.timeout(&POLICY), Duration::from_secs(1));
         global.sample(50);
         assert_eq!(
             timeout_us(&host, &global, &POLICY),
@@ -115,5 +156,34 @@ mod tests {
         e.sample(400);
         // rttvar = (3*400 + |800-400|)/4 = 400; srtt = (7*800 + 400)/8 = 750
         assert_eq!(e.get(), Some((750, 400)));
+        assert_eq!(e.srtt(), Some(Duration::from_micros(750)));
+    }
+
+    #[test]
+    fn a_zero_round_trip_still_counts_as_a_sample() {
+        let e = RttEstimate::default();
+        e.sample_duration(Duration::ZERO);
+        assert_eq!(e.get(), Some((1, 0)));
+        assert_eq!(e.timeout(&POLICY), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn ceiling_first_waits_the_ceiling_until_an_answer() {
+        let policy =
+            TimeoutPolicy::ceiling_first(Duration::from_millis(100), Duration::from_secs(2));
+        let e = RttEstimate::default();
+        assert_eq!(e.timeout(&policy), Duration::from_secs(2));
+        e.sample_duration(Duration::from_millis(300));
+        assert_eq!(e.timeout(&policy), Duration::from_millis(900));
+        e.sample_duration(Duration::from_secs(5));
+        assert_eq!(e.timeout(&policy), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_floor_above_the_ceiling_is_the_ceiling() {
+        let policy = TimeoutPolicy::ceiling_first(Duration::from_secs(3), Duration::from_secs(1));
+        let e = RttEstimate::default();
+        e.sample(10);
+        assert_eq!(e.timeout(&policy), Duration::from_secs(1));
     }
 }

@@ -1,8 +1,4 @@
-//! Target lists: host names, addresses, CIDR networks, address ranges and `@file` lists.
-//!
-//! Parsing is pure: names stay names until [`crate::resolve`] looks them up, and `@file`
-//! contents come from a caller-supplied reader. Every address set is held as inclusive
-//! blocks of integers, so a /8 costs a few bytes, not sixteen million entries.
+//! One target as written, and its grammar.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -10,28 +6,22 @@ use std::str::FromStr;
 
 use ipnet::IpNet;
 
-use crate::error::TargetError;
+use super::block::AddressBlock;
+use super::error::TargetError;
 
-/// More addresses than this need an explicit confirmation (`--yes`): a /16 is the largest
-/// sweep that may start by accident.
-pub const CONFIRM_ABOVE: u64 = 65_536;
-
-/// No scan covers more addresses than this, confirmed or not (all of IPv4).
-pub const HARD_LIMIT: u64 = 1 << 32;
-
-/// Longest `@file` accepted, in bytes.
-pub const MAX_FILE_BYTES: usize = 16 << 20;
-
-/// Most items one target list may hold (after `@file` expansion).
-pub const MAX_ITEMS: usize = 1 << 20;
+/// Longest interface name Linux accepts (IFNAMSIZ less the terminating zero).
+const MAX_SCOPE_LEN: usize = 15;
 
 /// One target as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetSpec {
-    /// A host name, looked up before the scan.
+    /// A host name, looked up before probing.
     Name(String),
     /// One address.
     Address(IpAddr),
+    /// One IPv6 address with a scope (`fe80::1%eth0`, `fe80::1%2`): link-local addresses
+    /// mean nothing without the interface they live on.
+    Scoped(Ipv6Addr, String),
     /// A CIDR network. IPv4 networks larger than a /31 leave out their network and
     /// broadcast addresses, which no host answers on.
     Network(IpNet),
@@ -40,8 +30,8 @@ pub enum TargetSpec {
 }
 
 impl TargetSpec {
-    /// Parses one target: `host.example`, `10.0.0.5`, `::1`, `10.0.0.0/24`,
-    /// `10.0.0.5-20`, `10.0.0.5-10.0.1.20`, `2001:db8::1-ff`, `[::1]`.
+    /// Parses one target: `host.example`, `10.0.0.5`, `::1`, `[::1]`, `fe80::1%eth0`,
+    /// `10.0.0.0/24`, `10.0.0.5-20`, `10.0.0.5-10.0.1.20`, `2001:db8::1-ff`.
     pub fn parse(text: &str) -> Result<TargetSpec, TargetError> {
         let t = text.trim();
         if t.is_empty() {
@@ -58,6 +48,9 @@ impl TargetSpec {
         if let Ok(address) = IpAddr::from_str(unbracketed) {
             return Ok(TargetSpec::Address(address));
         }
+        if let Some((address, scope)) = unbracketed.split_once('%') {
+            return parse_scoped(t, address, scope);
+        }
         if let Some((address, prefix)) = t.split_once('/') {
             return parse_network(t, address, prefix);
         }
@@ -70,7 +63,7 @@ impl TargetSpec {
     /// How many addresses this target stands for (a name counts as one).
     pub fn address_count(&self) -> u128 {
         match self {
-            TargetSpec::Name(_) | TargetSpec::Address(_) => 1,
+            TargetSpec::Name(_) | TargetSpec::Address(_) | TargetSpec::Scoped(..) => 1,
             TargetSpec::Network(_) | TargetSpec::Range(..) => match self.block() {
                 Some(block) => block.len(),
                 None => 0,
@@ -83,6 +76,7 @@ impl TargetSpec {
         match *self {
             TargetSpec::Name(_) => None,
             TargetSpec::Address(a) => Some(AddressBlock::single(a)),
+            TargetSpec::Scoped(a, _) => Some(AddressBlock::single(IpAddr::V6(a))),
             TargetSpec::Range(first, last) => AddressBlock::new(first, last),
             TargetSpec::Network(IpNet::V4(net)) => {
                 let first = u32::from(net.network());
@@ -106,83 +100,38 @@ impl fmt::Display for TargetSpec {
         match self {
             TargetSpec::Name(n) => f.write_str(n),
             TargetSpec::Address(a) => write!(f, "{a}"),
+            TargetSpec::Scoped(a, scope) => write!(f, "{a}%{scope}"),
             TargetSpec::Network(n) => write!(f, "{n}"),
             TargetSpec::Range(a, b) => write!(f, "{a}-{b}"),
         }
     }
 }
 
-/// An inclusive run of addresses of one family, as integers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AddressBlock {
-    v6: bool,
-    first: u128,
-    last: u128,
-}
-
-impl AddressBlock {
-    /// A block of one address.
-    pub fn single(address: IpAddr) -> Self {
-        let (v6, n) = to_integer(address);
-        AddressBlock {
-            v6,
-            first: n,
-            last: n,
-        }
+fn parse_scoped(text: &str, address: &str, scope: &str) -> Result<TargetSpec, TargetError> {
+    let fix = "write a scoped address as IPV6%INTERFACE or IPV6%INDEX, e.g. fe80::1%eth0; \
+               a scope applies to one address, not to a network or a range";
+    let Ok(address) = Ipv6Addr::from_str(address) else {
+        return Err(TargetError::new(
+            text,
+            format!("`{address}` is not an IPv6 address (only IPv6 addresses take a scope)"),
+            fix,
+        ));
+    };
+    let valid = !scope.is_empty()
+        && scope.len() <= MAX_SCOPE_LEN
+        && scope
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !valid {
+        return Err(TargetError::new(
+            text,
+            format!(
+                "`{scope}` is not an interface name or index (1-{MAX_SCOPE_LEN} letters, digits, `-`, `_`, `.`)"
+            ),
+            fix,
+        ));
     }
-
-    /// The block `first..=last`; `None` when the families differ or the range is backwards.
-    pub fn new(first: IpAddr, last: IpAddr) -> Option<Self> {
-        let (v6a, a) = to_integer(first);
-        let (v6b, b) = to_integer(last);
-        (v6a == v6b && a <= b).then_some(AddressBlock {
-            v6: v6a,
-            first: a,
-            last: b,
-        })
-    }
-
-    /// Number of addresses (saturates at `u128::MAX` for all of IPv6).
-    pub fn len(&self) -> u128 {
-        (self.last - self.first).saturating_add(1)
-    }
-
-    /// A block always holds at least one address.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
-    /// The address at `index`, if the block is that long.
-    pub fn get(&self, index: u128) -> Option<IpAddr> {
-        let n = self.first.checked_add(index)?;
-        (n <= self.last).then(|| from_integer(self.v6, n))
-    }
-
-    /// The first address.
-    pub fn first(&self) -> IpAddr {
-        from_integer(self.v6, self.first)
-    }
-
-    /// The last address.
-    pub fn last(&self) -> IpAddr {
-        from_integer(self.v6, self.last)
-    }
-}
-
-fn to_integer(address: IpAddr) -> (bool, u128) {
-    match address {
-        IpAddr::V4(a) => (false, u128::from(u32::from(a))),
-        IpAddr::V6(a) => (true, u128::from(a)),
-    }
-}
-
-fn from_integer(v6: bool, n: u128) -> IpAddr {
-    if v6 {
-        Ipv6Addr::from(n).into()
-    } else {
-        // Blocks of the IPv4 family only ever hold 32-bit values.
-        Ipv4Addr::from(u32::try_from(n).unwrap_or(u32::MAX)).into()
-    }
+    Ok(TargetSpec::Scoped(address, scope.to_string()))
 }
 
 fn parse_network(text: &str, address: &str, prefix: &str) -> Result<TargetSpec, TargetError> {
@@ -195,9 +144,9 @@ fn parse_network(text: &str, address: &str, prefix: &str) -> Result<TargetSpec, 
             fix,
         )
     })?;
-    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let max: u8 = if ip.is_ipv4() { 32 } else { 128 };
     let bits: u8 = match prefix.parse::<u32>() {
-        Ok(n) if n <= max => n as u8,
+        Ok(n) if n <= u32::from(max) => u8::try_from(n).unwrap_or(max),
         Ok(n) => {
             return Err(TargetError::new(
                 text,
@@ -312,122 +261,11 @@ fn parse_name(text: &str) -> Result<TargetSpec, TargetError> {
     Ok(TargetSpec::Name(name.to_string()))
 }
 
-/// Parses every target argument. An argument may hold several targets separated by commas;
-/// `@PATH` reads more targets from a file through `read_file` (whitespace, commas or new
-/// lines between targets, `#` to the end of a line is a comment; no `@` inside a file).
-pub fn parse_targets<S, F>(
-    arguments: &[S],
-    mut read_file: F,
-) -> Result<Vec<TargetSpec>, TargetError>
-where
-    S: AsRef<str>,
-    F: FnMut(&str) -> Result<String, String>,
-{
-    let mut specs = Vec::new();
-    for argument in arguments {
-        let argument = argument.as_ref().trim();
-        if let Some(path) = argument.strip_prefix('@') {
-            let text = read_file(path).map_err(|problem| {
-                TargetError::new(
-                    argument,
-                    problem,
-                    "check the path after `@`; the file lists one target per line",
-                )
-            })?;
-            if text.len() > MAX_FILE_BYTES {
-                return Err(TargetError::new(
-                    argument,
-                    "is larger than 16 MiB",
-                    "split the list into smaller files",
-                ));
-            }
-            parse_file(argument, &text, &mut specs)?;
-        } else {
-            for item in argument.split(',').filter(|s| !s.trim().is_empty()) {
-                push(argument, &mut specs, TargetSpec::parse(item)?)?;
-            }
-        }
-    }
-    if specs.is_empty() {
-        return Err(TargetError::new(
-            "",
-            "no targets were given",
-            "name at least one host, address, network or range",
-        ));
-    }
-    Ok(specs)
-}
-
-fn parse_file(origin: &str, text: &str, specs: &mut Vec<TargetSpec>) -> Result<(), TargetError> {
-    for (number, line) in text.lines().enumerate() {
-        let content = line.split('#').next().unwrap_or("");
-        for item in content.split(|c: char| c == ',' || c.is_whitespace()) {
-            if item.is_empty() {
-                continue;
-            }
-            if item.starts_with('@') {
-                return Err(TargetError::new(
-                    item,
-                    format!(
-                        "{origin} line {}: files cannot include other files",
-                        number + 1
-                    ),
-                    "list the targets of the other file directly, or pass both files",
-                ));
-            }
-            let spec = TargetSpec::parse(item).map_err(|e| e.at(origin, number + 1))?;
-            push(origin, specs, spec)?;
-        }
-    }
-    Ok(())
-}
-
-fn push(origin: &str, specs: &mut Vec<TargetSpec>, spec: TargetSpec) -> Result<(), TargetError> {
-    if specs.len() >= MAX_ITEMS {
-        return Err(TargetError::new(
-            origin,
-            "brings the list past 1048576 targets",
-            "use CIDR networks or ranges",
-        ));
-    }
-    specs.push(spec);
-    Ok(())
-}
-
-/// Total number of addresses of the targets (saturating).
-pub fn address_total(specs: &[TargetSpec]) -> u128 {
-    specs
-        .iter()
-        .fold(0u128, |sum, s| sum.saturating_add(s.address_count()))
-}
-
-/// Refuses target sets that are too large: above [`CONFIRM_ABOVE`] addresses without
-/// `confirmed`, above [`HARD_LIMIT`] always.
-pub fn check_size(specs: &[TargetSpec], confirmed: bool) -> Result<u64, TargetError> {
-    let total = address_total(specs);
-    if total > u128::from(HARD_LIMIT) {
-        return Err(TargetError::new(
-            "targets",
-            format!("cover {total} addresses, more than any scan may ({HARD_LIMIT}, all of IPv4)"),
-            "narrow the networks (an IPv6 /64 alone holds 2^64 addresses)",
-        ));
-    }
-    let total = u64::try_from(total).unwrap_or(HARD_LIMIT);
-    if total > CONFIRM_ABOVE && !confirmed {
-        return Err(TargetError::new(
-            "targets",
-            format!("cover {total} addresses, more than a /16 ({CONFIRM_ABOVE})"),
-            "check the networks, then add --yes to confirm a sweep this large",
-        ));
-    }
-    Ok(total)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn v4(s: &str) -> IpAddr {
+    fn ip(s: &str) -> IpAddr {
         IpAddr::from_str(s).unwrap()
     }
 
@@ -435,15 +273,15 @@ mod tests {
     fn literals_networks_ranges_and_names() {
         assert_eq!(
             TargetSpec::parse("10.0.0.5"),
-            Ok(TargetSpec::Address(v4("10.0.0.5")))
+            Ok(TargetSpec::Address(ip("10.0.0.5")))
         );
         assert_eq!(
             TargetSpec::parse("[::1]"),
-            Ok(TargetSpec::Address(v4("::1")))
+            Ok(TargetSpec::Address(ip("::1")))
         );
         assert_eq!(
             TargetSpec::parse("10.0.0.5-20"),
-            Ok(TargetSpec::Range(v4("10.0.0.5"), v4("10.0.0.20")))
+            Ok(TargetSpec::Range(ip("10.0.0.5"), ip("10.0.0.20")))
         );
         assert_eq!(
             TargetSpec::parse("10.0.0.250-10.0.1.3")
@@ -453,7 +291,7 @@ mod tests {
         );
         assert_eq!(
             TargetSpec::parse("2001:db8::1-ff"),
-            Ok(TargetSpec::Range(v4("2001:db8::1"), v4("2001:db8::ff")))
+            Ok(TargetSpec::Range(ip("2001:db8::1"), ip("2001:db8::ff")))
         );
         assert_eq!(
             TargetSpec::parse("dc-01.lab.example."),
@@ -463,6 +301,27 @@ mod tests {
             TargetSpec::parse("localhost"),
             Ok(TargetSpec::Name("localhost".into()))
         );
+    }
+
+    #[test]
+    fn ipv6_scope_ids() {
+        let scoped = TargetSpec::parse("fe80::1%eth0").unwrap();
+        assert_eq!(
+            scoped,
+            TargetSpec::Scoped("fe80::1".parse().unwrap(), "eth0".into())
+        );
+        assert_eq!(scoped.to_string(), "fe80::1%eth0");
+        assert_eq!(scoped.address_count(), 1);
+        assert_eq!(
+            TargetSpec::parse("[fe80::1%2]"),
+            Ok(TargetSpec::Scoped("fe80::1".parse().unwrap(), "2".into()))
+        );
+        let err = |s: &str| TargetSpec::parse(s).unwrap_err().to_string();
+        assert!(err("10.0.0.1%eth0").contains("only IPv6 addresses take a scope"));
+        assert!(err("fe80::1%").contains("not an interface name"));
+        assert!(err("fe80::1%a/b").contains("not an interface name"));
+        assert!(err("fe80::1%averyveryverylongname").contains("not an interface name"));
+        assert!(err("fe80::/64%eth0").contains("not an IPv6 address"));
     }
 
     #[test]
@@ -477,19 +336,16 @@ mod tests {
         let block = TargetSpec::parse("10.0.0.0/30").unwrap().block().unwrap();
         assert_eq!(
             (block.first(), block.last()),
-            (v4("10.0.0.1"), v4("10.0.0.2"))
+            (ip("10.0.0.1"), ip("10.0.0.2"))
         );
     }
 
     #[test]
     fn bad_targets_say_what_is_wrong() {
         let err = |s: &str| TargetSpec::parse(s).unwrap_err().to_string();
-        assert!(
-            err("10.0.0.0/33").contains("/33 is longer than the 32 bits"),
-            "{}",
-            err("10.0.0.0/33")
-        );
+        assert!(err("10.0.0.0/33").contains("/33 is longer than the 32 bits"));
         assert!(err("10.0.0.0/x").contains("not a prefix length"));
+        assert!(err("10.0.0.0/999").contains("longer than"));
         assert!(err("10.0.0.300/24").contains("not an IPv4 or IPv6 address"));
         assert!(err("10.0.0.20-5").contains("runs backwards"));
         assert!(err("10.0.1.1-10.0.0.9").contains("runs backwards"));
@@ -499,45 +355,5 @@ mod tests {
         assert!(err("fe80::zz").contains("not a valid IPv6 address"));
         assert!(err("bad name!").contains("not a host name label"));
         assert!(err("").contains("empty"));
-    }
-
-    #[test]
-    fn files_and_comma_lists() {
-        let read = |path: &str| match path {
-            "hosts.txt" => Ok("# lab\n10.0.0.1, 10.0.0.2\n\n::1  host.example # dc\n".to_string()),
-            "nested.txt" => Ok("@hosts.txt\n".to_string()),
-            "bad.txt" => Ok("10.0.0.1\n10.0.0.0/40\n".to_string()),
-            _ => Err("No such file or directory".to_string()),
-        };
-        let specs = parse_targets(&["@hosts.txt", "127.0.0.1,127.0.0.2"], read).unwrap();
-        assert_eq!(specs.len(), 6);
-        assert_eq!(specs[3], TargetSpec::Name("host.example".into()));
-        let nested = parse_targets(&["@nested.txt"], read)
-            .unwrap_err()
-            .to_string();
-        assert!(nested.contains("cannot include other files"), "{nested}");
-        let bad = parse_targets(&["@bad.txt"], read).unwrap_err().to_string();
-        assert!(bad.contains("@bad.txt line 2"), "{bad}");
-        let missing = parse_targets(&["@nope.txt"], read).unwrap_err().to_string();
-        assert!(missing.contains("No such file"), "{missing}");
-        assert!(parse_targets::<&str, _>(&[], read).is_err());
-    }
-
-    #[test]
-    fn a_slash_8_needs_confirmation() {
-        let specs = parse_targets(&["10.0.0.0/8"], |_| Err(String::new())).unwrap();
-        let message = check_size(&specs, false).unwrap_err().to_string();
-        assert!(message.contains("16777214 addresses"), "{message}");
-        assert!(message.contains("--yes"), "{message}");
-        assert_eq!(check_size(&specs, true), Ok(16_777_214));
-        let slash16 = parse_targets(&["10.1.0.0/16"], |_| Err(String::new())).unwrap();
-        assert_eq!(check_size(&slash16, false), Ok(65_534));
-        let huge = parse_targets(&["2001:db8::/64"], |_| Err(String::new())).unwrap();
-        assert!(
-            check_size(&huge, true)
-                .unwrap_err()
-                .to_string()
-                .contains("narrow")
-        );
     }
 }
