@@ -5,6 +5,8 @@
 //! KB 832017 is read from the project's copy (`tests/data/kb832017.md`, CC BY 4.0, see
 //! `tests/data/README.md`) and parsed here independently of the layer's data.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 use std::collections::{BTreeSet, HashSet};
 
 use portolan_catalog::{

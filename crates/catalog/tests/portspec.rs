@@ -1,6 +1,8 @@
 //! Property tests of the one port grammar (`portolan_catalog::portspec`): whatever the text,
 //! parsing and resolving end in ports within 1-65535 or in an error that names the input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 use portolan_catalog::{Catalog, PortRange, PortSpecError, Ports, Transport};
 use proptest::prelude::*;
 

@@ -1,6 +1,8 @@
 //! `--format` of the commands that print probe records: `check`, `scan` (TCP and UDP) and
 //! `rpc` each take table, json, jsonl, csv and md, on loopback only.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 mod common;
 
 use std::net::{TcpListener, UdpSocket};

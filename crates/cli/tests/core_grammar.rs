@@ -3,6 +3,8 @@
 //! (127.0.0.0/8 and ::1). The listener binds 127.0.0.1 alone, so 127.0.0.2 answers with a
 //! reset: each target stands for exactly two hosts with different verdicts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 mod common;
 
 use std::net::TcpListener;

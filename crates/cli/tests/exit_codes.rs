@@ -1,6 +1,8 @@
 //! Each exit code of docs/exit-codes.md, from a run that earns it; and a closed pipe, which
 //! ends the run quietly.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 mod common;
 
 use std::fs::File;

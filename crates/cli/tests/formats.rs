@@ -5,6 +5,8 @@
 //!
 //! check, scan and rpc run against loopback only.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 mod common;
 
 use common::portolan;

@@ -2,6 +2,8 @@
 //! them (issue 10): `role`, `plan`, `check`, `audit`, `scan` and `port` all go through the
 //! catalog's one resolver and one port grammar. `check` and `scan` only probe 127.0.0.1.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 mod common;
 
 use std::collections::BTreeSet;

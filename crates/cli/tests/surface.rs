@@ -1,6 +1,8 @@
 //! The command line's surface: closed sets of values listed in `--help` exactly as the code
 //! accepts them, completion scripts and the manual page.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 mod common;
 
 use std::io::Write;
