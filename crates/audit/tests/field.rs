@@ -327,3 +327,19 @@ fn powershell_json_that_cannot_tell_tcp_from_udp_is_not_guessed() {
             .all(|l| l.transport == Transport::Udp)
     );
 }
+
+#[test]
+fn a_check_host_with_nothing_listening_still_has_its_report() {
+    let jsonl = "{\"address\":\"10.0.0.1\",\"transport\":\"tcp\",\"port\":445,\"probe\":\"tcp\",\"status\":\"LISTENING\"}\n\
+{\"address\":\"10.0.0.2\",\"transport\":\"tcp\",\"port\":445,\"probe\":\"tcp\",\"status\":\"FILTERED\"}\n\
+{\"address\":\"10.0.0.2\",\"transport\":\"tcp\",\"port\":135,\"probe\":\"tcp\",\"status\":\"NOT LISTENING\"}\n";
+    let input = parse("check.jsonl", jsonl.as_bytes(), None).unwrap();
+    let reports = audit_against(&input, "file-server", &AuditOptions::default());
+    let hosts: Vec<&str> = reports.iter().map(|r| r.host.as_deref().unwrap()).collect();
+    assert_eq!(hosts, ["10.0.0.1", "10.0.0.2"]);
+    let quiet = &reports[1];
+    assert!(quiet.audited && quiet.ports.is_empty());
+    assert_eq!(quiet.port_states.len(), 2);
+    let c = quiet.comparison.as_ref().unwrap();
+    assert!(c.missing.iter().any(|m| m == "tcp/445"), "{:?}", c.missing);
+}

@@ -129,6 +129,8 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
     }
     let mut scanned = Vec::new();
     let mut hosts: Vec<ScannedHost> = Vec::new();
+    // Hosts by address, so a check of many hosts is read in linear time.
+    let mut host_index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (line, r) in results {
         let transport = match r.transport.as_str() {
             "tcp" => Transport::Tcp,
@@ -166,9 +168,10 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
             }
         };
         let host = r.address.to_string();
-        let at = match hosts.iter().position(|h: &ScannedHost| h.host == host) {
-            Some(at) => at,
+        let at = match host_index.get(&host) {
+            Some(&at) => at,
             None => {
+                host_index.insert(host.clone(), hosts.len());
                 hosts.push(ScannedHost {
                     host: host.clone(),
                     addresses: vec![host.clone()],
