@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use portolan_catalog::{Catalog, Transport};
 
 use crate::compare::{CompareOptions, Expectation, compare};
-use crate::listener::{Listener, Parsed};
+use crate::listener::{Coverage, Listener, Parsed, ScannedHost, StateCount};
 use crate::naming::{HostContext, name_port};
 use crate::report::{AuditReport, Comparison, PortReport};
 use crate::rpc::{RpcEndpoint, resolve_for};
@@ -32,11 +32,21 @@ pub fn audit(
     expectation: Option<&Expectation>,
     options: &AuditOptions,
 ) -> Vec<AuditReport> {
-    // Hosts in the order they first appear; the index keeps grouping linear for scans of
-    // many hosts.
+    // Hosts in the order they first appear: every host a scan names, then the hosts of the
+    // listeners; the index keeps grouping linear for scans of many hosts.
     let mut hosts: Vec<(Option<&str>, Vec<&Listener>)> = Vec::new();
     let mut index: std::collections::HashMap<Option<&str>, usize> =
         std::collections::HashMap::new();
+    let mut scanned: std::collections::HashMap<&str, Vec<&ScannedHost>> =
+        std::collections::HashMap::new();
+    for host in &input.hosts {
+        let key = Some(host.host.as_str());
+        index.entry(key).or_insert_with(|| {
+            hosts.push((key, Vec::new()));
+            hosts.len() - 1
+        });
+        scanned.entry(host.host.as_str()).or_default().push(host);
+    }
     for listener in &input.listeners {
         let host = listener.host.as_deref();
         let at = *index.entry(host).or_insert_with(|| {
@@ -52,18 +62,102 @@ pub fn audit(
     }
     hosts
         .into_iter()
-        .map(|(host, listeners)| audit_host(catalog, input, host, &listeners, expectation, options))
+        .map(|(host, listeners)| {
+            let seen = host.and_then(|h| scanned.get(h)).map(Vec::as_slice);
+            let mut report =
+                audit_host(catalog, input, host, seen, &listeners, expectation, options);
+            report.compared = expectation.is_some();
+            report
+        })
         .collect()
+}
+
+/// What the scans say of one host, merged over the inputs that name it.
+struct HostScan {
+    names: Vec<String>,
+    up: bool,
+    reasons: Vec<String>,
+    states: Vec<StateCount>,
+    coverage: Coverage,
+}
+
+fn merge_scans(scans: &[&ScannedHost]) -> HostScan {
+    let mut merged = HostScan {
+        names: Vec::new(),
+        up: false,
+        reasons: Vec::new(),
+        states: Vec::new(),
+        coverage: Coverage::default(),
+    };
+    let mut first = true;
+    for scan in scans {
+        for name in scan.names.iter().chain(scan.addresses.iter()) {
+            if *name != scan.host && !merged.names.contains(name) {
+                merged.names.push(name.clone());
+            }
+        }
+        merged.up |= scan.up;
+        if let Some(reason) = &scan.reason
+            && !merged.reasons.contains(reason)
+        {
+            merged.reasons.push(reason.clone());
+        }
+        for count in &scan.states {
+            match merged
+                .states
+                .iter_mut()
+                .find(|c| c.transport == count.transport && c.state == count.state)
+            {
+                Some(c) => c.count = c.count.saturating_add(count.count),
+                None => merged.states.push(count.clone()),
+            }
+        }
+        if first {
+            merged.coverage = scan.coverage.clone();
+            first = false;
+        } else {
+            merged.coverage.merge(&scan.coverage);
+        }
+    }
+    merged
 }
 
 fn audit_host(
     catalog: &Catalog,
     input: &Parsed,
     host: Option<&str>,
+    scans: Option<&[&ScannedHost]>,
     listeners: &[&Listener],
     expectation: Option<&Expectation>,
     options: &AuditOptions,
 ) -> AuditReport {
+    let scan = scans.map(merge_scans);
+    let coverage = scan
+        .as_ref()
+        .map_or_else(|| input.coverage.clone(), |s| s.coverage.clone());
+    let (host_names, port_states) = scan.as_ref().map_or((Vec::new(), Vec::new()), |s| {
+        (s.names.clone(), s.states.clone())
+    });
+    if let Some(scan) = scan.as_ref().filter(|s| !s.up) {
+        let reason = if scan.reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", scan.reasons.join(", "))
+        };
+        return AuditReport {
+            host: host.map(str::to_string),
+            host_names,
+            audited: false,
+            port_states,
+            sources: input.sources.clone(),
+            coverage,
+            ports: Vec::new(),
+            comparison: None,
+            verdict: format!("not audited: the host did not answer the scan{reason}"),
+            notes: input.notes.clone(),
+            compared: false,
+        };
+    }
     let mut groups: BTreeMap<(u8, u16), Vec<&Listener>> = BTreeMap::new();
     for &listener in listeners {
         let order = match listener.transport {
@@ -102,7 +196,7 @@ fn audit_host(
             catalog,
             e,
             &mut ports,
-            &input.coverage,
+            &coverage,
             &endpoints,
             &CompareOptions {
                 include_optional: options.include_optional,
@@ -114,14 +208,37 @@ fn audit_host(
         (Some(c), Some(e)) => comparison_verdict(c, e),
         _ => listing_verdict(&ports),
     };
+    let verdict = match (&scan, ports.is_empty()) {
+        (Some(_), true) if port_states.is_empty() => verdict,
+        (Some(_), true) => format!(
+            "{verdict}; scanned: {}",
+            port_states
+                .iter()
+                .map(|c| format!(
+                    "{} {}{}",
+                    c.count,
+                    c.state,
+                    c.transport
+                        .as_deref()
+                        .map_or(String::new(), |t| format!(" ({t})"))
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => verdict,
+    };
     AuditReport {
         host: host.map(str::to_string),
+        host_names,
+        audited: true,
+        port_states,
         sources: input.sources.clone(),
-        coverage: input.coverage.clone(),
+        coverage,
         ports,
         comparison,
         verdict,
         notes: input.notes.clone(),
+        compared: false,
     }
 }
 

@@ -6,11 +6,15 @@ use crate::source::{check, proc_net, ss};
 /// Every input format and the names that choose it instead of detection (`--input-format`):
 /// its own name ([`Format::as_str`]) first, then the aliases its `FromStr` accepts.
 /// In documentation order; detection tries them in [`Format::ALL`]'s order.
-pub const INPUT_FORMATS: [(Format, &[&str]); 6] = [
+/// `powershell-tcp` and `powershell-udp` are never detected: they say which protocol
+/// PowerShell objects are when the JSON cannot tell.
+pub const INPUT_FORMATS: [(Format, &[&str]); 8] = [
     (Format::ProcNet, &["proc", "proc-net", "procnet"]),
     (Format::Ss, &["ss"]),
     (Format::Netstat, &["netstat"]),
     (Format::PowerShell, &["powershell", "ps", "ps-json", "pwsh"]),
+    (Format::PowerShellTcp, &["powershell-tcp", "ps-tcp"]),
+    (Format::PowerShellUdp, &["powershell-udp", "ps-udp"]),
     (Format::NmapXml, &["nmap-xml", "nmap", "xml"]),
     (Format::Check, &["check-json", "check", "portolan"]),
 ];
@@ -88,8 +92,8 @@ mod tests {
 
     #[test]
     fn input_format_names_are_what_from_str_accepts() {
-        assert_eq!(INPUT_FORMATS.len(), Format::ALL.len());
-        for format in Format::ALL {
+        assert_eq!(INPUT_FORMATS.len(), Format::ALL.len() + 2);
+        for format in Format::ALL.into_iter().chain(Format::FORCED_ONLY) {
             let (_, names) = INPUT_FORMATS
                 .iter()
                 .find(|(f, _)| *f == format)

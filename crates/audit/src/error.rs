@@ -26,6 +26,9 @@ pub enum ErrorKind {
     Io,
     /// The request cannot be served on this platform.
     Unsupported,
+    /// The input does not say something the audit needs (PowerShell objects that do not
+    /// tell TCP from UDP), and the audit does not guess.
+    Ambiguous,
 }
 
 impl ErrorKind {
@@ -42,6 +45,7 @@ impl ErrorKind {
             ErrorKind::WrongFormat => "wrong-format",
             ErrorKind::Io => "io",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Ambiguous => "ambiguous",
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod listener;
 mod naming;
 pub mod report;
 pub mod rpc;
+mod services;
 pub mod source;
 pub mod system;
 mod tables;
@@ -42,13 +43,13 @@ pub use compare::{Expectation, ExpectedService};
 pub use detect::detect;
 pub use error::{AuditError, ErrorKind};
 pub use listener::{
-    BindingKind, Coverage, Format, Listener, Origin, Owner, Parsed, ScanRange, SocketState,
-    UnknownFormat,
+    BindingKind, Coverage, Format, Listener, MAX_SKIPPED, Origin, Owner, Parsed, ReadOptions,
+    ScanRange, ScannedHost, SkippedRow, SocketState, StateCount, UnknownFormat,
 };
 pub use report::{
     AuditReport, BoundAddress, Candidate, Comparison, CoverageStatus, EXIT_BAD_INPUT, EXIT_MATCH,
-    EXIT_MISMATCH, ExpectedPort, ExpectedStatus, ExtraPortInfo, Flag, FlagKind, PortExpectation,
-    PortReport, ProcessRef, Relation, ServiceCoverage, exit_code,
+    EXIT_MISMATCH, EXIT_PARTIAL, ExpectedPort, ExpectedStatus, ExtraPortInfo, Flag, FlagKind,
+    PortExpectation, PortReport, ProcessRef, Relation, ServiceCoverage, exit_code, exit_code_of,
 };
 pub use rpc::RpcEndpoint;
 pub use text::{MAX_INPUT_BYTES, MAX_LISTENERS};
@@ -57,7 +58,41 @@ use text::{Legacy8Bit, decode};
 
 /// Reads one input into listeners. `origin` names it in errors and in each listener's
 /// origin; `format` forces a format instead of detecting it from the content.
+///
+/// Rows that cannot be read are skipped and listed in [`Parsed::skipped`]; the listeners
+/// belong to `unknown host (ORIGIN)` unless the input names its host (nmap, check). See
+/// [`parse_with`] for strict reading and a host name.
 pub fn parse(origin: &str, bytes: &[u8], format: Option<Format>) -> Result<Parsed, AuditError> {
+    parse_with(
+        origin,
+        bytes,
+        &ReadOptions {
+            format,
+            ..ReadOptions::default()
+        },
+    )
+}
+
+/// Reads one input into listeners, as [`ReadOptions`] say: a forced format, strict reading
+/// (an unreadable row is an error), the host the listeners belong to.
+pub fn parse_with(origin: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed, AuditError> {
+    let mut parsed = read_bytes(origin, bytes, options.format, options.strict)?;
+    if !parsed.format.is_remote() {
+        let host = match &options.host {
+            Some(host) => host.clone(),
+            None => format!("unknown host ({origin})"),
+        };
+        parsed.assign_host(&host);
+    }
+    Ok(parsed)
+}
+
+fn read_bytes(
+    origin: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+    strict: bool,
+) -> Result<Parsed, AuditError> {
     let (text, format) = match decode(origin, bytes, Legacy8Bit::Refuse) {
         Ok(text) => {
             let format = match format {
@@ -77,11 +112,33 @@ pub fn parse(origin: &str, bytes: &[u8], format: Option<Format>) -> Result<Parse
         }
         Err(e) => return Err(e),
     };
-    let result = parse_as(origin, &text, format);
+    let result = read_as(origin, &text, format, strict).and_then(|parsed| {
+        // Not one row read: the input cannot be read at all (or is another format).
+        match parsed.skipped.first() {
+            Some(first)
+                if parsed.listeners.is_empty()
+                    && parsed.not_listening == 0
+                    && parsed.hosts.is_empty() =>
+            {
+                Err(AuditError::new(
+                    ErrorKind::Malformed,
+                    origin,
+                    first.line,
+                    format!(
+                        "no row can be read ({} tried); the first: {}",
+                        parsed.skipped.len(),
+                        first.problem
+                    ),
+                    format.describe(),
+                ))
+            }
+            _ => Ok(parsed),
+        }
+    });
     match result {
         Err(e) if matches!(e.kind, ErrorKind::Malformed | ErrorKind::Truncated) => {
             match detect(&text) {
-                Some(other) if other != format => Err(AuditError::new(
+                Some(other) if other != format && other != format.family() => Err(AuditError::new(
                     ErrorKind::WrongFormat,
                     origin,
                     e.line,
@@ -101,15 +158,26 @@ pub fn parse(origin: &str, bytes: &[u8], format: Option<Format>) -> Result<Parse
     }
 }
 
-/// Reads decoded text as `format`.
+/// Reads decoded text as `format`, skipping unreadable rows; the listeners keep the host the
+/// input gives (none for every format but nmap XML and check JSON).
 pub fn parse_as(origin: &str, text: &str, format: Format) -> Result<Parsed, AuditError> {
+    read_as(origin, text, format, false)
+}
+
+fn read_as(origin: &str, text: &str, format: Format, strict: bool) -> Result<Parsed, AuditError> {
     match format {
-        Format::ProcNet => source::proc_net::parse(origin, text),
-        Format::Ss => source::ss::parse(origin, text),
-        Format::Netstat => source::netstat::parse(origin, text),
-        Format::PowerShell => source::powershell::parse(origin, text),
-        Format::NmapXml => source::nmap::parse(origin, text),
-        Format::Check => source::check::parse(origin, text),
+        Format::ProcNet => source::proc_net::read(origin, text, strict),
+        Format::Ss => source::ss::read(origin, text, strict),
+        Format::Netstat => source::netstat::read(origin, text, strict),
+        Format::PowerShell => source::powershell::read(origin, text, strict, None),
+        Format::PowerShellTcp => {
+            source::powershell::read(origin, text, strict, Some(portolan_catalog::Transport::Tcp))
+        }
+        Format::PowerShellUdp => {
+            source::powershell::read(origin, text, strict, Some(portolan_catalog::Transport::Udp))
+        }
+        Format::NmapXml => source::nmap::read(origin, text, strict),
+        Format::Check => source::check::read(origin, text, strict),
     }
 }
 

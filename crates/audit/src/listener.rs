@@ -8,6 +8,12 @@ use std::str::FromStr;
 use portolan_catalog::Transport;
 use serde::{Serialize, Serializer};
 
+use crate::error::{AuditError, ErrorKind};
+
+/// The most unreadable rows skipped in one input; past it the input is refused: it is not
+/// the format it was read as.
+pub const MAX_SKIPPED: usize = 1_000;
+
 /// The formats this crate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Format {
@@ -29,6 +35,14 @@ pub enum Format {
     /// portolan's own `check --format json` or `--format jsonl` output.
     #[serde(rename = "check-json")]
     Check,
+    /// PowerShell JSON whose objects are all TCP sockets, as the user says (for
+    /// `Select-Object` output that keeps neither `State` nor `RemoteAddress`). Forced only,
+    /// never detected; what it reads is [`Format::PowerShell`].
+    #[serde(rename = "powershell-tcp")]
+    PowerShellTcp,
+    /// PowerShell JSON whose objects are all UDP endpoints, as the user says. Forced only.
+    #[serde(rename = "powershell-udp")]
+    PowerShellUdp,
 }
 
 impl Format {
@@ -42,6 +56,9 @@ impl Format {
         Format::Netstat,
     ];
 
+    /// Formats that are only ever forced, never detected: they say what the content cannot.
+    pub const FORCED_ONLY: [Format; 2] = [Format::PowerShellTcp, Format::PowerShellUdp];
+
     /// Stable machine name, as accepted by [`Format::from_str`] and used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,6 +68,8 @@ impl Format {
             Format::PowerShell => "powershell",
             Format::NmapXml => "nmap-xml",
             Format::Check => "check-json",
+            Format::PowerShellTcp => "powershell-tcp",
+            Format::PowerShellUdp => "powershell-udp",
         }
     }
 
@@ -65,6 +84,17 @@ impl Format {
             }
             Format::NmapXml => "nmap XML (`nmap -oX`)",
             Format::Check => "portolan check output (`--format json` or `jsonl`)",
+            Format::PowerShellTcp => "PowerShell JSON of TCP listeners only (the user says so)",
+            Format::PowerShellUdp => "PowerShell JSON of UDP endpoints only (the user says so)",
+        }
+    }
+
+    /// The format a forced variant reads: [`Format::PowerShell`] for `powershell-tcp` and
+    /// `powershell-udp`, the format itself otherwise.
+    pub fn family(self) -> Format {
+        match self {
+            Format::PowerShellTcp | Format::PowerShellUdp => Format::PowerShell,
+            other => other,
         }
     }
 
@@ -83,7 +113,8 @@ impl fmt::Display for Format {
 /// A format name was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown input format `{0}`: expected proc, ss, netstat, powershell, nmap-xml or check-json"
+    "unknown input format `{0}`: expected proc, ss, netstat, powershell, powershell-tcp, \
+     powershell-udp, nmap-xml or check-json"
 )]
 pub struct UnknownFormat(pub String);
 
@@ -98,6 +129,8 @@ impl FromStr for Format {
             "powershell" | "ps" | "ps-json" | "pwsh" => Format::PowerShell,
             "nmap" | "nmap-xml" | "xml" => Format::NmapXml,
             "check-json" | "check" | "portolan" => Format::Check,
+            "powershell-tcp" | "ps-tcp" => Format::PowerShellTcp,
+            "powershell-udp" | "ps-udp" => Format::PowerShellUdp,
             _ => return Err(UnknownFormat(s.to_string())),
         })
     }
@@ -154,6 +187,10 @@ pub struct Listener {
     pub address: IpAddr,
     /// The interface the socket is bound to (`ss`'s `%iface` suffix) or an IPv6 zone.
     pub interface: Option<String>,
+    /// The host name a source printed instead of the local address (`netstat -a` without
+    /// `-n`: `orion:139`); `address` is then only the wildcard of its family, and the binding
+    /// is `specific` (`loopback` for `localhost`).
+    pub local_name: Option<String>,
     /// The local port.
     pub port: u16,
     /// How the socket was seen.
@@ -169,8 +206,9 @@ pub struct Listener {
     pub service: Option<String>,
     /// Product and version a scanner identified.
     pub product: Option<String>,
-    /// The scanned host, for sources that look from the outside (nmap); `None` for this
-    /// machine's own sockets.
+    /// The host the listener belongs to: the scanned host (nmap, check), the host the user
+    /// named (`ReadOptions::host`), else `unknown host (INPUT)` for a file; `None` only for
+    /// this machine's own sockets.
     pub host: Option<String>,
     /// The socket's inode (`/proc/net/*`), used to find its owner.
     #[serde(skip)]
@@ -192,6 +230,7 @@ impl Listener {
             transport,
             address,
             interface: None,
+            local_name: None,
             port,
             state,
             pid: None,
@@ -219,7 +258,11 @@ impl Listener {
 
     /// How the local address binds.
     pub fn binding(&self) -> BindingKind {
-        BindingKind::of(self.address)
+        match self.local_name.as_deref() {
+            Some(name) if name.eq_ignore_ascii_case("localhost") => BindingKind::Loopback,
+            Some(_) => BindingKind::Specific,
+            None => BindingKind::of(self.address),
+        }
     }
 
     /// False for sockets bound to loopback only, which nothing on the network can reach.
@@ -333,6 +376,75 @@ pub struct Parsed {
     pub coverage: Coverage,
     /// Remarks about the input (assumptions made while reading it).
     pub notes: Vec<String>,
+    /// Rows that could not be read and were left out: the audit of the rest is partial.
+    pub skipped: Vec<SkippedRow>,
+    /// The hosts a scan names (nmap), every one of them, with or without open ports, up or
+    /// down, in input order.
+    pub hosts: Vec<ScannedHost>,
+    /// Unreadable rows are errors instead of skipped rows.
+    #[serde(skip)]
+    pub(crate) strict: bool,
+}
+
+/// A row that could not be read, and why; it was left out of the audit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedRow {
+    /// The input's name.
+    pub source: String,
+    /// 1-based line of the row.
+    pub line: usize,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl fmt::Display for SkippedRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.source, self.line, self.problem)
+    }
+}
+
+/// How many ports of a scanned host were found in one state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateCount {
+    /// `tcp` or `udp`; `null` for counts nmap folded into `<extraports>` without a protocol.
+    pub transport: Option<String>,
+    /// nmap's state word: `open`, `closed`, `filtered`, `open|filtered`, `unfiltered`, ...
+    pub state: String,
+    /// How many ports.
+    pub count: usize,
+}
+
+/// A host a scan names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScannedHost {
+    /// The host's key in reports: its first IP address.
+    pub host: String,
+    /// Every address the scan gives (IPv4, IPv6, MAC).
+    pub addresses: Vec<String>,
+    /// Host names (user-given and PTR), without repeats.
+    pub names: Vec<String>,
+    /// False when the host did not answer: nothing was audited.
+    pub up: bool,
+    /// nmap's reason for the status (`echo-reply`, `no-response`, `user-set`).
+    pub reason: Option<String>,
+    /// Per state, how many scanned ports were in it (listed ports and `<extraports>`).
+    pub states: Vec<StateCount>,
+    /// What the scan of this host covers.
+    pub coverage: Coverage,
+    /// The input it was read from.
+    pub source: String,
+}
+
+/// How to read an input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Read as this format instead of detecting it.
+    pub format: Option<Format>,
+    /// Make a row that cannot be read an error instead of skipping it.
+    pub strict: bool,
+    /// The host the input's listeners belong to, when the input does not name one (every
+    /// format but nmap XML and check JSON). Without it they belong to `unknown host (INPUT)`.
+    pub host: Option<String>,
 }
 
 impl Parsed {
@@ -344,12 +456,58 @@ impl Parsed {
             not_listening: 0,
             coverage: Coverage::default(),
             notes: Vec::new(),
+            skipped: Vec::new(),
+            hosts: Vec::new(),
+            strict: false,
+        }
+    }
+
+    /// True when some rows could not be read and were left out.
+    pub fn is_partial(&self) -> bool {
+        !self.skipped.is_empty()
+    }
+
+    /// A row that cannot be read: an error in strict mode (or when it is not a malformed
+    /// row: a truncated input, too many rows), else recorded in [`Parsed::skipped`].
+    pub(crate) fn skip(&mut self, error: AuditError) -> Result<(), AuditError> {
+        if self.strict || error.kind != ErrorKind::Malformed || error.line == 0 {
+            return Err(error);
+        }
+        if self.skipped.len() < MAX_SKIPPED {
+            self.skipped.push(SkippedRow {
+                source: error.origin.clone(),
+                line: error.line,
+                problem: error.problem.clone(),
+            });
+        } else {
+            return Err(AuditError::new(
+                ErrorKind::Malformed,
+                &error.origin,
+                error.line,
+                format!(
+                    "more than {MAX_SKIPPED} rows cannot be read; the last: {}",
+                    error.problem
+                ),
+                error.expected,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Gives every listener without a host to `host`.
+    pub fn assign_host(&mut self, host: &str) {
+        for listener in &mut self.listeners {
+            if listener.host.is_none() {
+                listener.host = Some(host.to_string());
+            }
         }
     }
 
     /// Adds another input's listeners (for example `/proc/net/tcp` and `/proc/net/udp`).
     pub fn extend(&mut self, other: Parsed) {
         self.listeners.extend(other.listeners);
+        self.skipped.extend(other.skipped);
+        self.hosts.extend(other.hosts);
         self.not_listening += other.not_listening;
         self.coverage.merge(&other.coverage);
         for note in other.notes {

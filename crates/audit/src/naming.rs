@@ -22,7 +22,7 @@ use crate::report::{
     BoundAddress, Candidate, ExtraPortInfo, Flag, FlagKind, PortReport, ProcessRef, Relation,
 };
 use crate::rpc::ResolvedEndpoint;
-use crate::tables::{PROCESS_SERVICES, extra_port, shared_port};
+use crate::tables::{PROCESS_SERVICES, TAG_SERVICES, extra_port, is_implementation, shared_port};
 
 /// Names listed in a one-line summary before "and N more".
 const NAMES_SHOWN: usize = 4;
@@ -76,20 +76,37 @@ pub(crate) fn name_port(
         }
     }
     confirm_by_process(catalog, &mut candidates, listeners);
+    let mismatch = owner_mismatch(&mut candidates, listeners);
     let extra = extra_port(transport, port).map(|e| ExtraPortInfo {
         id: e.id.to_string(),
         name: e.name.to_string(),
         note: e.note.to_string(),
         companion_of: e.companion_of.map(str::to_string),
     });
-    let flags = flags(catalog, transport, port, &candidates, certain, context);
-    let name = summary(
+    let mut flags = flags(catalog, transport, port, &candidates, certain, context);
+    let mut name = summary(
         transport,
         port,
         &candidates,
         &rpc_interfaces,
         extra.as_ref(),
     );
+    if let Some((owners, holder)) = mismatch {
+        let text = format!(
+            "{} {port} is {owners} in the catalog; held by {holder}",
+            transport.key().to_ascii_uppercase()
+        );
+        flags.insert(
+            0,
+            Flag {
+                kind: FlagKind::OwnerMismatch,
+                service: None,
+                certain: true,
+                text: text.clone(),
+            },
+        );
+        name = text;
+    }
     PortReport {
         transport,
         port,
@@ -112,9 +129,10 @@ fn bound_addresses(listeners: &[&Listener]) -> Vec<BoundAddress> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for l in listeners {
-        let address = match &l.interface {
-            Some(zone) => format!("{}%{zone}", l.address),
-            None => l.address.to_string(),
+        let address = match (&l.local_name, &l.interface) {
+            (Some(name), _) => name.clone(),
+            (None, Some(zone)) => format!("{}%{zone}", l.address),
+            (None, None) => l.address.to_string(),
         };
         if seen.insert(address.clone()) {
             out.push(BoundAddress {
@@ -304,12 +322,93 @@ fn confirm_by_process(catalog: &Catalog, candidates: &mut [Candidate], listeners
     }
 }
 
+/// The port's catalog owner, when the source names a process (or service tag) that is not it
+/// and not a generic host: the owners lose their certainty (they become candidates) and the
+/// port is named by what holds it. Returns the owners' display and the holder.
+fn owner_mismatch(
+    candidates: &mut [Candidate],
+    listeners: &[&Listener],
+) -> Option<(String, String)> {
+    if candidates
+        .iter()
+        .any(|c| c.confirmed_by.is_some() || c.relation == Relation::RpcEndpoint)
+    {
+        return None;
+    }
+    let owners: Vec<String> = candidates
+        .iter()
+        .filter(|c| c.relation == Relation::Owner)
+        .map(|c| {
+            let apps = c.apps.join(", ");
+            if apps.is_empty() {
+                c.name.clone()
+            } else {
+                format!("{apps} ({})", c.name)
+            }
+        })
+        .collect();
+    if owners.is_empty() {
+        return None;
+    }
+    // Every socket of the port must be held by a named process that is not the owner: one
+    // socket of a generic or unnamed holder may be the owner's.
+    let holders: Vec<Option<String>> = listeners.iter().map(|l| specific_holder(l)).collect();
+    if holders.iter().any(Option::is_none) {
+        return None;
+    }
+    let mut names: Vec<String> = holders.into_iter().flatten().collect();
+    names.sort();
+    names.dedup();
+    let holder = names.join(", ");
+    for c in candidates.iter_mut() {
+        if c.relation == Relation::Owner {
+            c.relation = Relation::Candidate;
+        }
+    }
+    Some((owners.join(" or "), holder))
+}
+
+/// The process (or Windows service tag) a socket listing gives for a listener, unless it is
+/// a generic holder.
+fn specific_holder(listener: &Listener) -> Option<String> {
+    if listener.origin.format.is_remote() {
+        return None;
+    }
+    if let Some(tag) = &listener.service {
+        return Some(format!("service {tag}"));
+    }
+    let process = listener.process.as_deref()?;
+    let base = process.rsplit(['\\', '/']).next().unwrap_or(process);
+    let stem = base
+        .strip_suffix(".exe")
+        .or_else(|| base.strip_suffix(".EXE"))
+        .unwrap_or(base);
+    // `kdc[master]`, `ldap_server[worker(0)]`, `rpc(3`: Samba's task names.
+    let stem = stem
+        .split(['[', '('])
+        .next()
+        .unwrap_or(stem)
+        .to_ascii_lowercase();
+    if stem.is_empty() || is_implementation(&stem) {
+        return None;
+    }
+    Some(process.to_string())
+}
+
 fn confirmation(service: &Service, listener: &Listener) -> Option<String> {
     if let (Some(tag), Some(name)) = (&listener.service, &service.windows_service) {
         // nmap's service guesses are not Windows service tags.
-        if listener.host.is_none() && tag.eq_ignore_ascii_case(name) {
+        if !listener.origin.format.is_remote() && tag.eq_ignore_ascii_case(name) {
             return Some(format!("service tag {tag}"));
         }
+    }
+    if let Some(tag) = &listener.service
+        && !listener.origin.format.is_remote()
+        && TAG_SERVICES
+            .iter()
+            .any(|(t, ids)| t.eq_ignore_ascii_case(tag) && ids.contains(&service.id.as_str()))
+    {
+        return Some(format!("service tag {tag}"));
     }
     let process = listener.process.as_deref()?;
     let mut exe = process

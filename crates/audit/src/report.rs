@@ -5,7 +5,7 @@
 use portolan_catalog::Transport;
 use serde::Serialize;
 
-use crate::listener::{BindingKind, Coverage, SocketState, serialize_transport};
+use crate::listener::{BindingKind, Coverage, SocketState, StateCount, serialize_transport};
 
 /// Exit status when the server matches (or nothing was compared).
 pub const EXIT_MATCH: u8 = 0;
@@ -17,8 +17,17 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// The audit of one host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
-    /// The scanned host for remote sources (nmap); `None` for a machine's own sockets.
+    /// The host: the scanned host (nmap, check), the host the user named, or
+    /// `unknown host (INPUT)` for a file; `None` only for this machine's own sockets.
     pub host: Option<String>,
+    /// The host's names a scan gives (user-given and PTR), and its other addresses.
+    pub host_names: Vec<String>,
+    /// False when the host did not answer the scan: nothing of it was audited.
+    pub audited: bool,
+    /// For scanned hosts: how many scanned ports were in each state (`open`, `closed`,
+    /// `filtered`, `open|filtered`, ...), so a host with nothing open still says what was
+    /// looked at.
+    pub port_states: Vec<StateCount>,
     /// The inputs, as `format:name`.
     pub sources: Vec<String>,
     /// What the inputs can speak for.
@@ -31,6 +40,9 @@ pub struct AuditReport {
     pub verdict: String,
     /// Remarks about the inputs (assumptions made while reading them).
     pub notes: Vec<String>,
+    /// Roles or services were asked for.
+    #[serde(skip)]
+    pub(crate) compared: bool,
 }
 
 impl AuditReport {
@@ -39,6 +51,8 @@ impl AuditReport {
     pub fn exit_code(&self) -> u8 {
         match &self.comparison {
             Some(c) if !c.matches => EXIT_MISMATCH,
+            // A host that did not answer cannot be said to match.
+            None if !self.audited && self.compared => EXIT_MISMATCH,
             _ => EXIT_MATCH,
         }
     }
@@ -48,6 +62,20 @@ impl AuditReport {
         self.ports
             .iter()
             .find(|p| p.transport == transport && p.port == port)
+    }
+}
+
+/// The exit status of an audit whose inputs had unreadable rows that were skipped.
+pub const EXIT_PARTIAL: u8 = 1;
+
+/// The exit status of several host reports read from `input`: the worst of them, and
+/// [`EXIT_PARTIAL`] at least when rows of the input were skipped.
+pub fn exit_code_of(reports: &[AuditReport], input: &crate::listener::Parsed) -> u8 {
+    let code = exit_code(reports);
+    if input.is_partial() {
+        code.max(EXIT_PARTIAL)
+    } else {
+        code
     }
 }
 
@@ -189,6 +217,9 @@ pub enum FlagKind {
     NetbiosWithSmb,
     /// The only evidence is a scanner's open|filtered.
     Unconfirmed,
+    /// The socket listing names a process (or service tag) that is not the catalog's owner
+    /// of the port: the port is not named as that service.
+    OwnerMismatch,
 }
 
 /// Something an auditor should look at.

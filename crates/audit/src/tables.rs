@@ -229,6 +229,98 @@ pub(crate) const PROCESS_SERVICES: &[(&str, &[&str])] = &[
     ("msmdsrv.exe", &["sql-analysis-server"]),
 ];
 
+/// Windows service tags (`netstat -b`) of services that took over catalog services' ports in
+/// later Windows versions: IKE and AuthIP IPsec Keying Modules (IKEEXT) holds UDP 500 and
+/// 4500, which the seed gives to the Local Security Authority. Also the real names of
+/// services the seed misspells: SSDP Discovery is `SSDPSRV`, not the seed's `SSDPRSRV`
+/// (erratum kb-ssdp-service-name).
+pub(crate) const TAG_SERVICES: &[(&str, &[&str])] = &[
+    ("IKEEXT", &["local-security-authority"]),
+    ("SSDPSRV", &["ssdp-discovery"]),
+];
+
+/// Process names (lower case, without `.exe`) that are not a mismatch when they hold a
+/// catalog port: hosts of many services that a listing cannot tell apart (`svchost` without
+/// a service tag, the kernel's `System`, which holds SMB, NetBIOS and HTTP.sys ports), and the
+/// usual daemons of other systems that serve the same protocols as the catalog's Windows
+/// services (Samba for SMB, LDAP, Kerberos and RPC; BIND, dnsmasq; chrony, ntpd; inetd for
+/// Telnet and the simple TCP/IP services; web, mail, news, FTP, VPN, SNMP and print servers).
+/// Any other named process on a port with one catalog owner is an owner mismatch
+/// (`dockerd` on TCP 389).
+const IMPLEMENTATIONS: &[&str] = &[
+    // Windows hosts of many services.
+    "svchost",
+    "system",
+    "services",
+    "wininit",
+    // Samba and Kerberos/LDAP servers.
+    "samba",
+    "smbd",
+    "nmbd",
+    "winbindd",
+    "kdc",
+    "ldap",
+    "ldap_server",
+    "cldap",
+    "rpc",
+    "nbt",
+    "dns",
+    "krb5kdc",
+    "kadmind",
+    "kpasswdd",
+    "slapd",
+    // Name and time servers.
+    "named",
+    "dnsmasq",
+    "unbound",
+    "chronyd",
+    "ntpd",
+    "dhcpd",
+    "kea-dhcp4",
+    "minissdpd",
+    // inetd and the servers of classic protocols.
+    "inetd",
+    "xinetd",
+    "in.telnetd",
+    "telnetd",
+    "vsftpd",
+    "proftpd",
+    "pure-ftpd",
+    "in.tftpd",
+    "nginx",
+    "apache2",
+    "httpd",
+    "lighttpd",
+    "xrdp",
+    "dovecot",
+    "master",
+    "postfix",
+    "sendmail",
+    "exim",
+    "exim4",
+    "innd",
+    "nnrpd",
+    "lpd",
+    "cupsd",
+    "snmpd",
+    "snmptrapd",
+    "charon",
+    "pluto",
+    "racoon",
+    "pptpd",
+    "xl2tpd",
+    "radiusd",
+    "freeradius",
+    "sshd",
+    "rpcbind",
+];
+
+/// True when `stem` (a lower-case process name without `.exe`) is one of
+/// [`IMPLEMENTATIONS`] or a Samba helper (`rpcd_*`, `samba-*`).
+pub(crate) fn is_implementation(stem: &str) -> bool {
+    IMPLEMENTATIONS.contains(&stem) || stem.starts_with("rpcd_") || stem.starts_with("samba")
+}
+
 /// RPC interfaces (UUID in upper case, short name) and the catalog service that registers
 /// them, from the endpoint mapper's point of view.
 pub(crate) const RPC_INTERFACES: &[(&str, &str, Option<&str>)] = &[
@@ -348,6 +440,7 @@ mod tests {
             .chain(
                 PROCESS_SERVICES
                     .iter()
+                    .chain(TAG_SERVICES)
                     .flat_map(|(_, ids)| ids.iter().copied()),
             )
             .chain(RPC_INTERFACES.iter().filter_map(|(_, _, s)| *s));

@@ -141,6 +141,33 @@ impl Catalog {
         rows.sort_by_key(|r| r.row.table);
         rows
     }
+
+    /// A row's four columns as the seed's port-sorted table prints them: the port (`RANDOM`
+    /// for dynamic ports, `n/a` for IP protocols), the transport before any erratum
+    /// corrected it (`TCP` where the seed wrote it for a UDP row), the application protocol
+    /// and the table's own name of the service ("Internet Connection Firewall/Internet
+    /// Connection Sharing" where the catalog says "ICF/ICS").
+    pub fn seed_words(&self, service: &Service, row: &PortRow) -> [String; 4] {
+        let port = match row.port {
+            None => "n/a".to_string(),
+            Some(PortSpec::RpcDynamic | PortSpec::FtpPassive) => "RANDOM".to_string(),
+            Some(spec) => spec.to_string(),
+        };
+        let transport = row
+            .errata
+            .iter()
+            .filter_map(|id| self.erratum(id))
+            .find(|e| {
+                e.kind == crate::ErratumKind::Correction && e.field.as_deref() == Some("transport")
+            })
+            .map_or_else(|| row.transport.to_string(), |e| e.seed.clone());
+        [
+            port,
+            transport,
+            row.app.clone(),
+            service.table_name().to_string(),
+        ]
+    }
 }
 
 fn row_ref<'c>(service: &'c Service, row: &'c PortRow, matched: MatchKind) -> RowRef<'c> {

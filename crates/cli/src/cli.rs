@@ -337,6 +337,15 @@ pub struct AuditArgs {
     /// they are named for certain instead of "possibly dynamic RPC".
     #[arg(long, value_name = "HOST")]
     pub endpoint_mapper: Option<String>,
+    /// The host the input files were captured on (ss, netstat, PowerShell, /proc); without
+    /// it their listeners belong to "unknown host (FILE)". nmap and check files name their
+    /// hosts themselves.
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Make a row that cannot be read an error (exit 2) instead of skipping it (exit 1, the
+    /// audit being partial).
+    #[arg(long)]
+    pub strict: bool,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
     pub format: LookupFormat,

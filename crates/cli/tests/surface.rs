@@ -86,7 +86,7 @@ fn audit_input_format_help_lists_every_format_including_check_json() {
     assert!(listed.iter().any(|n| n == "check-json"));
     let mut all: Vec<Format> = INPUT_FORMATS.iter().map(|(f, _)| *f).collect();
     all.sort_by_key(|f| f.as_str());
-    let mut every: Vec<Format> = Format::ALL.to_vec();
+    let mut every: Vec<Format> = Format::ALL.into_iter().chain(Format::FORCED_ONLY).collect();
     every.sort_by_key(|f| f.as_str());
     assert_eq!(all, every, "INPUT_FORMATS holds every Format once");
 }

@@ -269,6 +269,41 @@ pub fn rows_grid(catalog: &Catalog, rows: &[RowRef<'_>], with_query: Option<&[&s
     grid
 }
 
+/// The columns of the seed's port-sorted table, in its words.
+pub const SEED_HEADERS: [&str; 4] = [
+    "Port",
+    "Protocol",
+    "Application protocol",
+    "System Service Name",
+];
+
+/// Rows of the seed's table as the seed prints them (`table --seed`): its four columns in its
+/// own words ([`Catalog::seed_words`]), then the errata portolan records against each row,
+/// with the seed's words and the decision as footnotes.
+pub fn seed_rows_grid(catalog: &Catalog, rows: &[RowRef<'_>]) -> Grid {
+    let mut headers: Vec<&str> = SEED_HEADERS.to_vec();
+    headers.push("Errata");
+    let mut grid = Grid::new(headers);
+    let mut shown: Vec<&Erratum> = Vec::new();
+    for r in rows {
+        let errata: Vec<&Erratum> = catalog.row_errata(r.row).collect();
+        for e in &errata {
+            if !shown.iter().any(|s| s.id == e.id) {
+                shown.push(e);
+            }
+        }
+        let mut cells: Vec<GridCell> = catalog
+            .seed_words(r.service, r.row)
+            .into_iter()
+            .map(GridCell::from)
+            .collect();
+        cells.push(errata_cell(r.row, &errata));
+        grid.rows.push(cells);
+    }
+    grid.notes = erratum_notes(&shown);
+    grid
+}
+
 fn errata_cell(row: &PortRow, errata: &[&Erratum]) -> GridCell {
     if errata.is_empty() {
         return GridCell::default();

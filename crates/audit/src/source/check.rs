@@ -10,7 +10,9 @@ use portolan_catalog::{PortRange, Transport};
 use serde::Deserialize;
 
 use crate::error::{AuditError, ErrorKind};
-use crate::listener::{Format, Listener, Origin, Parsed, ScanRange, SocketState};
+use crate::listener::{
+    Coverage, Format, Listener, Origin, Parsed, ScanRange, ScannedHost, SocketState, StateCount,
+};
 use crate::text::MAX_LISTENERS;
 
 const EXPECTED: &str =
@@ -45,9 +47,16 @@ pub fn looks_like(text: &str) -> bool {
             || (head.contains("\"probe\"") && head.contains("\"status\"")))
 }
 
-/// Reads check output.
+/// Reads check output; a result that cannot be read is skipped (see [`read`]).
 pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
+    read(origin, text, false)
+}
+
+/// Reads check output; `strict` makes a result that cannot be read an error. Every probed
+/// address is a host of [`Parsed::hosts`], with or without a listening port.
+pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError> {
     let mut parsed = Parsed::new(Format::Check, origin);
+    parsed.strict = strict;
     let error =
         |kind, line, problem: String| AuditError::new(kind, origin, line, problem, EXPECTED);
     let trimmed = text.trim_start();
@@ -77,21 +86,28 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let result: Result1 = serde_json::from_str(line).map_err(|e| {
-                    let kind = if e.is_eof() {
-                        ErrorKind::Truncated
-                    } else {
-                        ErrorKind::Malformed
-                    };
-                    let problem = if n == 0 {
-                        format!(
-                            "neither a check document ({document_error}) nor a result line ({e})"
-                        )
-                    } else {
-                        format!("not a check result: {e}")
-                    };
-                    error(kind, n + 1, problem)
-                })?;
+                let result: Result1 = match serde_json::from_str(line) {
+                    Ok(result) => result,
+                    Err(e) => {
+                        let kind = if e.is_eof() {
+                            ErrorKind::Truncated
+                        } else {
+                            ErrorKind::Malformed
+                        };
+                        if n == 0 || lines.is_empty() {
+                            return Err(error(
+                                kind,
+                                n + 1,
+                                format!(
+                                    "neither a check document ({document_error}) nor a result \
+                                     line ({e})"
+                                ),
+                            ));
+                        }
+                        parsed.skip(error(kind, n + 1, format!("not a check result: {e}")))?;
+                        continue;
+                    }
+                };
                 lines.push((n + 1, result));
                 if lines.len() > MAX_LISTENERS {
                     return Err(error(
@@ -112,24 +128,29 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         ));
     }
     let mut scanned = Vec::new();
+    let mut hosts: Vec<ScannedHost> = Vec::new();
+    // Hosts by address, so a check of many hosts is read in linear time.
+    let mut host_index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (line, r) in results {
         let transport = match r.transport.as_str() {
             "tcp" => Transport::Tcp,
             "udp" => Transport::Udp,
             other => {
-                return Err(error(
+                parsed.skip(error(
                     ErrorKind::Malformed,
                     line,
                     format!("transport `{other}` is neither tcp nor udp"),
-                ));
+                ))?;
+                continue;
             }
         };
         if r.port == 0 {
-            return Err(error(
+            parsed.skip(error(
                 ErrorKind::Malformed,
                 line,
                 "port 0 is not a port a check probes".to_string(),
-            ));
+            ))?;
+            continue;
         }
         let state = match r.status.as_str() {
             "LISTENING" => Some(SocketState::Open),
@@ -138,13 +159,47 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
             // Not probed: says nothing of the port, so it is not counted as covered.
             "ERROR" => continue,
             other => {
-                return Err(error(
+                parsed.skip(error(
                     ErrorKind::Malformed,
                     line,
                     format!("status `{other}` is not one of PortQry's verdicts"),
-                ));
+                ))?;
+                continue;
             }
         };
+        let host = r.address.to_string();
+        let at = match host_index.get(&host) {
+            Some(&at) => at,
+            None => {
+                host_index.insert(host.clone(), hosts.len());
+                hosts.push(ScannedHost {
+                    host: host.clone(),
+                    addresses: vec![host.clone()],
+                    names: Vec::new(),
+                    up: true,
+                    reason: None,
+                    states: Vec::new(),
+                    coverage: Coverage::default(),
+                    source: origin.to_string(),
+                });
+                hosts.len() - 1
+            }
+        };
+        if let Some(h) = hosts.get_mut(at) {
+            let key = Some(transport.key());
+            match h
+                .states
+                .iter_mut()
+                .find(|c| c.transport == key && c.state == r.status)
+            {
+                Some(c) => c.count += 1,
+                None => h.states.push(StateCount {
+                    transport: key,
+                    state: r.status.clone(),
+                    count: 1,
+                }),
+            }
+        }
         match transport {
             Transport::Tcp => parsed.coverage.tcp = true,
             _ => parsed.coverage.udp = true,
@@ -173,6 +228,10 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         parsed.listeners.push(listener);
     }
     parsed.coverage.scanned = Some(fold(scanned));
+    for mut host in hosts {
+        host.coverage = parsed.coverage.clone();
+        parsed.hosts.push(host);
+    }
     Ok(parsed)
 }
 
@@ -286,7 +345,7 @@ mod tests {
                 ErrorKind::Malformed,
             ),
         ] {
-            let err = parse("x", text).unwrap_err();
+            let err = read("x", text, true).unwrap_err();
             assert_eq!(err.kind, kind, "{text}: {err}");
         }
     }

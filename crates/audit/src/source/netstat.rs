@@ -36,9 +36,15 @@ const OTHER_TCP_STATES: &[&str] = &[
 const ROW_EXPECTED: &str = "a row like `TCP    0.0.0.0:135    0.0.0.0:0    LISTENING    908` \
                             or `UDP    0.0.0.0:123    *:*    1184`";
 
-/// Reads `netstat` output.
+/// Reads `netstat` output; a row that cannot be read is skipped (see [`read`]).
 pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
+    read(origin, text, false)
+}
+
+/// Reads `netstat` output; `strict` makes a row that cannot be read an error.
+pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError> {
     let mut parsed = Parsed::new(Format::Netstat, origin);
+    parsed.strict = strict;
     let mut recognised = false;
     // The listener the `-b` annotation lines belong to; `None` after a non-listening row.
     let mut annotated: Option<usize> = None;
@@ -64,10 +70,23 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         let fail =
             |problem: String| AuditError::bad_row(cut, origin, number, problem, ROW_EXPECTED);
         let row = if fields.get(1).is_some_and(|f| is_number(f)) {
-            linux_row(transport, &fields).map_err(fail)?
+            linux_row(transport, &fields)
         } else {
-            windows_row(transport, &fields).map_err(fail)?
+            windows_row(transport, &fields)
         };
+        let row = match row {
+            Ok(row) => row,
+            Err(problem) => {
+                parsed.skip(fail(problem))?;
+                continue;
+            }
+        };
+        if row.named {
+            parsed.note(
+                "addresses are names (netstat without -n): ports were read through the names of \
+                 Windows' services file, and a host name stands for one of the machine's addresses",
+            );
+        }
         match transport {
             Transport::Tcp => parsed.coverage.tcp = true,
             _ => parsed.coverage.udp = true,
@@ -82,6 +101,7 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
             parsed.not_listening += 1;
             continue;
         };
+        let local_name = row.local_name;
         let Some(mut listener) = text_listener(
             &mut parsed,
             (Format::Netstat, origin, number),
@@ -92,6 +112,7 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         else {
             continue;
         };
+        listener.local_name = local_name;
         if row.pid.is_some() || row.program.is_some() {
             listener.set_owners(vec![Owner {
                 pid: row.pid,
@@ -150,6 +171,10 @@ fn annotate(parsed: &mut Parsed, annotated: Option<usize>, line: &str) {
 
 struct Row {
     local: TextAddr,
+    /// The host name printed for the local address, if it was a name.
+    local_name: Option<String>,
+    /// Some address or port was a name.
+    named: bool,
     /// `None` when the socket does not listen.
     state: Option<SocketState>,
     pid: Option<u32>,
@@ -164,18 +189,19 @@ fn windows_row(transport: Transport, fields: &[&str]) -> Result<Row, String> {
         [_, local, foreign, ..] => (*local, *foreign),
         _ => return Err("the row has no local and foreign address".to_string()),
     };
-    let local =
-        parse_text_addr(local).ok_or_else(|| format!("`{local}` is not a local ADDRESS:PORT"))?;
+    let (local, local_name, named_local) = local_address(transport, local)?;
     let rest = fields.get(3..).unwrap_or_default();
     let (words, pid) = match rest.split_last() {
         Some((last, words)) if is_number(last) => (words, Some(parse_pid(last)?)),
         _ => (rest, None),
     };
     let mut localised_state = false;
+    let mut named = named_local;
     let state = match transport {
         Transport::Tcp => {
-            let foreign_addr = parse_text_addr(foreign)
-                .ok_or_else(|| format!("`{foreign}` is not a foreign ADDRESS:PORT"))?;
+            let foreign_addr = foreign_address(transport, foreign)?;
+            named |= foreign_addr.1;
+            let foreign_addr = foreign_addr.0;
             let word = words.join(" ");
             if word.is_empty() {
                 return Err("the TCP row has no state".to_string());
@@ -189,8 +215,8 @@ fn windows_row(transport: Transport, fields: &[&str]) -> Result<Row, String> {
                 None
             } else {
                 localised_state = true;
-                let unconnected =
-                    foreign_addr.address.is_unspecified() && foreign_addr.port == Some(0);
+                let unconnected = (foreign_addr.address.is_unspecified() || foreign_addr.named)
+                    && foreign_addr.port == Some(0);
                 unconnected.then_some(SocketState::Listen)
             }
         }
@@ -206,6 +232,8 @@ fn windows_row(transport: Transport, fields: &[&str]) -> Result<Row, String> {
     };
     Ok(Row {
         local,
+        local_name,
+        named,
         state,
         pid,
         program: None,
@@ -220,10 +248,8 @@ fn linux_row(transport: Transport, fields: &[&str]) -> Result<Row, String> {
         [_, _, _, local, foreign, ..] => (*local, *foreign),
         _ => return Err("the row has no local and foreign address".to_string()),
     };
-    let local =
-        parse_text_addr(local).ok_or_else(|| format!("`{local}` is not a local ADDRESS:PORT"))?;
-    let foreign_addr = parse_text_addr(foreign)
-        .ok_or_else(|| format!("`{foreign}` is not a foreign ADDRESS:PORT"))?;
+    let (local, local_name, named_local) = local_address(transport, local)?;
+    let (foreign_addr, named_foreign) = foreign_address(transport, foreign)?;
     let mut rest = fields.get(5..).unwrap_or_default();
     let state_word = match rest.first() {
         Some(word) if !is_pid_program(word) => {
@@ -254,11 +280,117 @@ fn linux_row(transport: Transport, fields: &[&str]) -> Result<Row, String> {
     };
     Ok(Row {
         local,
+        local_name,
+        named: named_local || named_foreign,
         state,
         pid,
         program,
         localised_state: false,
     })
+}
+
+/// A local `ADDRESS:PORT`, numeric or named: the address, the host name printed in its place,
+/// and whether anything was a name.
+fn local_address(
+    transport: Transport,
+    text: &str,
+) -> Result<(TextAddr, Option<String>, bool), String> {
+    if let Some(addr) = parse_text_addr(text) {
+        return Ok((addr, None, false));
+    }
+    let named = parse_named_addr(transport, text)
+        .ok_or_else(|| format!("`{text}` is not a local ADDRESS:PORT"))?;
+    named.map(|n| {
+        let name = n.host_name;
+        (n.addr, name, true)
+    })
+}
+
+/// A foreign address, numeric or named; `named` on the result says the host was a name.
+fn foreign_address(transport: Transport, text: &str) -> Result<(ForeignAddr, bool), String> {
+    if let Some(addr) = parse_text_addr(text) {
+        return Ok((
+            ForeignAddr {
+                address: addr.address,
+                port: addr.port,
+                named: false,
+            },
+            false,
+        ));
+    }
+    let named = parse_named_addr(transport, text)
+        .ok_or_else(|| format!("`{text}` is not a foreign ADDRESS:PORT"))??;
+    Ok((
+        ForeignAddr {
+            address: named.addr.address,
+            port: named.addr.port,
+            named: named.host_name.is_some(),
+        },
+        true,
+    ))
+}
+
+struct ForeignAddr {
+    address: std::net::IpAddr,
+    port: Option<u16>,
+    /// The host was a name (`orion:0`), so its address is unknown.
+    named: bool,
+}
+
+struct NamedAddr {
+    addr: TextAddr,
+    host_name: Option<String>,
+}
+
+/// `0.0.0.0:epmap`, `[::]:microsoft-ds`, `orion:0`, `orion:netbios-ssn`, `*:*`: `None` when
+/// it does not have the shape, `Some(Err)` when a port name is not one Windows knows.
+fn parse_named_addr(transport: Transport, text: &str) -> Option<Result<NamedAddr, String>> {
+    let (host, port) = text.rsplit_once(':')?;
+    let port = match port {
+        "*" => None,
+        digits if is_number(digits) => Some(digits.parse::<u16>().ok()?),
+        name => match crate::services::port_of(name, transport) {
+            Some(p) => Some(p),
+            None if is_host_name(name) => {
+                return Some(Err(format!(
+                    "port name `{name}` is not in Windows' services file for {}",
+                    transport.key()
+                )));
+            }
+            None => return None,
+        },
+    };
+    let (address, host_name) = if let Some(inner) = host.strip_prefix('[') {
+        let inside = inner.strip_suffix(']')?;
+        let (bare, _) = inside.split_once('%').unwrap_or((inside, ""));
+        (bare.parse().ok()?, None)
+    } else if host == "*" {
+        (crate::listener::ANY_V6, None)
+    } else if let Ok(ip) = host.parse() {
+        (ip, None)
+    } else if is_host_name(host) {
+        (crate::listener::ANY_V4, Some(host.to_string()))
+    } else {
+        return None;
+    };
+    Some(Ok(NamedAddr {
+        addr: TextAddr {
+            address,
+            interface: None,
+            port,
+        },
+        host_name,
+    }))
+}
+
+/// Letters, digits, `-`, `_` and `.`, starting with a letter or digit.
+fn is_host_name(text: &str) -> bool {
+    text.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn is_pid_program(field: &str) -> bool {

@@ -15,7 +15,11 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use crate::error::{AuditError, ErrorKind};
-use crate::listener::{Format, Listener, Origin, Parsed, ScanRange, SocketState};
+use std::collections::BTreeMap;
+
+use crate::listener::{
+    Coverage, Format, Listener, Origin, Parsed, ScanRange, ScannedHost, SocketState, StateCount,
+};
 use crate::source::proc_net::too_many;
 use crate::text::{LineCursor, MAX_LISTENERS, line_of_offset};
 
@@ -23,9 +27,16 @@ const EXPECTED: &str = "nmap XML as `nmap -oX` writes it (`<nmaprun>` ... `</nma
 /// The most scan ranges kept; nmap's own lists are far shorter.
 const MAX_RANGES: usize = 65_536;
 
-/// Reads one nmap XML document.
+/// Reads one nmap XML document; an element that cannot be read is skipped (see [`read`]).
 pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
+    read(origin, text, false)
+}
+
+/// Reads one nmap XML document: every host it names, up or down, with its ports' states.
+/// `strict` makes an address or port that cannot be read an error instead of a skipped one.
+pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError> {
     let mut parsed = Parsed::new(Format::NmapXml, origin);
+    parsed.strict = strict;
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut state = ReadState::default();
@@ -79,30 +90,63 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
                             read_ranges(transport, &services, &mut ranges).map_err(&malformed)?;
                         }
                     }
-                    "host" => state.host = Some(HostState::default()),
+                    "host" => {
+                        state.host = Some(HostState {
+                            line: Some(line),
+                            ..HostState::default()
+                        })
+                    }
                     "status" => {
                         if let Some(host) = state.host.as_mut() {
                             host.up = Some(attribute(&e, "state").as_deref() == Some("up"));
+                            host.reason = attribute(&e, "reason");
                         }
                     }
                     "address" => {
                         if let Some(host) = state.host.as_mut() {
                             let kind = attribute(&e, "addrtype").unwrap_or_default();
+                            let text = attribute(&e, "addr").unwrap_or_default();
                             if (kind == "ipv4" || kind == "ipv6") && host.address.is_none() {
-                                let text = attribute(&e, "addr").unwrap_or_default();
-                                let addr: IpAddr = text.parse().map_err(|_| {
-                                    malformed(format!("address `{text}` is not an IP address"))
-                                })?;
-                                host.address = Some(addr);
+                                match text.parse::<IpAddr>() {
+                                    Ok(addr) => host.address = Some(addr),
+                                    Err(_) => {
+                                        parsed.skip(malformed(format!(
+                                            "address `{text}` is not an IP address"
+                                        )))?;
+                                        continue;
+                                    }
+                                }
+                            }
+                            if !text.is_empty()
+                                && !host.addresses.contains(&text)
+                                && host.addresses.len() < MAX_NAMES
+                            {
+                                host.addresses.push(text);
+                            }
+                        }
+                    }
+                    "hostname" => {
+                        if let Some(host) = state.host.as_mut() {
+                            let name = attribute(&e, "name").unwrap_or_default();
+                            if !name.is_empty()
+                                && !host.names.contains(&name)
+                                && host.names.len() < MAX_NAMES
+                            {
+                                host.names.push(name);
                             }
                         }
                     }
                     "port" => {
                         let protocol = attribute(&e, "protocol").unwrap_or_default();
                         let portid = attribute(&e, "portid").unwrap_or_default();
-                        let port = portid.parse::<u16>().map_err(|_| {
-                            malformed(format!("portid `{portid}` is not a port number"))
-                        })?;
+                        let Ok(port) = portid.parse::<u16>() else {
+                            parsed.skip(malformed(format!(
+                                "portid `{portid}` is not a port number"
+                            )))?;
+                            // The port's <state> and <service> belong to no port now.
+                            state.port = None;
+                            continue;
+                        };
                         state.port = Some(PortState {
                             transport: transport_of(&protocol),
                             port,
@@ -143,9 +187,11 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
                             ));
                         }
                         // The count is the input's word: a huge one must not overflow.
-                        parsed.not_listening = parsed
-                            .not_listening
-                            .saturating_add(count.parse::<usize>().unwrap_or(0));
+                        let count = count.parse::<usize>().unwrap_or(0);
+                        parsed.not_listening = parsed.not_listening.saturating_add(count);
+                        if let Some(host) = state.host.as_mut() {
+                            host.count(None, &kind, count);
+                        }
                     }
                     _ => {}
                 }
@@ -154,17 +200,56 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
                 "port" => finish_port(origin, &mut state, &mut parsed),
                 "host" => {
                     let host = state.host.take().unwrap_or_default();
-                    if host.ports.len() + parsed.listeners.len() > MAX_LISTENERS {
+                    if host.ports.len() + parsed.listeners.len() > MAX_LISTENERS
+                        || parsed.hosts.len() >= MAX_LISTENERS
+                    {
                         return Err(too_many(origin, line));
                     }
+                    // The host's key: its IP address, else its first name, else its place.
+                    let key = match (host.address, host.names.first()) {
+                        (Some(address), _) => address.to_string(),
+                        (None, Some(name)) => name.clone(),
+                        (None, None) => {
+                            format!("unnamed host ({origin}:{})", host.line.unwrap_or(line))
+                        }
+                    };
                     // A host without <status> is taken as up: it has ports.
-                    if let (true, Some(address)) = (host.up != Some(false), host.address) {
+                    let up = host.up != Some(false);
+                    if up {
                         for mut listener in host.ports {
-                            listener.address = address;
-                            listener.host = Some(address.to_string());
+                            if let Some(address) = host.address {
+                                listener.address = address;
+                            }
+                            listener.host = Some(key.clone());
                             parsed.listeners.push(listener);
                         }
                     }
+                    let mut states: Vec<StateCount> = host
+                        .states
+                        .into_iter()
+                        .map(|((transport, state), count)| StateCount {
+                            transport,
+                            state,
+                            count,
+                        })
+                        .collect();
+                    states.sort_by(|a, b| {
+                        (a.transport.is_none(), &a.transport, &a.state).cmp(&(
+                            b.transport.is_none(),
+                            &b.transport,
+                            &b.state,
+                        ))
+                    });
+                    parsed.hosts.push(ScannedHost {
+                        host: key,
+                        addresses: host.addresses,
+                        names: host.names,
+                        up,
+                        reason: host.reason,
+                        states,
+                        coverage: Coverage::default(),
+                        source: origin.to_string(),
+                    });
                 }
                 "nmaprun" => state.closed_root = true,
                 _ => {}
@@ -194,6 +279,22 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
     parsed.coverage.tcp = ranges.iter().any(|r| r.transport == Transport::Tcp);
     parsed.coverage.udp = ranges.iter().any(|r| r.transport == Transport::Udp);
     parsed.coverage.scanned = Some(ranges);
+    // <extraports> has no protocol: with one scanned transport, it is that one.
+    let only = match (parsed.coverage.tcp, parsed.coverage.udp) {
+        (true, false) => Some(Transport::Tcp.key()),
+        (false, true) => Some(Transport::Udp.key()),
+        _ => None,
+    };
+    for host in &mut parsed.hosts {
+        host.coverage = parsed.coverage.clone();
+        if only.is_some() {
+            for count in &mut host.states {
+                if count.transport.is_none() {
+                    count.transport.clone_from(&only);
+                }
+            }
+        }
+    }
     Ok(parsed)
 }
 
@@ -208,9 +309,34 @@ struct ReadState {
 #[derive(Default)]
 struct HostState {
     up: Option<bool>,
+    reason: Option<String>,
+    line: Option<usize>,
     address: Option<IpAddr>,
+    addresses: Vec<String>,
+    names: Vec<String>,
+    states: BTreeMap<(Option<String>, String), usize>,
     ports: Vec<Listener>,
 }
+
+impl HostState {
+    fn count(&mut self, transport: Option<String>, state: &str, count: usize) {
+        if self.states.len() >= MAX_NAMES
+            && !self
+                .states
+                .contains_key(&(transport.clone(), state.to_string()))
+        {
+            return;
+        }
+        let entry = self
+            .states
+            .entry((transport, state.to_string()))
+            .or_default();
+        *entry = entry.saturating_add(count);
+    }
+}
+
+/// The most addresses, names and distinct port states kept per host.
+const MAX_NAMES: usize = 64;
 
 #[derive(Default)]
 struct PortState {
@@ -227,6 +353,13 @@ fn finish_port(origin: &str, state: &mut ReadState, parsed: &mut Parsed) {
     let Some(port) = state.port.take() else {
         return;
     };
+    if let Some(host) = state.host.as_mut() {
+        host.count(
+            port.transport.map(|t| t.key()),
+            port.state.as_deref().unwrap_or("unknown"),
+            1,
+        );
+    }
     let socket_state = match port.state.as_deref() {
         Some("open") => SocketState::Open,
         Some("open|filtered") => SocketState::OpenFiltered,

@@ -27,9 +27,30 @@ const OBJECT_EXPECTED: &str = "objects with LocalAddress, LocalPort and OwningPr
 /// Nesting kept track of when locating objects; deeper values are skipped by serde anyway.
 const MAX_DEPTH: usize = 128;
 
-/// Reads one or more `ConvertTo-Json` documents.
+/// The commands whose JSON tells TCP from UDP, shown when an input cannot.
+pub const UNAMBIGUOUS_COMMANDS: &str = "`Get-NetTCPConnection -State Listen | ConvertTo-Json` and \
+     `Get-NetUDPEndpoint | ConvertTo-Json` (whole objects keep their CIM class), or \
+     `Get-NetTCPConnection -State Listen | Select-Object LocalAddress,LocalPort,State,OwningProcess | ConvertTo-Json` \
+     (a State marks TCP)";
+
+/// Reads one or more `ConvertTo-Json` documents; an object that cannot be read is skipped,
+/// and objects that do not say whether they are TCP or UDP are an error (see [`read`]).
 pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
+    read(origin, text, false, None)
+}
+
+/// Reads `ConvertTo-Json` documents. `strict` makes an object that cannot be read an error;
+/// `protocol` is the transport of objects that do not tell (no CIM class, `State` or
+/// `RemoteAddress`), as the user says; without it such objects are an
+/// [`ErrorKind::Ambiguous`] error.
+pub fn read(
+    origin: &str,
+    text: &str,
+    strict: bool,
+    protocol: Option<Transport>,
+) -> Result<Parsed, AuditError> {
     let mut parsed = Parsed::new(Format::PowerShell, origin);
+    parsed.strict = strict;
     let lines = object_lines(text);
     let mut index = 0usize;
     let stream = serde_json::Deserializer::from_str(text).into_iter::<Document>();
@@ -40,7 +61,9 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         for object in document.0 {
             let line = lines.get(index).copied().unwrap_or(0);
             index += 1;
-            read_object(origin, line, object, &mut parsed)?;
+            if let Err(e) = read_object(origin, line, object, &mut parsed, protocol) {
+                parsed.skip(e)?;
+            }
         }
     }
     if documents == 0 {
@@ -60,6 +83,7 @@ fn read_object(
     line: usize,
     object: PsObject,
     parsed: &mut Parsed,
+    protocol: Option<Transport>,
 ) -> Result<(), AuditError> {
     let malformed = |problem: String| {
         AuditError::new(ErrorKind::Malformed, origin, line, problem, OBJECT_EXPECTED)
@@ -87,7 +111,22 @@ fn read_object(
         Some(class) if class.contains("UDPEndpoint") => Transport::Udp,
         Some(class) if class.contains("TCPConnection") => Transport::Tcp,
         _ if object.state.is_some() || object.remote_address.is_some() => Transport::Tcp,
-        _ => Transport::Udp,
+        _ => match protocol {
+            Some(transport) => transport,
+            None => {
+                return Err(AuditError::new(
+                    ErrorKind::Ambiguous,
+                    origin,
+                    line,
+                    "the objects have no CIM class, State or RemoteAddress, so nothing tells \
+                     TCP listeners from UDP endpoints (Select-Object dropped what would)",
+                    format!(
+                        "--input-format powershell-tcp or powershell-udp to say which they are, \
+                         or JSON from {UNAMBIGUOUS_COMMANDS}"
+                    ),
+                ));
+            }
+        },
     };
     match transport {
         Transport::Tcp => parsed.coverage.tcp = true,
@@ -101,6 +140,8 @@ fn read_object(
                 (s.eq_ignore_ascii_case("listen") || s.eq_ignore_ascii_case("listening"))
                     .then_some(SocketState::Listen)
             }
+            // The user said these are TCP listeners (`Get-NetTCPConnection -State Listen`).
+            None if protocol == Some(Transport::Tcp) => Some(SocketState::Listen),
             None => return Err(malformed("a TCP object has no State".to_string())),
         },
         _ => Some(SocketState::Bound),
@@ -417,9 +458,19 @@ mod tests {
     #[test]
     fn two_documents_and_lines() {
         let text = "[\n  {\"LocalAddress\":\"0.0.0.0\",\"LocalPort\":88,\"State\":2},\n  {\"LocalAddress\":\"0.0.0.0\",\"LocalPort\":389,\"State\":2}\n]\n{\"LocalAddress\":\"0.0.0.0\",\"LocalPort\":53}\n";
-        let parsed = parse("ps", text).unwrap();
+        // The last object says neither State nor RemoteAddress: not guessed.
+        let err = parse("ps", text).unwrap_err();
+        assert_eq!((err.kind, err.line), (ErrorKind::Ambiguous, 5));
+        assert!(err.expected.contains("powershell-udp"), "{err}");
+        assert!(
+            err.expected.contains("Get-NetUDPEndpoint | ConvertTo-Json"),
+            "{err}"
+        );
+        let parsed = read("ps", text, false, Some(Transport::Udp)).unwrap();
         let lines: Vec<usize> = parsed.listeners.iter().map(|l| l.origin.line).collect();
         assert_eq!(lines, [2, 3, 5]);
+        assert_eq!(parsed.listeners[0].transport, Transport::Tcp);
+        assert_eq!(parsed.listeners[2].transport, Transport::Udp);
         assert!(parsed.coverage.tcp && parsed.coverage.udp);
     }
 
@@ -427,8 +478,14 @@ mod tests {
     fn truncated_and_wrong_shapes() {
         let err = parse("ps", r#"[{"LocalAddress":"0.0.0.0","LocalPo"#).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Truncated);
-        let err = parse("ps", r#"[{"LocalPort":88,"State":2}]"#).unwrap_err();
+        let no_address =
+            r#"[{"LocalPort":88,"State":2},{"LocalAddress":"::","LocalPort":1,"State":2}]"#;
+        let err = read("ps", no_address, true, None).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Malformed);
+        let parsed = parse("ps", no_address).unwrap();
+        assert_eq!(parsed.listeners.len(), 1);
+        assert_eq!(parsed.skipped.len(), 1);
+        assert!(parsed.skipped[0].problem.contains("LocalAddress"));
         let err = parse("ps", "[1, 2]").unwrap_err();
         assert_eq!(err.kind, ErrorKind::Malformed);
         let err = parse("ps", "").unwrap_err();

@@ -20,9 +20,16 @@ const UDP_UNCONNECTED: u8 = 0x07;
 const HEADER_EXPECTED: &str = "the header line of /proc/net/tcp or /proc/net/udp \
                                (`sl  local_address rem_address   st ...`)";
 
-/// Reads one or more concatenated `/proc/net/{tcp,tcp6,udp,udp6}` files.
+/// Reads one or more concatenated `/proc/net/{tcp,tcp6,udp,udp6}` files; a row that cannot
+/// be read is skipped (see [`read`]).
 pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
+    read(origin, text, false)
+}
+
+/// Reads `/proc/net` tables; `strict` makes a row that cannot be read an error.
+pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError> {
     let mut parsed = Parsed::new(Format::ProcNet, origin);
+    parsed.strict = strict;
     let mut table: Option<Transport> = None;
     for (number, line, cut) in numbered_lines(text) {
         let trimmed = line.trim();
@@ -55,13 +62,14 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         let row = match parse_row(trimmed) {
             Ok(row) => row,
             Err(problem) => {
-                return Err(AuditError::bad_row(
+                parsed.skip(AuditError::bad_row(
                     cut,
                     origin,
                     number,
                     problem,
                     "a row like `0: 0100007F:0035 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 10733 ...`",
-                ));
+                ))?;
+                continue;
             }
         };
         let listening = match transport {

@@ -38,9 +38,15 @@ const MAX_OWNERS: usize = 64;
 const ROW_EXPECTED: &str =
     "a row like `tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"sshd\",pid=1,fd=3))`";
 
-/// Reads `ss` output.
+/// Reads `ss` output; a row that cannot be read is skipped (see [`read`]).
 pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
+    read(origin, text, false)
+}
+
+/// Reads `ss` output; `strict` makes a row that cannot be read an error.
+pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError> {
     let mut parsed = Parsed::new(Format::Ss, origin);
+    parsed.strict = strict;
     let mut saw_netid_column = false;
     let mut recognised = false;
     for (number, line, cut) in numbered_lines(text) {
@@ -58,17 +64,25 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
         let first = trimmed.split_whitespace().next().unwrap_or_default();
         let has_netid = NETIDS.contains(&first);
         if !has_netid && !STATES.contains(&first) {
-            return Err(fail(format!(
+            // Before any row or header, the text is not ss output at all.
+            if !recognised {
+                return Err(fail(format!(
+                    "`{first}` is neither a socket type (tcp, udp, ...) nor a state (LISTEN, UNCONN, ...)"
+                )));
+            }
+            parsed.skip(fail(format!(
                 "`{first}` is neither a socket type (tcp, udp, ...) nor a state (LISTEN, UNCONN, ...)"
-            )));
+            )))?;
+            continue;
         }
         recognised = true;
         saw_netid_column |= has_netid;
         let columns = if has_netid { 6 } else { 5 };
         let Some((fields, rest)) = split_fields(trimmed, columns) else {
-            return Err(fail(format!(
+            parsed.skip(fail(format!(
                 "the row has fewer than the {columns} columns `ss` prints"
-            )));
+            )))?;
+            continue;
         };
         let (netid, state, local) = if has_netid {
             (Some(fields[0]), fields[1], fields[4])
@@ -93,7 +107,8 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
             continue;
         }
         let Some(address) = parse_text_addr(local) else {
-            return Err(fail(format!("`{local}` is not a local ADDRESS:PORT")));
+            parsed.skip(fail(format!("`{local}` is not a local ADDRESS:PORT")))?;
+            continue;
         };
         match transport {
             Transport::Tcp => parsed.coverage.tcp = true,

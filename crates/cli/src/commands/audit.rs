@@ -1,7 +1,8 @@
 //! `audit`: listeners named from the catalog and compared with roles or services.
 
 use portolan_audit::{
-    AuditOptions, AuditReport, Expectation, Parsed, PortExpectation, RpcEndpoint,
+    AuditOptions, AuditReport, Expectation, Parsed, PortExpectation, ReadOptions, RpcEndpoint,
+    SkippedRow,
 };
 use portolan_output::{Grid, GridCell, Tone};
 use serde::Serialize;
@@ -14,11 +15,20 @@ use crate::render::{self, terminal_style};
 struct AuditJson<'a> {
     schema_version: u32,
     reports: &'a [AuditReport],
+    /// Some rows of the inputs could not be read and were left out.
+    partial: bool,
+    /// Those rows: `source`, `line`, `problem`.
+    skipped: &'a [SkippedRow],
     exit_code: u8,
 }
 
 fn read_inputs(args: &AuditArgs) -> Result<Parsed, Failure> {
     let format = args.input_format.map(|f| f.0);
+    let options = ReadOptions {
+        format,
+        strict: args.strict,
+        host: args.host.clone(),
+    };
     if args.inputs.is_empty() {
         // This machine's own sockets: reading them is not the user's input.
         return portolan_audit::system::read_local().map_err(|e| Failure::runtime(e.to_string()));
@@ -31,7 +41,7 @@ fn read_inputs(args: &AuditArgs) -> Result<Parsed, Failure> {
         } else {
             input
         };
-        let parsed = portolan_audit::parse(origin, &bytes, format)?;
+        let parsed = portolan_audit::parse_with(origin, &bytes, &options)?;
         match &mut all {
             Some(all) => all.extend(parsed),
             None => all = Some(parsed),
@@ -82,23 +92,49 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
         ..AuditOptions::default()
     };
     let reports = portolan_audit::audit(&catalog, &parsed, expectation.as_ref(), &options);
-    let code = portolan_audit::exit_code(&reports);
+    let code = portolan_audit::exit_code_of(&reports, &parsed);
+    for row in &parsed.skipped {
+        eprintln!("portolan: {row} (row skipped)");
+    }
     let json = AuditJson {
         schema_version: portolan_output::catalog::SCHEMA_VERSION,
         reports: &reports,
+        partial: parsed.is_partial(),
+        skipped: &parsed.skipped,
         exit_code: code,
     };
     let style = terminal_style(global.color);
     let text = match args.format {
         LookupFormat::Table => {
             let mut out = String::new();
-            for report in &reports {
-                out.push_str(&format!(
-                    "{}\n",
-                    report.host.as_deref().unwrap_or("this machine")
-                ));
-                out.push_str(&grid(report).to_terminal(style));
+            let down: Vec<&str> = reports
+                .iter()
+                .filter(|r| !r.audited)
+                .filter_map(|r| r.host.as_deref())
+                .collect();
+            for report in reports.iter().filter(|r| r.audited) {
+                out.push_str(&heading(report));
+                let g = grid(report);
+                if !g.rows.is_empty() {
+                    out.push_str(&g.to_terminal(style));
+                }
                 out.push_str(&format!("{}\n\n", report.verdict));
+            }
+            if !down.is_empty() {
+                out.push_str(&format!(
+                    "not audited, the host did not answer the scan ({}): {}\n\n",
+                    down.len(),
+                    down.join(", ")
+                ));
+            }
+            if parsed.is_partial() {
+                out.push_str(&format!(
+                    "partial: {} rows could not be read and were skipped:\n",
+                    parsed.skipped.len()
+                ));
+                for row in &parsed.skipped {
+                    out.push_str(&format!("  {row}\n"));
+                }
             }
             out
         }
@@ -119,6 +155,16 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
     } else {
         Status::Negative
     })
+}
+
+/// The line that heads a host's table: its name, its other names and addresses.
+fn heading(report: &AuditReport) -> String {
+    let host = report.host.as_deref().unwrap_or("this machine");
+    if report.host_names.is_empty() {
+        format!("{host}\n")
+    } else {
+        format!("{host} ({})\n", report.host_names.join(", "))
+    }
 }
 
 fn grid(report: &AuditReport) -> Grid {

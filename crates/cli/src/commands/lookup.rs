@@ -200,12 +200,26 @@ pub fn search(catalog: &Catalog, global: &Global, args: &SearchArgs) -> Result<S
 }
 
 pub fn table(catalog: &Catalog, global: &Global, args: &TableArgs) -> Result<Status, Failure> {
-    let rows = if args.seed {
-        catalog.seed_table_rows()
-    } else {
-        catalog.table_rows()
+    if !args.seed {
+        return print_rows(catalog, global, &args.format, &catalog.table_rows(), None);
+    }
+    // The seed's table in the seed's words; the JSON keeps the catalog's records.
+    let rows = catalog.seed_table_rows();
+    let style = terminal_style(global.color);
+    let grid = portolan_output::catalog::seed_rows_grid(catalog, &rows);
+    let json = RowsJson {
+        schema_version: SCHEMA_VERSION,
+        rows: rows
+            .iter()
+            .map(|r| RowRecord::new(catalog, r, None))
+            .collect(),
     };
-    print_rows(catalog, global, &args.format, &rows, None)
+    render::print(render::lookup(args.format.format, style, &grid, &json)?.as_bytes())?;
+    Ok(if rows.is_empty() {
+        Status::Negative
+    } else {
+        Status::Clean
+    })
 }
 
 pub fn export(catalog: &Catalog, global: &Global, args: &ExportArgs) -> Result<Status, Failure> {

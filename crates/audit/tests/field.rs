@@ -1,0 +1,345 @@
+//! Files captured outside this project (other projects' test fixtures, see
+//! `fixtures/field/README.md`): every host of a scan named, unreadable rows skipped and
+//! listed, names read for numbers, PowerShell's protocol never guessed, owner mismatches.
+
+mod support;
+
+use portolan_audit::{
+    AuditOptions, ErrorKind, FlagKind, Format, ReadOptions, Relation, SocketState, audit, parse,
+    parse_with,
+};
+use portolan_catalog::Transport;
+use support::{audit_against, catalog, fixture, parsed};
+
+fn field(name: &str) -> String {
+    format!("field/{name}")
+}
+
+#[test]
+fn a_null_scan_of_two_hosts_gives_two_named_reports_with_their_coverage() {
+    // nmap -sN of localhost and scanme.nmap.org: every port open|filtered, folded into
+    // <extraports>, so no port is listed one by one.
+    let input = parsed(&field("libnmap-2_null_hosts.xml"));
+    assert!(input.listeners.is_empty());
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let hosts: Vec<(&str, &[String])> = reports
+        .iter()
+        .map(|r| (r.host.as_deref().unwrap(), r.host_names.as_slice()))
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            ("127.0.0.1", &["localhost".to_string()][..]),
+            ("74.207.244.221", &["scanme.nmap.org".to_string()][..]),
+        ]
+    );
+    for report in &reports {
+        assert!(report.audited);
+        assert!(report.ports.is_empty());
+        assert_eq!(report.port_states.len(), 1);
+        let states = &report.port_states[0];
+        assert_eq!(
+            (
+                states.transport.as_deref(),
+                states.state.as_str(),
+                states.count
+            ),
+            (Some("tcp"), "open|filtered", 1000)
+        );
+        assert!(report.coverage.covers(Transport::Tcp, 445));
+        assert!(
+            report.verdict.contains("scanned: 1000 open|filtered"),
+            "{}",
+            report.verdict
+        );
+    }
+    // A role comparison per host: each is named, each lacks the role's ports.
+    let reports = audit_against(&input, "domain-controller", &AuditOptions::default());
+    assert_eq!(reports.len(), 2);
+    for report in &reports {
+        let c = report.comparison.as_ref().unwrap();
+        assert!(c.missing.iter().any(|m| m == "tcp/389"), "{:?}", c.missing);
+        assert!(c.not_covered.iter().any(|m| m == "udp/389"));
+    }
+}
+
+#[test]
+fn hosts_that_did_not_answer_are_listed_as_not_audited() {
+    // A /24 sweep: 4 hosts up (one OS-detected as Windows Server 2008), 252 down.
+    let input = parsed(&field("libnmap-full_sudo6.xml"));
+    let reports = audit_against(&input, "file-server", &AuditOptions::default());
+    assert_eq!(reports.len(), 256);
+    let down: Vec<_> = reports.iter().filter(|r| !r.audited).collect();
+    assert_eq!(down.len(), 252);
+    for report in &down {
+        assert!(report.ports.is_empty() && report.comparison.is_none());
+        assert!(
+            report.verdict.starts_with("not audited"),
+            "{}",
+            report.verdict
+        );
+        assert_eq!(
+            report.exit_code(),
+            1,
+            "a role cannot match an unanswered host"
+        );
+    }
+    let windows = reports
+        .iter()
+        .find(|r| r.host.as_deref() == Some("192.168.1.5"))
+        .unwrap();
+    assert!(windows.audited);
+    assert_eq!(windows.host_names, ["00:1F:3C:87:66:50"]);
+    let ports: Vec<u16> = windows.ports.iter().map(|p| p.port).collect();
+    assert_eq!(ports, [2869, 5357]);
+    let filtered = windows
+        .port_states
+        .iter()
+        .find(|c| c.state == "filtered")
+        .unwrap();
+    assert_eq!(filtered.count, 998);
+    // Without a comparison, a host that is down says so and does not fail the audit.
+    let plain = audit(&catalog(), &input, None, &AuditOptions::default());
+    assert!(plain.iter().all(|r| r.exit_code() == 0));
+}
+
+#[test]
+fn a_host_with_every_port_filtered_still_has_a_report() {
+    let input = parsed(&field("libnmap-1_hosts_down.xml"));
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    assert_eq!(reports.len(), 1);
+    let report = &reports[0];
+    assert_eq!(report.host.as_deref(), Some("10.1.1.1"));
+    assert!(report.audited && report.ports.is_empty());
+    assert_eq!(report.port_states[0].state, "filtered");
+    assert_eq!(report.port_states[0].count, 1000);
+}
+
+#[test]
+fn a_scan_names_its_host_and_its_windows_services() {
+    // A dionaea honeypot, which answers as Windows on 135 and 445.
+    let input = parsed(&field("libnmap-dionaea_scan.xml"));
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    assert_eq!(reports.len(), 1);
+    let report = &reports[0];
+    assert_eq!(report.host.as_deref(), Some("172.28.1.3"));
+    assert!(report.host_names.iter().any(|n| n == "dionaea"));
+    let smb = report.port(Transport::Tcp, 445).unwrap();
+    assert!(
+        smb.name.starts_with("Server (lanmanserver)"),
+        "{}",
+        smb.name
+    );
+    // nmap's service names are not Windows service tags: no confirmation, no mismatch.
+    assert!(smb.flags.iter().all(|f| f.kind != FlagKind::OwnerMismatch));
+}
+
+#[test]
+fn a_hand_redacted_row_is_skipped_and_listed_and_the_rest_is_audited() {
+    // jc's Windows 10 `netstat -an`: its last row has an address redacted by hand
+    // (`fe80::asda:...`), which is no IPv6 address.
+    let name = field("jc-win10-netstat-an.txt");
+    let input = parsed(&name);
+    assert!(input.is_partial());
+    assert_eq!(input.skipped.len(), 1);
+    let skipped = &input.skipped[0];
+    assert_eq!(skipped.line, 264);
+    assert!(skipped.problem.contains("fe80::asda"), "{skipped}");
+    assert!(skipped.to_string().starts_with(&format!("{name}:264: ")));
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let rpc = reports[0].port(Transport::Tcp, 135).unwrap();
+    assert!(
+        rpc.name.starts_with("Remote Procedure Call"),
+        "{}",
+        rpc.name
+    );
+    assert_eq!(portolan_audit::exit_code_of(&reports, &input), 1);
+    assert_eq!(portolan_audit::exit_code(&reports), 0);
+
+    // --strict: the same row is an error.
+    let options = ReadOptions {
+        strict: true,
+        ..ReadOptions::default()
+    };
+    let err = parse_with(&name, &fixture(&name), &options).unwrap_err();
+    assert_eq!((err.kind, err.line), (ErrorKind::Malformed, 264));
+}
+
+#[test]
+fn netstat_without_n_is_read_through_port_and_host_names() {
+    // jc's Windows 10 `netstat` (no -a, no -n): connections to `api:1032`, `api:31337`.
+    let input = parsed(&field("jc-win10-netstat.txt"));
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    assert!(input.listeners.is_empty());
+    assert!(input.not_listening > 30);
+    assert!(input.notes.iter().any(|n| n.contains("services file")));
+
+    // What `netstat -a` prints on a server: names for ports, the host name for its address.
+    let text = "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State\r\n\
+  TCP    0.0.0.0:epmap          orion:0                LISTENING\r\n\
+  TCP    0.0.0.0:microsoft-ds   orion:0                LISTENING\r\n\
+  TCP    orion:netbios-ssn      orion:0                LISTENING\r\n\
+  TCP    [::]:microsoft-ds      orion:0                LISTENING\r\n\
+  TCP    127.0.0.1:5354         orion:0                LISTENING\r\n\
+  TCP    orion:49710            dc1:ldap               ESTABLISHED\r\n\
+  UDP    0.0.0.0:ntp            *:*                    \r\n\
+  UDP    orion:netbios-ns       *:*                    \r\n\
+  UDP    localhost:1900         *:*                    \r\n\
+  TCP    0.0.0.0:nonesuch       orion:0                LISTENING\r\n";
+    let input = parse("named.txt", text.as_bytes(), None).unwrap();
+    let read: Vec<(Transport, u16, Option<&str>)> = input
+        .listeners
+        .iter()
+        .map(|l| (l.transport, l.port, l.local_name.as_deref()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (Transport::Tcp, 135, None),
+            (Transport::Tcp, 445, None),
+            (Transport::Tcp, 139, Some("orion")),
+            (Transport::Tcp, 445, None),
+            (Transport::Tcp, 5354, None),
+            (Transport::Udp, 123, None),
+            (Transport::Udp, 137, Some("orion")),
+            (Transport::Udp, 1900, Some("localhost")),
+        ]
+    );
+    assert_eq!(input.not_listening, 1);
+    assert_eq!(input.skipped.len(), 1);
+    assert!(input.skipped[0].problem.contains("`nonesuch`"));
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let ssn = reports[0].port(Transport::Tcp, 139).unwrap();
+    assert!(ssn.reachable);
+    assert_eq!(ssn.addresses[0].address, "orion");
+    assert!(!reports[0].port(Transport::Udp, 1900).unwrap().reachable);
+}
+
+#[test]
+fn dockerd_on_the_ldap_port_is_a_mismatch_not_the_lsa() {
+    // jc's Ubuntu 18.04 `ss -tulpen`: dockerd publishes a container's LDAP on TCP 389.
+    let input = parsed(&field("jc-ubuntu1804-ss-tulpen.txt"));
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let ldap = reports[0].port(Transport::Tcp, 389).unwrap();
+    assert_eq!(
+        ldap.name,
+        "TCP 389 is LDAP Server (Local Security Authority) in the catalog; held by dockerd"
+    );
+    let flag = &ldap.flags[0];
+    assert_eq!(flag.kind, FlagKind::OwnerMismatch);
+    assert!(flag.certain);
+    assert!(
+        ldap.candidates
+            .iter()
+            .all(|c| c.relation != Relation::Owner)
+    );
+    // A daemon that serves the protocol is no mismatch: snmpd on UDP 161.
+    let snmp = reports[0].port(Transport::Udp, 161).unwrap();
+    assert!(snmp.flags.iter().all(|f| f.kind != FlagKind::OwnerMismatch));
+}
+
+#[test]
+fn windows_service_tags_confirm_or_contradict_the_owner() {
+    // jc's Windows 10 `netstat -aonb`.
+    let input = parsed(&field("jc-win10-netstat-aonb.txt"));
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let report = &reports[0];
+    let rpc = report.port(Transport::Tcp, 135).unwrap();
+    assert_eq!(
+        rpc.candidates[0].confirmed_by.as_deref(),
+        Some("service tag RpcSs")
+    );
+    // IKEEXT holds IKE on modern Windows: it confirms the LSA's row, it is no mismatch.
+    let ike = report.port(Transport::Udp, 500).unwrap();
+    assert!(ike.flags.iter().all(|f| f.kind != FlagKind::OwnerMismatch));
+    // SMB held by the kernel (no owner information): the catalog's owner stands.
+    let smb = report.port(Transport::Tcp, 445).unwrap();
+    assert_eq!(smb.candidates[0].relation, Relation::Owner);
+    let mismatches = report
+        .ports
+        .iter()
+        .filter(|p| p.flags.iter().any(|f| f.kind == FlagKind::OwnerMismatch))
+        .count();
+    assert_eq!(mismatches, 0);
+}
+
+#[test]
+fn a_file_belongs_to_the_host_the_user_names_or_to_an_unknown_host() {
+    let name = field("jc-centos77-netstat-lnp.txt");
+    let input = parsed(&name);
+    assert_eq!(input.listeners.len(), 7);
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    assert_eq!(
+        reports[0].host.as_deref(),
+        Some(format!("unknown host ({name})").as_str())
+    );
+    let options = ReadOptions {
+        host: Some("centos7".to_string()),
+        ..ReadOptions::default()
+    };
+    let input = parse_with(&name, &fixture(&name), &options).unwrap();
+    assert!(
+        input
+            .listeners
+            .iter()
+            .all(|l| l.host.as_deref() == Some("centos7"))
+    );
+    // A scan names its hosts itself: the user's name does not replace them.
+    let scan = field("libnmap-1_hosts_down.xml");
+    let input = parse_with(&scan, &fixture(&scan), &options).unwrap();
+    assert_eq!(input.hosts[0].host, "10.1.1.1");
+}
+
+#[test]
+fn powershell_json_that_cannot_tell_tcp_from_udp_is_not_guessed() {
+    // `Get-NetTCPConnection -State Listen | Select-Object LocalAddress,LocalPort,OwningProcess
+    // | ConvertTo-Json`, as PowerShell 5.1 writes it.
+    let json = "[\r\n    {\r\n        \"LocalAddress\":  \"::\",\r\n        \"LocalPort\":  49667,\r\n        \"OwningProcess\":  1544\r\n    },\r\n    {\r\n        \"LocalAddress\":  \"0.0.0.0\",\r\n        \"LocalPort\":  389,\r\n        \"OwningProcess\":  672\r\n    }\r\n]\r\n";
+    let err = parse("ps.json", json.as_bytes(), None).unwrap_err();
+    assert_eq!((err.kind, err.line), (ErrorKind::Ambiguous, 2));
+    assert!(err.expected.contains("--input-format powershell-tcp"));
+    assert!(
+        err.expected
+            .contains("Get-NetTCPConnection -State Listen | ConvertTo-Json")
+    );
+    let tcp = parse("ps.json", json.as_bytes(), Some(Format::PowerShellTcp)).unwrap();
+    assert_eq!(tcp.format, Format::PowerShell);
+    assert!(
+        tcp.listeners
+            .iter()
+            .all(|l| l.transport == Transport::Tcp && l.state == SocketState::Listen)
+    );
+    assert!(tcp.coverage.tcp && !tcp.coverage.udp);
+    let udp = parse("ps.json", json.as_bytes(), Some(Format::PowerShellUdp)).unwrap();
+    assert!(udp.listeners.iter().all(|l| l.transport == Transport::Udp));
+    // Whole objects carry their CIM class: the forced protocol does not override it.
+    let whole = parse(
+        "ps.json",
+        &fixture("powershell/get-netudpendpoint.json"),
+        Some(Format::PowerShellTcp),
+    )
+    .unwrap();
+    assert!(
+        whole
+            .listeners
+            .iter()
+            .all(|l| l.transport == Transport::Udp)
+    );
+}
+
+#[test]
+fn a_check_host_with_nothing_listening_still_has_its_report() {
+    let jsonl = "{\"address\":\"10.0.0.1\",\"transport\":\"tcp\",\"port\":445,\"probe\":\"tcp\",\"status\":\"LISTENING\"}\n\
+{\"address\":\"10.0.0.2\",\"transport\":\"tcp\",\"port\":445,\"probe\":\"tcp\",\"status\":\"FILTERED\"}\n\
+{\"address\":\"10.0.0.2\",\"transport\":\"tcp\",\"port\":135,\"probe\":\"tcp\",\"status\":\"NOT LISTENING\"}\n";
+    let input = parse("check.jsonl", jsonl.as_bytes(), None).unwrap();
+    let reports = audit_against(&input, "file-server", &AuditOptions::default());
+    let hosts: Vec<&str> = reports.iter().map(|r| r.host.as_deref().unwrap()).collect();
+    assert_eq!(hosts, ["10.0.0.1", "10.0.0.2"]);
+    let quiet = &reports[1];
+    assert!(quiet.audited && quiet.ports.is_empty());
+    assert_eq!(quiet.port_states.len(), 2);
+    let c = quiet.comparison.as_ref().unwrap();
+    assert!(c.missing.iter().any(|m| m == "tcp/445"), "{:?}", c.missing);
+}
