@@ -1,6 +1,8 @@
 //! `portolan table --seed` prints the seed's port-sorted table in the seed's own words: each
 //! of its 155 rows is compared, column by column, with the project's copy of the document.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 mod common;
 
 use common::{portolan, stdout_ok};
