@@ -637,7 +637,11 @@ fn the_same_handle_and_entries_twice_is_a_repeating_mapper() {
     assert_eq!(lookup.rounds(), 2);
     assert_eq!(lookup.end(), Some(LookupEnd::Repeating));
     assert!(!lookup.end().unwrap().is_complete());
-    assert_eq!(lookup.entries().len(), 3, "the repeated entries are kept once");
+    assert_eq!(
+        lookup.entries().len(),
+        3,
+        "the repeated entries are kept once"
+    );
     assert_eq!(lookup.duplicates(), 3);
     assert!(lookup.to_string().contains("repeated its last answer"));
 }
