@@ -193,6 +193,11 @@ pub struct CheckArgs {
     /// UDP tries after the first before LISTENING OR FILTERED (at most 10).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10), help_heading = "Timing")]
     pub udp_retries: u32,
+    /// Longest wait for an open port's application to answer the protocol verification
+    /// (a greeting, a reply), apart from the network's: 5s by default, as nmap's service
+    /// detection waits; never shorter than the network's estimate.
+    #[arg(long, value_name = "DURATION", value_parser = crate::groups::parse_duration, help_heading = "Timing")]
+    pub verify_timeout: Option<std::time::Duration>,
     // Last: the group's help heading would otherwise carry over to the flags after it.
     #[command(flatten)]
     pub timing: Timing<CheckTiming>,

@@ -36,6 +36,9 @@ pub struct CheckOptions {
     pub concurrency: usize,
     /// Verify the protocol on open TCP ports.
     pub verify: bool,
+    /// The longest wait for an application's answer during a verification (never shorter
+    /// than the network's estimate).
+    pub verify_timeout: Duration,
     /// What the protocol probes may send.
     pub context: ProbeContext,
 }
@@ -71,6 +74,7 @@ impl Default for CheckOptions {
             udp_attempts: 2,
             concurrency: 256,
             verify: true,
+            verify_timeout: verify::DEFAULT_VERIFY_TIMEOUT,
             context: ProbeContext::default(),
         }
     }
@@ -231,7 +235,7 @@ async fn probe_tcp(
                 result.exchange().answer = "connection accepted (SYN-ACK)".to_string();
                 result.record.rtt = Some(rtt);
                 if options.verify {
-                    let wait = timing.timeout().max(options.udp_floor).min(options.ceiling);
+                    let wait = timing.timeout().max(options.verify_timeout);
                     result.verification =
                         verify::verify(stream, addr, target, &options.context, wait).await;
                 }

@@ -73,10 +73,20 @@ pub struct Enumeration {
     pub unreadable: Vec<String>,
     /// How many ept_lookup calls it took.
     pub calls: u32,
-    /// How the list ended.
+    /// Entries the mapper sent more than once; each is listed once.
+    pub duplicates: usize,
+    /// How the list ended; when the list is incomplete, this is why.
     pub end: String,
-    /// False when the list was cut short (a cap was reached, the mapper failed midway).
+    /// False when the list was cut short (a cap was reached, the mapper failed midway or
+    /// repeated itself).
     pub complete: bool,
+}
+
+impl Enumeration {
+    /// Why the list is incomplete, or `None` when the mapper ended it itself.
+    pub fn incomplete(&self) -> Option<&str> {
+        (!self.complete).then_some(self.end.as_str())
+    }
 }
 
 /// Most bytes of one PDU (its length field is 16 bits).
@@ -121,7 +131,9 @@ async fn write_all(
 }
 
 /// Enumerates the endpoint mapper at `address:port`. Each answer must come within `wait`;
-/// the whole conversation is bounded by the lookup's round and entry caps.
+/// the whole conversation is bounded by the lookup's round and entry caps, and stops as soon
+/// as the mapper repeats itself (see `portolan_wire::dcerpc::epm`). Entries the mapper sends
+/// twice are listed once.
 pub async fn enumerate(
     address: IpAddr,
     port: u16,
@@ -202,6 +214,7 @@ pub async fn enumerate_at(addr: SocketAddr, wait: Duration) -> Result<Enumeratio
         }
     }
     let calls = lookup.rounds();
+    let duplicates = lookup.duplicates();
     let end = lookup.end();
     let entries = lookup.into_entries();
     if entries.is_empty() {
@@ -227,6 +240,7 @@ pub async fn enumerate_at(addr: SocketAddr, wait: Duration) -> Result<Enumeratio
         endpoints,
         unreadable,
         calls,
+        duplicates,
         end: end_text,
         complete,
     })

@@ -16,6 +16,15 @@ use crate::result::{Verification, VerifyOutcome};
 use crate::select::Target;
 use crate::tls;
 
+/// How long a verification waits, by default, for the application to answer: its own wait,
+/// apart from the network's round-trip estimate, because a greeting comes when the server is
+/// ready, not when the packets arrive (a cold postfix, Exchange's greeting delay, postscreen's
+/// pregreet test pause for seconds). Service detection tools wait as long: nmap waits
+/// `DEFAULT_SERVICEWAITMS` = 5000 ms for a probe's answer (nmap's service_scan.h), and its
+/// NULL probe, which only listens for a greeting, `totalwaitms 6000` (nmap-service-probes).
+/// Verifications run in parallel, so this bounds a check's added time, it does not add up.
+pub const DEFAULT_VERIFY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Most bytes read from a port during a verification.
 const READ_LIMIT: usize = 64 * 1024;
 

@@ -1,5 +1,6 @@
-//! The endpoint-mapper client against servers that misbehave, on loopback: one that never
-//! ends the list, one that lies about a PDU's length and then stalls, one that answers the bind
+//! The endpoint-mapper client against servers that misbehave, on loopback: one that repeats
+//! the same answer forever, one that brings the same entries under new handles, one that
+//! hangs up after its first answer, one that lies about a PDU's length and then stalls, one that answers the bind
 //! with garbage, one that closes mid-answer. Every enumeration must end, bounded in time and
 //! memory, with what it could learn or a clear error, never a panic.
 //!
@@ -94,21 +95,66 @@ fn mapper(limit: usize, answer: impl Fn(usize, &[u8]) -> Option<Vec<u8>> + Send 
     })
 }
 
+/// The same answer as `answer` with the handle's UUID bytes set to `seed` (bytes 24.. of the
+/// response PDU are the stub; the handle's UUID is stub bytes 4..20).
+fn with_handle(answer: &[u8], seed: u8) -> Vec<u8> {
+    let mut out = answer.to_vec();
+    out[28..44].fill(seed);
+    out
+}
+
 #[test]
-fn a_mapper_that_never_ends_the_list_is_cut_off() {
-    // Every answer says "three more, and there is more": the client must stop at its cap.
+fn a_mapper_repeating_the_same_handle_and_entries_is_stopped_at_once() {
+    // Every answer says "these three, and there is more", with the same handle: the client
+    // must see the repetition on the second answer, keep the three once, and say why.
     let port = mapper(10_000, |_, request| {
         Some(answering(THREE_AND_MORE, call_id(request)))
     });
     let enumeration = enumerate(port).expect("what was learnt is kept");
     assert!(!enumeration.complete, "{}", enumeration.end);
+    assert_eq!(enumeration.calls, 2);
+    assert_eq!(enumeration.endpoints.len(), 3, "no duplicate rows");
+    assert_eq!(enumeration.duplicates, 3);
     assert!(
-        enumeration.calls >= 2 && enumeration.calls <= 64,
-        "{} calls",
-        enumeration.calls
+        enumeration.end.contains("repeated its last answer"),
+        "{}",
+        enumeration.end
     );
-    assert!(enumeration.endpoints.len() <= 4096);
-    assert!(!enumeration.endpoints.is_empty());
+    assert_eq!(enumeration.incomplete(), Some(enumeration.end.as_str()));
+}
+
+#[test]
+fn a_mapper_sending_the_same_entries_under_new_handles_is_stopped() {
+    // A new handle each time, the same three entries: more calls than distinct entries.
+    let port = mapper(10_000, |n, request| {
+        let seed = u8::try_from(n % 200).unwrap() + 1;
+        Some(with_handle(
+            &answering(THREE_AND_MORE, call_id(request)),
+            seed,
+        ))
+    });
+    let enumeration = enumerate(port).expect("what was learnt is kept");
+    assert!(!enumeration.complete);
+    assert_eq!(enumeration.calls, 4);
+    assert_eq!(enumeration.endpoints.len(), 3);
+    assert_eq!(enumeration.duplicates, 9);
+    assert!(enumeration.end.contains("looping"), "{}", enumeration.end);
+}
+
+#[test]
+fn a_mapper_that_hangs_up_after_its_first_answer_is_incomplete() {
+    let port = mapper(1, |_, request| {
+        Some(answering(THREE_AND_MORE, call_id(request)))
+    });
+    let enumeration = enumerate(port).expect("the first batch was complete");
+    assert!(!enumeration.complete);
+    assert_eq!(enumeration.endpoints.len(), 3);
+    assert!(
+        enumeration.end.starts_with("cut short"),
+        "{}",
+        enumeration.end
+    );
+    assert!(enumeration.incomplete().is_some());
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! nmap's XML output format (`-oX`), valid against nmap's own DTD, so that tools that read
 //! nmap reports read portolan's. The DTD fixes `scanner="nmap"`; the `args` attribute and a
-//! comment say that portolan wrote the file. Open ports are named from the catalog
-//! (`method="table"`, as nmap names ports from its services file).
+//! comment say that portolan wrote the file. Open ports are named as nmap names them from its
+//! services file (`method="table"`): nmap's own names when nmap is installed, else IANA's
+//! ([`crate::naming::ServiceNames`]); the catalog's names are in `product` and `extrainfo`.
 //!
 //! The model is protocol-neutral (states are nmap's words, `open|filtered` included, so a UDP
 //! report fits too); [`XmlHost::tcp`] builds a host from the connect engine's results.
@@ -269,17 +270,26 @@ fn write_host(
             "<port protocol=\"{protocol}\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"0\"/>",
             port.port, port.state, port.reason
         );
+        // The service name is nmap's for the port (what `nmap` itself writes, from its
+        // services file), so tools that key on it (ndiff, importers) match; the catalog's
+        // names go in product and extrainfo.
+        let service = escape(names.nmap_name(port.port).unwrap_or("unknown"));
         match names.get(port.port) {
             Some(name) => {
                 let product = name.service_names.join(", ");
                 let _ = write!(
                     out,
-                    "<service name=\"{}\" product=\"{}\" extrainfo=\"portolan catalog\" method=\"table\" conf=\"3\"/>",
-                    escape(&name.app),
-                    escape(&product)
+                    "<service name=\"{service}\" product=\"{}\" extrainfo=\"portolan catalog: {}\" method=\"table\" conf=\"3\"/>",
+                    escape(&product),
+                    escape(&name.app)
                 );
             }
-            None => out.push_str("<service name=\"unknown\" method=\"table\" conf=\"3\"/>"),
+            None => {
+                let _ = write!(
+                    out,
+                    "<service name=\"{service}\" method=\"table\" conf=\"3\"/>"
+                );
+            }
         }
         out.push_str("</port>\n");
     }
@@ -355,7 +365,16 @@ mod tests {
         assert!(xml.contains(
             "<port protocol=\"tcp\" portid=\"445\"><state state=\"open\" reason=\"syn-ack\""
         ));
-        assert!(xml.contains("<service name=\"SMB\""));
+        let nmap = crate::naming::ServiceNames::installed();
+        assert_eq!(
+            nmap.get(portolan_catalog::Transport::Tcp, 445),
+            Some("microsoft-ds")
+        );
+        assert!(
+            xml.contains("<service name=\"microsoft-ds\" product=\""),
+            "{xml}"
+        );
+        assert!(xml.contains("extrainfo=\"portolan catalog: SMB\""), "{xml}");
         assert!(xml.contains("<hostname name=\"localhost\" type=\"user\"/>"));
         assert!(xml.contains("<times srtt=\"40\" rttvar=\"20\" to=\"100000\"/>"));
         assert!(xml.contains("<hosts up=\"1\" down=\"0\" total=\"1\"/>"));

@@ -59,6 +59,7 @@ fn options(args: &CheckArgs) -> Result<CheckOptions, Failure> {
         udp_attempts: args.udp_retries.saturating_add(1),
         concurrency: timing.concurrency().unwrap_or(defaults.concurrency),
         verify: !args.no_verify,
+        verify_timeout: args.verify_timeout.unwrap_or(defaults.verify_timeout),
         context: ProbeContext {
             snmp_community: args.community.clone(),
             domain: args.domain.clone(),

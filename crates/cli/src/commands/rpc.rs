@@ -57,7 +57,9 @@ pub fn run(global: &Global, args: &RpcArgs) -> Result<Status, Failure> {
         RpcFormat::Md => report.grid().to_markdown(),
     };
     render::print(text.as_bytes())?;
-    Ok(if report.all_answered() {
+    // A list that is not whole (no answer, cut short, a looping mapper) must not pass for
+    // the whole map in a script: exit 1, and the report says why.
+    Ok(if report.all_complete() {
         Status::Clean
     } else {
         Status::Negative

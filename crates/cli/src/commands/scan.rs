@@ -252,6 +252,7 @@ fn udp_options(args: &ScanArgs) -> CheckOptions {
         udp_attempts: u32::from(args.timing.retries) + 1,
         concurrency: args.timing.concurrency().unwrap_or(defaults.concurrency),
         verify: false,
+        verify_timeout: defaults.verify_timeout,
         context: defaults.context,
     }
 }

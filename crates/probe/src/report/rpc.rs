@@ -34,6 +34,10 @@ struct HostJson<'a> {
     calls: u32,
     end: Option<&'a str>,
     complete: bool,
+    /// Null when the list is complete; why it is not otherwise (the error, or how it was cut).
+    incomplete: Option<String>,
+    /// Entries the mapper sent more than once (listed once).
+    duplicates: usize,
     endpoints: Vec<&'a RpcEndpoint>,
     unreadable: &'a [String],
 }
@@ -56,6 +60,9 @@ struct EndpointLine<'a> {
     endpoint: Option<&'a RpcEndpoint>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// On the last line of a host whose list is incomplete: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incomplete: Option<String>,
 }
 
 /// The listing of every host's endpoints.
@@ -70,9 +77,10 @@ impl<'a> RpcReport<'a> {
         RpcReport { answers, tcp_only }
     }
 
-    /// True when every host's mapper answered.
-    pub fn all_answered(&self) -> bool {
-        self.answers.iter().all(|a| a.answer.is_ok())
+    /// True when every host's mapper answered and ended its list itself: anything less (no
+    /// answer, cut short, a looping mapper) is a negative answer (exit 1).
+    pub fn all_complete(&self) -> bool {
+        self.answers.iter().all(|a| incomplete(a).is_none())
     }
 
     fn endpoints(&self, e: &'a Enumeration) -> Vec<&'a RpcEndpoint> {
@@ -99,6 +107,8 @@ impl<'a> RpcReport<'a> {
                         calls: ok.map_or(0, |e| e.calls),
                         end: ok.map(|e| e.end.as_str()),
                         complete: ok.is_some_and(|e| e.complete),
+                        incomplete: incomplete(a),
+                        duplicates: ok.map_or(0, |e| e.duplicates),
                         endpoints: ok.map_or(Vec::new(), |e| self.endpoints(e)),
                         unreadable: ok.map_or(&[], |e| &e.unreadable),
                     }
@@ -108,28 +118,44 @@ impl<'a> RpcReport<'a> {
     }
 
     /// One JSON line per endpoint; a host whose mapper did not answer gets one line with
-    /// its `error`.
+    /// its `error`, and a host whose list is incomplete ends with a line saying why
+    /// (`incomplete`).
     pub fn jsonl(&self) -> String {
         let mut out = String::new();
         for a in self.answers {
             let lines = match &a.answer {
-                Ok(e) => self
-                    .endpoints(e)
-                    .into_iter()
-                    .map(|endpoint| EndpointLine {
-                        host: &a.host,
-                        address: a.address.to_string(),
-                        transport: endpoint.port.map(|_| Transport::Tcp),
-                        endpoint: Some(endpoint),
-                        error: None,
-                    })
-                    .collect(),
+                Ok(e) => {
+                    let mut lines: Vec<EndpointLine> = self
+                        .endpoints(e)
+                        .into_iter()
+                        .map(|endpoint| EndpointLine {
+                            host: &a.host,
+                            address: a.address.to_string(),
+                            transport: endpoint.port.map(|_| Transport::Tcp),
+                            endpoint: Some(endpoint),
+                            error: None,
+                            incomplete: None,
+                        })
+                        .collect();
+                    if let Some(why) = e.incomplete() {
+                        lines.push(EndpointLine {
+                            host: &a.host,
+                            address: a.address.to_string(),
+                            transport: None,
+                            endpoint: None,
+                            error: None,
+                            incomplete: Some(why.to_string()),
+                        });
+                    }
+                    lines
+                }
                 Err(error) => vec![EndpointLine {
                     host: &a.host,
                     address: a.address.to_string(),
                     transport: None,
                     endpoint: None,
                     error: Some(error.to_string()),
+                    incomplete: None,
                 }],
             };
             for line in lines {
@@ -170,13 +196,25 @@ impl<'a> RpcReport<'a> {
                 }
             };
             let endpoints = self.endpoints(e);
-            notes.push(format!(
-                "{}: {} endpoints in {} ept_lookup call(s), {}",
-                a.host,
-                endpoints.len(),
-                e.calls,
-                e.end
-            ));
+            let repeats = match e.duplicates {
+                0 => String::new(),
+                n => format!(" ({n} repeated entries listed once)"),
+            };
+            notes.push(match e.incomplete() {
+                None => format!(
+                    "{}: {} endpoints in {} ept_lookup call(s){repeats}, {}",
+                    a.host,
+                    endpoints.len(),
+                    e.calls,
+                    e.end
+                ),
+                Some(why) => format!(
+                    "{}: INCOMPLETE list, {why}; {} endpoints in {} ept_lookup call(s){repeats}",
+                    a.host,
+                    endpoints.len(),
+                    e.calls
+                ),
+            });
             for e in endpoints {
                 let interface = match e.name {
                     Some(name) => format!("{name} ({})", e.interface),
@@ -200,5 +238,14 @@ impl<'a> RpcReport<'a> {
         }
         grid.notes = notes;
         grid
+    }
+}
+
+/// Why a host's list is incomplete: the mapper's error, or how the list was cut; `None` when
+/// the mapper ended the list itself.
+fn incomplete(answer: &HostAnswer) -> Option<String> {
+    match &answer.answer {
+        Ok(e) => e.incomplete().map(str::to_string),
+        Err(error) => Some(error.to_string()),
     }
 }

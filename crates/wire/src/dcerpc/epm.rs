@@ -6,7 +6,10 @@
 //! Windows returns a null handle with the last batch, Samba returns the last batch with a
 //! live handle and answers the next call with `EPT_S_NOT_REGISTERED` and no entries.
 //! [`Lookup`] drives the calls and accepts both endings, and stops after a bounded number
-//! of rounds and entries whatever the server does.
+//! of rounds and entries whatever the server does. It also stops as soon as a server shows it
+//! is looping: the same handle and the same entries as the call before, or more calls than
+//! distinct entries (every call but the last must bring at least one new entry). An entry
+//! seen twice is kept once.
 //!
 //! Response stub of `ept_lookup`, as NDR lays it out:
 //!
@@ -25,7 +28,7 @@
 //! array: offset and actual count, no maximum.
 
 use core::fmt;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::{Error, Result};
 
@@ -74,7 +77,7 @@ pub fn lookup_request(handle: &ContextHandle, max_ents: u32) -> [u8; LOOKUP_REQU
 }
 
 /// One element of the endpoint map.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EptEntry {
     /// Object UUID (nil for most registrations).
     pub object: Uuid,
@@ -318,6 +321,12 @@ pub enum LookupEnd {
     RoundLimit,
     /// [`LookupLimits::max_entries`] entries were collected; the rest was not asked for.
     EntryLimit,
+    /// The server answered with the same live handle and the same entries as the call
+    /// before: asking again would only get the same answer.
+    Repeating,
+    /// More calls than distinct entries: the server keeps the list open without bringing
+    /// anything new (empty batches, or entries already seen under a new handle).
+    NoProgress,
 }
 
 impl LookupEnd {
@@ -339,6 +348,12 @@ impl fmt::Display for LookupEnd {
             LookupEnd::Status(status) => write!(f, "server status {}", status_text(*status)),
             LookupEnd::RoundLimit => f.write_str("stopped: round limit reached"),
             LookupEnd::EntryLimit => f.write_str("stopped: entry limit reached"),
+            LookupEnd::Repeating => f.write_str(
+                "stopped: the mapper repeated its last answer (same handle, same entries)",
+            ),
+            LookupEnd::NoProgress => f.write_str(
+                "stopped: the mapper is looping (more ept_lookup calls than distinct entries)",
+            ),
         }
     }
 }
@@ -365,6 +380,12 @@ pub struct Lookup {
     rounds: u32,
     batches: u32,
     entries: Vec<EptEntry>,
+    /// The entries kept so far, to drop the ones a server sends again.
+    seen: HashSet<EptEntry>,
+    /// Entries dropped because they had been seen already.
+    duplicates: usize,
+    /// The last answer's entries, to recognise a server that repeats itself.
+    last_batch: Vec<EptEntry>,
     end: Option<LookupEnd>,
 }
 
@@ -377,6 +398,9 @@ impl Lookup {
             rounds: 0,
             batches: 0,
             entries: Vec::new(),
+            seen: HashSet::new(),
+            duplicates: 0,
+            last_batch: Vec::new(),
             end: None,
         }
     }
@@ -407,9 +431,24 @@ impl Lookup {
         if !response.entries.is_empty() {
             self.batches += 1;
         }
-        let room = self.limits.max_entries.saturating_sub(self.entries.len());
-        let overflow = response.entries.len() > room;
-        self.entries.extend(response.entries.into_iter().take(room));
+        let repeated = self.rounds > 1
+            && !response.handle.is_null()
+            && response.handle == self.handle
+            && response.entries == self.last_batch;
+        let mut overflow = false;
+        for entry in &response.entries {
+            if self.seen.contains(entry) {
+                self.duplicates += 1;
+            } else if self.entries.len() >= self.limits.max_entries {
+                overflow = true;
+            } else {
+                self.seen.insert(entry.clone());
+                self.entries.push(entry.clone());
+            }
+        }
+        // A status ends the list whatever came with it; the loop checks come after the
+        // server's own endings so that a last batch followed by Samba's "no more" or a null
+        // handle is never mistaken for a loop.
         self.end = if response.status == EPT_S_NOT_REGISTERED {
             Some(if self.batches > 0 {
                 LookupEnd::NoMoreEntries
@@ -422,6 +461,10 @@ impl Lookup {
             Some(LookupEnd::EntryLimit)
         } else if response.handle.is_null() {
             Some(LookupEnd::NullHandle)
+        } else if repeated {
+            Some(LookupEnd::Repeating)
+        } else if self.rounds as usize > self.entries.len() {
+            Some(LookupEnd::NoProgress)
         } else if self.entries.len() >= self.limits.max_entries {
             Some(LookupEnd::EntryLimit)
         } else if self.rounds >= self.limits.max_rounds {
@@ -429,6 +472,7 @@ impl Lookup {
         } else {
             None
         };
+        self.last_batch = response.entries;
         self.handle = response.handle;
         Ok(())
     }
@@ -443,7 +487,12 @@ impl Lookup {
         self.rounds
     }
 
-    /// The entries collected so far.
+    /// Entries the server sent again and that were kept only once.
+    pub fn duplicates(&self) -> usize {
+        self.duplicates
+    }
+
+    /// The entries collected so far, each once, in the order first seen.
     pub fn entries(&self) -> &[EptEntry] {
         &self.entries
     }

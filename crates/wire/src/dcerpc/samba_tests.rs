@@ -572,14 +572,25 @@ fn first_entry_end(stub: &[u8]) -> usize {
 
 // ---- servers that never end the list -------------------------------------------------
 
-fn endless_answer(handle_seed: u8, entries: usize) -> Vec<u8> {
+/// An answer with a live handle made from `handle_seed` and `entries` entries of the Samba
+/// map, each made distinct by an object UUID from `round` so that every answer brings new
+/// ones.
+fn endless_answer(handle_seed: u8, round: u8, entries: usize) -> Vec<u8> {
     let response = LookupResponse::parse(&full_lookup_stub()).unwrap();
     LookupResponse {
         handle: ContextHandle {
             attributes: 0,
             uuid: Uuid([handle_seed | 1; 16]),
         },
-        entries: response.entries.into_iter().take(entries).collect(),
+        entries: response
+            .entries
+            .into_iter()
+            .take(entries)
+            .map(|mut entry| {
+                entry.object.0[0] = round;
+                entry
+            })
+            .collect(),
         status: 0,
     }
     .emit()
@@ -588,10 +599,13 @@ fn endless_answer(handle_seed: u8, entries: usize) -> Vec<u8> {
 
 #[test]
 fn a_handle_that_never_goes_null_hits_the_round_limit() {
+    // Every answer brings one new entry under a new handle: only the round cap stops it.
     let mut lookup = Lookup::new(LookupLimits::default());
     let mut calls = 0;
     while lookup.next_stub().is_some() {
-        lookup.consume(&endless_answer(calls as u8, 1)).unwrap();
+        lookup
+            .consume(&endless_answer(calls as u8, calls as u8, 1))
+            .unwrap();
         calls += 1;
         assert!(calls <= 1000, "the state machine did not stop");
     }
@@ -599,17 +613,54 @@ fn a_handle_that_never_goes_null_hits_the_round_limit() {
     assert_eq!(lookup.end(), Some(LookupEnd::RoundLimit));
     assert!(!lookup.end().unwrap().is_complete());
     assert_eq!(lookup.entries().len(), 32);
+}
 
-    // The same with no entries at all in each answer.
-    let mut empty = Lookup::new(LookupLimits {
-        max_rounds: 5,
-        ..LookupLimits::default()
-    });
+#[test]
+fn empty_batches_with_a_live_handle_stop_at_once() {
+    let mut empty = Lookup::new(LookupLimits::default());
     while empty.next_stub().is_some() {
-        empty.consume(&endless_answer(7, 0)).unwrap();
+        empty.consume(&endless_answer(7, 0, 0)).unwrap();
+        assert!(empty.rounds() <= 32);
     }
-    assert_eq!(empty.rounds(), 5);
-    assert_eq!(empty.end(), Some(LookupEnd::RoundLimit));
+    assert_eq!(empty.rounds(), 1);
+    assert_eq!(empty.end(), Some(LookupEnd::NoProgress));
+    assert!(!empty.end().unwrap().is_complete());
+}
+
+#[test]
+fn the_same_handle_and_entries_twice_is_a_repeating_mapper() {
+    let mut lookup = Lookup::new(LookupLimits::default());
+    while lookup.next_stub().is_some() {
+        lookup.consume(&endless_answer(5, 0, 3)).unwrap();
+        assert!(lookup.rounds() <= 32);
+    }
+    assert_eq!(lookup.rounds(), 2);
+    assert_eq!(lookup.end(), Some(LookupEnd::Repeating));
+    assert!(!lookup.end().unwrap().is_complete());
+    assert_eq!(
+        lookup.entries().len(),
+        3,
+        "the repeated entries are kept once"
+    );
+    assert_eq!(lookup.duplicates(), 3);
+    assert!(lookup.to_string().contains("repeated its last answer"));
+}
+
+#[test]
+fn the_same_entries_under_new_handles_stop_when_calls_outnumber_entries() {
+    let mut lookup = Lookup::new(LookupLimits::default());
+    let mut round = 0u8;
+    while lookup.next_stub().is_some() {
+        lookup
+            .consume(&endless_answer(round.wrapping_mul(2), 0, 2))
+            .unwrap();
+        round += 1;
+        assert!(round <= 32);
+    }
+    assert_eq!(lookup.rounds(), 3);
+    assert_eq!(lookup.end(), Some(LookupEnd::NoProgress));
+    assert_eq!(lookup.entries().len(), 2);
+    assert_eq!(lookup.duplicates(), 4);
 }
 
 #[test]
@@ -618,9 +669,9 @@ fn the_entry_limit_stops_early() {
         max_entries: 60,
         ..LookupLimits::default()
     });
-    lookup.consume(&endless_answer(1, 53)).unwrap();
+    lookup.consume(&endless_answer(1, 1, 53)).unwrap();
     assert_eq!(lookup.end(), None);
-    lookup.consume(&endless_answer(2, 53)).unwrap();
+    lookup.consume(&endless_answer(2, 2, 53)).unwrap();
     assert_eq!(lookup.end(), Some(LookupEnd::EntryLimit));
     assert_eq!(lookup.entries().len(), 60);
     assert_eq!(lookup.into_entries().len(), 60);
@@ -647,7 +698,7 @@ fn windows_style_null_handle_and_other_endings() {
 
     // Any other status stops, keeping what came before.
     let mut refused = Lookup::new(LookupLimits::default());
-    refused.consume(&endless_answer(3, 2)).unwrap();
+    refused.consume(&endless_answer(3, 3, 2)).unwrap();
     let denied = LookupResponse {
         handle: ContextHandle::NULL,
         entries: vec![],
