@@ -40,10 +40,15 @@ fn kdc_with(row: &str) -> String {
     format!("{KDC}  {row},\n]\n")
 }
 
+/// Asserts that the layer made of `body` is refused with a problem naming `words`.
+fn refused_naming(body: &str, words: &str) {
+    let e = refused(body);
+    assert!(e.problem.contains(words), "{e}");
+}
+
 /// Asserts that a layer whose KDC has this one row is refused with a problem naming `words`.
 fn row_refused_naming(row: &str, words: &str) {
-    let e = refused(&kdc_with(row));
-    assert!(e.problem.contains(words), "{e}");
+    refused_naming(&kdc_with(row), words);
 }
 
 #[test]
@@ -281,7 +286,7 @@ summary = "s"
         "no row tcp/89",
     );
     // A seed service's id without `seed` is refused too.
-    let e = refused(
+    refused_naming(
         r#"
 [[service]]
 id = "kerberos-kdc"
@@ -291,8 +296,8 @@ change = "added"
 sources = ["kb832017"]
 summary = "s"
 "#,
+        "seed",
     );
-    assert!(e.problem.contains("seed"), "{e}");
 }
 
 #[test]
@@ -406,7 +411,7 @@ sources = ["kb832017"]
         "{e}"
     );
     assert!(e.line > 8, "{e}");
-    let e = refused(
+    refused_naming(
         r#"
 [[range]]
 spec = "rpc-dynamic"
@@ -414,20 +419,20 @@ ports = "135"
 change = "kept"
 sources = ["kb832017"]
 "#,
+        "range like",
     );
-    assert!(e.problem.contains("range like"), "{e}");
 }
 
 #[test]
 fn renamed_services_must_differ_from_the_seed() {
-    let e = refused(
+    refused_naming(
         &KDC.replace("change = \"kept\"", "change = \"renamed\"")
             .replace("rows = [\n", ""),
+        "use kept",
     );
-    assert!(e.problem.contains("use kept"), "{e}");
-    let e = refused(
+    refused_naming(
         &KDC.replace("Kerberos Key Distribution Center", "KDC")
             .replace("rows = [\n", ""),
+        "use renamed",
     );
-    assert!(e.problem.contains("use renamed"), "{e}");
 }
