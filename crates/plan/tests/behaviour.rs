@@ -155,11 +155,7 @@ fn spurious_rows_are_left_out_with_their_erratum() {
         &l.reason,
         LeftOutReason::Spurious { erratum, .. } if erratum == "smtp-over-udp"
     )));
-    let caveat = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::Spurious)
-        .unwrap();
+    let caveat = support::caveat(&plan, CaveatKind::Spurious);
     assert_eq!(caveat.errata, ["smtp-over-udp"]);
     assert!(caveat.lines.iter().any(|l| l.contains("SMTP UDP 25")));
     let nft = render(&plan, Dialect::Nftables).to_text();
@@ -214,11 +210,7 @@ fn caveats_follow_the_services() {
     let tftp = support::plan(&Request::new(Vec::<String>::new(), ["tftp"]));
     assert!(tftp.caveats.iter().any(|c| c.kind == CaveatKind::TftpReply));
     let dc = support::plan(&role("domain-controller"));
-    let rpc = dc
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::RpcDynamic)
-        .unwrap();
+    let rpc = support::caveat(&dc, CaveatKind::RpcDynamic);
     let text = rpc.lines.join("\n");
     for needle in [
         "HKLM\\SOFTWARE\\Microsoft\\Rpc\\Internet",
@@ -242,11 +234,7 @@ fn narrow_rpc_range_warns_where_netsh_cannot_set_it() {
         plan.open_ports(Transport::Tcp)
             .contains(&PortRange::new(5000, 5050).unwrap())
     );
-    let rpc = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::RpcDynamic)
-        .unwrap();
+    let rpc = support::caveat(&plan, CaveatKind::RpcDynamic);
     let text = rpc.lines.join("\n");
     assert!(text.contains("cannot set this range"), "{text}");
     assert!(text.contains("fewer than the 100"), "{text}");

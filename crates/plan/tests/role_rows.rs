@@ -60,11 +60,7 @@ fn vpn_gateway_opens_ike_and_nat_t_and_no_directory_port() {
     assert_eq!(lsa.reasons.len(), 1);
     assert_eq!(lsa.reasons[0].ports.to_string(), "udp/500, udp/4500");
     // The IPsec caveat no longer says IKE is missing.
-    let ipsec = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::Ipsec)
-        .expect("IPsec caveat");
+    let ipsec = support::caveat(&plan, CaveatKind::Ipsec);
     assert!(
         !ipsec.lines.iter().any(|l| l.contains("does not open IKE")),
         "{:?}",
@@ -136,11 +132,7 @@ fn domain_controller_marks_ldaps_and_ike_optional() {
         .expect("GC over SSL planned");
     assert!(optional_use.optional);
     // The optional caveat gives the role's reason for the row.
-    let caveat = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::OptionalIncluded)
-        .unwrap();
+    let caveat = support::caveat(&plan, CaveatKind::OptionalIncluded);
     assert!(
         caveat
             .lines
@@ -174,11 +166,7 @@ fn without_optional_the_dc_leaves_ldaps_and_ike_out_and_says_why() {
         .map(|l| l.port.as_str())
         .collect();
     assert_eq!(left, ["3269", "636", "500", "4500"]);
-    let caveat = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::OptionalLeftOut)
-        .unwrap();
+    let caveat = support::caveat(&plan, CaveatKind::OptionalLeftOut);
     assert!(
         caveat.lines.contains(
             &"Left out: LDAP SSL TCP 636 (LSASS), optional for domain-controller.".to_string()
