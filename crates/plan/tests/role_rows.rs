@@ -239,22 +239,20 @@ services = [
 fn the_plans_json_names_the_rows_of_each_entry() {
     let plan = support::plan(&role(&["vpn-gateway"]));
     let json = serde_json::to_value(&plan).unwrap();
-    let lsa = json["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "local-security-authority")
-        .unwrap();
+    let service = |id: &str| {
+        json["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("no service {id}"))
+    };
+    let lsa = service("local-security-authority");
     assert_eq!(
         lsa["reasons"][0]["ports"],
         serde_json::json!(["udp/500", "udp/4500"])
     );
-    let rras = json["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "internet-authentication-service")
-        .unwrap();
+    let rras = service("internet-authentication-service");
     assert!(
         rras["reasons"][0].get("ports").is_none(),
         "whole entries have no ports"

@@ -74,6 +74,14 @@ fn script_passes(
     );
 }
 
+/// The output of `case` in `dialect`, and the paths of its files written to a scratch
+/// directory.
+fn written(case: &Case, dialect: Dialect) -> (Rendered, Vec<PathBuf>) {
+    let (_, out) = rendered(case, dialect);
+    let paths = write(&scratch(case.name), &out);
+    (out, paths)
+}
+
 #[test]
 fn nftables_passes_nft_check() {
     if !have("nft") || !support::can_unshare() {
@@ -99,9 +107,7 @@ fn iptables_passes_restore_test() {
         }
     }
     for case in all_cases() {
-        let (_, out) = rendered(&case, Dialect::Iptables);
-        let dir = scratch(case.name);
-        let paths = write(&dir, &out);
+        let (_, paths) = written(&case, Dialect::Iptables);
         for (path, tool) in paths.iter().zip(["iptables-restore", "ip6tables-restore"]) {
             let file = path.to_string_lossy();
             let output = run("unshare", &["-rn", tool, "--test", &file]);
@@ -249,9 +255,7 @@ fn aws_permissions_pass_botocore() {
         return;
     };
     for case in all_cases() {
-        let (_, out) = rendered(&case, Dialect::Aws);
-        let dir = scratch(case.name);
-        let paths = write(&dir, &out);
+        let (out, paths) = written(&case, Dialect::Aws);
         let json: Vec<String> = paths
             .iter()
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -275,9 +279,7 @@ fn terraform_parses_as_hcl() {
         return;
     };
     for case in all_cases() {
-        let (_, out) = rendered(&case, Dialect::Terraform);
-        let dir = scratch(case.name);
-        let paths = write(&dir, &out);
+        let (out, paths) = written(&case, Dialect::Terraform);
         let tf = paths[0].to_string_lossy().into_owned();
         script_passes(
             &python,
