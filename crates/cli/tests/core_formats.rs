@@ -32,18 +32,14 @@ fn released_udp_port() -> String {
     udp.local_addr().unwrap().port().to_string()
 }
 
+/// Runs `portolan BASE --format FORMAT`: exit code and stdout.
+fn run_in_format(base: &[&str], format: &str) -> (i32, String) {
+    run(&[base, &["--format", format]].concat())
+}
+
 /// What `scan 127.0.0.1 --udp -p PORT --all` prints in `format`.
 fn udp_sweep(port: &str, format: &str) -> String {
-    let (_, out) = run(&[
-        "scan",
-        "127.0.0.1",
-        "--udp",
-        "-p",
-        port,
-        "--all",
-        "--format",
-        format,
-    ]);
+    let (_, out) = run_in_format(&["scan", "127.0.0.1", "--udp", "-p", port, "--all"], format);
     out
 }
 
@@ -61,11 +57,7 @@ fn check_prints_every_format() {
         "--no-verify",
         "--no-rpc",
     ];
-    let with = |format: &str| {
-        let mut args = base.to_vec();
-        args.extend(["--format", format]);
-        run(&args)
-    };
+    let with = |format: &str| run_in_format(&base, format);
 
     let (code, md) = with("md");
     assert_eq!(code, 1);
@@ -163,11 +155,7 @@ fn scan_prints_markdown_for_tcp_and_udp() {
 fn rpc_prints_every_format() {
     let port = closed_tcp_port().to_string();
     let base = ["rpc", "127.0.0.1", "--port", &port, "--timeout", "2s"];
-    let with = |format: &str| {
-        let mut args = base.to_vec();
-        args.extend(["--format", format]);
-        run(&args)
-    };
+    let with = |format: &str| run_in_format(&base, format);
     let (code, jsonl) = with("jsonl");
     assert_eq!(code, 1);
     let line: serde_json::Value = serde_json::from_str(jsonl.trim()).unwrap();
