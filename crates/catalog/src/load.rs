@@ -237,9 +237,7 @@ impl<'a> Builder<'a> {
     ) -> Result<(), CatalogError> {
         let span = raw.span();
         let raw = raw.into_inner();
-        let id_span = raw.id.span();
-        let id = raw.id.into_inner();
-        check_id(source, id_span, &id)?;
+        let id = checked_id(source, raw.id)?;
         let ports = match raw.ports {
             Some(rows) => Some(self.convert_rows(source, rows)?),
             None => None,
@@ -384,9 +382,7 @@ impl<'a> Builder<'a> {
     ) -> Result<(), CatalogError> {
         let span = raw.span();
         let raw = raw.into_inner();
-        let id_span = raw.id.span();
-        let id = raw.id.into_inner();
-        check_id(source, id_span, &id)?;
+        let id = checked_id(source, raw.id)?;
         let services = match raw.services {
             Some(list) => {
                 // A new list replaces the old one, and with it what the old one referred to.
@@ -581,6 +577,14 @@ fn merge_opt<T>(slot: &mut Option<T>, value: Option<T>) {
     if value.is_some() {
         *slot = value;
     }
+}
+
+/// The id of a service or role, once [`check_id`] has found it valid.
+fn checked_id(source: &Source<'_>, id: Spanned<String>) -> Result<String, CatalogError> {
+    let span = id.span();
+    let id = id.into_inner();
+    check_id(source, span, &id)?;
+    Ok(id)
 }
 
 fn check_id(source: &Source<'_>, span: Range<usize>, id: &str) -> Result<(), CatalogError> {

@@ -330,6 +330,70 @@ fn reproduced(seed: &Catalog, modern: &Modern, services: &[String], r: &Reading)
     }
 }
 
+/// How the rows of one KB table came out: reproduced today, ended by the layer after 2003,
+/// explained by an erratum, or problems.
+#[derive(Default)]
+struct Tally {
+    current: usize,
+    ended: usize,
+    errata_rows: usize,
+    problems: Vec<String>,
+}
+
+impl Tally {
+    /// Counts a row whose readings are all reproduced (today, or only in 2003 and ended by the
+    /// layer after); otherwise returns the readings that are missing, for the caller to report.
+    fn judge(
+        &mut self,
+        seed: &Catalog,
+        modern: &Modern,
+        ids: &[String],
+        readings: &[Reading],
+    ) -> Result<(), String> {
+        let verdicts: Vec<Verdict> = readings
+            .iter()
+            .map(|r| reproduced(seed, modern, ids, r))
+            .collect();
+        let missing: Vec<String> = readings
+            .iter()
+            .zip(&verdicts)
+            .filter(|(_, v)| **v == Verdict::Missing)
+            .map(|(r, _)| format!("{} {} {:?}", r.app, r.transport, r.port))
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing.join("; "));
+        }
+        if verdicts.contains(&Verdict::EndedByTheLayer) {
+            self.ended += 1;
+        } else {
+            self.current += 1;
+        }
+        Ok(())
+    }
+
+    /// Fails on any problem, prints the counts of `table`, and checks that they add up to its
+    /// `rows`.
+    fn finish(self, table: &str, rows: usize) {
+        let Tally {
+            current,
+            ended,
+            errata_rows,
+            problems,
+        } = self;
+        assert!(
+            problems.is_empty(),
+            "{} problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+        eprintln!(
+            "{table}: {current} rows reproduced today, {ended} ended by the layer after 2003, \
+             {errata_rows} explained by errata"
+        );
+        assert_eq!(current + ended + errata_rows, rows);
+    }
+}
+
 fn explained(modern: &Modern, section: &str, row: &Printed) -> bool {
     let text = row.text();
     modern
@@ -451,75 +515,48 @@ fn every_section_is_one_layer_service_or_more_and_names_match() {
 fn every_row_of_every_section_is_reproduced_or_an_erratum() {
     let (seed, modern) = load();
     let kb = parse_kb();
-    let mut problems = Vec::new();
-    let (mut current, mut ended, mut errata_rows) = (0, 0, 0);
+    let mut tally = Tally::default();
     for section in &kb.sections {
         let ids = section_services(&modern, &section.key);
         for row in &section.rows {
             if explained(&modern, &section.key, row) {
-                errata_rows += 1;
+                tally.errata_rows += 1;
                 continue;
             }
             let Some(readings) = readings(&row.cells[0], &row.cells[1], &row.cells[2]) else {
-                problems.push(format!(
+                tally.problems.push(format!(
                     "{}: `{}` is not understood and no erratum names it",
                     section.key,
                     row.text()
                 ));
                 continue;
             };
-            let verdicts: Vec<Verdict> = readings
-                .iter()
-                .map(|r| reproduced(&seed, &modern, &ids, r))
-                .collect();
-            let missing: Vec<String> = readings
-                .iter()
-                .zip(&verdicts)
-                .filter(|(_, v)| **v == Verdict::Missing)
-                .map(|(r, _)| format!("{} {} {:?}", r.app, r.transport, r.port))
-                .collect();
-            if !missing.is_empty() {
-                problems.push(format!(
-                    "{} ({}): `{}` is not reproduced: {}",
+            if let Err(missing) = tally.judge(&seed, &modern, &ids, &readings) {
+                tally.problems.push(format!(
+                    "{} ({}): `{}` is not reproduced: {missing}",
                     section.key,
                     ids.join(", "),
                     row.text(),
-                    missing.join("; ")
                 ));
-            } else if verdicts.contains(&Verdict::EndedByTheLayer) {
-                ended += 1;
-            } else {
-                current += 1;
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
-    eprintln!(
-        "sections: {current} rows reproduced today, {ended} ended by the layer after 2003, \
-         {errata_rows} explained by errata"
-    );
-    assert_eq!(current + ended + errata_rows, 201);
+    tally.finish("sections", 201);
 }
 
 #[test]
 fn every_row_of_the_port_table_is_reproduced_or_an_erratum() {
     let (seed, modern) = load();
     let kb = parse_kb();
-    let mut problems = Vec::new();
-    let (mut current, mut ended, mut errata_rows) = (0, 0, 0);
+    let mut tally = Tally::default();
     for row in &kb.table {
         if explained(&modern, PORT_TABLE, row) {
-            errata_rows += 1;
+            tally.errata_rows += 1;
             continue;
         }
         let ids = table_services(&seed, &modern, &row.cells[3]);
         if ids.is_empty() {
-            problems.push(format!(
+            tally.problems.push(format!(
                 "`{}`: no service is called {:?}",
                 row.text(),
                 row.cells[3]
@@ -527,46 +564,21 @@ fn every_row_of_the_port_table_is_reproduced_or_an_erratum() {
             continue;
         }
         let Some(readings) = readings(&row.cells[2], &row.cells[1], &row.cells[0]) else {
-            problems.push(format!(
+            tally.problems.push(format!(
                 "`{}` is not understood and no erratum names it",
                 row.text()
             ));
             continue;
         };
-        let verdicts: Vec<Verdict> = readings
-            .iter()
-            .map(|r| reproduced(&seed, &modern, &ids, r))
-            .collect();
-        let missing: Vec<String> = readings
-            .iter()
-            .zip(&verdicts)
-            .filter(|(_, v)| **v == Verdict::Missing)
-            .map(|(r, _)| format!("{} {} {:?}", r.app, r.transport, r.port))
-            .collect();
-        if !missing.is_empty() {
-            problems.push(format!(
-                "({}): `{}` is not reproduced: {}",
+        if let Err(missing) = tally.judge(&seed, &modern, &ids, &readings) {
+            tally.problems.push(format!(
+                "({}): `{}` is not reproduced: {missing}",
                 ids.join(", "),
                 row.text(),
-                missing.join("; ")
             ));
-        } else if verdicts.contains(&Verdict::EndedByTheLayer) {
-            ended += 1;
-        } else {
-            current += 1;
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
-    eprintln!(
-        "port table: {current} rows reproduced today, {ended} ended by the layer after 2003, \
-         {errata_rows} explained by errata"
-    );
-    assert_eq!(current + ended + errata_rows, 183);
+    tally.finish("port table", 183);
 }
 
 /// The first port of a port-table row, for ordering: IP protocols (`n/a`) first.

@@ -25,6 +25,24 @@ fn closed_tcp_port() -> u16 {
         .port()
 }
 
+/// A UDP port bound and released: nothing of ours listens there (ICMP port unreachable,
+/// `closed`), though another process on this machine may take it meanwhile.
+fn released_udp_port() -> String {
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.local_addr().unwrap().port().to_string()
+}
+
+/// Runs `portolan BASE --format FORMAT`: exit code and stdout.
+fn run_in_format(base: &[&str], format: &str) -> (i32, String) {
+    run(&[base, &["--format", format]].concat())
+}
+
+/// What `scan 127.0.0.1 --udp -p PORT --all` prints in `format`.
+fn udp_sweep(port: &str, format: &str) -> String {
+    let (_, out) = run_in_format(&["scan", "127.0.0.1", "--udp", "-p", port, "--all"], format);
+    out
+}
+
 #[test]
 fn check_prints_every_format() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -39,11 +57,7 @@ fn check_prints_every_format() {
         "--no-verify",
         "--no-rpc",
     ];
-    let with = |format: &str| {
-        let mut args = base.to_vec();
-        args.extend(["--format", format]);
-        run(&args)
-    };
+    let with = |format: &str| run_in_format(&base, format);
 
     let (code, md) = with("md");
     assert_eq!(code, 1);
@@ -125,22 +139,10 @@ fn scan_prints_markdown_for_tcp_and_udp() {
         "{md}"
     );
 
-    // A UDP port bound and released: nothing of ours listens there (ICMP port unreachable,
-    // `closed`), though another process on this machine may take the port meanwhile, so the
-    // state itself is not asserted.
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = udp.local_addr().unwrap().port().to_string();
-    drop(udp);
-    let (_, md) = run(&[
-        "scan",
-        "127.0.0.1",
-        "--udp",
-        "-p",
-        &port,
-        "--all",
-        "--format",
-        "md",
-    ]);
+    // Another process on this machine may take the released port meanwhile, so the state
+    // itself is not asserted.
+    let port = released_udp_port();
+    let md = udp_sweep(&port, "md");
     assert!(
         md.contains("| Host | Port | State | Reason | Service | What answered |"),
         "{md}"
@@ -153,11 +155,7 @@ fn scan_prints_markdown_for_tcp_and_udp() {
 fn rpc_prints_every_format() {
     let port = closed_tcp_port().to_string();
     let base = ["rpc", "127.0.0.1", "--port", &port, "--timeout", "2s"];
-    let with = |format: &str| {
-        let mut args = base.to_vec();
-        args.extend(["--format", format]);
-        run(&args)
-    };
+    let with = |format: &str| run_in_format(&base, format);
     let (code, jsonl) = with("jsonl");
     assert_eq!(code, 1);
     let line: serde_json::Value = serde_json::from_str(jsonl.trim()).unwrap();
@@ -200,19 +198,8 @@ fn sweep_port_objects_keep_their_fields() {
     let (_, jsonl) = run(&["scan", "127.0.0.1", "-p", &open, "--format", "jsonl"]);
     assert_eq!(keys(jsonl.trim()), tcp);
 
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = udp.local_addr().unwrap().port().to_string();
-    drop(udp);
-    let (_, jsonl) = run(&[
-        "scan",
-        "127.0.0.1",
-        "--udp",
-        "-p",
-        &port,
-        "--all",
-        "-f",
-        "jsonl",
-    ]);
+    let port = released_udp_port();
+    let jsonl = udp_sweep(&port, "jsonl");
     let mut with_evidence: Vec<&str> = tcp.to_vec();
     with_evidence.extend(["answer", "evidence", "probe"]);
     with_evidence.sort();

@@ -9,7 +9,7 @@ mod common;
 
 use std::net::TcpListener;
 
-use common::{json_run, portolan};
+use common::{fails, json_run, portolan};
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -184,11 +184,7 @@ fn check_and_rpc_refuse_sweeps_naming_the_target_and_the_fix() {
             )))
             .stderr(predicate::str::contains("portolan scan"));
     }
-    portolan()
-        .args(["scan", "127.0.0.0/8", "-p", "80"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--yes"));
+    fails(&["scan", "127.0.0.0/8", "-p", "80"], 2, &["--yes"]);
 }
 
 #[test]
@@ -198,23 +194,17 @@ fn a_bad_target_is_refused_alike_everywhere() {
         vec!["rpc", "10.0.0.0/33"],
         vec!["scan", "10.0.0.0/33", "-p", "80"],
     ] {
-        portolan()
-            .args(&args)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(
-                "target `10.0.0.0/33`: prefix length /33 is longer than the 32 bits",
-            ));
+        fails(
+            &args,
+            2,
+            &["target `10.0.0.0/33`: prefix length /33 is longer than the 32 bits"],
+        );
     }
     for args in [
         vec!["check", "fe80::1%no-such-if0", "--ports", "tcp:80"],
         vec!["rpc", "fe80::1%no-such-if0"],
         vec!["scan", "fe80::1%no-such-if0", "-p", "80"],
     ] {
-        portolan()
-            .args(&args)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("no interface `no-such-if0`"));
+        fails(&args, 2, &["no interface `no-such-if0`"]);
     }
 }

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::portolan;
+use common::{json_lines, json_ok, portolan, stdout};
 
 /// A command line that prints records, and the exit codes its run may end with.
 struct Case {
@@ -202,17 +202,10 @@ fn look_ups_and_audit_take_table_json_jsonl_csv_and_md() {
 #[test]
 fn plan_takes_its_dialect_or_json_and_keeps_the_old_json_flag() {
     assert_eq!(documented_formats("plan"), ["dialect", "json"]);
-    let by_format = portolan()
-        .args(["plan", "--role", "dns-server", "--format", "json"])
-        .output()
-        .unwrap();
-    let by_flag = portolan()
-        .args(["plan", "--role", "dns-server", "--json"])
-        .output()
-        .unwrap();
-    assert!(by_format.status.success());
-    assert_eq!(by_format.stdout, by_flag.stdout);
-    let plan: serde_json::Value = serde_json::from_slice(&by_format.stdout).unwrap();
+    let by_format = stdout(&["plan", "--role", "dns-server", "--format", "json"]);
+    let by_flag = stdout(&["plan", "--role", "dns-server", "--json"]);
+    assert_eq!(by_format, by_flag);
+    let plan: serde_json::Value = serde_json::from_str(&by_format).unwrap();
     assert_eq!(plan["schema_version"], 1);
     assert!(plan["rules"].is_array());
     portolan()
@@ -230,31 +223,11 @@ fn plan_takes_its_dialect_or_json_and_keeps_the_old_json_flag() {
 
 #[test]
 fn jsonl_lines_are_the_records_of_the_json_document() {
-    let json = portolan()
-        .args(["port", "445", "--format", "json"])
-        .output()
-        .unwrap();
-    let jsonl = portolan()
-        .args(["port", "445", "--format", "jsonl"])
-        .output()
-        .unwrap();
-    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = String::from_utf8(jsonl.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(document["rows"].as_array().unwrap(), &lines);
+    let document = json_ok(portolan().args(["port", "445", "--format", "json"]));
+    let jsonl = stdout(&["port", "445", "--format", "jsonl"]);
+    assert_eq!(document["rows"].as_array().unwrap(), &json_lines(&jsonl));
     // Fields keep the document's order: a row starts with `query`, as in docs/json.md.
-    let text = String::from_utf8(
-        portolan()
-            .args(["port", "445", "--format", "jsonl"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    assert!(text.starts_with("{\"query\":"), "{text}");
+    assert!(jsonl.starts_with("{\"query\":"), "{jsonl}");
 }
 
 /// The README's table of formats: each command's row, as (command, formats).

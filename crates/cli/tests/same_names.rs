@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{json_run, portolan};
+use common::{json_ok, json_run, portolan};
 use serde_json::Value;
 
 /// The role written as its id, as its display name in another case and spacing, and with
@@ -111,16 +111,7 @@ fn role_takes_every_spelling() {
 #[test]
 fn plan_takes_every_spelling() {
     let plan = |role: &str, service: &str| {
-        let out = portolan()
-            .args(["plan", "--json", "--role", role, "--service", service])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+        json_ok(portolan().args(["plan", "--json", "--role", role, "--service", service]))
     };
     let by_id = plan("domain-controller", "dns-server");
     for (role, service) in [

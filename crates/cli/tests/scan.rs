@@ -19,6 +19,15 @@ fn refused(args: &[&str], needles: &[&str]) {
     fails(&[&["scan"], args].concat(), 2, needles);
 }
 
+/// `scan 127.0.0.1 --udp -p PORTS -f json` with the `extra` flags, run.
+fn udp_json_scan(ports: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
+    portolan()
+        .args(["scan", "127.0.0.1", "--udp", "-p", ports])
+        .args(extra)
+        .args(["-f", "json"])
+        .assert()
+}
+
 /// Two listeners and two ports that were just released, on 127.0.0.1.
 fn listeners() -> (Vec<TcpListener>, Vec<u16>, Vec<u16>) {
     let bind_two = || -> Vec<TcpListener> {
@@ -115,19 +124,7 @@ fn udp_sweeps_are_kept_small() {
 fn udp_sweeps_take_more_ports_than_a_check() {
     // 4097 ports, one more than `check` takes, all above the kernel's ephemeral range
     // (32768-60999), where no other test's socket can be.
-    let out = portolan()
-        .args([
-            "scan",
-            "127.0.0.1",
-            "--udp",
-            "-p",
-            "61439-65535",
-            "-f",
-            "json",
-        ])
-        .assert()
-        .get_output()
-        .clone();
+    let out = udp_json_scan("61439-65535", &[]).get_output().clone();
     assert_ne!(
         out.status.code(),
         Some(2),
@@ -166,18 +163,7 @@ fn udp_tells_answering_silent_and_closed_ports_apart() {
         }
     });
     let ports = port_list(&[echo_port, silent_port, closed]);
-    let out = portolan()
-        .args([
-            "scan",
-            "127.0.0.1",
-            "--udp",
-            "-p",
-            &ports,
-            "--all",
-            "-f",
-            "json",
-        ])
-        .assert()
+    let out = udp_json_scan(&ports, &["--all"])
         .code(0)
         .get_output()
         .stdout

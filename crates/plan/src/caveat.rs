@@ -126,6 +126,15 @@ fn services_of(plan: &Plan, kind: impl Fn(&crate::plan::PortUse) -> bool) -> Vec
     found
 }
 
+/// [`services_of`], or `None` when no service has such a use: the caveat is then not given.
+fn any_services_of(
+    plan: &Plan,
+    kind: impl Fn(&crate::plan::PortUse) -> bool,
+) -> Option<Vec<usize>> {
+    let services = services_of(plan, kind);
+    (!services.is_empty()).then_some(services)
+}
+
 fn names(plan: &Plan, services: &[usize]) -> String {
     services
         .iter()
@@ -144,10 +153,7 @@ fn ids(plan: &Plan, services: &[usize]) -> Vec<String> {
 }
 
 fn rpc_dynamic(plan: &Plan) -> Option<Caveat> {
-    let services = services_of(plan, |u| u.kind == UseKind::RpcDynamic);
-    if services.is_empty() {
-        return None;
-    }
+    let services = any_services_of(plan, |u| u.kind == UseKind::RpcDynamic)?;
     let range = plan.rpc_range.ports();
     let mut c = Caveat::new(
         CaveatKind::RpcDynamic,
@@ -252,12 +258,9 @@ fn ftp(plan: &Plan) -> Vec<Caveat> {
 }
 
 fn tftp(plan: &Plan) -> Option<Caveat> {
-    let services = services_of(plan, |u| {
+    let services = any_services_of(plan, |u| {
         u.transport == Transport::Udp && u.ports == Some(PortRange::single(TFTP_PORT))
-    });
-    if services.is_empty() {
-        return None;
-    }
+    })?;
     let mut c = Caveat::new(
         CaveatKind::TftpReply,
         "TFTP answers from a random port",
@@ -276,10 +279,7 @@ fn tftp(plan: &Plan) -> Option<Caveat> {
 }
 
 fn pptp(plan: &Plan) -> Option<Caveat> {
-    let services = services_of(plan, |u| u.transport == Transport::Ip(GRE));
-    if services.is_empty() {
-        return None;
-    }
+    let services = any_services_of(plan, |u| u.transport == Transport::Ip(GRE))?;
     let mut c = Caveat::new(
         CaveatKind::PptpGre,
         "PPTP needs GRE (IP protocol 47) besides TCP 1723",
@@ -294,10 +294,7 @@ fn pptp(plan: &Plan) -> Option<Caveat> {
 }
 
 fn ipsec(plan: &Plan) -> Option<Caveat> {
-    let services = services_of(plan, |u| u.transport == Transport::Ip(ESP));
-    if services.is_empty() {
-        return None;
-    }
+    let services = any_services_of(plan, |u| u.transport == Transport::Ip(ESP))?;
     let mut c = Caveat::new(
         CaveatKind::Ipsec,
         "IPsec: ESP (50) and AH (51) have no ports",

@@ -1,11 +1,14 @@
 //! Roles as data, and what plans do with them: merging, leaving rows out, caveats, and each
 //! dialect's limits on the largest plan.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 mod support;
 
 use portolan_catalog::{Catalog, Source, Transport};
 use portolan_plan::{
-    CaveatKind, Dialect, LeftOutReason, OptionalPolicy, PortRange, Request, UseKind, render,
+    CaveatKind, Dialect, LeftOutReason, OptionalPolicy, Plan, PortRange, Rendered, RenderedFile,
+    Request, UseKind, render,
 };
 
 const REQUIRED_ROLES: [&str; 19] = [
@@ -32,6 +35,21 @@ const REQUIRED_ROLES: [&str; 19] = [
 
 fn role(id: &str) -> Request {
     Request::new([id], Vec::<String>::new())
+}
+
+/// The plan of the service `id` alone, from a catalog loaded from the user file `user`.
+fn user_service_plan(user: &str, id: &str) -> Plan {
+    let catalog = Catalog::load(&[Source::new("user.toml", user)]).unwrap();
+    Plan::build(&catalog, &Request::new(Vec::<String>::new(), [id])).unwrap()
+}
+
+/// The first rendered file whose name ends with `suffix`.
+fn file_ending<'a>(rendered: &'a Rendered, suffix: &str) -> &'a RenderedFile {
+    rendered
+        .files
+        .iter()
+        .find(|f| f.name.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no file ending with {suffix}"))
 }
 
 #[test]
@@ -137,11 +155,7 @@ fn spurious_rows_are_left_out_with_their_erratum() {
         &l.reason,
         LeftOutReason::Spurious { erratum, .. } if erratum == "smtp-over-udp"
     )));
-    let caveat = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::Spurious)
-        .unwrap();
+    let caveat = support::caveat(&plan, CaveatKind::Spurious);
     assert_eq!(caveat.errata, ["smtp-over-udp"]);
     assert!(caveat.lines.iter().any(|l| l.contains("SMTP UDP 25")));
     let nft = render(&plan, Dialect::Nftables).to_text();
@@ -196,11 +210,7 @@ fn caveats_follow_the_services() {
     let tftp = support::plan(&Request::new(Vec::<String>::new(), ["tftp"]));
     assert!(tftp.caveats.iter().any(|c| c.kind == CaveatKind::TftpReply));
     let dc = support::plan(&role("domain-controller"));
-    let rpc = dc
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::RpcDynamic)
-        .unwrap();
+    let rpc = support::caveat(&dc, CaveatKind::RpcDynamic);
     let text = rpc.lines.join("\n");
     for needle in [
         "HKLM\\SOFTWARE\\Microsoft\\Rpc\\Internet",
@@ -224,11 +234,7 @@ fn narrow_rpc_range_warns_where_netsh_cannot_set_it() {
         plan.open_ports(Transport::Tcp)
             .contains(&PortRange::new(5000, 5050).unwrap())
     );
-    let rpc = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::RpcDynamic)
-        .unwrap();
+    let rpc = support::caveat(&plan, CaveatKind::RpcDynamic);
     let text = rpc.lines.join("\n");
     assert!(text.contains("cannot set this range"), "{text}");
     assert!(text.contains("fewer than the 100"), "{text}");
@@ -318,11 +324,7 @@ fn ip_protocols_are_rules_without_ports() {
         assert_eq!(rule.ports, None);
     }
     let aws = render(&plan, Dialect::Aws);
-    let json = aws
-        .files
-        .iter()
-        .find(|f| f.name.ends_with(".json"))
-        .unwrap();
+    let json = file_ending(&aws, ".json");
     let value: serde_json::Value = serde_json::from_str(&json.text).unwrap();
     let gre = value
         .as_array()
@@ -408,12 +410,7 @@ fn limits_that_bite_are_reported() {
         "[[service]]\nid = \"many-ports\"\nname = \"Many ports\"\nports = [{}]\n",
         rows.join(", ")
     );
-    let catalog = Catalog::load(&[Source::new("user.toml", &user)]).unwrap();
-    let plan = portolan_plan::Plan::build(
-        &catalog,
-        &Request::new(Vec::<String>::new(), ["many-ports"]),
-    )
-    .unwrap();
+    let plan = user_service_plan(&user, "many-ports");
     let ipt = render(&plan, Dialect::Iptables).to_text();
     assert!(ipt.contains("exceed the multiport limit"), "not said");
     let v4 = ipt.split("==> rules.v6").next().unwrap();
@@ -429,18 +426,9 @@ fn firewalld_xml_comments_never_hold_a_double_dash() {
     // XML forbids "--" inside a comment; names from a user catalog may hold any run of dashes.
     let user = "[[service]]\nid = \"odd---service\"\nname = \"Odd---service\"\n\
                 ports = [ { app = \"Odd ---- app\", transport = \"tcp\", port = 4000 } ]\n";
-    let catalog = Catalog::load(&[Source::new("user.toml", user)]).unwrap();
-    let plan = portolan_plan::Plan::build(
-        &catalog,
-        &Request::new(Vec::<String>::new(), ["odd---service"]),
-    )
-    .unwrap();
+    let plan = user_service_plan(user, "odd---service");
     let rendered = render(&plan, Dialect::Firewalld);
-    let xml = rendered
-        .files
-        .iter()
-        .find(|f| f.name.ends_with(".xml"))
-        .unwrap();
+    let xml = file_ending(&rendered, ".xml");
     let mut comments = 0;
     for piece in xml.text.split("<!--").skip(1) {
         let body = piece.split("-->").next().unwrap();
@@ -460,16 +448,9 @@ fn ufw_allows_only_the_ip_protocols_it_knows_and_says_which_it_cannot() {
                 { app = \"SCTP\", transport = \"ip/132\" },\n\
                 { app = \"PPTP tunnel\", transport = \"gre\" },\n\
                 { app = \"Control\", transport = \"tcp\", port = 1723 },\n]\n";
-    let catalog = Catalog::load(&[Source::new("user.toml", user)]).unwrap();
-    let plan =
-        portolan_plan::Plan::build(&catalog, &Request::new(Vec::<String>::new(), ["tunnels"]))
-            .unwrap();
+    let plan = user_service_plan(user, "tunnels");
     let rendered = render(&plan, Dialect::Ufw);
-    let script = rendered
-        .files
-        .iter()
-        .find(|f| f.name.ends_with("-ufw.sh"))
-        .unwrap();
+    let script = file_ending(&rendered, "-ufw.sh");
     let commands: Vec<&str> = script
         .text
         .lines()

@@ -117,11 +117,7 @@ fn sources_of_the_other_family_are_dropped_with_a_caveat() {
     };
     let plan = build(&request).unwrap();
     assert_eq!(plan.scopes.len(), 1);
-    let caveat = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::SourcesDropped)
-        .expect("a caveat on the dropped source");
+    let caveat = support::caveat(&plan, CaveatKind::SourcesDropped);
     assert!(caveat.lines.iter().any(|l| l.contains("fd00::/8")));
 }
 

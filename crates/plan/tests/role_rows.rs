@@ -60,11 +60,7 @@ fn vpn_gateway_opens_ike_and_nat_t_and_no_directory_port() {
     assert_eq!(lsa.reasons.len(), 1);
     assert_eq!(lsa.reasons[0].ports.to_string(), "udp/500, udp/4500");
     // The IPsec caveat no longer says IKE is missing.
-    let ipsec = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::Ipsec)
-        .expect("IPsec caveat");
+    let ipsec = support::caveat(&plan, CaveatKind::Ipsec);
     assert!(
         !ipsec.lines.iter().any(|l| l.contains("does not open IKE")),
         "{:?}",
@@ -136,11 +132,7 @@ fn domain_controller_marks_ldaps_and_ike_optional() {
         .expect("GC over SSL planned");
     assert!(optional_use.optional);
     // The optional caveat gives the role's reason for the row.
-    let caveat = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::OptionalIncluded)
-        .unwrap();
+    let caveat = support::caveat(&plan, CaveatKind::OptionalIncluded);
     assert!(
         caveat
             .lines
@@ -174,11 +166,7 @@ fn without_optional_the_dc_leaves_ldaps_and_ike_out_and_says_why() {
         .map(|l| l.port.as_str())
         .collect();
     assert_eq!(left, ["3269", "636", "500", "4500"]);
-    let caveat = plan
-        .caveats
-        .iter()
-        .find(|c| c.kind == CaveatKind::OptionalLeftOut)
-        .unwrap();
+    let caveat = support::caveat(&plan, CaveatKind::OptionalLeftOut);
     assert!(
         caveat.lines.contains(
             &"Left out: LDAP SSL TCP 636 (LSASS), optional for domain-controller.".to_string()
@@ -251,22 +239,20 @@ services = [
 fn the_plans_json_names_the_rows_of_each_entry() {
     let plan = support::plan(&role(&["vpn-gateway"]));
     let json = serde_json::to_value(&plan).unwrap();
-    let lsa = json["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "local-security-authority")
-        .unwrap();
+    let service = |id: &str| {
+        json["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("no service {id}"))
+    };
+    let lsa = service("local-security-authority");
     assert_eq!(
         lsa["reasons"][0]["ports"],
         serde_json::json!(["udp/500", "udp/4500"])
     );
-    let rras = json["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "internet-authentication-service")
-        .unwrap();
+    let rras = service("internet-authentication-service");
     assert!(
         rras["reasons"][0].get("ports").is_none(),
         "whole entries have no ports"

@@ -40,6 +40,48 @@ fn rendered(case: &Case, dialect: Dialect) -> (Plan, Rendered) {
     (plan, out)
 }
 
+/// A Python that has `module`, or `None` once the pip `package` is reported missing.
+fn python_or_missing(module: &str, package: &str) -> Option<String> {
+    let python = support::python_with(module);
+    if python.is_none() {
+        missing(
+            &format!("{package} (Python)"),
+            &format!("pip install {package}, or set PORTOLAN_PYTHON to a Python that has it"),
+        );
+    }
+    python
+}
+
+/// Runs `script` of tests/support under `python` on `files`, the output of `case`, which
+/// the validator of the pip `package` must accept.
+fn script_passes(
+    python: &str,
+    package: &str,
+    script: &str,
+    files: &[String],
+    case: &Case,
+    out: &Rendered,
+) {
+    let script = format!("{SUPPORT}/{script}");
+    let args: Vec<&str> = std::iter::once(script.as_str())
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let output = run(python, &args);
+    assert_success(
+        &format!("{package} ({})", case.name),
+        &output,
+        &out.to_text(),
+    );
+}
+
+/// The output of `case` in `dialect`, and the paths of its files written to a scratch
+/// directory.
+fn written(case: &Case, dialect: Dialect) -> (Rendered, Vec<PathBuf>) {
+    let (_, out) = rendered(case, dialect);
+    let paths = write(&scratch(case.name), &out);
+    (out, paths)
+}
+
 #[test]
 fn nftables_passes_nft_check() {
     if !have("nft") || !support::can_unshare() {
@@ -65,9 +107,7 @@ fn iptables_passes_restore_test() {
         }
     }
     for case in all_cases() {
-        let (_, out) = rendered(&case, Dialect::Iptables);
-        let dir = scratch(case.name);
-        let paths = write(&dir, &out);
+        let (_, paths) = written(&case, Dialect::Iptables);
         for (path, tool) in paths.iter().zip(["iptables-restore", "ip6tables-restore"]) {
             let file = path.to_string_lossy();
             let output = run("unshare", &["-rn", tool, "--test", &file]);
@@ -211,52 +251,43 @@ fn ufw_profiles_pass_ufw_parser() {
 
 #[test]
 fn aws_permissions_pass_botocore() {
-    let Some(python) = support::python_with("botocore") else {
-        return missing(
-            "botocore (Python)",
-            "pip install botocore, or set PORTOLAN_PYTHON to a Python that has it",
-        );
+    let Some(python) = python_or_missing("botocore", "botocore") else {
+        return;
     };
     for case in all_cases() {
-        let (_, out) = rendered(&case, Dialect::Aws);
-        let dir = scratch(case.name);
-        let paths = write(&dir, &out);
+        let (out, paths) = written(&case, Dialect::Aws);
         let json: Vec<String> = paths
             .iter()
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
             .map(|p| p.to_string_lossy().into_owned())
             .collect();
         assert!(!json.is_empty(), "{}: no JSON file", case.name);
-        let mut args = vec![format!("{SUPPORT}/aws_permissions.py")];
-        args.extend(json);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let output = run(&python, &args);
-        assert_success(
-            &format!("botocore ({})", case.name),
-            &output,
-            &out.to_text(),
+        script_passes(
+            &python,
+            "botocore",
+            "aws_permissions.py",
+            &json,
+            &case,
+            &out,
         );
     }
 }
 
 #[test]
 fn terraform_parses_as_hcl() {
-    let Some(python) = support::python_with("hcl2") else {
-        return missing(
-            "python-hcl2 (Python)",
-            "pip install python-hcl2, or set PORTOLAN_PYTHON to a Python that has it",
-        );
+    let Some(python) = python_or_missing("hcl2", "python-hcl2") else {
+        return;
     };
     for case in all_cases() {
-        let (_, out) = rendered(&case, Dialect::Terraform);
-        let dir = scratch(case.name);
-        let paths = write(&dir, &out);
+        let (out, paths) = written(&case, Dialect::Terraform);
         let tf = paths[0].to_string_lossy().into_owned();
-        let output = run(&python, &[&format!("{SUPPORT}/hcl_parse.py"), &tf]);
-        assert_success(
-            &format!("python-hcl2 ({})", case.name),
-            &output,
-            &out.to_text(),
+        script_passes(
+            &python,
+            "python-hcl2",
+            "hcl_parse.py",
+            std::slice::from_ref(&tf),
+            &case,
+            &out,
         );
         // terraform is no Debian package: check its formatting only where it happens to be.
         if have("terraform") {

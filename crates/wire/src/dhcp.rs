@@ -25,7 +25,7 @@
 use core::fmt;
 use std::net::Ipv4Addr;
 
-use crate::error::check_room;
+use crate::error::{answering, check_room};
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -481,13 +481,11 @@ impl Reply {
 
 /// Parses a reply and checks that it answers our transaction `xid` from `mac`.
 pub fn parse_reply_to(bytes: &[u8], xid: u32, mac: [u8; 6]) -> Result<Reply> {
-    let reply = Reply::parse(bytes)?;
-    reply
-        .matches(xid, mac)
-        .then_some(reply)
-        .ok_or(Error::Unexpected(
-            "DHCP reply is for another transaction or client",
-        ))
+    answering(
+        Reply::parse(bytes)?,
+        |reply| reply.matches(xid, mac),
+        "DHCP reply is for another transaction or client",
+    )
 }
 
 impl fmt::Display for Reply {

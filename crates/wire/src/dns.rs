@@ -24,6 +24,7 @@ use hickory_proto::serialize::binary::DecodeError;
 
 pub use hickory_proto::rr::RecordType;
 
+use crate::error::answering;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -241,10 +242,11 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
 
 /// Parses a DNS response and checks that it carries transaction id `id`.
 pub fn parse_reply_to(bytes: &[u8], id: u16) -> Result<Reply> {
-    let reply = parse_reply(bytes)?;
-    reply.matches(id).then_some(reply).ok_or(Error::Unexpected(
+    answering(
+        parse_reply(bytes)?,
+        |reply| reply.matches(id),
         "DNS reply carries another transaction id",
-    ))
+    )
 }
 
 impl fmt::Display for Reply {

@@ -69,6 +69,17 @@ pub fn check_room<T>(list: &[T], limit: usize, what: &'static str) -> Result<()>
     }
 }
 
+/// `reply` when `answers` says it answers our request (its transaction id, cookie or
+/// search target matches), or [`Error::Unexpected`] with `why`: the last step of every
+/// `parse_*_to` that pairs a reply with the probe that asked for it.
+pub fn answering<T>(reply: T, answers: impl FnOnce(&T) -> bool, why: &'static str) -> Result<T> {
+    if answers(&reply) {
+        Ok(reply)
+    } else {
+        Err(Error::Unexpected(why))
+    }
+}
+
 /// `buf[range]`, or [`Error::Truncated`] naming `what` when `buf` ends before `range.end`.
 pub fn slice<'a>(
     buf: &'a [u8],

@@ -30,7 +30,7 @@
 
 use core::fmt;
 
-use crate::error::{check_room, slice};
+use crate::error::{answering, check_room, slice};
 use crate::{Error, Result};
 
 /// IKE port.
@@ -506,11 +506,11 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Reply> {
 
 /// Parses a reply and checks that it answers our initiator SPI.
 pub fn parse_reply_to(bytes: &[u8], initiator_spi: [u8; 8]) -> Result<Reply> {
-    let reply = parse_reply(bytes)?;
-    let matches = reply.matches(initiator_spi);
-    matches
-        .then_some(reply)
-        .ok_or(Error::Unexpected("IKE reply carries another initiator SPI"))
+    answering(
+        parse_reply(bytes)?,
+        |reply| reply.matches(initiator_spi),
+        "IKE reply carries another initiator SPI",
+    )
 }
 
 /// Short name of a payload type for the evidence line.

@@ -17,7 +17,7 @@
 
 use core::fmt;
 
-use crate::error::{check_room, slice};
+use crate::error::{answering, check_room, slice};
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -374,11 +374,11 @@ impl ControlMessage {
 
 /// Parses a control message and checks that it is addressed to our tunnel id.
 pub fn parse_reply_to(bytes: &[u8], tunnel_id: u16) -> Result<ControlMessage> {
-    let reply = ControlMessage::parse(bytes)?;
-    let matches = reply.matches(tunnel_id);
-    matches
-        .then_some(reply)
-        .ok_or(Error::Unexpected("L2TP message is for another tunnel"))
+    answering(
+        ControlMessage::parse(bytes)?,
+        |reply| reply.matches(tunnel_id),
+        "L2TP message is for another tunnel",
+    )
 }
 
 impl fmt::Display for ControlMessage {

@@ -14,7 +14,7 @@
 
 use core::fmt;
 
-use crate::error::slice;
+use crate::error::{answering, slice};
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -280,13 +280,11 @@ impl NodeStatus {
 
 /// Parses a node status response and checks its transaction id.
 pub fn parse_node_status_to(bytes: &[u8], id: u16) -> Result<NodeStatus> {
-    let status = NodeStatus::parse(bytes)?;
-    status
-        .matches(id)
-        .then_some(status)
-        .ok_or(Error::Unexpected(
-            "NBNS reply carries another transaction id",
-        ))
+    answering(
+        NodeStatus::parse(bytes)?,
+        |status| status.matches(id),
+        "NBNS reply carries another transaction id",
+    )
 }
 
 impl fmt::Display for NodeStatus {

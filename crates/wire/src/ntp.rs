@@ -15,6 +15,7 @@
 use core::fmt;
 use std::net::Ipv4Addr;
 
+use crate::error::answering;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -238,13 +239,11 @@ impl fmt::Display for ServerReply {
 
 /// Parses a server reply and checks that it answers `client_request(transmit)`.
 pub fn parse_reply(bytes: &[u8], transmit: u64) -> Result<ServerReply> {
-    let reply = ServerReply::parse(bytes)?;
-    reply
-        .matches(transmit)
-        .then_some(reply)
-        .ok_or(Error::Unexpected(
-            "NTP origin timestamp differs from our transmit timestamp",
-        ))
+    answering(
+        ServerReply::parse(bytes)?,
+        |reply| reply.matches(transmit),
+        "NTP origin timestamp differs from our transmit timestamp",
+    )
 }
 
 /// The 8-byte header of a mode-7 reply (the reference implementation's private protocol).

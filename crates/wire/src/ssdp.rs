@@ -15,6 +15,7 @@
 
 use core::fmt;
 
+use crate::error::answering;
 use crate::simple::Escaped;
 use crate::{Error, Result};
 
@@ -161,13 +162,11 @@ fn text(bytes: &[u8]) -> String {
 
 /// Parses a response and checks that it answers a search for `st`.
 pub fn parse_response(bytes: &[u8], st: &str) -> Result<Response> {
-    let response = Response::parse(bytes)?;
-    response
-        .matches(st)
-        .then_some(response)
-        .ok_or(Error::Unexpected(
-            "SSDP response is for another search target",
-        ))
+    answering(
+        Response::parse(bytes)?,
+        |response| response.matches(st),
+        "SSDP response is for another search target",
+    )
 }
 
 impl fmt::Display for Response {

@@ -40,6 +40,17 @@ fn kdc_with(row: &str) -> String {
     format!("{KDC}  {row},\n]\n")
 }
 
+/// Asserts that the layer made of `body` is refused with a problem naming `words`.
+fn refused_naming(body: &str, words: &str) {
+    let e = refused(body);
+    assert!(e.problem.contains(words), "{e}");
+}
+
+/// Asserts that a layer whose KDC has this one row is refused with a problem naming `words`.
+fn row_refused_naming(row: &str, words: &str) {
+    refused_naming(&kdc_with(row), words);
+}
+
 #[test]
 fn the_builtin_layer_is_valid() {
     let seed = seed();
@@ -195,22 +206,22 @@ fn bad_versions_are_refused_naming_the_row() {
 
 #[test]
 fn since_after_until_is_refused() {
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "X", transport = "tcp", port = 464, since = "2016", until = "2012", change = "added", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("after"), "{e}");
+        "after",
+    );
 }
 
 #[test]
 fn added_rows_cannot_claim_2003() {
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "X", transport = "tcp", port = 464, since = "2003", change = "added", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("seed's view"), "{e}");
-    let e = refused(&kdc_with(
+        "seed's view",
+    );
+    row_refused_naming(
         r#"{ app = "X", transport = "tcp", port = 464, change = "added", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("since"), "{e}");
+        "since",
+    );
 }
 
 #[test]
@@ -227,18 +238,18 @@ fn bad_ports_are_refused() {
         assert!(e.context.contains("kerberos-kdc"), "{e}");
         assert!(e.problem.contains(words), "{port}: {e}");
     }
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "X", transport = "tcp", since = "2008", change = "added", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("needs a port"), "{e}");
-    let e = refused(&kdc_with(
+        "needs a port",
+    );
+    row_refused_naming(
         r#"{ app = "X", transport = "gre", port = 1, since = "2008", change = "added", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("no ports"), "{e}");
-    let e = refused(&kdc_with(
+        "no ports",
+    );
+    row_refused_naming(
         r#"{ app = "X", transport = "sctp", port = 1, since = "2008", change = "added", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("sctp"), "{e}");
+        "sctp",
+    );
 }
 
 #[test]
@@ -270,12 +281,12 @@ summary = "s"
         e.problem.contains("no-such-service") && e.problem.contains("catalog.toml"),
         "{e}"
     );
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "Kerberos", transport = "tcp", port = 89, seed_row = "tcp/89", change = "kept", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("no row tcp/89"), "{e}");
+        "no row tcp/89",
+    );
     // A seed service's id without `seed` is refused too.
-    let e = refused(
+    refused_naming(
         r#"
 [[service]]
 id = "kerberos-kdc"
@@ -285,53 +296,53 @@ change = "added"
 sources = ["kb832017"]
 summary = "s"
 "#,
+        "seed",
     );
-    assert!(e.problem.contains("seed"), "{e}");
 }
 
 #[test]
 fn changes_must_fit_their_rows() {
     // Dropped without until.
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "Kerberos", transport = "tcp", port = 88, seed_row = "tcp/88", change = "dropped", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("does not fit"), "{e}");
+        "does not fit",
+    );
     // Moved to a row the service does not have.
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "Kerberos", transport = "tcp", port = 88, seed_row = "tcp/88", until = "2012", change = "moved", moved_to = "tcp/8888", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("tcp/8888"), "{e}");
+        "tcp/8888",
+    );
     // Kept under another name.
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "Kerberos 5", aka = ["Kerberos"], transport = "tcp", port = 88, seed_row = "tcp/88", change = "kept", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("use renamed"), "{e}");
+        "use renamed",
+    );
     // Renamed to the name it already has.
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "Kerberos", transport = "tcp", port = 88, seed_row = "tcp/88", change = "renamed", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("kept"), "{e}");
+        "kept",
+    );
     // Re-owned to an unknown service.
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "Kerberos", transport = "tcp", port = 88, seed_row = "tcp/88", until = "2003", change = "re-owned", owner = "nobody", sources = ["kb832017"] }"#,
-    ));
-    assert!(e.problem.contains("nobody"), "{e}");
+        "nobody",
+    );
 }
 
 #[test]
 fn unknown_sources_and_errata_are_refused() {
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "X", transport = "tcp", port = 464, since = "2008", change = "added", sources = ["kb999"] }"#,
-    ));
-    assert!(e.problem.contains("kb999"), "{e}");
-    let e = refused(&kdc_with(
+        "kb999",
+    );
+    row_refused_naming(
         r#"{ app = "X", transport = "tcp", port = 464, since = "2008", change = "added", sources = [] }"#,
-    ));
-    assert!(e.problem.contains("sources is empty"), "{e}");
-    let e = refused(&kdc_with(
+        "sources is empty",
+    );
+    row_refused_naming(
         r#"{ app = "X", transport = "tcp", port = 464, since = "2008", change = "added", sources = ["kb832017"], errata = ["kb-nothing"] }"#,
-    ));
-    assert!(e.problem.contains("kb-nothing"), "{e}");
+        "kb-nothing",
+    );
 }
 
 #[test]
@@ -341,10 +352,10 @@ fn duplicate_ids_and_unknown_fields_are_refused() {
     );
     let e = refused(&format!("{one}\n{one}"));
     assert!(e.problem.contains("twice"), "{e}");
-    let e = refused(&kdc_with(
+    row_refused_naming(
         r#"{ app = "X", transport = "tcp", port = 464, since = "2008", change = "added", sources = ["kb832017"], colour = "red" }"#,
-    ));
-    assert!(e.problem.contains("colour"), "{e}");
+        "colour",
+    );
 }
 
 #[test]
@@ -400,7 +411,7 @@ sources = ["kb832017"]
         "{e}"
     );
     assert!(e.line > 8, "{e}");
-    let e = refused(
+    refused_naming(
         r#"
 [[range]]
 spec = "rpc-dynamic"
@@ -408,20 +419,20 @@ ports = "135"
 change = "kept"
 sources = ["kb832017"]
 "#,
+        "range like",
     );
-    assert!(e.problem.contains("range like"), "{e}");
 }
 
 #[test]
 fn renamed_services_must_differ_from_the_seed() {
-    let e = refused(
+    refused_naming(
         &KDC.replace("change = \"kept\"", "change = \"renamed\"")
             .replace("rows = [\n", ""),
+        "use kept",
     );
-    assert!(e.problem.contains("use kept"), "{e}");
-    let e = refused(
+    refused_naming(
         &KDC.replace("Kerberos Key Distribution Center", "KDC")
             .replace("rows = [\n", ""),
+        "use renamed",
     );
-    assert!(e.problem.contains("use renamed"), "{e}");
 }

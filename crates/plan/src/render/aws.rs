@@ -99,25 +99,19 @@ pub fn permissions_json(permissions: &[Permission]) -> Value {
                     o.insert("FromPort".to_string(), json!(r.first));
                     o.insert("ToPort".to_string(), json!(r.last));
                 }
-                if !p.v4.is_empty() {
-                    o.insert(
-                        "IpRanges".to_string(),
-                        Value::Array(
-                            p.v4.iter()
-                                .map(|c| json!({"CidrIp": c, "Description": p.description}))
-                                .collect(),
-                        ),
-                    );
-                }
-                if !p.v6.is_empty() {
-                    o.insert(
-                        "Ipv6Ranges".to_string(),
-                        Value::Array(
-                            p.v6.iter()
-                                .map(|c| json!({"CidrIpv6": c, "Description": p.description}))
-                                .collect(),
-                        ),
-                    );
+                // One list per family, left out when empty: IPv4 in `IpRanges` under
+                // `CidrIp`, IPv6 in `Ipv6Ranges` under `CidrIpv6`.
+                for (list, cidrs, cidr) in [
+                    ("IpRanges", &p.v4, "CidrIp"),
+                    ("Ipv6Ranges", &p.v6, "CidrIpv6"),
+                ] {
+                    if !cidrs.is_empty() {
+                        let entries = cidrs
+                            .iter()
+                            .map(|c| json!({cidr: c, "Description": p.description}))
+                            .collect();
+                        o.insert(list.to_string(), Value::Array(entries));
+                    }
                 }
                 Value::Object(o)
             })

@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use portolan_catalog::Catalog;
 use portolan_plan::{
-    OptionalPolicy, Plan, Request, RpcRange, parse_destination, parse_ftp_passive, parse_source,
+    Caveat, CaveatKind, OptionalPolicy, Plan, Request, RpcRange, parse_destination,
+    parse_ftp_passive, parse_source,
 };
 
 /// The environment variable that turns a missing validator into a failure.
@@ -26,6 +27,14 @@ pub const REQUIRE_VALIDATORS: &str = "PORTOLAN_REQUIRE_VALIDATORS";
 /// The built-in catalog.
 pub fn catalog() -> Catalog {
     Catalog::builtin().expect("the built-in catalog loads")
+}
+
+/// The plan's caveat of `kind`, which the test expects to be there.
+pub fn caveat(plan: &Plan, kind: CaveatKind) -> &Caveat {
+    plan.caveats
+        .iter()
+        .find(|c| c.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} caveat"))
 }
 
 /// A named request used by the validator and golden tests.

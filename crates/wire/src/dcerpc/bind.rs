@@ -249,15 +249,9 @@ impl fmt::Display for BindNak {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dcerpc::fixtures::{BIND_ACK, BIND_NAK, BIND_UNKNOWN};
     use crate::dcerpc::pdu::Pdu;
     use crate::dcerpc::uuid::NDR_SYNTAX;
-
-    const BIND_ACK: &[u8] =
-        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-epm-bind-ack.bin");
-    const BIND_UNKNOWN: &[u8] =
-        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-bind-unknown-if.bin");
-    const BIND_NAK: &[u8] =
-        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-bind-version4.bin");
 
     #[test]
     fn samba_bind_ack() {

@@ -172,20 +172,36 @@ fn read_annotation(reader: &mut NdrReader<'_>) -> Result<String> {
     Ok(String::from_utf8_lossy(text).into_owned())
 }
 
+/// The head both responses share: the context handle, then the `num_*` count and the
+/// conformant-varying bounds of the array it counts (`length_is(*num)`, `size_is(max)`),
+/// which must agree. Returns the handle and the count; `num`, `array` and `mismatch` name
+/// the fields and the disagreement in errors.
+fn response_head(
+    reader: &mut NdrReader<'_>,
+    num: &'static str,
+    array: &'static str,
+    mismatch: &'static str,
+) -> Result<(ContextHandle, u32)> {
+    let handle = reader.context_handle()?;
+    let count = reader.u32(num)?;
+    let bounds = reader.conformant_varying(array, MAX_ENTS)?;
+    if bounds.actual_count != count {
+        return Err(Error::malformed(array, mismatch));
+    }
+    Ok((handle, count))
+}
+
 impl LookupResponse {
     /// Parses the stub of an `ept_lookup` response (after reassembly).
     pub fn parse(stub: &[u8]) -> Result<LookupResponse> {
         let mut reader = NdrReader::new(stub);
-        let handle = reader.context_handle()?;
-        let num_ents = reader.u32("EPM num_ents")?;
-        let bounds = reader.conformant_varying("EPM entries", MAX_ENTS)?;
-        if bounds.actual_count != num_ents {
-            return Err(Error::malformed(
-                "EPM entries",
-                "actual_count differs from num_ents",
-            ));
-        }
-        let count = bounds.actual_count as usize;
+        let (handle, count) = response_head(
+            &mut reader,
+            "EPM num_ents",
+            "EPM entries",
+            "actual_count differs from num_ents",
+        )?;
+        let count = count as usize;
         let mut partial = Vec::with_capacity(count);
         let mut referents = Vec::with_capacity(count);
         for _ in 0..count {
@@ -573,17 +589,14 @@ impl MapResponse {
     /// Parses the stub of an `ept_map` response.
     pub fn parse(stub: &[u8]) -> Result<MapResponse> {
         let mut reader = NdrReader::new(stub);
-        let handle = reader.context_handle()?;
-        let num_towers = reader.u32("EPM num_towers")?;
-        let bounds = reader.conformant_varying("EPM towers", MAX_ENTS)?;
-        if bounds.actual_count != num_towers {
-            return Err(Error::malformed(
-                "EPM towers",
-                "actual_count differs from num_towers",
-            ));
-        }
-        let mut referents = Vec::with_capacity(bounds.actual_count as usize);
-        for _ in 0..bounds.actual_count {
+        let (handle, count) = response_head(
+            &mut reader,
+            "EPM num_towers",
+            "EPM towers",
+            "actual_count differs from num_towers",
+        )?;
+        let mut referents = Vec::with_capacity(count as usize);
+        for _ in 0..count {
             referents.push(reader.pointer("EPM tower pointer")?);
         }
         let towers = read_towers(&mut reader, &referents)?

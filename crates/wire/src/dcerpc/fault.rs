@@ -128,9 +128,7 @@ impl fmt::Display for Fault {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const FAULT: &[u8] =
-        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-epm-fault-opnum99.bin");
+    use crate::dcerpc::fixtures::FAULT;
 
     #[test]
     fn samba_fault_for_an_unknown_opnum() {

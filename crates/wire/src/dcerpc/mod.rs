@@ -33,6 +33,8 @@ pub mod tower;
 pub mod uuid;
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod samba_tests;
 
 pub use bind::{BindAck, BindNak};

@@ -513,19 +513,10 @@ mod tests {
     use super::*;
     use crate::dcerpc::bind::{BindAck, BindNak};
     use crate::dcerpc::fault::Fault;
+    use crate::dcerpc::fixtures::{BIND_ACK, BIND_NAK, BIND_UNKNOWN, FAULT, LOOKUP_END};
     use crate::dcerpc::uuid::EPM_SYNTAX;
     use proptest::prelude::*;
 
-    const BIND_ACK: &[u8] =
-        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-epm-bind-ack.bin");
-    const BIND_UNKNOWN: &[u8] =
-        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-bind-unknown-if.bin");
-    const BIND_NAK: &[u8] =
-        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-bind-version4.bin");
-    const FAULT: &[u8] =
-        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-epm-fault-opnum99.bin");
-    const LOOKUP_END: &[u8] =
-        include_bytes!("../../tests/fixtures/dcerpc/samba-4.17-ept-lookup-2.bin");
     const BIND_SENT: &[u8] = include_bytes!("../../tests/fixtures/dcerpc/request-epm-bind.bin");
 
     #[test]

@@ -9,6 +9,7 @@ use super::epm::{
     self, EPT_S_NOT_REGISTERED, EptEntry, Lookup, LookupEnd, LookupLimits, LookupResponse,
     MapResponse,
 };
+use super::fixtures::{FAULT, LOOKUP_END, fixture};
 use super::ndr::ContextHandle;
 use super::pdu::{self, CALL_HEADER_LEN, PacketType};
 use super::reassembly::{CallOutcome, Reassembler, ReassemblyLimits, reassemble, split_stream};
@@ -16,15 +17,8 @@ use super::tower::{Endpoint, ProtocolSequence};
 use super::uuid::{EPM_SYNTAX, SyntaxId, Uuid};
 use crate::Error;
 
-macro_rules! fixture {
-    ($name:literal) => {
-        include_bytes!(concat!("../../tests/fixtures/dcerpc/", $name))
-    };
-}
-
 const LOOKUP_FRAG1: &[u8] = fixture!("samba-4.17-ept-lookup-1-frag1.bin");
 const LOOKUP_FRAG2: &[u8] = fixture!("samba-4.17-ept-lookup-1-frag2.bin");
-const LOOKUP_END: &[u8] = fixture!("samba-4.17-ept-lookup-2.bin");
 const LOOKUP_MAX3: &[u8] = fixture!("samba-4.17-ept-lookup-max3.bin");
 const PAGES: [&[u8]; 4] = [
     fixture!("samba-4.17-ept-lookup-page20-1.bin"),
@@ -34,7 +28,6 @@ const PAGES: [&[u8]; 4] = [
 ];
 const MAP_NETLOGON: &[u8] = fixture!("samba-4.17-ept-map-netlogon.bin");
 const MAP_SVCCTL: &[u8] = fixture!("samba-4.17-ept-map-svcctl.bin");
-const FAULT: &[u8] = fixture!("samba-4.17-epm-fault-opnum99.bin");
 const REQUEST_LOOKUP: &[u8] = fixture!("request-ept-lookup-first.bin");
 const REQUEST_MAP: &[u8] = fixture!("request-ept-map-netlogon.bin");
 const RPCDUMP: &str = include_str!("../../tests/fixtures/dcerpc/rpcdump-samba-4.17.txt");
