@@ -82,17 +82,25 @@ pub async fn run(
         .iter()
         .map(|_| Arc::new(HostTiming::new(engine::timeout_policy(options))))
         .collect();
-    let first_wave: Vec<Job> = (0..hosts.len())
-        .flat_map(|host| {
-            selection.targets.iter().map(move |target| Job {
-                host,
-                target: target.clone(),
-                origin: Origin::Catalog,
-            })
+    // Probes, endpoint-mapper look-ups and verifications share one budget of sockets.
+    let permits = engine::budget(options);
+    // Built as permits free up, not all at once.
+    let first_wave = (0..hosts.len()).flat_map(|host| {
+        selection.targets.iter().map(move |target| Job {
+            host,
+            target: target.clone(),
+            origin: Origin::Catalog,
         })
-        .collect();
+    });
     let dynamic = &selection.dynamic_rpc.services;
-    let first = engine::run_with_timings(hosts, &timings, first_wave, options, results.clone());
+    let first = engine::run_with_timings(
+        hosts,
+        &timings,
+        first_wave,
+        options,
+        &permits,
+        results.clone(),
+    );
     let second = async {
         let mut extras: Vec<HostExtras> = hosts
             .iter()
@@ -116,9 +124,25 @@ pub async fn run(
         }
         let mut lookups = tokio::task::JoinSet::new();
         for (index, host) in hosts.iter().enumerate() {
+            if let Some(problem) = &host.unresolved {
+                if let Some(extra) = extras.get_mut(index) {
+                    extra.unchecked.extend(dynamic_unchecked(
+                        catalog,
+                        dynamic,
+                        &format!("the dynamic ports are unknown: {problem}"),
+                    ));
+                }
+                continue;
+            }
             let target = portolan_core::target::socket_addr(host.address, host.scope_id, EPM_PORT);
             let wait = options.ceiling;
-            lookups.spawn(async move { (index, rpc::enumerate_at(target, wait).await) });
+            let permits = Arc::clone(&permits);
+            lookups.spawn(async move {
+                // A look-up holds a connection: it waits for a permit like any probe (the
+                // semaphore is never closed, so the error arm is unreachable in practice).
+                let _permit = permits.acquire_owned().await.ok();
+                (index, rpc::enumerate_at(target, wait).await)
+            });
         }
         let mut second_wave = Vec::new();
         while let Some(done) = lookups.join_next().await {
@@ -158,7 +182,15 @@ pub async fn run(
                 }
             }
         }
-        engine::run_with_timings(hosts, &timings, second_wave, options, results.clone()).await;
+        engine::run_with_timings(
+            hosts,
+            &timings,
+            second_wave,
+            options,
+            &permits,
+            results.clone(),
+        )
+        .await;
         extras
     };
     let ((), extras) = tokio::join!(first, second);
