@@ -10,7 +10,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::engine::{self, CheckOptions, Host, Job};
-use crate::result::{Origin, PortResult};
+use crate::result::{Origin, PortResult, Status};
 use crate::rpc::{self, EPM_PORT, Enumeration, RpcEndpoint};
 use crate::select::{RowLabel, Selection, Target, Unchecked};
 use crate::timing::HostTiming;
@@ -36,14 +36,20 @@ pub struct MapperSummary {
 }
 
 /// Runs the check to the end: hands each result to `on_result` the moment it is known
-/// (to stream it), and returns every host's extras (in host order) and every result. The
+/// (to stream it), and returns every host's extras (in host order) and the results. The
 /// first error of `on_result` is returned once the check is over.
+///
+/// With `keep_all` false (a caller that streamed every result and needs only the exit code)
+/// at most one result is kept: the first that is not LISTENING, else the first, so that
+/// memory does not grow with the hosts checked and "was everything LISTENING" still reads
+/// the same.
 pub async fn gather<E>(
     catalog: &Catalog,
     hosts: &[Host],
     selection: &Selection,
     options: &CheckOptions,
     rpc: bool,
+    keep_all: bool,
     mut on_result: impl FnMut(&PortResult) -> Result<(), E>,
 ) -> Result<(Vec<HostExtras>, Vec<PortResult>), E> {
     let (sender, mut receiver) = mpsc::channel(256);
@@ -57,7 +63,16 @@ pub async fn gather<E>(
             {
                 failed = Some(e);
             }
-            results.push(result);
+            if keep_all || results.is_empty() {
+                results.push(result);
+            } else if result.status() != Status::Listening
+                && results
+                    .iter()
+                    .all(|r: &PortResult| r.status() == Status::Listening)
+            {
+                results.clear();
+                results.push(result);
+            }
         }
         match failed {
             Some(e) => Err(e),

@@ -163,13 +163,4 @@ mod tests {
         assert!(problem.starts_with("does not resolve"), "{problem}");
         assert!(hosts[2].address.is_loopback(), "{:?}", hosts[2]);
     }
-
-    #[tokio::test]
-    async fn a_slow_name_times_out_alone() {
-        let specs = [TargetSpec::parse("localhost").unwrap()];
-        // No resolver answers in zero time: the name is an ERROR host, not a hang.
-        let hosts = hosts(&specs, Duration::ZERO).await.unwrap();
-        let problem = hosts[0].unresolved.as_deref().unwrap_or_default();
-        assert!(problem.contains("within 0 ms"), "{problem}");
-    }
 }

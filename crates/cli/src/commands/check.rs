@@ -149,8 +149,16 @@ async fn check(
     // The fixed ports; the endpoint mapper's, found on the way, lengthen the bar.
     let probes = (hosts.len() as u64).saturating_mul(selection.targets.len() as u64);
     let bar = progress_bar(probes);
-    let gathered =
-        portolan_probe::check::gather(catalog, hosts, selection, options, !args.no_rpc, |result| {
+    let gathered = portolan_probe::check::gather(
+        catalog,
+        hosts,
+        selection,
+        options,
+        !args.no_rpc,
+        // A stream prints every result as it comes: keeping them all would make memory grow
+        // with the hosts checked; the exit code needs only one.
+        !stream,
+        |result| {
             if let Some(bar) = &bar {
                 if bar.position() >= bar.length().unwrap_or(0) {
                     bar.inc_length(1);
@@ -167,8 +175,9 @@ async fn check(
                 Some(bar) => bar.suspend(|| render::print(line.as_bytes())),
                 None => render::print(line.as_bytes()),
             }
-        })
-        .await;
+        },
+    )
+    .await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
