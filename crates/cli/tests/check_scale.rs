@@ -127,3 +127,24 @@ fn no_verdict_is_lost_when_descriptors_run_short() {
         }
     }
 }
+
+#[test]
+fn no_progress_bar_in_a_pipe() {
+    // Longer than the second after which a terminal would show the bar: three silent tries.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("portolan"))
+        .args(["check", "127.0.0.1", "--ports", &format!("udp:{port}")])
+        .args(["--udp-retries", "2", "--format", "jsonl"])
+        .env_remove("PORTOLAN_CATALOG")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("ports, eta"), "{stderr}");
+    assert_eq!(
+        common::json_lines(&String::from_utf8_lossy(&out.stdout)).len(),
+        1
+    );
+    drop(silent);
+}
