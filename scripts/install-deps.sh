@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 # Debian packages used by tests outside the lab: firewall validators, nmap (baseline and XML
-# DTD), hyperfine (benchmarks), tcpdump (captures), xmllint, groff and man (the manual page).
-TEST_PKGS=(nftables iptables firewalld ufw libxml2-utils util-linux nmap ndiff hyperfine tcpdump python3-venv groff-base man-db)
+# DTD), ndiff (nmap XML comparison), hyperfine and time (benchmarks: wall time, peak memory),
+# tcpdump (captures), xmllint, groff and man (the manual page).
+TEST_PKGS=(nftables iptables firewalld ufw libxml2-utils util-linux nmap ndiff hyperfine time tcpdump python3-venv groff-base man-db)
 VENV="${PORTOLAN_VENV:-/opt/portolan-venv}"
 PY_PKGS=(impacket botocore python-hcl2)
 

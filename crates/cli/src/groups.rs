@@ -25,9 +25,9 @@ pub struct Timing<D: TimingDefaults> {
     /// ports; its UDP ports have --udp-retries).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=10))]
     pub retries: u8,
-    /// Most probes in flight at once; 0 lets the engine choose (check 256; scan as many as
-    /// the open-file limit allows, at most 16384, and fewer, never an error, when descriptors
-    /// or source ports run short).
+    /// Most probes in flight at once; 0 lets the engine choose (check: as many as the
+    /// open-file limit allows, raised to the hard limit; scan: the same, at most 16384). Probes
+    /// that find descriptors or source ports short wait and retry, never an error.
     #[arg(long, value_name = "N", default_value = D::CONCURRENCY, value_parser = clap::value_parser!(u32).range(0..=MAX_CONCURRENCY))]
     pub concurrency: u32,
     #[arg(skip)]
@@ -95,7 +95,8 @@ impl WaitDefault for CheckTiming {
 }
 
 impl TimingDefaults for CheckTiming {
-    const CONCURRENCY: &'static str = "256";
+    // 0: as many probes in flight as the open-file limit allows (the engine raises it).
+    const CONCURRENCY: &'static str = "0";
 }
 
 /// `scan`: TCP connects, which only wait for the kernel's handshake.

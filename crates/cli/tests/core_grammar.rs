@@ -169,18 +169,21 @@ fn every_command_takes_ipv6_literals_and_scopes() {
 
 #[test]
 fn check_and_rpc_refuse_sweeps_naming_the_target_and_the_fix() {
-    // Refused before any packet is sent.
-    for command in ["check", "rpc"] {
+    // Refused before any packet is sent. `check` streams, so it takes a /16; `rpc` 256.
+    for (command, sweep, cap) in [
+        ("check", "127.2.0.0/15", 65_536),
+        ("rpc", "127.1.0.0/16", 256),
+    ] {
         let mut cmd = portolan();
-        cmd.args([command, "127.0.0.1", "127.1.0.0/16"]);
+        cmd.args([command, "127.0.0.1", sweep]);
         if command == "check" {
             cmd.args(["--ports", "tcp:80"]);
         }
         cmd.assert()
             .code(2)
-            .stderr(predicate::str::contains("target `127.1.0.0/16`"))
+            .stderr(predicate::str::contains(format!("target `{sweep}`")))
             .stderr(predicate::str::contains(format!(
-                "more than `{command}` takes (256)"
+                "more than `{command}` takes ({cap})"
             )))
             .stderr(predicate::str::contains("portolan scan"));
     }

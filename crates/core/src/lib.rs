@@ -8,12 +8,15 @@
 //! - [`errno`]: one table from a failed connect's error number to what it says about the port.
 //! - [`guard`]: the self-connect guard.
 //! - [`verdict`]: PortQry's verdicts, the reasons behind them, and their nmap states.
+//! - [`limits`]: the open-file limit, raised to the hard limit, and how many sockets it
+//!   leaves for probes in flight (both engines size their default concurrency from it).
 //! - [`record`]: the one result model (host, address, port, transport, verdict, evidence,
 //!   round trip, tries) that every command produces and every renderer reads.
 //!
 //! Everything here is pure data and logic. The only I/O is named: [`target::system_lookup`]
-//! (the system resolver), [`target::read_target_file`] (an `@file`) and
-//! [`target::interface_index`] (an IPv6 scope given as an interface name).
+//! (the system resolver), [`target::read_target_file`] (an `@file`),
+//! [`target::interface_index`] (an IPv6 scope given as an interface name) and
+//! [`limits::raise_and_measure`] (the process's open-file limit).
 //!
 //! ```
 //! use portolan_core::target::{self, TargetList};
@@ -26,6 +29,7 @@
 
 pub mod errno;
 pub mod guard;
+pub mod limits;
 pub mod record;
 pub mod target;
 pub mod timing;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::engine::{self, CheckOptions, Host, Job};
-use crate::result::{Origin, PortResult};
+use crate::result::{Origin, PortResult, Status};
 use crate::rpc::{self, EPM_PORT, Enumeration, RpcEndpoint};
 use crate::select::{RowLabel, Selection, Target, Unchecked};
 use crate::timing::HostTiming;
@@ -36,14 +36,20 @@ pub struct MapperSummary {
 }
 
 /// Runs the check to the end: hands each result to `on_result` the moment it is known
-/// (to stream it), and returns every host's extras (in host order) and every result. The
+/// (to stream it), and returns every host's extras (in host order) and the results. The
 /// first error of `on_result` is returned once the check is over.
+///
+/// With `keep_all` false (a caller that streamed every result and needs only the exit code)
+/// at most one result is kept: the first that is not LISTENING, else the first, so that
+/// memory does not grow with the hosts checked and "was everything LISTENING" still reads
+/// the same.
 pub async fn gather<E>(
     catalog: &Catalog,
     hosts: &[Host],
     selection: &Selection,
     options: &CheckOptions,
     rpc: bool,
+    keep_all: bool,
     mut on_result: impl FnMut(&PortResult) -> Result<(), E>,
 ) -> Result<(Vec<HostExtras>, Vec<PortResult>), E> {
     let (sender, mut receiver) = mpsc::channel(256);
@@ -57,7 +63,16 @@ pub async fn gather<E>(
             {
                 failed = Some(e);
             }
-            results.push(result);
+            if keep_all || results.is_empty() {
+                results.push(result);
+            } else if result.status() != Status::Listening
+                && results
+                    .iter()
+                    .all(|r: &PortResult| r.status() == Status::Listening)
+            {
+                results.clear();
+                results.push(result);
+            }
         }
         match failed {
             Some(e) => Err(e),
@@ -82,17 +97,25 @@ pub async fn run(
         .iter()
         .map(|_| Arc::new(HostTiming::new(engine::timeout_policy(options))))
         .collect();
-    let first_wave: Vec<Job> = (0..hosts.len())
-        .flat_map(|host| {
-            selection.targets.iter().map(move |target| Job {
-                host,
-                target: target.clone(),
-                origin: Origin::Catalog,
-            })
+    // Probes, endpoint-mapper look-ups and verifications share one budget of sockets.
+    let permits = engine::budget(options);
+    // Built as permits free up, not all at once.
+    let first_wave = (0..hosts.len()).flat_map(|host| {
+        selection.targets.iter().map(move |target| Job {
+            host,
+            target: target.clone(),
+            origin: Origin::Catalog,
         })
-        .collect();
+    });
     let dynamic = &selection.dynamic_rpc.services;
-    let first = engine::run_with_timings(hosts, &timings, first_wave, options, results.clone());
+    let first = engine::run_with_timings(
+        hosts,
+        &timings,
+        first_wave,
+        options,
+        &permits,
+        results.clone(),
+    );
     let second = async {
         let mut extras: Vec<HostExtras> = hosts
             .iter()
@@ -116,9 +139,25 @@ pub async fn run(
         }
         let mut lookups = tokio::task::JoinSet::new();
         for (index, host) in hosts.iter().enumerate() {
+            if let Some(problem) = &host.unresolved {
+                if let Some(extra) = extras.get_mut(index) {
+                    extra.unchecked.extend(dynamic_unchecked(
+                        catalog,
+                        dynamic,
+                        &format!("the dynamic ports are unknown: {problem}"),
+                    ));
+                }
+                continue;
+            }
             let target = portolan_core::target::socket_addr(host.address, host.scope_id, EPM_PORT);
             let wait = options.ceiling;
-            lookups.spawn(async move { (index, rpc::enumerate_at(target, wait).await) });
+            let permits = Arc::clone(&permits);
+            lookups.spawn(async move {
+                // A look-up holds a connection: it waits for a permit like any probe (the
+                // semaphore is never closed, so the error arm is unreachable in practice).
+                let _permit = permits.acquire_owned().await.ok();
+                (index, rpc::enumerate_at(target, wait).await)
+            });
         }
         let mut second_wave = Vec::new();
         while let Some(done) = lookups.join_next().await {
@@ -158,7 +197,15 @@ pub async fn run(
                 }
             }
         }
-        engine::run_with_timings(hosts, &timings, second_wave, options, results.clone()).await;
+        engine::run_with_timings(
+            hosts,
+            &timings,
+            second_wave,
+            options,
+            &permits,
+            results.clone(),
+        )
+        .await;
         extras
     };
     let ((), extras) = tokio::join!(first, second);

@@ -1,5 +1,9 @@
-//! The check engine: every probe of every host in flight at once (up to a bound), each waiting
-//! only as long as its host's adaptive timing allows, results streamed as they come.
+//! The check engine: every probe of every host in flight at once, up to what the machine's
+//! open-file limit allows (each probe holds at most one socket), each waiting only as long as
+//! its host's adaptive timing allows, results streamed as they come.
+//!
+//! A probe's task is spawned only once it holds a permit of the budget, so memory grows with
+//! the probes in flight, not with the hosts x ports asked for.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -32,7 +36,8 @@ pub struct CheckOptions {
     pub tcp_attempts: u32,
     /// UDP probes sent before LISTENING OR FILTERED (PortQry sends 1).
     pub udp_attempts: u32,
-    /// Most probes in flight at once.
+    /// Most probes in flight at once; 0: as many as the open-file limit allows
+    /// ([`in_flight`]).
     pub concurrency: usize,
     /// Verify the protocol on open TCP ports.
     pub verify: bool,
@@ -72,7 +77,7 @@ impl Default for CheckOptions {
             udp_floor: Duration::from_millis(500),
             tcp_attempts: 2,
             udp_attempts: 2,
-            concurrency: 256,
+            concurrency: 0,
             verify: true,
             verify_timeout: verify::DEFAULT_VERIFY_TIMEOUT,
             context: ProbeContext::default(),
@@ -89,6 +94,9 @@ pub struct Host {
     pub address: IpAddr,
     /// The IPv6 scope (interface index) of the address, 0 when none.
     pub scope_id: u32,
+    /// Why the name could not be looked up; such a host is not probed, and each of its ports
+    /// is an ERROR saying so (the address is then the unspecified one).
+    pub unresolved: Option<String>,
 }
 
 impl Host {
@@ -105,10 +113,45 @@ impl Host {
                 name,
                 address: target.address,
                 scope_id: target.scope_id,
+                unresolved: None,
             });
         }
         hosts
     }
+
+    /// A host whose name did not resolve: `problem` says why.
+    pub fn unresolved(name: String, problem: String) -> Host {
+        Host {
+            name,
+            address: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            scope_id: 0,
+            unresolved: Some(problem),
+        }
+    }
+}
+
+/// Probes in flight for a requested concurrency: the request as it is (the user's cap: above
+/// what the descriptors allow, probes back off on shortages), or with 0 the sockets the
+/// open-file limit leaves (`portolan_core::limits::budget`).
+pub fn in_flight(requested: usize, fd_sockets: usize) -> usize {
+    let chosen = if requested == 0 {
+        fd_sockets
+    } else {
+        requested
+    };
+    // The semaphore refuses (panics on) more permits than MAX_PERMITS.
+    chosen.clamp(1, Semaphore::MAX_PERMITS)
+}
+
+/// The permits every probe, endpoint-mapper look-up and protocol verification of one check
+/// share. With concurrency 0 this raises the soft open-file limit to the hard one.
+pub fn budget(options: &CheckOptions) -> Arc<Semaphore> {
+    let sockets = if options.concurrency == 0 {
+        portolan_core::limits::raise_and_measure().sockets
+    } else {
+        0
+    };
+    Arc::new(Semaphore::new(in_flight(options.concurrency, sockets)))
 }
 
 /// One port of one host to probe.
@@ -134,7 +177,8 @@ pub async fn run(
         .iter()
         .map(|_| Arc::new(HostTiming::new(timeout_policy(options))))
         .collect();
-    run_with_timings(hosts, &timings, jobs, options, results).await;
+    let permits = budget(options);
+    run_with_timings(hosts, &timings, jobs, options, &permits, results).await;
 }
 
 /// The adaptive wait for these options: the ceiling until the host answers.
@@ -143,35 +187,41 @@ pub fn timeout_policy(options: &CheckOptions) -> TimeoutPolicy {
 }
 
 /// Like [`run`], with timings that outlive the run (so a second wave of jobs, such as the
-/// endpoint mapper's ports, starts from what the first wave learnt).
+/// endpoint mapper's ports, starts from what the first wave learnt) and permits shared with
+/// whatever else the check holds sockets for (the endpoint-mapper look-ups). Jobs are taken
+/// from the iterator only as permits free up.
 pub async fn run_with_timings(
     hosts: &[Host],
     timings: &[Arc<HostTiming>],
-    jobs: Vec<Job>,
+    jobs: impl IntoIterator<Item = Job>,
     options: &CheckOptions,
+    permits: &Arc<Semaphore>,
     results: mpsc::Sender<PortResult>,
 ) {
-    // The semaphore refuses (panics on) more permits than MAX_PERMITS.
-    let permits = Arc::new(Semaphore::new(
-        options.concurrency.clamp(1, Semaphore::MAX_PERMITS),
-    ));
+    let options = Arc::new(options.clone());
     let mut tasks = tokio::task::JoinSet::new();
     for job in jobs {
         let (Some(host), Some(timing)) = (hosts.get(job.host), timings.get(job.host)) else {
             continue;
         };
+        // The permit first, then the task: a waiting job costs nothing but its place in the
+        // iterator. The semaphore is never closed, so this fails only if it were.
+        let Ok(permit) = Arc::clone(permits).acquire_owned().await else {
+            return;
+        };
+        // Finished tasks are reaped as we go, so the set holds only the probes in flight.
+        while tasks.try_join_next().is_some() {}
         let host = host.clone();
         let timing = Arc::clone(timing);
-        let options = options.clone();
-        let permits = Arc::clone(&permits);
+        let options = Arc::clone(&options);
         let results = results.clone();
         tasks.spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return;
-            };
             let result = probe(&host, &timing, job, &options).await;
             // A closed receiver means the caller stopped listening (Ctrl-C): nothing to do.
+            // The permit is held until the result is taken, so a slow reader (a pipe) holds
+            // back new probes instead of letting finished results pile up.
             let _ = results.send(result).await;
+            drop(permit);
         });
     }
     while tasks.join_next().await.is_some() {}
@@ -193,6 +243,12 @@ pub async fn probe(
     let mut result = PortResult::new(host.name.clone(), host.address, transport, job.target.port);
     result.origin = job.origin;
     result.rows = job.target.rows.clone();
+    if let Some(problem) = &host.unresolved {
+        result.decide(Reason::LocalError);
+        result.exchange().probe = "name look-up".to_string();
+        result.exchange().answer = format!("not probed: {problem}");
+        return result;
+    }
     match job.target.transport {
         Transport::Udp => probe_udp(addr, timing, &job.target, options, &mut result).await,
         _ => probe_tcp(addr, timing, &job.target, options, &mut result).await,
@@ -271,7 +327,7 @@ async fn probe_tcp(
                 if backoffs < LOCAL_BACKOFFS {
                     backoffs += 1;
                     attempt -= 1;
-                    tokio::time::sleep(LOCAL_BACKOFF * backoffs).await;
+                    local_backoff(backoffs).await;
                 }
             }
         }
@@ -285,10 +341,23 @@ async fn probe_tcp(
     });
 }
 
-/// How many times a probe that failed on this machine is retried before it is an ERROR.
-const LOCAL_BACKOFFS: u32 = 8;
-/// The first wait after a local failure; each further wait is longer by as much.
+/// How many times a probe that failed on this machine (EMFILE, ENOBUFS, EADDRNOTAVAIL: the
+/// shortages of `portolan_core::errno`) is retried before it is an ERROR: enough waits to
+/// span about 10 s, the time thousands of other probes need to finish and free what they hold.
+const LOCAL_BACKOFFS: u32 = 48;
+/// The first wait after a local failure; each further wait is longer by as much, up to
+/// [`LOCAL_BACKOFF_MAX`].
 const LOCAL_BACKOFF: Duration = Duration::from_millis(25);
+/// The longest single wait after a local failure.
+const LOCAL_BACKOFF_MAX: Duration = Duration::from_millis(250);
+
+/// Waits before retrying after the `n`th local failure, with jitter so that the probes that
+/// ran short together do not all retry at the same instant.
+async fn local_backoff(n: u32) {
+    let wait = (LOCAL_BACKOFF * n).min(LOCAL_BACKOFF_MAX);
+    let jitter = Duration::from_millis(fastrand::u64(0..=wait.as_millis() as u64 / 2));
+    tokio::time::sleep(wait + jitter).await;
+}
 
 /// The verdict after every try went unanswered: silence (FILTERED over TCP, LISTENING OR
 /// FILTERED over UDP) when at least one probe was really sent, ERROR when every try failed on
@@ -333,7 +402,7 @@ async fn probe_udp(
             // As for TCP: wait for other probes to release descriptors, a bounded number of times.
             Err(_) if backoffs < LOCAL_BACKOFFS => {
                 backoffs += 1;
-                tokio::time::sleep(LOCAL_BACKOFF * backoffs).await;
+                local_backoff(backoffs).await;
             }
             Err(e) => {
                 result.decide(Reason::LocalError);
@@ -435,6 +504,23 @@ fn sample_first_try(timing: &HostTiming, attempt: u32, rtt: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_concurrency_is_what_the_descriptors_allow() {
+        // 0 asks the machine: the sockets core's budget leaves under the limit.
+        let sockets = portolan_core::limits::budget(20_000, 12);
+        assert_eq!(in_flight(0, sockets), 20_000 - 12 - 625);
+        assert_eq!(
+            in_flight(0, portolan_core::limits::budget(1024, 10)),
+            1024 - 10 - 32
+        );
+        // A request is the user's cap, as given.
+        assert_eq!(in_flight(64, sockets), 64);
+        assert_eq!(in_flight(100_000, 4), 100_000);
+        // Never zero, never past what the semaphore takes.
+        assert_eq!(in_flight(0, 0), 1);
+        assert_eq!(in_flight(usize::MAX, 0), Semaphore::MAX_PERMITS);
+    }
 
     #[test]
     fn any_concurrency_is_accepted() {

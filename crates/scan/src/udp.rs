@@ -70,6 +70,7 @@ pub fn run(
             name: h.label(),
             address: h.address,
             scope_id: h.scope_id,
+            unresolved: None,
         })
         .collect();
     let jobs: Vec<Job> = (0..hosts.len())

@@ -1,6 +1,10 @@
 //! `check`: PortQry's verdicts for every port of the selected services, roles or ports, on
 //! every host, in parallel.
 
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use portolan_catalog::Catalog;
 use portolan_core::target::{self, SizeGuard};
 use portolan_probe::Selection;
@@ -80,28 +84,57 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     }
     let selection = portolan_probe::select(&catalog, &services, &spec)?;
     let options = options(args)?;
-    // Names are looked up (blocking, with the system resolver) before the runtime starts.
-    let targets = target::resolve_arguments(
+    // Bad targets (a malformed address, too many) stop here with exit 2; names are looked
+    // up in the runtime, in parallel, and one that does not resolve is that host's ERROR.
+    let specs = target::parse_arguments(
         &args.hosts,
         SizeGuard::Cap {
-            cap: target::CHECK_CAP,
+            cap: target::CHECK_SCALE_CAP,
             command: "check",
         },
     )?;
-    let hosts = Host::from_targets(&targets);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(check(
-        global,
-        args,
-        &hosts,
-        &catalog,
-        &selection,
-        &options,
-        &skipped_optional,
-    ))
+    runtime.block_on(async {
+        let hosts =
+            portolan_probe::resolve::hosts(&specs, portolan_probe::resolve::NAME_TIMEOUT).await?;
+        check(
+            global,
+            args,
+            &hosts,
+            &catalog,
+            &selection,
+            &options,
+            &skipped_optional,
+        )
+        .await
+    })
+}
+
+/// How long a check runs before its progress bar appears: shorter checks never flash one.
+const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+
+/// A progress bar on standard error for a check that lasts, only on a terminal and not
+/// under NO_COLOR; hidden until [`PROGRESS_AFTER`] has passed.
+fn progress_bar(probes: u64) -> Option<ProgressBar> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if probes == 0 || no_color || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(probes), ProgressDrawTarget::hidden());
+    let style = ProgressStyle::with_template("{bar:24} {pos}/{len} ports, eta {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    let shown = bar.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(PROGRESS_AFTER).await;
+        if !shown.is_finished() {
+            shown.set_draw_target(ProgressDrawTarget::stderr_with_hz(10));
+        }
+    });
+    Some(bar)
 }
 
 async fn check(
@@ -114,16 +147,42 @@ async fn check(
     skipped_optional: &[String],
 ) -> Result<Exit, Failure> {
     let stream = args.format == CheckFormat::Jsonl;
-    let (extras, results) =
-        portolan_probe::check::gather(catalog, hosts, selection, options, !args.no_rpc, |result| {
+    // The fixed ports; the endpoint mapper's, found on the way, lengthen the bar.
+    let probes = (hosts.len() as u64).saturating_mul(selection.targets.len() as u64);
+    let bar = progress_bar(probes);
+    let gathered = portolan_probe::check::gather(
+        catalog,
+        hosts,
+        selection,
+        options,
+        !args.no_rpc,
+        // A stream prints every result as it comes: keeping them all would make memory grow
+        // with the hosts checked; the exit code needs only one.
+        !stream,
+        |result| {
+            if let Some(bar) = &bar {
+                if bar.position() >= bar.length().unwrap_or(0) {
+                    bar.inc_length(1);
+                }
+                bar.inc(1);
+            }
             if !stream {
                 return Ok(());
             }
+            // Each result is written the moment its verdict is final (render::print flushes).
             let mut line = serde_json::to_string(result).unwrap_or_default();
             line.push('\n');
-            render::print(line.as_bytes())
-        })
-        .await?;
+            match &bar {
+                Some(bar) => bar.suspend(|| render::print(line.as_bytes())),
+                None => render::print(line.as_bytes()),
+            }
+        },
+    )
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let (extras, results) = gathered?;
     let report = CheckReport::new(hosts, &extras, results);
     let exit = if report.all_listening() {
         Exit::Clean

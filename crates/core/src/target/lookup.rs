@@ -175,9 +175,14 @@ pub enum SizeGuard {
     },
 }
 
-/// Most addresses `check` and `rpc` take: each host gets a full PortQry-style report, which
-/// is read by a person; larger sets are sweeps, for `scan`.
+/// Most addresses `rpc` takes: each host gets a full report, which is read by a person;
+/// larger sets are sweeps, for `scan`.
 pub const CHECK_CAP: u64 = 256;
+
+/// Most addresses `check` takes: a /16. It streams its results (`--format jsonl`) and holds
+/// memory only for the probes in flight and the results, so a subnet is its scale; larger
+/// sets are sweeps, for `scan`.
+pub const CHECK_SCALE_CAP: u64 = 65_536;
 
 /// Target arguments as a command takes them: parsed (`@file` read from disk), held to the
 /// size guard, names looked up with the system resolver.
@@ -185,12 +190,23 @@ pub fn resolve_arguments<S: AsRef<str>>(
     arguments: &[S],
     guard: SizeGuard,
 ) -> Result<TargetList, TargetError> {
+    let specs = parse_arguments(arguments, guard)?;
+    TargetList::build(&specs, system_lookup)
+}
+
+/// Target arguments parsed (`@file` read from disk) and held to the size guard, names not
+/// looked up yet: for a caller that resolves them itself (`check`, in parallel, a failed
+/// name being a result rather than the end of the command).
+pub fn parse_arguments<S: AsRef<str>>(
+    arguments: &[S],
+    guard: SizeGuard,
+) -> Result<Vec<TargetSpec>, TargetError> {
     let specs = parse_targets(arguments, read_target_file)?;
     match guard {
         SizeGuard::Sweep { confirmed } => check_size(&specs, confirmed).map(drop)?,
         SizeGuard::Cap { cap, command } => check_within(&specs, cap, command).map(drop)?,
     }
-    TargetList::build(&specs, system_lookup)
+    Ok(specs)
 }
 
 /// The socket address of `port` on `address`, with the IPv6 scope `scope_id` (0: none).

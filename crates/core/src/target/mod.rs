@@ -18,7 +18,7 @@ pub use list::{
     parse_targets,
 };
 pub use lookup::{
-    CHECK_CAP, Host, SizeGuard, TargetList, interface_index, read_target_file, resolve_arguments,
-    socket_addr, system_lookup,
+    CHECK_CAP, CHECK_SCALE_CAP, Host, SizeGuard, TargetList, interface_index, parse_arguments,
+    read_target_file, resolve_arguments, socket_addr, system_lookup,
 };
 pub use spec::TargetSpec;

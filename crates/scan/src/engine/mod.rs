@@ -15,7 +15,6 @@
 //! source ports shrinks the window of probes in flight and retries the probe later: it never
 //! fails the scan.
 
-mod limits;
 mod probe;
 mod rate;
 mod timer;
@@ -26,7 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-pub use limits::{FdBudget, budget};
+pub use portolan_core::limits::{FdBudget, budget};
 pub use portolan_core::timing::TimeoutPolicy;
 
 use crate::error::EngineError;
@@ -181,7 +180,7 @@ pub fn run(
     stop: &AtomicBool,
     observer: &mut dyn Observer,
 ) -> Result<Summary, EngineError> {
-    let fd_budget = limits::raise_and_measure();
+    let fd_budget = portolan_core::limits::raise_and_measure();
     let total = targets.len().saturating_mul(ports.len() as u64);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let wanted_threads = if config.threads == 0 {

@@ -1,5 +1,7 @@
 //! The open-file limit: raise the soft limit to the hard one and work out how many sockets
-//! the scan may hold open at once, leaving headroom for everything else the process opens.
+//! an engine may hold open at once, leaving headroom for everything else the process opens.
+//! Both engines size their default concurrency from it (the sweep engine's sockets, the check
+//! engine's probes in flight, each of which holds at most one socket).
 //! `getrlimit`/`setrlimit` through libc directly: two calls do not need a crate.
 
 /// What the limit allows.
@@ -7,9 +9,9 @@
 pub struct FdBudget {
     /// The soft limit after raising it.
     pub soft_limit: u64,
-    /// Descriptors open before the scan.
+    /// Descriptors open before the engine starts.
     pub in_use: u64,
-    /// Sockets the scan may hold at once.
+    /// Sockets the engine may hold at once.
     pub sockets: usize,
 }
 
