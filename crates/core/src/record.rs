@@ -13,7 +13,9 @@ use serde::Serialize;
 
 use crate::verdict::{NmapState, Reason, Verdict};
 
-/// The transport of a probed port.
+/// The transport of a probed port: TCP or UDP only. The catalog's `Transport` also names the
+/// IP protocols without ports (GRE, ESP, AH) that rows may ride on; no engine probes those,
+/// so a record cannot hold one, and `core` stays free of the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
