@@ -6,61 +6,19 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::time::Duration;
+#[path = "../../probe/tests/support/fake_mapper.rs"]
+mod fake_mapper;
 
 use common::portolan;
+use fake_mapper::{THREE_AND_MORE, answering, call_id};
 use serde_json::Value;
-
-const BIND_ACK: &[u8] =
-    include_bytes!("../../wire/tests/fixtures/dcerpc/samba-4.17-epm-bind-ack.bin");
-/// Three entries and a live handle: "there is more".
-const THREE_AND_MORE: &[u8] =
-    include_bytes!("../../wire/tests/fixtures/dcerpc/samba-4.17-ept-lookup-max3.bin");
-
-fn read_pdu(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut head = [0u8; 10];
-    stream.read_exact(&mut head).ok()?;
-    let len = u16::from_le_bytes([head[8], head[9]]) as usize;
-    let mut rest = vec![0u8; len.saturating_sub(10)];
-    stream.read_exact(&mut rest).ok()?;
-    let mut pdu = head.to_vec();
-    pdu.extend(rest);
-    Some(pdu)
-}
-
-/// `answer` with the call id of `request`.
-fn answering(answer: &[u8], request: &[u8]) -> Vec<u8> {
-    let mut out = answer.to_vec();
-    out[12..16].copy_from_slice(&request[12..16]);
-    out
-}
 
 /// A loopback mapper that answers the bind, then `answers` lookups with the same three
 /// entries and the same handle, then hangs up. Serves one connection; returns its port.
 fn mapper(answers: usize) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let Ok((mut s, _)) = listener.accept() else {
-            return;
-        };
-        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let Some(bind) = read_pdu(&mut s) else { return };
-        if s.write_all(&answering(BIND_ACK, &bind)).is_err() {
-            return;
-        }
-        for _ in 0..answers {
-            let Some(request) = read_pdu(&mut s) else {
-                return;
-            };
-            if s.write_all(&answering(THREE_AND_MORE, &request)).is_err() {
-                return;
-            }
-        }
-    });
-    port
+    fake_mapper::mapper(answers, |_, request| {
+        Some(answering(THREE_AND_MORE, call_id(request)))
+    })
 }
 
 fn rpc(port: u16, format: &str) -> (i32, String) {

@@ -8,56 +8,14 @@
 // Test code: a panic is a failed test, so unwrap and expect are fine here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
+mod support;
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::time::Duration;
 
 use portolan_probe::rpc::{self, RpcError};
-
-const BIND_ACK: &[u8] =
-    include_bytes!("../../wire/tests/fixtures/dcerpc/samba-4.17-epm-bind-ack.bin");
-/// A whole answer of three entries with a live (non-null) handle: "there is more".
-const THREE_AND_MORE: &[u8] =
-    include_bytes!("../../wire/tests/fixtures/dcerpc/samba-4.17-ept-lookup-max3.bin");
-
-/// Reads one PDU from a client: the 10-byte prefix, then the rest by its length field.
-fn read_pdu(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut head = [0u8; 10];
-    stream.read_exact(&mut head).ok()?;
-    let len = u16::from_le_bytes([head[8], head[9]]) as usize;
-    let mut rest = vec![0u8; len.saturating_sub(10)];
-    stream.read_exact(&mut rest).ok()?;
-    let mut pdu = head.to_vec();
-    pdu.extend(rest);
-    Some(pdu)
-}
-
-/// The call id of a request PDU (bytes 12..16, little endian).
-fn call_id(pdu: &[u8]) -> [u8; 4] {
-    [pdu[12], pdu[13], pdu[14], pdu[15]]
-}
-
-/// A copy of `answer` answering call `id`.
-fn answering(answer: &[u8], id: [u8; 4]) -> Vec<u8> {
-    let mut out = answer.to_vec();
-    out[12..16].copy_from_slice(&id);
-    out
-}
-
-/// Runs `serve` on one accepted connection of a loopback listener; returns its port.
-fn server(serve: impl FnOnce(TcpStream) + Send + 'static) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        if let Ok((stream, _)) = listener.accept() {
-            stream
-                .set_read_timeout(Some(Duration::from_secs(20)))
-                .unwrap();
-            serve(stream);
-        }
-    });
-    port
-}
+use support::fake_mapper::{THREE_AND_MORE, answering, call_id, mapper, read_pdu, server};
 
 fn enumerate(port: u16) -> Result<rpc::Enumeration, RpcError> {
     tokio::runtime::Builder::new_current_thread()
@@ -69,30 +27,6 @@ fn enumerate(port: u16) -> Result<rpc::Enumeration, RpcError> {
             port,
             Duration::from_millis(500),
         ))
-}
-
-/// Answers the bind, then `n`-th request (0-based) with `answer(n, request)`, until `answer`
-/// returns None or the client goes away (bounded by `limit` requests).
-fn mapper(limit: usize, answer: impl Fn(usize, &[u8]) -> Option<Vec<u8>> + Send + 'static) -> u16 {
-    server(move |mut s| {
-        let Some(bind) = read_pdu(&mut s) else { return };
-        if s.write_all(&answering(BIND_ACK, call_id(&bind))).is_err() {
-            return;
-        }
-        for n in 0..limit {
-            let Some(request) = read_pdu(&mut s) else {
-                return;
-            };
-            match answer(n, &request) {
-                Some(bytes) => {
-                    if s.write_all(&bytes).is_err() {
-                        return;
-                    }
-                }
-                None => return,
-            }
-        }
-    })
 }
 
 /// The same answer as `answer` with the handle's UUID bytes set to `seed` (bytes 24.. of the

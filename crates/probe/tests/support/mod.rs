@@ -1,0 +1,3 @@
+//! Helpers of the probe crate's integration tests.
+
+pub mod fake_mapper;
