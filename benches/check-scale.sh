@@ -16,6 +16,10 @@
 # (LARGE=0 leaves it out). Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
+# shellcheck disable=SC2034 # read by lab/lib.sh's log lines
+LAB_TAG=check-scale
+# shellcheck source=lab/lib.sh
+. lab/lib.sh    # make_netns: the lab's one way to wire a namespace to this host
 
 [ "$(id -u)" = 0 ] || { echo "check-scale.sh: run as root (network namespaces, nftables)" >&2; exit 1; }
 [ -x /usr/bin/time ] && command -v nmap >/dev/null || bash scripts/install-deps.sh
@@ -52,14 +56,7 @@ trap teardown EXIT
 teardown
 
 # ------------------------------------------------------------ namespace
-ip netns add "$NS"
-ip link add "$HOST_IF" type veth peer name "$NS_IF"
-ip link set "$NS_IF" netns "$NS"
-ip addr add "$HOST_IP/24" dev "$HOST_IF"
-ip link set "$HOST_IF" up
-ip -n "$NS" addr add "$PEER/24" dev "$NS_IF"
-ip -n "$NS" link set "$NS_IF" up
-ip -n "$NS" link set lo up
+make_netns "$NS" "$HOST_IF" "$NS_IF" "$HOST_IP" "$PEER"
 {
     for i in $(seq 1 254); do echo "addr add 10.203.21.$i/32 dev $NS_IF"; done
     if [ "$LARGE" = 1 ]; then
