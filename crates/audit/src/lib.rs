@@ -25,6 +25,7 @@
 //! ```
 
 pub mod audit;
+pub mod ci;
 pub mod compare;
 pub mod detect;
 pub mod error;

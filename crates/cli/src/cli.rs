@@ -152,6 +152,10 @@ pub enum CheckFormat {
     Csv,
     /// Markdown: a section per host with its table, then the totals.
     Md,
+    /// JUnit XML for CI: a suite per host, a case per port; all but LISTENING fail.
+    Junit,
+    /// TAP (version 13): a test per host and port; all but LISTENING are `not ok`.
+    Tap,
 }
 
 #[derive(Debug, Args)]
@@ -352,6 +356,25 @@ pub struct AuditArgs {
     #[arg(long)]
     pub strict: bool,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
-    pub format: LookupFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
+}
+
+/// Formats of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// A readable table per host (the default).
+    Table,
+    /// JSON (shape documented in docs/json.md).
+    Json,
+    /// JSON Lines: one record of the JSON document per line.
+    Jsonl,
+    /// CSV with a header line.
+    Csv,
+    /// A Markdown table.
+    Md,
+    /// JUnit XML for CI: a suite per host; missing and unexpected ports fail.
+    Junit,
+    /// TAP (version 13): missing and unexpected ports are `not ok`.
+    Tap,
 }

@@ -134,6 +134,47 @@ fn check_format(format: &str, text: &str) -> Result<(), String> {
                 Err("not an nmap XML report".into())
             }
         }
+        // Well-formed XML with the JUnit root; junitparser reads it in tests/ci_formats.rs.
+        "junit" => {
+            let mut reader = quick_xml::Reader::from_str(text);
+            let mut cases = 0;
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e))
+                        if e.name().into_inner() == "testcase" =>
+                    {
+                        cases += 1
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Err(format!("not XML: {e}")),
+                }
+            }
+            if !text.contains("<testsuites") || cases == 0 {
+                return Err("no <testsuites> with test cases".into());
+            }
+            Ok(())
+        }
+        // A version line, a plan and that many tests; TAP::Parser reads it in
+        // tests/ci_formats.rs.
+        "tap" => {
+            let mut lines = text.lines();
+            if lines.next() != Some("TAP version 13") {
+                return Err("no TAP version line".into());
+            }
+            let plan: usize = lines
+                .next()
+                .and_then(|l| l.strip_prefix("1.."))
+                .and_then(|n| n.parse().ok())
+                .ok_or("no plan line")?;
+            let tests = lines
+                .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
+                .count();
+            if plan == 0 || tests != plan {
+                return Err(format!("plan of {plan}, {tests} tests"));
+            }
+            Ok(())
+        }
         // Human-readable or foreign formats: there is something to read.
         "table" | "dialect" | "services" => {
             if text.trim().is_empty() {

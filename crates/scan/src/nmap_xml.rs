@@ -11,23 +11,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use quick_xml::escape::escape as xml_escape;
-
-/// Escapes text for an attribute or element. XML 1.0 cannot hold most control characters,
-/// even escaped, so they become U+FFFD (a target file path could carry one).
-fn escape(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| {
-            if c.is_control() && !matches!(c, '\t' | '\n' | '\r') {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect();
-    xml_escape(&clean).into_owned()
-}
+use portolan_output::xml::escape;
 
 use crate::naming::PortNames;
 use crate::ports::PortList;

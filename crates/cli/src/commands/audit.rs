@@ -7,7 +7,7 @@ use portolan_audit::{
 use portolan_output::{Grid, GridCell, Tone};
 use serde::Serialize;
 
-use crate::cli::{AuditArgs, Global, LookupFormat};
+use crate::cli::{AuditArgs, AuditFormat, Global, LookupFormat};
 use crate::exit::{Failure, Status};
 use crate::render::{self, terminal_style};
 
@@ -104,8 +104,21 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
         exit_code: code,
     };
     let style = terminal_style(global.color);
+    // The formats audit shares with the look-ups: every host's ports in one grid.
+    let rows = |format: LookupFormat| {
+        let mut all = Grid::default();
+        for report in &reports {
+            let g = grid(report);
+            all.headers = g.headers;
+            all.rows.extend(g.rows);
+            all.notes.extend(g.notes);
+        }
+        render::lookup(format, style, &all, &json)
+    };
     let text = match args.format {
-        LookupFormat::Table => {
+        AuditFormat::Junit => portolan_audit::ci::junit(&reports),
+        AuditFormat::Tap => portolan_audit::ci::tap(&reports),
+        AuditFormat::Table => {
             let mut out = String::new();
             let down: Vec<&str> = reports
                 .iter()
@@ -138,16 +151,10 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
             }
             out
         }
-        other => {
-            let mut all = Grid::default();
-            for report in &reports {
-                let g = grid(report);
-                all.headers = g.headers;
-                all.rows.extend(g.rows);
-                all.notes.extend(g.notes);
-            }
-            render::lookup(other, style, &all, &json)?
-        }
+        AuditFormat::Json => rows(LookupFormat::Json)?,
+        AuditFormat::Jsonl => rows(LookupFormat::Jsonl)?,
+        AuditFormat::Csv => rows(LookupFormat::Csv)?,
+        AuditFormat::Md => rows(LookupFormat::Md)?,
     };
     render::print(text.as_bytes())?;
     Ok(if code == 0 {

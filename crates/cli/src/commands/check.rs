@@ -200,6 +200,8 @@ async fn check(
         CheckFormat::Json => render::to_json(&report.json())?,
         CheckFormat::Csv => report.csv(),
         CheckFormat::Md => report.markdown(),
+        CheckFormat::Junit => report.junit(),
+        CheckFormat::Tap => report.tap(),
         CheckFormat::Table => report.table(terminal_style(global.color)),
     };
     render::print(text.as_bytes())?;

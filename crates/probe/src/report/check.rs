@@ -315,3 +315,144 @@ fn csv_grid(results: &[PortResult]) -> Grid {
     }
     grid
 }
+
+/// The name of a result's case: `tcp/445 Server, Net Logon`.
+fn case_name(r: &PortResult) -> String {
+    let mut services: Vec<&str> = Vec::new();
+    for row in &r.rows {
+        if !services.contains(&row.service.as_str()) {
+            services.push(&row.service);
+        }
+    }
+    let services = if services.is_empty() {
+        String::from("(not in the catalog)")
+    } else {
+        services.join(", ")
+    };
+    let origin = match r.origin {
+        Origin::EndpointMapper => " (endpoint mapper)",
+        Origin::Catalog => "",
+    };
+    format!(
+        "{}/{} {services}{origin}",
+        r.record.transport, r.record.port
+    )
+}
+
+/// What a test report shows of a result: the verdict, why, the probe, the evidence, the
+/// verification and the note.
+fn diagnostics(r: &PortResult) -> Vec<(String, String)> {
+    let (probe, answer, evidence) = r.exchanged();
+    let mut out = vec![
+        ("verdict".to_string(), r.record.verdict.as_str().to_string()),
+        ("reason".to_string(), r.record.reason.as_str().to_string()),
+        ("probe".to_string(), probe.to_string()),
+        ("answer".to_string(), answer.to_string()),
+    ];
+    if let Some(evidence) = evidence {
+        out.push(("evidence".to_string(), evidence.to_string()));
+    }
+    if let Some(v) = &r.verification {
+        out.push(("verification".to_string(), v.detail.clone()));
+    }
+    if let Some(note) = &r.note {
+        out.push(("note".to_string(), note.clone()));
+    }
+    out
+}
+
+impl CheckReport<'_> {
+    /// JUnit XML: a suite per host, a case per port; every verdict but LISTENING fails with
+    /// its evidence, and a port not checked is skipped with the reason.
+    pub fn junit(&self) -> String {
+        use portolan_output::junit::{Case, Outcome, Report, Suite};
+        let suites = self
+            .hosts
+            .iter()
+            .zip(self.extras)
+            .map(|(host, extra)| {
+                let classname = format!("portolan.check.{}", host.name);
+                let mut cases: Vec<Case> = self
+                    .results
+                    .iter()
+                    .filter(|r| r.record.host == host.name)
+                    .map(|r| {
+                        let text = diagnostics(r)
+                            .into_iter()
+                            .map(|(k, v)| format!("{k}: {v}"))
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        let listening = r.record.verdict == Status::Listening;
+                        Case {
+                            classname: classname.clone(),
+                            name: case_name(r),
+                            seconds: r.record.rtt.map(|t| t.as_secs_f64()),
+                            outcome: if listening {
+                                Outcome::Passed
+                            } else {
+                                Outcome::Failed {
+                                    kind: r.record.verdict.as_str().to_string(),
+                                    message: format!(
+                                        "{} {}/{}: {}",
+                                        r.record.verdict.as_str(),
+                                        r.record.transport,
+                                        r.record.port,
+                                        details(r).lines().next().unwrap_or_default()
+                                    ),
+                                    details: text.clone(),
+                                }
+                            },
+                            output: listening.then_some(text),
+                        }
+                    })
+                    .collect();
+                cases.extend(extra.unchecked.iter().map(|u| Case {
+                    classname: classname.clone(),
+                    name: format!("{}/{} {}", u.transport, u.port, u.row.service),
+                    seconds: None,
+                    outcome: Outcome::Skipped(format!("NOT CHECKED: {}", u.reason)),
+                    output: None,
+                }));
+                Suite {
+                    name: host.name.clone(),
+                    properties: vec![("address".to_string(), host.address.to_string())],
+                    cases,
+                }
+            })
+            .collect();
+        Report {
+            name: "portolan check".to_string(),
+            suites,
+        }
+        .to_xml()
+    }
+
+    /// TAP: a test per host and port; every verdict but LISTENING is `not ok` with its
+    /// diagnostics, and a port not checked is a skipped test.
+    pub fn tap(&self) -> String {
+        use portolan_output::tap::{Test, render};
+        let mut tests = Vec::new();
+        for (host, extra) in self.hosts.iter().zip(self.extras) {
+            for r in self.results.iter().filter(|r| r.record.host == host.name) {
+                tests.push(Test {
+                    ok: r.record.verdict == Status::Listening,
+                    description: format!("{} {}", host.name, case_name(r)),
+                    skip: None,
+                    diagnostics: diagnostics(r),
+                });
+            }
+            for u in &extra.unchecked {
+                tests.push(Test {
+                    ok: true,
+                    description: format!(
+                        "{} {}/{} {}",
+                        host.name, u.transport, u.port, u.row.service
+                    ),
+                    skip: Some(format!("NOT CHECKED: {}", u.reason)),
+                    diagnostics: Vec::new(),
+                });
+            }
+        }
+        render(&tests)
+    }
+}
