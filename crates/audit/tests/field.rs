@@ -405,7 +405,9 @@ fn a_german_windows_netstat_is_read_by_shape() {
         input
             .listeners
             .iter()
-            .find(|l| l.transport == transport && l.port == port && l.address.to_string() == address)
+            .find(|l| {
+                l.transport == transport && l.port == port && l.address.to_string() == address
+            })
             .map(|l| l.pid)
             .unwrap()
     };
@@ -439,14 +441,10 @@ fn powershell_listeners_captured_on_windows_are_read_as_the_user_says() {
     let tcp = parse(&tcp_name, &fixture(&tcp_name), Some(Format::PowerShellTcp)).unwrap();
     assert!(!tcp.is_partial(), "{:?}", tcp.skipped);
     assert_eq!(tcp.listeners.len(), 27);
-    assert!(
-        tcp.listeners
-            .iter()
-            .all(|l| l.transport == Transport::Tcp
-                && l.state == SocketState::Listen
-                && l.pid.is_none()
-                && l.process.is_none())
-    );
+    assert!(tcp.listeners.iter().all(|l| l.transport == Transport::Tcp
+        && l.state == SocketState::Listen
+        && l.pid.is_none()
+        && l.process.is_none()));
     let on = |port: u16| {
         tcp.listeners
             .iter()
@@ -473,15 +471,23 @@ fn powershell_listeners_captured_on_windows_are_read_as_the_user_says() {
         host: Some("rusthunter-win".to_string()),
         ..ReadOptions::default()
     };
-    let mut both = parse_with(&tcp_name, &fixture(&tcp_name), &ReadOptions {
-        format: Some(Format::PowerShellTcp),
-        ..options.clone()
-    })
+    let mut both = parse_with(
+        &tcp_name,
+        &fixture(&tcp_name),
+        &ReadOptions {
+            format: Some(Format::PowerShellTcp),
+            ..options.clone()
+        },
+    )
     .unwrap();
-    let udp = parse_with(&udp_name, &fixture(&udp_name), &ReadOptions {
-        format: Some(Format::PowerShellUdp),
-        ..options
-    })
+    let udp = parse_with(
+        &udp_name,
+        &fixture(&udp_name),
+        &ReadOptions {
+            format: Some(Format::PowerShellUdp),
+            ..options
+        },
+    )
     .unwrap();
     both.extend(udp);
     let reports = audit(&catalog(), &both, None, &AuditOptions::default());

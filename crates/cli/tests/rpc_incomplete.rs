@@ -99,7 +99,12 @@ fn a_check_whose_mapper_hangs_up_exits_1_even_when_every_port_listens() {
     });
     let check = |format: &str| {
         let out = portolan()
-            .args(["check", CHECK_ADDRESS, "--service", "distributed-link-tracking"])
+            .args([
+                "check",
+                CHECK_ADDRESS,
+                "--service",
+                "distributed-link-tracking",
+            ])
             .args(["--no-verify", "--timeout", "2s", "--format", format])
             .output()
             .unwrap();
@@ -138,5 +143,8 @@ fn a_check_whose_mapper_hangs_up_exits_1_even_when_every_port_listens() {
 
     let (code, text) = check("table");
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("endpoint mapper: INCOMPLETE list, cut short"), "{text}");
+    assert!(
+        text.contains("endpoint mapper: INCOMPLETE list, cut short"),
+        "{text}"
+    );
 }

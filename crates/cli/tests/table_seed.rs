@@ -97,8 +97,13 @@ fn json_jsonl_and_markdown_print_the_seeds_words_too() {
     let rows = document["rows"].as_array().unwrap();
     assert_eq!(rows.len(), seed.len());
     let words = |row: &serde_json::Value| -> [String; 4] {
-        ["port", "protocol", "application_protocol", "system_service_name"]
-            .map(|key| row[key].as_str().unwrap().to_string())
+        [
+            "port",
+            "protocol",
+            "application_protocol",
+            "system_service_name",
+        ]
+        .map(|key| row[key].as_str().unwrap().to_string())
     };
     for (n, (row, want)) in rows.iter().zip(&seed).enumerate() {
         assert_eq!(&words(row), want, "JSON row {}", n + 1);

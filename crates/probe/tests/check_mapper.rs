@@ -137,7 +137,9 @@ fn paging_mapper(ports: &Ports, pages: usize) -> u16 {
 /// A mapper that gives the first page again and again (same handle, same entries).
 fn looping_mapper(ports: &Ports) -> u16 {
     let first = ports.patch(PAGES[0]);
-    mapper(1_000, move |_, request| Some(answering(&first, call_id(request))))
+    mapper(1_000, move |_, request| {
+        Some(answering(&first, call_id(request)))
+    })
 }
 
 /// The check's JSON document, its table text, whether it passes, and the JSON Lines
@@ -147,7 +149,12 @@ fn report(extras: &[HostExtras], results: Vec<PortResult>) -> (Value, String, bo
     let report = CheckReport::new(&hosts, extras, results);
     let json = serde_json::to_value(report.json()).unwrap();
     let text = report.table(portolan_output::TerminalStyle::default());
-    (json, text, report.passes(), report.incomplete_mapper_lines())
+    (
+        json,
+        text,
+        report.passes(),
+        report.incomplete_mapper_lines(),
+    )
 }
 
 #[test]
