@@ -1,6 +1,7 @@
 //! Files captured outside this project (other projects' test fixtures, see
 //! `fixtures/field/README.md`): every host of a scan named, unreadable rows skipped and
 //! listed, names read for numbers, PowerShell's protocol never guessed, owner mismatches.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
 
 mod support;
 
@@ -504,7 +505,15 @@ fn netstat_module_lists_are_not_service_tags() {
     // created the socket (`c:\windows\system32\WS2_32.dll`, ...) and then `[svchost.exe]`.
     let input = parsed(&field("parse-netstat-win32-anbv.txt"));
     assert!(!input.is_partial(), "{:?}", input.skipped);
-    let read: Vec<(Transport, u16, Option<u32>, Option<&str>, Option<&str>)> = input
+    // (transport, port, pid, process, service tag) of each listener.
+    type Read<'a> = (
+        Transport,
+        u16,
+        Option<u32>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let read: Vec<Read<'_>> = input
         .listeners
         .iter()
         .map(|l| {

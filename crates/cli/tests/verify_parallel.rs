@@ -63,7 +63,7 @@ impl Barrier {
                         *slot = Some(stream);
                     }
                     // A client that gave up (closed) no longer counts toward the barrier.
-                    if slot.as_mut().is_some_and(|s| closed(s)) {
+                    if slot.as_mut().is_some_and(closed) {
                         *slot = None;
                     }
                 }
