@@ -1,6 +1,7 @@
 //! Files captured outside this project (other projects' test fixtures, see
 //! `fixtures/field/README.md`): every host of a scan named, unreadable rows skipped and
 //! listed, names read for numbers, PowerShell's protocol never guessed, owner mismatches.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
 
 mod support;
 
@@ -342,4 +343,199 @@ fn a_check_host_with_nothing_listening_still_has_its_report() {
     assert_eq!(quiet.port_states.len(), 2);
     let c = quiet.comparison.as_ref().unwrap();
     assert!(c.missing.iter().any(|m| m == "tcp/445"), "{:?}", c.missing);
+}
+
+/// The `netstat -ano` section of CRWinNetDiag's report: the lines between its banner and the
+/// next banner, bytes untouched (Windows-1252, LF line ends, as the tool wrote them).
+fn crwinnetdiag_netstat_section(report: &[u8]) -> &[u8] {
+    let find = |from: usize, needle: &[u8]| {
+        report[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|at| from + at)
+            .unwrap()
+    };
+    let banner = find(0, b" netstat -ano \t ");
+    let start = find(banner, b"\n") + 1;
+    let end = find(start, b"\n=====") + 1;
+    &report[start..end]
+}
+
+#[test]
+fn a_german_windows_netstat_is_read_by_shape() {
+    // CRWinNetDiag's report of a German Windows 8.1 Pro (2017): `netstat -ano` with
+    // "Lokale Adresse", "ABHÖREN" in Windows-1252, "HERGESTELLT", "WARTEND",
+    // "SCHLIESSEN_WARTEN", and the tool's own rule of underscores after the last row.
+    let name = field("crwinnetdiag-win81-de-report.txt");
+    let report = fixture(&name);
+    // The whole report is no listener listing: it holds registry dumps with control bytes.
+    let err = parse(&name, &report, None).unwrap_err();
+    assert_eq!((err.kind, err.line), (ErrorKind::Binary, 33));
+
+    let section = crwinnetdiag_netstat_section(&report);
+    assert!(section.windows(8).any(|w| w == b"ABH\xd6REN "));
+    let input = parse("netstat-de.txt", section, None).unwrap();
+    assert_eq!(input.format, Format::Netstat);
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    // 60 TCP rows with the foreign address 0.0.0.0:0 or [::]:0 (17 of them IPv6), 105 UDP
+    // rows; 163 TCP rows are connections in other states.
+    let tcp = input
+        .listeners
+        .iter()
+        .filter(|l| l.transport == Transport::Tcp)
+        .count();
+    let udp = input
+        .listeners
+        .iter()
+        .filter(|l| l.transport == Transport::Udp)
+        .count();
+    assert_eq!((tcp, udp, input.not_listening), (60, 105, 163));
+    assert!(
+        input
+            .listeners
+            .iter()
+            .filter(|l| l.transport == Transport::Tcp)
+            .all(|l| l.state == SocketState::Listen)
+    );
+    assert!(
+        input.notes.iter().any(|n| n.contains("not in English")),
+        "{:?}",
+        input.notes
+    );
+    let owner = |transport: Transport, address: &str, port: u16| {
+        input
+            .listeners
+            .iter()
+            .find(|l| {
+                l.transport == transport && l.port == port && l.address.to_string() == address
+            })
+            .map(|l| l.pid)
+            .unwrap()
+    };
+    assert_eq!(owner(Transport::Tcp, "0.0.0.0", 135), Some(792));
+    assert_eq!(owner(Transport::Tcp, "0.0.0.0", 3389), Some(1268));
+    assert_eq!(owner(Transport::Tcp, "::", 445), Some(4));
+    assert_eq!(owner(Transport::Udp, "0.0.0.0", 500), Some(1384));
+    // The rule after the last row is not taken for a `-b` service tag.
+    assert!(input.listeners.iter().all(|l| l.service.is_none()));
+
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let rdp = reports[0].port(Transport::Tcp, 3389).unwrap();
+    assert!(rdp.reachable);
+    assert!(rdp.name.contains("Terminal Services"), "{}", rdp.name);
+}
+
+#[test]
+fn powershell_listeners_captured_on_windows_are_read_as_the_user_says() {
+    // RustHunter's test data: `Get-NetTCPConnection -State Listen | Select-Object
+    // LocalAddress,LocalPort,@{Name="ProcessName";...} | ConvertTo-Json` and the same for
+    // `Get-NetUDPEndpoint`, captured on a Windows machine (WinRM on 5985/5986/47001). No
+    // State, no RemoteAddress, no CIM class: nothing in the JSON tells TCP from UDP.
+    let tcp_name = field("rusthunter-win-tcp-listen.json");
+    let udp_name = field("rusthunter-win-udp-listen.json");
+    for name in [&tcp_name, &udp_name] {
+        let err = parse(name, &fixture(name), None).unwrap_err();
+        assert_eq!((err.kind, err.line), (ErrorKind::Ambiguous, 2), "{name}");
+        assert!(err.expected.contains("powershell-tcp"));
+    }
+
+    let tcp = parse(&tcp_name, &fixture(&tcp_name), Some(Format::PowerShellTcp)).unwrap();
+    assert!(!tcp.is_partial(), "{:?}", tcp.skipped);
+    assert_eq!(tcp.listeners.len(), 27);
+    assert!(tcp.listeners.iter().all(|l| l.transport == Transport::Tcp
+        && l.state == SocketState::Listen
+        && l.pid.is_none()
+        && l.process.is_none()));
+    let on = |port: u16| {
+        tcp.listeners
+            .iter()
+            .filter(|l| l.port == port)
+            .map(|l| l.address.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(on(135), ["::", "0.0.0.0"]);
+    assert_eq!(on(5985), ["::"]);
+    assert_eq!(on(139), ["10.27.128.9", "172.21.128.1"]);
+    assert_eq!(tcp.listeners[0].origin.line, 2);
+
+    let udp = parse(&udp_name, &fixture(&udp_name), Some(Format::PowerShellUdp)).unwrap();
+    assert!(!udp.is_partial(), "{:?}", udp.skipped);
+    assert_eq!(udp.listeners.len(), 36);
+    assert!(
+        udp.listeners
+            .iter()
+            .all(|l| l.transport == Transport::Udp && l.state == SocketState::Bound)
+    );
+
+    // Both files of one machine, audited together as one host.
+    let options = ReadOptions {
+        host: Some("rusthunter-win".to_string()),
+        ..ReadOptions::default()
+    };
+    let mut both = parse_with(
+        &tcp_name,
+        &fixture(&tcp_name),
+        &ReadOptions {
+            format: Some(Format::PowerShellTcp),
+            ..options.clone()
+        },
+    )
+    .unwrap();
+    let udp = parse_with(
+        &udp_name,
+        &fixture(&udp_name),
+        &ReadOptions {
+            format: Some(Format::PowerShellUdp),
+            ..options
+        },
+    )
+    .unwrap();
+    both.extend(udp);
+    let reports = audit(&catalog(), &both, None, &AuditOptions::default());
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].host.as_deref(), Some("rusthunter-win"));
+    let smb = reports[0].port(Transport::Tcp, 445).unwrap();
+    assert!(smb.name.starts_with("Server"), "{}", smb.name);
+    assert!(reports[0].port(Transport::Udp, 500).is_some());
+}
+
+#[test]
+fn netstat_module_lists_are_not_service_tags() {
+    // Parse::Netstat's Windows sample (XP era, `-b` with `-v`): under a row, the modules that
+    // created the socket (`c:\windows\system32\WS2_32.dll`, ...) and then `[svchost.exe]`.
+    let input = parsed(&field("parse-netstat-win32-anbv.txt"));
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    // (transport, port, pid, process, service tag) of each listener.
+    type Read<'a> = (
+        Transport,
+        u16,
+        Option<u32>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let read: Vec<Read<'_>> = input
+        .listeners
+        .iter()
+        .map(|l| {
+            (
+                l.transport,
+                l.port,
+                l.pid,
+                l.process.as_deref(),
+                l.service.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (Transport::Tcp, 135, Some(988), Some("svchost.exe"), None),
+            (Transport::Tcp, 445, Some(4), Some("System"), None),
+            (Transport::Tcp, 1027, Some(1244), Some("alg.exe"), None),
+            (Transport::Tcp, 139, Some(4), Some("System"), None),
+            (Transport::Udp, 1025, Some(1120), Some("svchost.exe"), None),
+            (Transport::Udp, 500, Some(696), Some("lsass.exe"), None),
+        ]
+    );
+    assert_eq!(input.not_listening, 0);
 }

@@ -87,3 +87,71 @@ fn every_row_and_column_is_the_seeds_own_words() {
         assert!(printed.iter().any(|r| r[3] == name), "{name}");
     }
 }
+
+#[test]
+fn json_jsonl_and_markdown_print_the_seeds_words_too() {
+    let seed = seed_table();
+    let json = stdout_ok(portolan().args(["table", "--seed", "--format", "json"]));
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(document["schema_version"], 1);
+    let rows = document["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), seed.len());
+    let words = |row: &serde_json::Value| -> [String; 4] {
+        [
+            "port",
+            "protocol",
+            "application_protocol",
+            "system_service_name",
+        ]
+        .map(|key| row[key].as_str().unwrap().to_string())
+    };
+    for (n, (row, want)) in rows.iter().zip(&seed).enumerate() {
+        assert_eq!(&words(row), want, "JSON row {}", n + 1);
+        assert_eq!(row["table_position"], n + 1);
+        assert!(row["service_id"].is_string() && row["errata"].is_array());
+    }
+    // Not the catalog's records: no display names, no catalog transport.
+    assert!(rows.iter().all(|r| r.get("service").is_none()));
+    let icf = rows
+        .iter()
+        .find(|r| r["service_id"] == "icf-ics")
+        .unwrap_or_else(|| panic!("no ICF/ICS row"));
+    assert_eq!(
+        icf["system_service_name"],
+        "Internet Connection Firewall/Internet Connection Sharing"
+    );
+
+    // JSON Lines: the same records, one a line.
+    let jsonl = stdout_ok(portolan().args(["table", "--seed", "--format", "jsonl"]));
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(&lines, rows);
+
+    // Markdown: a header row, a rule, then the seed's rows (cells escaped for `|`).
+    let md = stdout_ok(portolan().args(["table", "--seed", "--format", "md"]));
+    let table: Vec<Vec<String>> = md
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().replace("\\|", "|"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        table[0][..4],
+        [
+            "Port",
+            "Protocol",
+            "Application protocol",
+            "System Service Name"
+        ]
+    );
+    assert_eq!(table.len(), seed.len() + 2);
+    for (n, (got, want)) in table[2..].iter().zip(&seed).enumerate() {
+        assert_eq!(&got[..4], &want[..], "Markdown row {}", n + 1);
+    }
+}

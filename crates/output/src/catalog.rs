@@ -277,6 +277,47 @@ pub const SEED_HEADERS: [&str; 4] = [
     "System Service Name",
 ];
 
+/// A row of the seed's port-sorted table in the seed's own words (`table --seed`): the
+/// same four columns as the text table, then the errata and the catalog's service, so a
+/// reader can join it with the catalog's records.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedRowRecord<'c> {
+    /// 1-155: the row's position in the seed's table.
+    pub table_position: Option<u16>,
+    /// "Port": a number, a range, `RANDOM` for dynamic ports, `n/a` for IP protocols.
+    pub port: String,
+    /// "Protocol", as the seed wrote it (before any correction).
+    pub protocol: String,
+    /// "Application protocol".
+    pub application_protocol: String,
+    /// "System Service Name", the table's own name of the service.
+    pub system_service_name: String,
+    /// Ids of the errata portolan records against the row.
+    pub errata: Vec<&'c str>,
+    /// The catalog's service id for the row.
+    pub service_id: &'c str,
+}
+
+impl<'c> SeedRowRecord<'c> {
+    /// The record of one row of [`Catalog::seed_table_rows`].
+    pub fn new(catalog: &'c Catalog, found: &RowRef<'c>) -> Self {
+        let [port, protocol, application_protocol, system_service_name] =
+            catalog.seed_words(found.service, found.row);
+        SeedRowRecord {
+            table_position: found.row.table,
+            port,
+            protocol,
+            application_protocol,
+            system_service_name,
+            errata: catalog
+                .row_errata(found.row)
+                .map(|e| e.id.as_str())
+                .collect(),
+            service_id: &found.service.id,
+        }
+    }
+}
+
 /// Rows of the seed's table as the seed prints them (`table --seed`): its four columns in its
 /// own words ([`Catalog::seed_words`]), then the errata portolan records against each row,
 /// with the seed's words and the decision as footnotes.

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::engine::{self, CheckOptions, Host, Job};
 use crate::result::{Origin, PortResult, Status};
-use crate::rpc::{self, EPM_PORT, Enumeration, RpcEndpoint};
+use crate::rpc::{self, Enumeration, RpcEndpoint};
 use crate::select::{RowLabel, Selection, Target, Unchecked};
 use crate::timing::HostTiming;
 
@@ -33,6 +33,21 @@ pub struct MapperSummary {
     pub checked_ports: Vec<u16>,
     /// How the list ended, or why the mapper could not be read.
     pub outcome: String,
+    /// False when the list is not the mapper's whole list: cut short, a mapper that repeats
+    /// itself, or no list at all. The check then fails (exit 1), as `portolan rpc` does.
+    pub complete: bool,
+    /// Why the list is incomplete, else null.
+    pub incomplete: Option<String>,
+}
+
+impl MapperSummary {
+    /// What the check says of its dynamic ports when the list is incomplete.
+    fn partial_note(why: &str) -> String {
+        format!(
+            "the endpoint mapper's list is INCOMPLETE ({why}): this port is one it gave before \
+             the list ended; other dynamic ports may be missing"
+        )
+    }
 }
 
 /// Runs the check to the end: hands each result to `on_result` the moment it is known
@@ -105,6 +120,7 @@ pub async fn run(
             host,
             target: target.clone(),
             origin: Origin::Catalog,
+            note: None,
         })
     });
     let dynamic = &selection.dynamic_rpc.services;
@@ -149,7 +165,11 @@ pub async fn run(
                 }
                 continue;
             }
-            let target = portolan_core::target::socket_addr(host.address, host.scope_id, EPM_PORT);
+            let target = portolan_core::target::socket_addr(
+                host.address,
+                host.scope_id,
+                options.mapper_port,
+            );
             let wait = options.ceiling;
             let permits = Arc::clone(&permits);
             lookups.spawn(async move {
@@ -171,16 +191,21 @@ pub async fn run(
                 Ok(enumeration) => {
                     let (targets, missing) =
                         rpc_targets(catalog, dynamic, &enumeration, &selection.targets);
+                    let incomplete = enumeration.incomplete().map(str::to_string);
+                    let note = incomplete.as_deref().map(MapperSummary::partial_note);
                     extra.endpoint_mapper = Some(MapperSummary {
                         endpoints: enumeration.endpoints.len(),
                         checked_ports: targets.iter().map(|t| t.port).collect(),
                         outcome: enumeration.end.clone(),
+                        complete: enumeration.complete,
+                        incomplete,
                     });
                     extra.unchecked.extend(missing);
                     second_wave.extend(targets.into_iter().map(|target| Job {
                         host: index,
                         target,
                         origin: Origin::EndpointMapper,
+                        note: note.clone(),
                     }));
                 }
                 Err(e) => {
@@ -188,6 +213,8 @@ pub async fn run(
                         endpoints: 0,
                         checked_ports: Vec::new(),
                         outcome: e.to_string(),
+                        complete: false,
+                        incomplete: Some(e.to_string()),
                     });
                     extra.unchecked.extend(dynamic_unchecked(
                         catalog,
@@ -276,6 +303,20 @@ pub fn rpc_targets(
             rows,
         })
         .collect();
+    let reason = match enumeration.incomplete() {
+        // A list cut short says nothing of what it did not reach.
+        Some(why) => format!(
+            "the endpoint mapper's list is INCOMPLETE ({why}): the {} endpoints it gave hold \
+             no TCP endpoint of this service's RPC interfaces, and the rest was never read",
+            enumeration.endpoints.len()
+        ),
+        None => format!(
+            "the endpoint mapper lists no TCP endpoint of this service's RPC interfaces \
+             ({} endpoints registered): the service does not run, or portolan does not know \
+             its interfaces",
+            enumeration.endpoints.len()
+        ),
+    };
     let missing = services
         .iter()
         .filter(|s| !found.contains(&s.as_str()))
@@ -283,12 +324,7 @@ pub fn rpc_targets(
             row: label(catalog, s, "Randomly allocated high TCP ports".to_string()),
             transport: "tcp".to_string(),
             port: "dynamic RPC".to_string(),
-            reason: format!(
-                "the endpoint mapper lists no TCP endpoint of this service's RPC interfaces \
-                 ({} endpoints registered): the service does not run, or portolan does not know \
-                 its interfaces",
-                enumeration.endpoints.len()
-            ),
+            reason: reason.clone(),
         })
         .collect();
     (targets, missing)

@@ -46,6 +46,9 @@ pub struct CheckOptions {
     pub verify_timeout: Duration,
     /// What the protocol probes may send.
     pub context: ProbeContext,
+    /// The port the endpoint mapper is asked on: 135 ([`crate::rpc::EPM_PORT`]); tests
+    /// point it at a fake mapper on loopback.
+    pub mapper_port: u16,
 }
 
 /// Settings the protocol probes need.
@@ -81,6 +84,7 @@ impl Default for CheckOptions {
             verify: true,
             verify_timeout: verify::DEFAULT_VERIFY_TIMEOUT,
             context: ProbeContext::default(),
+            mapper_port: crate::rpc::EPM_PORT,
         }
     }
 }
@@ -163,6 +167,9 @@ pub struct Job {
     pub target: Target,
     /// Where it came from.
     pub origin: Origin,
+    /// What the result must say about where the port came from (an endpoint mapper's list
+    /// that is incomplete), else `None`.
+    pub note: Option<String>,
 }
 
 /// Runs jobs against hosts and sends each result to `results` as soon as it is known.
@@ -243,6 +250,7 @@ pub async fn probe(
     let mut result = PortResult::new(host.name.clone(), host.address, transport, job.target.port);
     result.origin = job.origin;
     result.rows = job.target.rows.clone();
+    result.note = job.note.clone();
     if let Some(problem) = &host.unresolved {
         result.decide(Reason::LocalError);
         result.exchange().probe = "name look-up".to_string();

@@ -79,6 +79,7 @@ pub fn run(
                 host,
                 target: target.clone(),
                 origin: Origin::Catalog,
+                note: None,
             })
         })
         .collect();

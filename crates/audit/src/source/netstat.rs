@@ -154,7 +154,8 @@ fn is_number(field: &str) -> bool {
 }
 
 /// The `-b` lines after a row: `[process.exe]`, then or before it a service tag; other
-/// lines (localised "cannot obtain ownership information") are ignored.
+/// lines (localised "cannot obtain ownership information", and the module paths `-v` adds,
+/// such as `c:\windows\system32\WS2_32.dll`) are ignored.
 fn annotate(parsed: &mut Parsed, annotated: Option<usize>, line: &str) {
     let Some(listener) = annotated.and_then(|i| parsed.listeners.get_mut(i)) else {
         return;
@@ -164,9 +165,18 @@ fn annotate(parsed: &mut Parsed, annotated: Option<usize>, line: &str) {
         if !name.is_empty() && listener.process.is_none() {
             listener.process = Some(name.to_string());
         }
-    } else if !line.contains(char::is_whitespace) && listener.service.is_none() {
+    } else if is_service_tag(line) && listener.service.is_none() {
         listener.service = Some(line.to_string());
     }
+}
+
+/// A Windows service name as `-b` prints it (`RpcSs`, `IKEEXT`, `MSSQL$SQLEXPRESS`): one
+/// word that starts with a letter, no path and no rule of dashes or underscores.
+fn is_service_tag(line: &str) -> bool {
+    line.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && line
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '$' | '@'))
 }
 
 struct Row {

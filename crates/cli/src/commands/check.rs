@@ -69,6 +69,7 @@ fn options(args: &CheckArgs) -> Result<CheckOptions, Failure> {
             domain: args.domain.clone(),
             radius_secret: args.radius_secret.clone(),
         },
+        mapper_port: defaults.mapper_port,
     })
 }
 
@@ -184,7 +185,7 @@ async fn check(
     }
     let (extras, results) = gathered?;
     let report = CheckReport::new(hosts, &extras, results);
-    let exit = if report.all_listening() {
+    let exit = if report.passes() {
         Exit::Clean
     } else {
         Exit::Negative
@@ -196,7 +197,7 @@ async fn check(
         );
     }
     let text = match args.format {
-        CheckFormat::Jsonl => String::new(),
+        CheckFormat::Jsonl => report.incomplete_mapper_lines(),
         CheckFormat::Json => render::to_json(&report.json())?,
         CheckFormat::Csv => report.csv(),
         CheckFormat::Md => report.markdown(),

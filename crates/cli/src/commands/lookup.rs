@@ -2,7 +2,8 @@
 
 use portolan_catalog::{Catalog, Ports, ResolveError, RowRef, Service};
 use portolan_output::catalog::{
-    ExportRecord, RowRecord, SCHEMA_VERSION, ServiceRecord, errata_grid, rows_grid, services_grid,
+    ExportRecord, RowRecord, SCHEMA_VERSION, SeedRowRecord, ServiceRecord, errata_grid, rows_grid,
+    services_grid,
 };
 use portolan_output::{etc_services, xlsx};
 use serde::Serialize;
@@ -17,6 +18,12 @@ use crate::render::{self, terminal_style};
 struct RowsJson<'c> {
     schema_version: u32,
     rows: Vec<RowRecord<'c>>,
+}
+
+#[derive(Serialize)]
+struct SeedRowsJson<'c> {
+    schema_version: u32,
+    rows: Vec<SeedRowRecord<'c>>,
 }
 
 #[derive(Serialize)]
@@ -203,15 +210,15 @@ pub fn table(catalog: &Catalog, global: &Global, args: &TableArgs) -> Result<Sta
     if !args.seed {
         return print_rows(catalog, global, &args.format, &catalog.table_rows(), None);
     }
-    // The seed's table in the seed's words; the JSON keeps the catalog's records.
+    // The seed's table in the seed's words, in every format.
     let rows = catalog.seed_table_rows();
     let style = terminal_style(global.color);
     let grid = portolan_output::catalog::seed_rows_grid(catalog, &rows);
-    let json = RowsJson {
+    let json = SeedRowsJson {
         schema_version: SCHEMA_VERSION,
         rows: rows
             .iter()
-            .map(|r| RowRecord::new(catalog, r, None))
+            .map(|r| SeedRowRecord::new(catalog, r))
             .collect(),
     };
     render::print(render::lookup(args.format.format, style, &grid, &json)?.as_bytes())?;

@@ -83,6 +83,45 @@ impl<'a> CheckReport<'a> {
                 .all(|r| r.record.verdict == Status::Listening)
     }
 
+    /// The hosts whose endpoint mapper was asked and gave no whole list (cut short, a
+    /// mapper that repeats itself, no list at all), with why.
+    pub fn incomplete_mappers(&self) -> Vec<(&'a Host, &'a MapperSummary)> {
+        self.hosts
+            .iter()
+            .zip(self.extras)
+            .filter_map(|(host, extra)| {
+                extra
+                    .endpoint_mapper
+                    .as_ref()
+                    .filter(|m| !m.complete)
+                    .map(|m| (host, m))
+            })
+            .collect()
+    }
+
+    /// The check passes: every result LISTENING and every endpoint mapper asked gave its
+    /// whole list. A list that is not whole must not pass for the host's dynamic ports in a
+    /// script, as with `portolan rpc`.
+    pub fn passes(&self) -> bool {
+        self.all_listening() && self.incomplete_mappers().is_empty()
+    }
+
+    /// JSON Lines records of the endpoint mappers whose list is incomplete, one per host, to
+    /// follow the streamed results: `{"host", "address", "endpoint_mapper"}`.
+    pub fn incomplete_mapper_lines(&self) -> String {
+        let mut out = String::new();
+        for (host, mapper) in self.incomplete_mappers() {
+            let line = serde_json::json!({
+                "host": host.name,
+                "address": host.address.to_string(),
+                "endpoint_mapper": mapper,
+            });
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        out
+    }
+
     /// The JSON document.
     pub fn json(&self) -> CheckJson<'_> {
         let mut summary = Summary {
@@ -117,7 +156,7 @@ impl<'a> CheckReport<'a> {
                 })
                 .collect(),
             summary,
-            exit_code: u8::from(!self.all_listening()),
+            exit_code: u8::from(!self.passes()),
         }
     }
 
@@ -138,10 +177,17 @@ impl<'a> CheckReport<'a> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                out.push_str(&format!(
-                    "endpoint mapper: {} endpoints, dynamic ports checked: {ports} ({})\n",
-                    mapper.endpoints, mapper.outcome
-                ));
+                out.push_str(&match &mapper.incomplete {
+                    None => format!(
+                        "endpoint mapper: {} endpoints, dynamic ports checked: {ports} ({})\n",
+                        mapper.endpoints, mapper.outcome
+                    ),
+                    Some(why) => format!(
+                        "endpoint mapper: INCOMPLETE list, {why}; {} endpoints read, dynamic \
+                         ports checked: {ports}\n",
+                        mapper.endpoints
+                    ),
+                });
             }
             if !heading.is_empty() {
                 out.push('\n');
