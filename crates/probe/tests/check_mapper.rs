@@ -148,7 +148,13 @@ fn report(extras: &[HostExtras], results: Vec<PortResult>) -> (Value, String, bo
     let hosts = [loopback()];
     let report = CheckReport::new(&hosts, extras, results);
     let json = serde_json::to_value(report.json()).unwrap();
-    let text = report.table(portolan_output::TerminalStyle::default());
+    // The table, then the CI formats, which must fail an incomplete list as the exit code does.
+    let text = [
+        report.table(portolan_output::TerminalStyle::default()),
+        report.junit(),
+        report.tap(),
+    ]
+    .join("\n");
     (
         json,
         text,
@@ -218,6 +224,11 @@ fn a_list_cut_short_fails_the_check_and_says_so_on_its_rows() {
     );
     assert!(
         text.contains(&format!("endpoint mapper: INCOMPLETE list, {why}")),
+        "{text}"
+    );
+    assert!(text.contains("<failure type=\"INCOMPLETE\""), "{text}");
+    assert!(
+        text.contains("not ok") && text.contains("tcp/135 endpoint mapper list complete"),
         "{text}"
     );
     // JSON Lines: after the results, one record of the host's incomplete list.

@@ -409,7 +409,8 @@ fn diagnostics(r: &PortResult) -> Vec<(String, String)> {
 
 impl CheckReport<'_> {
     /// JUnit XML: a suite per host, a case per port; every verdict but LISTENING fails with
-    /// its evidence, and a port not checked is skipped with the reason.
+    /// its evidence, a port not checked is skipped with the reason, and an endpoint mapper
+    /// whose list is incomplete is a failing case of its own (it fails the check too).
     pub fn junit(&self) -> String {
         use portolan_output::junit::{Case, Outcome, Report, Suite};
         let suites = self
@@ -452,6 +453,23 @@ impl CheckReport<'_> {
                         }
                     })
                     .collect();
+                if let Some(why) = extra
+                    .endpoint_mapper
+                    .as_ref()
+                    .and_then(|m| m.incomplete.as_ref())
+                {
+                    cases.push(Case {
+                        classname: classname.clone(),
+                        name: String::from("tcp/135 endpoint mapper list complete"),
+                        seconds: None,
+                        outcome: Outcome::Failed {
+                            kind: String::from("INCOMPLETE"),
+                            message: format!("the endpoint mapper's list is incomplete: {why}"),
+                            details: why.clone(),
+                        },
+                        output: None,
+                    });
+                }
                 cases.extend(extra.unchecked.iter().map(|u| Case {
                     classname: classname.clone(),
                     name: format!("{}/{} {}", u.transport, u.port, u.row.service),
@@ -485,6 +503,18 @@ impl CheckReport<'_> {
                     description: format!("{} {}", host.name, case_name(r)),
                     skip: None,
                     diagnostics: diagnostics(r),
+                });
+            }
+            if let Some(why) = extra
+                .endpoint_mapper
+                .as_ref()
+                .and_then(|m| m.incomplete.as_ref())
+            {
+                tests.push(Test {
+                    ok: false,
+                    description: format!("{} tcp/135 endpoint mapper list complete", host.name),
+                    skip: None,
+                    diagnostics: vec![(String::from("incomplete"), why.clone())],
                 });
             }
             for u in &extra.unchecked {
