@@ -437,6 +437,23 @@ mod tests {
     }
 
     #[test]
+    fn service_tags_are_single_service_names() {
+        for tag in ["RpcSs", "IKEEXT", "MSSQL$SQLEXPRESS", "Dnscache", "W32Time"] {
+            assert!(is_service_tag(tag), "{tag}");
+        }
+        for line in [
+            "c:\\windows\\system32\\WS2_32.dll",
+            "C:\\WINDOWS\\system32\\svchost.exe",
+            "-- unknown component(s) --",
+            "________________",
+            "[svchost.exe]",
+            "",
+        ] {
+            assert!(!is_service_tag(line), "{line}");
+        }
+    }
+
+    #[test]
     fn localised_states_are_read_by_shape() {
         let text = "  Proto  Lokale Adresse        Remoteadresse          Status           PID\n\
   TCP    0.0.0.0:445            0.0.0.0:0              ABH\u{d6}REN         4\n\
