@@ -6,8 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use portolan_plan::{Dialect, RpcRange};
 
 pub use crate::groups::{
-    CheckTiming, FormatArgs, IncludeOptional, OutputFile, RpcTiming, ScanTiming, Subjects, Timing,
-    Wait, parse_duration,
+    CheckTiming, FormatArgs, IncludeOptional, OutputFile, RpcTiming, ScanTiming, Sharding,
+    Subjects, Timing, Wait, parse_duration,
 };
 pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
 
@@ -194,6 +194,12 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
+    /// Name of the place this check runs from (a zone, a site, a CI runner): written into the
+    /// JSON, JSON Lines and JUnit output, so `portolan merge` can set many runs side by side.
+    #[arg(long, value_name = "NAME", env = "PORTOLAN_VANTAGE", value_parser = parse_vantage)]
+    pub vantage: Option<String>,
+    #[command(flatten)]
+    pub sharding: Sharding,
     /// UDP tries after the first before LISTENING OR FILTERED (at most 10).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10), help_heading = "Timing")]
     pub udp_retries: u32,
@@ -377,4 +383,21 @@ pub enum AuditFormat {
     Junit,
     /// TAP (version 13): missing and unexpected ports are `not ok`.
     Tap,
+}
+
+/// A vantage point's name: one word of letters, digits, `.`, `_`, `-` and `:`, as zone and
+/// host names are written, so it can key files, JUnit properties and table columns.
+fn parse_vantage(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':'));
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a vantage name; use up to 64 letters, digits, '.', '_', '-' or ':', e.g. --vantage dmz-1"
+        ))
+    }
 }

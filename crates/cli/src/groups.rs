@@ -131,6 +131,20 @@ pub struct Subjects {
     pub service: Vec<String>,
 }
 
+/// `--shard I/N` of `check` and `scan`: split the hosts between N workers.
+#[derive(Debug, Args)]
+pub struct Sharding {
+    /// Only part I (from 0) of N of the hosts: those at positions I, I+N, I+2N, ... of the
+    /// expanded target list. N workers given 0/N to N-1/N cover every host exactly once.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<portolan_core::target::Shard>,
+}
+
+fn parse_shard(text: &str) -> Result<portolan_core::target::Shard, String> {
+    text.parse()
+        .map_err(|e: portolan_core::target::TargetError| format!("{}; {}", e.problem, e.fix))
+}
+
 /// `--include-optional` of `check` and `audit`.
 #[derive(Debug, Args)]
 pub struct IncludeOptional {

@@ -174,6 +174,18 @@ impl Serialize for PortResult {
     }
 }
 
+/// A result as one line of `check --format jsonl`, with the vantage point it was seen from
+/// (`check --vantage`) first, so that `portolan merge` can put lines of many runs side by side.
+#[derive(Serialize)]
+pub struct ResultLine<'a> {
+    /// The vantage point's name, when the check was given one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vantage: Option<&'a str>,
+    /// The result, its fields flattened into the line.
+    #[serde(flatten)]
+    pub result: &'a PortResult,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,8 @@ pub struct ScanArgs {
     /// Confirm a sweep of more than 65536 addresses (larger than a /16).
     #[arg(long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub sharding: crate::groups::Sharding,
     /// UDP instead of TCP: the protocol probes of `portolan check` on every port (states
     /// open, closed, filtered, open|filtered; at most 65536 probes).
     #[arg(long)]
@@ -102,7 +104,8 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
         SizeGuard::Sweep {
             confirmed: args.yes,
         },
-    )?;
+    )?
+    .sharded(args.sharding.shard.unwrap_or_default());
     let listing = Listing {
         targets: args.targets.clone(),
         all: args.all,

@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 use super::block::AddressBlock;
 use super::error::TargetError;
 use super::list::{MAX_FILE_BYTES, check_size, check_within, parse_targets};
+use super::shard::Shard;
 use super::spec::TargetSpec;
 
 /// One block of the list with where it came from.
@@ -24,7 +25,10 @@ struct Entry {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TargetList {
     entries: Vec<Entry>,
+    /// Addresses in all the entries.
     len: u64,
+    /// The part of them this list stands for (`--shard`); the whole by default.
+    shard: Shard,
 }
 
 /// One address of the list.
@@ -127,21 +131,29 @@ impl TargetList {
         Ok(list)
     }
 
-    /// Number of addresses.
+    /// The list narrowed to one part of its addresses (`--shard I/N`): positions
+    /// I, I + N, I + 2N, ... of the whole list, re-indexed from 0.
+    pub fn sharded(mut self, shard: Shard) -> TargetList {
+        self.shard = shard;
+        self
+    }
+
+    /// Number of addresses (of this part, when sharded).
     pub fn len(&self) -> u64 {
-        self.len
+        self.shard.len_of(self.len)
     }
 
     /// True when there is no address.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
-    /// The address at `index`.
+    /// The address at `index` (of this part, when sharded).
     pub fn get(&self, index: u64) -> Option<Host<'_>> {
-        if index >= self.len {
+        if index >= self.len() {
             return None;
         }
+        let index = self.shard.position(index)?;
         let at = self.entries.partition_point(|e| e.start <= index);
         let entry = self.entries.get(at.checked_sub(1)?)?;
         let address = entry.block.get(u128::from(index - entry.start))?;
@@ -154,7 +166,7 @@ impl TargetList {
 
     /// Every address in order.
     pub fn iter(&self) -> impl Iterator<Item = Host<'_>> {
-        (0..self.len).filter_map(|i| self.get(i))
+        (0..self.len()).filter_map(|i| self.get(i))
     }
 }
 
@@ -276,6 +288,25 @@ mod tests {
         assert_eq!(list.get(0).unwrap().name, None);
         assert_eq!(list.get(0).unwrap().label(), "10.0.0.1");
         assert_eq!(list.get(6), None);
+    }
+
+    #[test]
+    fn shards_take_every_nth_address_of_the_whole_list() {
+        let specs = parse_targets(&["10.0.0.0/30", "::1-3"], |_| Err(String::new())).unwrap();
+        let whole = TargetList::build(&specs, |_| Err(String::new())).unwrap();
+        let part = |i| {
+            whole
+                .clone()
+                .sharded(Shard::new(i, 2).unwrap())
+                .iter()
+                .map(|h| h.address.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(part(0), ["10.0.0.1", "::1", "::3"]);
+        assert_eq!(part(1), ["10.0.0.2", "::2"]);
+        let second = whole.sharded(Shard::new(1, 2).unwrap());
+        assert_eq!(second.len(), 2);
+        assert_eq!(second.get(2), None);
     }
 
     #[test]

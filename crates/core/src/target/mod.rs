@@ -9,6 +9,7 @@ mod block;
 mod error;
 mod list;
 mod lookup;
+mod shard;
 mod spec;
 
 pub use block::AddressBlock;
@@ -21,4 +22,5 @@ pub use lookup::{
     CHECK_CAP, CHECK_SCALE_CAP, Host, SizeGuard, TargetList, interface_index, parse_arguments,
     read_target_file, resolve_arguments, socket_addr, system_lookup,
 };
+pub use shard::Shard;
 pub use spec::TargetSpec;

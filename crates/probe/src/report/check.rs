@@ -35,6 +35,8 @@ struct Summary {
 #[derive(Serialize)]
 pub struct CheckJson<'a> {
     schema_version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vantage: Option<&'a str>,
     hosts: Vec<HostJson<'a>>,
     summary: Summary,
     exit_code: u8,
@@ -45,6 +47,7 @@ pub struct CheckReport<'a> {
     hosts: &'a [Host],
     extras: &'a [HostExtras],
     results: Vec<PortResult>,
+    vantage: Option<String>,
 }
 
 impl<'a> CheckReport<'a> {
@@ -66,7 +69,15 @@ impl<'a> CheckReport<'a> {
             hosts,
             extras,
             results,
+            vantage: None,
         }
+    }
+
+    /// The report as seen from a named vantage point (`check --vantage`): the JSON document,
+    /// its JSON Lines records and the JUnit suites carry the name.
+    pub fn with_vantage(mut self, vantage: Option<String>) -> Self {
+        self.vantage = vantage;
+        self
     }
 
     /// The results, sorted.
@@ -111,11 +122,14 @@ impl<'a> CheckReport<'a> {
     pub fn incomplete_mapper_lines(&self) -> String {
         let mut out = String::new();
         for (host, mapper) in self.incomplete_mappers() {
-            let line = serde_json::json!({
+            let mut line = serde_json::json!({
                 "host": host.name,
                 "address": host.address.to_string(),
                 "endpoint_mapper": mapper,
             });
+            if let (Some(vantage), Some(fields)) = (&self.vantage, line.as_object_mut()) {
+                fields.insert("vantage".into(), vantage.as_str().into());
+            }
             out.push_str(&line.to_string());
             out.push('\n');
         }
@@ -139,6 +153,7 @@ impl<'a> CheckReport<'a> {
         }
         CheckJson {
             schema_version: portolan_output::catalog::SCHEMA_VERSION,
+            vantage: self.vantage.as_deref(),
             hosts: self
                 .hosts
                 .iter()
@@ -479,7 +494,13 @@ impl CheckReport<'_> {
                 }));
                 Suite {
                     name: host.name.clone(),
-                    properties: vec![("address".to_string(), host.address.to_string())],
+                    properties: std::iter::once(("address".to_string(), host.address.to_string()))
+                        .chain(
+                            self.vantage
+                                .iter()
+                                .map(|v| ("vantage".to_string(), v.clone())),
+                        )
+                        .collect(),
                     cases,
                 }
             })

@@ -1,0 +1,183 @@
+//! `--shard I/N` (check and scan) and `check --vantage`: N shards of one target list cover
+//! every host exactly once, and a vantage name tags every JSON, JSON Lines and JUnit result.
+//! Loopback only (127.0.0.1-127.0.0.7), on a port nothing listens on.
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+
+use common::{fails, json_lines, portolan};
+
+/// A port nothing listens on: bound, then released.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs portolan and returns the hosts of its JSON Lines output.
+fn hosts_of(args: &[&str]) -> Vec<String> {
+    let out = portolan().args(args).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    json_lines(&text)
+        .iter()
+        .filter_map(|line| line["host"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn assert_each_host_once(parts: Vec<Vec<String>>, total: usize) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for part in &parts {
+        for host in part {
+            *seen.entry(host.clone()).or_default() += 1;
+        }
+    }
+    assert_eq!(seen.len(), total, "{parts:?}");
+    assert!(seen.values().all(|&n| n == 1), "{seen:?}");
+    // Interleaved parts: sizes differ by one at most.
+    let sizes: Vec<usize> = parts.iter().map(Vec::len).collect();
+    assert!(
+        sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
+        "{sizes:?}"
+    );
+}
+
+#[test]
+fn check_shards_cover_every_host_once() {
+    let port = free_port().to_string();
+    let ports = format!("tcp:{port}");
+    let parts: Vec<Vec<String>> = (0..3)
+        .map(|i| {
+            let shard = format!("{i}/3");
+            hosts_of(&[
+                "check",
+                "127.0.0.1-127.0.0.7",
+                "-p",
+                &ports,
+                "--no-rpc",
+                "--format",
+                "jsonl",
+                "--shard",
+                &shard,
+            ])
+        })
+        .collect();
+    assert_each_host_once(parts, 7);
+}
+
+#[test]
+fn scan_shards_cover_every_host_once() {
+    let port = free_port().to_string();
+    let parts: Vec<Vec<String>> = (0..3)
+        .map(|i| {
+            let shard = format!("{i}/3");
+            hosts_of(&[
+                "scan",
+                "127.0.0.1-127.0.0.7",
+                "-p",
+                &port,
+                "--all",
+                "--no-progress",
+                "--format",
+                "jsonl",
+                "--shard",
+                &shard,
+            ])
+        })
+        .collect();
+    assert_each_host_once(parts, 7);
+}
+
+#[test]
+fn a_check_shard_without_hosts_has_nothing_to_fail() {
+    let port = format!("tcp:{}", free_port());
+    portolan()
+        .args([
+            "check",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "--no-rpc",
+            "--shard",
+            "1/2",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn bad_shards_and_vantage_names_are_refused_with_the_fix() {
+    fails(
+        &["check", "127.0.0.1", "-p", "1", "--shard", "3/3"],
+        2,
+        &["3/3", "numbered from 0", "0/3 to 2/3"],
+    );
+    fails(
+        &["scan", "127.0.0.1", "-p", "1", "--shard", "two/4"],
+        2,
+        &["two/4", "I/N"],
+    );
+    fails(
+        &["check", "127.0.0.1", "-p", "1", "--vantage", "zone a"],
+        2,
+        &["zone a", "vantage", "--vantage dmz-1"],
+    );
+}
+
+#[test]
+fn the_vantage_tags_every_json_line_the_document_and_junit() {
+    let port = format!("tcp:{}", free_port());
+    let base = [
+        "check",
+        "127.0.0.1-127.0.0.2",
+        "-p",
+        &port,
+        "--no-rpc",
+        "--vantage",
+        "dmz-1",
+    ];
+    let out = portolan()
+        .args(base)
+        .args(["--format", "jsonl"])
+        .output()
+        .unwrap();
+    let lines = json_lines(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l["vantage"] == "dmz-1"), "{lines:?}");
+
+    let out = portolan()
+        .args(base)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["vantage"], "dmz-1");
+
+    let out = portolan()
+        .args(base)
+        .args(["--format", "junit"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        xml.matches("<property name=\"vantage\" value=\"dmz-1\"/>")
+            .count(),
+        2,
+        "{xml}"
+    );
+
+    // From the environment too, as a CI runner or a Kubernetes pod sets it.
+    let out = portolan()
+        .args(&base[..5])
+        .args(["--format", "json"])
+        .env("PORTOLAN_VANTAGE", "runner-7")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["vantage"], "runner-7");
+}
