@@ -70,6 +70,7 @@ fn options(args: &CheckArgs) -> Result<CheckOptions, Failure> {
             radius_secret: args.radius_secret.clone(),
         },
         mapper_port: defaults.mapper_port,
+        rate: defaults.rate,
     })
 }
 
