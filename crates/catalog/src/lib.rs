@@ -14,6 +14,7 @@
 //! assert!(rows.iter().any(|r| r.service.windows_service.as_deref() == Some("lanmanserver")));
 //! ```
 
+pub mod changes;
 pub mod error;
 pub mod load;
 pub mod model;
