@@ -296,7 +296,34 @@ pub(crate) fn compare(
         not_covered,
         unconfirmed,
         matches,
+        conflicts: Vec::new(),
     }
+}
+
+/// The expected services' listener rows with a single port, as (service id, row key): what
+/// port conflicts are computed over.
+pub(crate) fn expected_claims(
+    catalog: &Catalog,
+    expectation: &Expectation,
+) -> Vec<(String, portolan_catalog::RowKey)> {
+    let mut claims = Vec::new();
+    for expected in &expectation.expected {
+        let Some(service) = catalog.service(&expected.id) else {
+            continue;
+        };
+        for (transport, spec) in expected.listener_rows(service) {
+            if let PortSpec::Single(_) = spec {
+                claims.push((
+                    service.id.clone(),
+                    portolan_catalog::RowKey {
+                        transport,
+                        port: Some(spec),
+                    },
+                ));
+            }
+        }
+    }
+    claims
 }
 
 pub(crate) fn in_dynamic_rpc_range(port: u16) -> bool {

@@ -87,7 +87,7 @@ fn transport_key<S: serde::Serializer>(t: &Transport, s: S) -> Result<S::Ok, S::
 pub const UNREVIEWED: &str = "both have a row on this port and no reviewed entry says they share it; unless one of them registers with a shared listener (http.sys, the endpoint mapper, SMB), only one can listen on an address";
 
 /// The decisions of `conflicts.toml`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PortSharing {
     shared: Vec<SharedPort>,
     exclusive: Vec<ExclusivePort>,

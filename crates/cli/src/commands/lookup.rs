@@ -1,6 +1,6 @@
 //! Catalog look-ups: `port`, `service`, `search`, `table`, `export`, `errata`.
 
-use portolan_catalog::{Catalog, Ports, ResolveError, RowRef, Service};
+use portolan_catalog::{Catalog, PortConflict, Ports, ResolveError, RowRef, Service};
 use portolan_output::catalog::{
     ExportRecord, RowRecord, SCHEMA_VERSION, ServiceRecord, errata_grid, rows_grid, services_grid,
 };
@@ -17,6 +17,9 @@ use crate::render::{self, terminal_style};
 struct RowsJson<'c> {
     schema_version: u32,
     rows: Vec<RowRecord<'c>>,
+    /// Services among the rows that cannot listen on one port together (`port` only).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    conflicts: &'c [PortConflict],
 }
 
 #[derive(Serialize)]
@@ -32,9 +35,11 @@ fn print_rows(
     format: &FormatArgs,
     rows: &[RowRef<'_>],
     queries: Option<&[&str]>,
+    conflicts: &[PortConflict],
 ) -> Result<Status, Failure> {
     let style = terminal_style(global.color);
-    let grid = rows_grid(catalog, rows, queries);
+    let mut grid = rows_grid(catalog, rows, queries);
+    super::conflicts::show(catalog, format.format, &mut grid, conflicts);
     let json = RowsJson {
         schema_version: SCHEMA_VERSION,
         rows: rows
@@ -42,6 +47,7 @@ fn print_rows(
             .enumerate()
             .map(|(i, r)| RowRecord::new(catalog, r, queries.and_then(|q| q.get(i).copied())))
             .collect(),
+        conflicts,
     };
     render::print(render::lookup(format.format, style, &grid, &json)?.as_bytes())?;
     Ok(if rows.is_empty() {
@@ -80,7 +86,9 @@ pub fn port(catalog: &Catalog, global: &Global, args: &PortArgs) -> Result<Statu
         rows.extend(found);
     }
     let with_query = (args.ports.len() > 1).then_some(queries.as_slice());
-    print_rows(catalog, global, &args.format, &rows, with_query)
+    let conflicts =
+        super::conflicts::find(rows.iter().map(|r| (r.service.id.as_str(), r.row.key())))?;
+    print_rows(catalog, global, &args.format, &rows, with_query, &conflicts)
 }
 
 pub fn service(catalog: &Catalog, global: &Global, args: &ServiceArgs) -> Result<Status, Failure> {
@@ -196,12 +204,19 @@ pub fn search(catalog: &Catalog, global: &Global, args: &SearchArgs) -> Result<S
     if rows.is_empty() {
         eprintln!("note: nothing in the catalog matches every word of `{text}`");
     }
-    print_rows(catalog, global, &args.format, &rows, None)
+    print_rows(catalog, global, &args.format, &rows, None, &[])
 }
 
 pub fn table(catalog: &Catalog, global: &Global, args: &TableArgs) -> Result<Status, Failure> {
     if !args.seed {
-        return print_rows(catalog, global, &args.format, &catalog.table_rows(), None);
+        return print_rows(
+            catalog,
+            global,
+            &args.format,
+            &catalog.table_rows(),
+            None,
+            &[],
+        );
     }
     // The seed's table in the seed's words; the JSON keeps the catalog's records.
     let rows = catalog.seed_table_rows();
@@ -213,6 +228,7 @@ pub fn table(catalog: &Catalog, global: &Global, args: &TableArgs) -> Result<Sta
             .iter()
             .map(|r| RowRecord::new(catalog, r, None))
             .collect(),
+        conflicts: &[],
     };
     render::print(render::lookup(args.format.format, style, &grid, &json)?.as_bytes())?;
     Ok(if rows.is_empty() {

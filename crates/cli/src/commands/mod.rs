@@ -4,6 +4,7 @@ mod audit;
 mod changes;
 mod check;
 mod completions;
+mod conflicts;
 mod lookup;
 mod man;
 mod plan;
