@@ -10,6 +10,7 @@ use crate::listener::{Coverage, Listener, Parsed, ScannedHost, StateCount};
 use crate::naming::{HostContext, name_port};
 use crate::report::{AuditReport, Comparison, Flag, FlagKind, PortReport};
 use crate::rpc::{RpcEndpoint, resolve_for};
+use crate::today::Today;
 
 /// How to audit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,12 +64,21 @@ pub fn audit(
     if hosts.is_empty() {
         hosts.push((None, Vec::new()));
     }
+    let today = Today::new(catalog);
     hosts
         .into_iter()
         .map(|(host, listeners)| {
             let seen = host.and_then(|h| scanned.get(h)).map(Vec::as_slice);
-            let mut report =
-                audit_host(catalog, input, host, seen, &listeners, expectation, options);
+            let mut report = audit_host(
+                catalog,
+                input,
+                host,
+                seen,
+                &listeners,
+                expectation,
+                options,
+                today.as_ref(),
+            );
             report.compared = expectation.is_some();
             report
         })
@@ -133,6 +143,7 @@ fn audit_host(
     listeners: &[&Listener],
     expectation: Option<&Expectation>,
     options: &AuditOptions,
+    today: Option<&Today>,
 ) -> AuditReport {
     let scan = scans.map(merge_scans);
     let coverage = scan
@@ -180,6 +191,7 @@ fn audit_host(
     let context = HostContext {
         smb_direct,
         endpoints: &endpoints,
+        today,
     };
     let mut ports: Vec<PortReport> = groups
         .values()

@@ -364,11 +364,13 @@ fn judge_port(
     if wants_dynamic_rpc && port.transport == Transport::Tcp && in_dynamic_rpc_range(port.port) {
         // With an endpoint-mapper dump, only the ports it names are RPC; without one, any port
         // no fixed row claims may be.
+        // A service named here through its dynamic RPC row (a DFSR or EventLog service tag)
+        // is dynamic RPC too.
         let unclaimed = port.candidates.iter().all(|c| {
             matches!(
                 c.relation,
                 Relation::PossibleDynamic | Relation::RpcEndpoint
-            )
+            ) || c.port_kind == PortSpec::RpcDynamic.kind()
         });
         let is_rpc = if endpoint_ports.is_empty() {
             unclaimed && port.extra.is_none()
