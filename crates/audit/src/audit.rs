@@ -69,16 +69,11 @@ pub fn audit(
         .into_iter()
         .map(|(host, listeners)| {
             let seen = host.and_then(|h| scanned.get(h)).map(Vec::as_slice);
-            let mut report = audit_host(
+            let known = Known {
                 catalog,
-                input,
-                host,
-                seen,
-                &listeners,
-                expectation,
-                options,
-                today.as_ref(),
-            );
+                today: today.as_ref(),
+            };
+            let mut report = audit_host(known, input, host, seen, &listeners, expectation, options);
             report.compared = expectation.is_some();
             report
         })
@@ -135,16 +130,23 @@ fn merge_scans(scans: &[&ScannedHost]) -> HostScan {
     merged
 }
 
+/// What names ports: the catalog, and today's Windows when its layer fits the catalog.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    catalog: &'a Catalog,
+    today: Option<&'a Today>,
+}
+
 fn audit_host(
-    catalog: &Catalog,
+    known: Known<'_>,
     input: &Parsed,
     host: Option<&str>,
     scans: Option<&[&ScannedHost]>,
     listeners: &[&Listener],
     expectation: Option<&Expectation>,
     options: &AuditOptions,
-    today: Option<&Today>,
 ) -> AuditReport {
+    let Known { catalog, today } = known;
     let scan = scans.map(merge_scans);
     let coverage = scan
         .as_ref()

@@ -2,6 +2,8 @@
 //! Server 2016-2025 `netstat -anob` names IKEEXT on UDP 500/4500, SSDPSRV, DFSR, ADWS and
 //! WinRM (under System or under svchost) as today's Windows has them, from the modern layer.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
+
 mod support;
 
 use portolan_audit::{AuditOptions, AuditReport, PortExpectation, Relation, audit};
