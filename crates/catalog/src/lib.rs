@@ -14,6 +14,8 @@
 //! assert!(rows.iter().any(|r| r.service.windows_service.as_deref() == Some("lanmanserver")));
 //! ```
 
+pub mod changes;
+pub mod conflicts;
 pub mod error;
 pub mod load;
 pub mod model;
@@ -24,10 +26,12 @@ pub mod range;
 pub mod resolve;
 pub mod transport;
 
+pub use conflicts::{ConflictsError, ExclusivePort, PortConflict, PortSharing, SharedPort};
 pub use error::{CatalogError, QueryError};
 pub use load::Source;
 pub use model::{
-    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, Service, Status,
+    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, RowKey, Service,
+    Status,
 };
 pub use modern::{
     DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError, ModernRow,

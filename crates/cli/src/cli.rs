@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use portolan_catalog::WindowsVersion;
 use portolan_plan::{Dialect, RpcRange};
 
 pub use crate::groups::{
@@ -111,6 +112,9 @@ pub enum Command {
     Roles(FormatArgs),
     /// Show a server role: its services and their merged ports.
     Role(RoleArgs),
+    /// What changed between two Windows versions: services and rows added, moved, renamed,
+    /// re-owned or dropped, each with its version and source documents.
+    Changes(ChangesArgs),
     /// Is every port of these services or roles reachable on these hosts? PortQry's
     /// verdicts (LISTENING, NOT LISTENING, FILTERED, LISTENING OR FILTERED), in parallel.
     Check(CheckArgs),
@@ -264,6 +268,19 @@ pub struct RoleArgs {
     /// Role id or name (see `portolan roles`).
     #[arg(value_name = "ROLE")]
     pub role: String,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChangesArgs {
+    /// The older Windows Server version: 2003 (the seed's view), 2008, 2012, 2016, 2019,
+    /// 2022 or 2025.
+    #[arg(long, value_name = "VERSION", default_value = "2003", value_parser = <WindowsVersion as std::str::FromStr>::from_str)]
+    pub from: WindowsVersion,
+    /// The newer Windows Server version (at least --from).
+    #[arg(long, value_name = "VERSION", default_value = "2025", value_parser = <WindowsVersion as std::str::FromStr>::from_str)]
+    pub to: WindowsVersion,
     #[command(flatten)]
     pub format: FormatArgs,
 }

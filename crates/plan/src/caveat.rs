@@ -2,7 +2,7 @@
 //! them as comments; the JSON form keeps them structured.
 
 use ipnet::IpNet;
-use portolan_catalog::{Catalog, Transport};
+use portolan_catalog::{Catalog, PortSharing, PortSpec, RowKey, Transport};
 use serde::Serialize;
 
 use crate::plan::{Family, LeftOutReason, Plan, UseKind};
@@ -48,6 +48,8 @@ pub enum CaveatKind {
     HostBits,
     /// Sources of the other family than the destination are left out.
     SourcesDropped,
+    /// Two planned services cannot listen on the same port of one address.
+    PortConflict,
 }
 
 impl CaveatKind {
@@ -66,6 +68,7 @@ impl CaveatKind {
             CaveatKind::OptionalLeftOut => "optional-left-out",
             CaveatKind::HostBits => "host-bits",
             CaveatKind::SourcesDropped => "sources-dropped",
+            CaveatKind::PortConflict => "port-conflict",
         }
     }
 }
@@ -515,4 +518,43 @@ pub(crate) fn sources_dropped(dropped: &[IpNet], family: Family) -> Caveat {
         "{list} cannot reach an {} destination; plan them with a destination of their own family.",
         family.name()
     ))
+}
+
+/// One caveat per pair of planned services that cannot listen on the same port of one
+/// address (portolan_catalog's reviewed decisions): the rule opens the port, but only one of
+/// them can answer on it.
+pub(crate) fn port_conflicts(plan: &Plan, sharing: &PortSharing) -> Vec<Caveat> {
+    let claims: Vec<(&str, RowKey)> = plan
+        .uses
+        .iter()
+        .filter(|u| matches!(u.row.port, Some(PortSpec::Single(_))))
+        .filter_map(|u| plan.service(u.service).map(|s| (s.id.as_str(), u.row)))
+        .collect();
+    let name = |id: &str| {
+        plan.services
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    };
+    sharing
+        .conflicts(claims)
+        .into_iter()
+        .map(|c| {
+            let [a, b] = &c.services;
+            let mut caveat = Caveat::new(
+                CaveatKind::PortConflict,
+                format!(
+                    "Port conflict: {} and {} cannot both listen on {} {} of one address",
+                    name(a),
+                    name(b),
+                    c.transport,
+                    c.port
+                ),
+            )
+            .line(c.reason.clone())
+            .line("The rule opens the port once; put the two services on different addresses or hosts, or move one of them to another port.");
+            caveat.services = vec![a.clone(), b.clone()];
+            caveat
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use ipnet::IpNet;
 use portolan_catalog::model::{RowFilter, RowKey};
-use portolan_catalog::{Catalog, ErratumKind, PortRow, PortSpec, Service, Transport};
+use portolan_catalog::{Catalog, ErratumKind, PortRow, PortSharing, PortSpec, Service, Transport};
 use serde::{Serialize, Serializer};
 
 use crate::caveat::{self, Caveat};
@@ -539,6 +539,14 @@ impl Plan {
     /// The service at `index`.
     pub fn service(&self, index: usize) -> Option<&PlannedService> {
         self.services.get(index)
+    }
+
+    /// Adds a caveat for each pair of planned services that `sharing` says cannot listen on
+    /// the same port (TCP 80 for IIS and Windows Media Services, TCP 3389 for Terminal
+    /// Services and NetMeeting).
+    pub fn note_port_conflicts(&mut self, sharing: &PortSharing) {
+        let found = caveat::port_conflicts(self, sharing);
+        self.caveats.extend(found);
     }
 
     /// The use at `index`.

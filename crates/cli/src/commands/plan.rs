@@ -32,7 +32,8 @@ pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
     if args.no_optional {
         request.optional = OptionalPolicy::Exclude;
     }
-    let plan = Plan::build(&catalog, &request)?;
+    let mut plan = Plan::build(&catalog, &request)?;
+    plan.note_port_conflicts(&super::conflicts::load()?);
     let output = args.output.output.as_deref();
     if args.format() == PlanFormat::Json {
         let text = out::to_json(&PlanJson {
