@@ -235,7 +235,6 @@ pub fn table(catalog: &Catalog, global: &Global, args: &TableArgs) -> Result<Sta
             .iter()
             .map(|r| SeedRowRecord::new(catalog, r))
             .collect(),
-        conflicts: &[],
     };
     render::print(render::lookup(args.format.format, style, &grid, &json)?.as_bytes())?;
     Ok(if rows.is_empty() {
