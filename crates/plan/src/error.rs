@@ -77,7 +77,7 @@ pub enum PlanError {
     },
     /// The subject has no RPC server to pin.
     #[error(
-        "{subject} has no RPC server to pin: none of its services listens on dynamic RPC ports; leave out --pin-rpc, or pin a role with RPC servers (domain-controller)"
+        "{subject} has no RPC server to pin: none of its services listens on dynamic RPC ports; pin a role or service that does (domain-controller, file-server, certificate-services)"
     )]
     NothingToPin {
         /// The role or services.

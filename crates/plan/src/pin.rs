@@ -85,9 +85,46 @@ impl PinLayout {
         role: &str,
         base: u32,
     ) -> Result<PinLayout, PlanError> {
-        let role = catalog.resolve_role(role)?;
-        let services: Vec<String> = role.services.iter().map(|s| s.service.clone()).collect();
-        PinLayout::for_services(catalog, pinning, &role.id, &services, base)
+        PinLayout::for_subjects(catalog, pinning, &[role.to_string()], &[], base)
+    }
+
+    /// The layout of roles and services together, as `plan` has them: every service the
+    /// roles name (optional ones too) and the services asked for. `pin`, `plan --pin-rpc`,
+    /// `rpc --pin-rpc` and `check --pin-rpc` all take their ports from here.
+    pub fn for_subjects(
+        catalog: &Catalog,
+        pinning: &Pinning,
+        roles: &[String],
+        services: &[String],
+        base: u32,
+    ) -> Result<PinLayout, PlanError> {
+        if roles.is_empty() && services.is_empty() {
+            return Err(PlanError::Empty);
+        }
+        let mut subject: Vec<String> = Vec::new();
+        let mut ids: Vec<String> = Vec::new();
+        let add = |id: &String, ids: &mut Vec<String>| {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        };
+        for name in roles {
+            let role = catalog.resolve_role(name)?;
+            if !subject.contains(&role.id) {
+                subject.push(role.id.clone());
+            }
+            for entry in &role.services {
+                add(&entry.service, &mut ids);
+            }
+        }
+        for name in services {
+            let service = catalog.resolve_service(name)?;
+            if !subject.contains(&service.id) {
+                subject.push(service.id.clone());
+            }
+            add(&service.id, &mut ids);
+        }
+        PinLayout::for_services(catalog, pinning, &subject.join(", "), &ids, base)
     }
 
     /// The layout of a set of catalog services; `subject` names them in messages and headers.

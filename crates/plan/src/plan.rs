@@ -334,7 +334,15 @@ impl Plan {
         let scopes = scopes(&request.sources, destination.as_ref(), &mut notes)?;
         let ftp_passive = request.ftp_passive_range();
         let pin = match request.pin_rpc {
-            Some(base) => Some(pin_layout(catalog, request, &roles, base)?),
+            // The roles' every entry (optional ones too), so that the ports do not depend on
+            // --no-optional: the same base gives the ports `portolan pin` printed.
+            Some(base) => Some(PinLayout::for_subjects(
+                catalog,
+                &portolan_catalog::Pinning::builtin(catalog)?,
+                &request.roles,
+                &request.services,
+                base,
+            )?),
             None => None,
         };
         let mut plan = Plan {
@@ -649,37 +657,6 @@ impl Plan {
         let first: String = first.chars().take(28).collect();
         format!("portolan-{first}-and-{}-more", ids.len().saturating_sub(1))
     }
-}
-
-/// The pinned layout of a plan: from every service its roles name (optional ones too, so the
-/// ports do not depend on --no-optional) and the services asked for, as `portolan pin` has it.
-fn pin_layout(
-    catalog: &Catalog,
-    request: &Request,
-    roles: &[&portolan_catalog::Role],
-    base: u32,
-) -> Result<PinLayout, PlanError> {
-    let pinning = portolan_catalog::Pinning::builtin(catalog)?;
-    let mut services: Vec<String> = Vec::new();
-    for role in roles {
-        for entry in &role.services {
-            if !services.contains(&entry.service) {
-                services.push(entry.service.clone());
-            }
-        }
-    }
-    let requested = requested_ids(catalog, &request.services)?;
-    for id in &requested {
-        if !services.contains(id) {
-            services.push(id.clone());
-        }
-    }
-    let subject: Vec<&str> = roles
-        .iter()
-        .map(|r| r.id.as_str())
-        .chain(requested.iter().map(String::as_str))
-        .collect();
-    PinLayout::for_services(catalog, &pinning, &subject.join(", "), &services, base)
 }
 
 fn sorted(v: &[usize]) -> Vec<usize> {

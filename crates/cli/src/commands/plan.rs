@@ -29,6 +29,7 @@ pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
     if let Some(range) = &args.ftp_passive {
         request.ftp_passive = Some(portolan_plan::parse_ftp_passive(range)?);
     }
+    request.pin_rpc = args.pin.pin_rpc;
     if args.no_optional {
         request.optional = OptionalPolicy::Exclude;
     }
