@@ -72,6 +72,9 @@ pub struct PinLayout {
     pub servers: Vec<PinnedServer>,
     /// The narrowed dynamic range for every other RPC server.
     pub rest: PortRange,
+    /// The subject's catalog services, whose RPC interfaces belong on these ports.
+    #[serde(skip)]
+    pub services: Vec<String>,
     #[serde(skip)]
     pinning: Pinning,
 }
@@ -189,6 +192,7 @@ impl PinLayout {
             base: port(0),
             servers,
             rest: PortRange { first, last },
+            services: services.to_vec(),
             pinning: pinning.clone(),
         })
     }

@@ -33,6 +33,9 @@ pub struct MapperSummary {
     pub checked_ports: Vec<u16>,
     /// How the list ended, or why the mapper could not be read.
     pub outcome: String,
+    /// With `--pin-rpc`: the interfaces of the role outside the pinned ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<crate::pinned::PinVerdict>,
 }
 
 /// Runs the check to the end: hands each result to `on_result` the moment it is known
@@ -175,6 +178,10 @@ pub async fn run(
                         endpoints: enumeration.endpoints.len(),
                         checked_ports: targets.iter().map(|t| t.port).collect(),
                         outcome: enumeration.end.clone(),
+                        pinned: options
+                            .pin
+                            .as_ref()
+                            .map(|pin| pin.verdict(&enumeration.endpoints)),
                     });
                     extra.unchecked.extend(missing);
                     second_wave.extend(targets.into_iter().map(|target| Job {
@@ -188,6 +195,7 @@ pub async fn run(
                         endpoints: 0,
                         checked_ports: Vec::new(),
                         outcome: e.to_string(),
+                        pinned: None,
                     });
                     extra.unchecked.extend(dynamic_unchecked(
                         catalog,

@@ -46,6 +46,8 @@ pub struct CheckOptions {
     pub verify_timeout: Duration,
     /// What the protocol probes may send.
     pub context: ProbeContext,
+    /// `--pin-rpc`: compare the endpoint mapper's answer with the pinned ports.
+    pub pin: Option<crate::pinned::PinCheck>,
 }
 
 /// Settings the protocol probes need.
@@ -72,6 +74,7 @@ impl Default for ProbeContext {
 impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
+            pin: None,
             ceiling: Duration::from_millis(1500),
             floor: Duration::from_millis(100),
             udp_floor: Duration::from_millis(500),

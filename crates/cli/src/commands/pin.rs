@@ -3,8 +3,12 @@
 use portolan_catalog::Pinning;
 use portolan_plan::{PinLayout, reg_file_bytes};
 
+use portolan_catalog::Catalog;
+use portolan_probe::PinCheck;
+
 use crate::cli::{Global, PinArgs, PinFor};
 use crate::exit::{Failure, Status};
+use crate::groups::{PinRpc, Subjects};
 use crate::render as out;
 
 pub fn run(global: &Global, args: &PinArgs) -> Result<Status, Failure> {
@@ -32,4 +36,35 @@ pub fn run(global: &Global, args: &PinArgs) -> Result<Status, Failure> {
         PinFor::Samba => out::write_output(output, layout.samba().as_bytes(), false)?,
     }
     Ok(Status::Clean)
+}
+
+/// `--pin-rpc` of `rpc` and `check`: what the endpoint mapper's answer is held to, from the
+/// same layout `pin` prints.
+pub(super) fn check_for(
+    catalog: &Catalog,
+    pin: &PinRpc,
+    subjects: &Subjects,
+) -> Result<Option<PinCheck>, Failure> {
+    let Some(base) = pin.pin_rpc else {
+        return Ok(None);
+    };
+    if subjects.role.is_empty() && subjects.service.is_empty() {
+        return Err(Failure::new(
+            "--pin-rpc needs the role whose RPC servers were pinned: add --role ROLE (or --service SERVICE)",
+        ));
+    }
+    let pinning = Pinning::builtin(catalog).map_err(|e| Failure::runtime(e.to_string()))?;
+    let layout =
+        PinLayout::for_subjects(catalog, &pinning, &subjects.role, &subjects.service, base)?;
+    let interfaces = layout
+        .servers
+        .iter()
+        .flat_map(|s| s.interfaces.iter().map(|i| i.uuid.clone()))
+        .collect();
+    Ok(Some(PinCheck::new(
+        catalog,
+        layout.services.clone(),
+        layout.ports(),
+        interfaces,
+    )))
 }

@@ -254,6 +254,7 @@ fn udp_options(args: &ScanArgs) -> CheckOptions {
         verify: false,
         verify_timeout: defaults.verify_timeout,
         context: defaults.context,
+        pin: None,
     }
 }
 

@@ -74,13 +74,26 @@ impl<'a> CheckReport<'a> {
         &self.results
     }
 
-    /// True when there were results and every one is LISTENING.
+    /// True when there were results, every one is LISTENING and, with `--pin-rpc`, no
+    /// interface of the role is registered outside the pinned ports.
     pub fn all_listening(&self) -> bool {
         !self.results.is_empty()
             && self
                 .results
                 .iter()
                 .all(|r| r.record.verdict == Status::Listening)
+            && self.pin_obeyed()
+    }
+
+    /// False when a host's endpoint mapper lists an interface of the role outside the pinned
+    /// ports (`--pin-rpc`).
+    pub fn pin_obeyed(&self) -> bool {
+        self.extras.iter().all(|e| {
+            e.endpoint_mapper
+                .as_ref()
+                .and_then(|m| m.pinned.as_ref())
+                .is_none_or(|p| p.obeyed())
+        })
     }
 
     /// The JSON document.
@@ -142,6 +155,10 @@ impl<'a> CheckReport<'a> {
                     "endpoint mapper: {} endpoints, dynamic ports checked: {ports} ({})\n",
                     mapper.endpoints, mapper.outcome
                 ));
+                if let Some(pinned) = &mapper.pinned {
+                    out.push_str(&pinned.summary());
+                    out.push('\n');
+                }
             }
             if !heading.is_empty() {
                 out.push('\n');
