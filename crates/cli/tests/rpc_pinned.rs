@@ -136,7 +136,7 @@ fn pin_rpc_and_role_go_together() {
 }
 
 /// `check` asks the mapper on TCP 135 of the host, so the fake one listens on
-/// 127.0.70.1:135 (an address of this test alone).
+/// 127.0.70.1:135 and 127.0.70.2:135 (addresses of this test alone).
 #[test]
 #[ignore = "needs root: binds 127.0.70.1:135, the endpoint mapper's port"]
 fn check_reports_interfaces_outside_the_pinned_ports() {
