@@ -135,10 +135,10 @@ fn pin_rpc_and_role_go_together() {
     assert!(err.contains("65432"), "{err}");
 }
 
-/// `check` asks the mapper on TCP 135 of the host, so the fake one listens on
-/// 127.0.70.1:135 and 127.0.70.2:135 (addresses of this test alone).
+/// `check` asks the mapper on TCP 135 of the host, so the fake one listens on port 135 of
+/// loopback addresses of this test alone (127.70.x.y, 127.71.x.y).
 #[test]
-#[ignore = "needs root: binds 127.0.70.1:135, the endpoint mapper's port"]
+#[ignore = "needs root: binds port 135 (the endpoint mapper's) on loopback"]
 fn check_reports_interfaces_outside_the_pinned_ports() {
     for (ports, outside) in [(dynamic as fn(u16) -> u16, true), (pinned, false)] {
         // The TCP probe, its verification and the enumeration each connect once.

@@ -28,7 +28,7 @@ pub const END_OF_LIST: &[u8] =
 /// (49152-49154 in the capture), then the end of list; `connections` connections one after
 /// the other (a check connects to TCP 135 to probe it before it enumerates).
 pub fn whole_list_mapper(address: &str, connections: usize, ports: fn(u16) -> u16) -> u16 {
-    let listener = TcpListener::bind(address).unwrap();
+    let listener = TcpListener::bind(address).unwrap_or_else(|e| panic!("bind {address}: {e}"));
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for _ in 0..connections {
