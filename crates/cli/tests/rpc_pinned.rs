@@ -140,21 +140,29 @@ fn pin_rpc_and_role_go_together() {
 #[test]
 #[ignore = "needs root: binds port 135 (the endpoint mapper's) on loopback"]
 fn check_reports_interfaces_outside_the_pinned_ports() {
-    for (ports, outside) in [(dynamic as fn(u16) -> u16, true), (pinned, false)] {
+    // An address per case and per run: a listener stays until its connections are used, and
+    // a closed one leaves TIME_WAIT sockets on its address that block a new listener for a
+    // minute.
+    let id = std::process::id();
+    let (third, fourth) = ((id / 250) % 250, id % 250 + 1);
+    let cases = [
+        (
+            format!("127.70.{third}.{fourth}"),
+            dynamic as fn(u16) -> u16,
+            true,
+        ),
+        (format!("127.71.{third}.{fourth}"), pinned, false),
+    ];
+    for (address, ports, outside) in cases {
         // The TCP probe, its verification and the enumeration each connect once.
-        fake_mapper::whole_list_mapper("127.0.70.1:135", 3, ports);
+        fake_mapper::whole_list_mapper(&format!("{address}:135"), 3, ports);
         let out = portolan()
-            .args([
-                "check",
-                "127.0.70.1",
-                "--service",
-                "local-security-authority",
-            ])
+            .args(["check", &address, "--service", "local-security-authority"])
             .args(["--pin-rpc", "10000", "--format", "json", "--timeout", "1s"])
             .output()
             .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
-        // Nothing else listens on 127.0.70.1: exit 1 whatever the pin says.
+        // Nothing else listens there: exit 1 whatever the pin says.
         assert_eq!(out.status.code(), Some(1), "{text}");
         let json: Value = serde_json::from_str(&text).unwrap();
         let pinned = &json["hosts"][0]["endpoint_mapper"]["pinned"];
