@@ -177,6 +177,22 @@ mod tests {
         }
     }
 
+    /// pinning.toml names its interfaces by UUID and short name; both must be the wire
+    /// crate's, or `rpc --pin-rpc` could not tell them in a mapper's answer.
+    #[test]
+    fn every_pinned_interface_is_one_the_wire_crate_knows() {
+        let catalog = Catalog::builtin().unwrap();
+        let pinning = portolan_catalog::Pinning::builtin(&catalog).unwrap();
+        for server in &pinning.servers {
+            for interface in &server.interfaces {
+                let uuid: portolan_wire::dcerpc::Uuid = interface.uuid.parse().unwrap();
+                let known = portolan_wire::dcerpc::names::lookup(&uuid)
+                    .unwrap_or_else(|| panic!("{} {}: unknown to wire", server.id, interface.uuid));
+                assert_eq!(known.name, interface.name, "{}", server.id);
+            }
+        }
+    }
+
     #[test]
     fn only_the_roles_interfaces_outside_the_pinned_and_fixed_ports_count() {
         let catalog = Catalog::builtin().unwrap();
