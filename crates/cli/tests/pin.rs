@@ -132,6 +132,19 @@ fn bad_input_exits_2_with_the_fix() {
         &["--role"],
     );
     fails(
+        &[
+            "plan",
+            "--role",
+            "domain-controller",
+            "--pin-rpc",
+            "10000",
+            "--rpc-range",
+            "legacy",
+        ],
+        2,
+        &["--pin-rpc and --rpc-range"],
+    );
+    fails(
         &["plan", "--role", "domain-controller", "--pin-rpc", "70000"],
         2,
         &["70000", "65432"],
