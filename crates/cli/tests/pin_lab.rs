@@ -266,6 +266,7 @@ fn a_samba_dc_pinned_by_portolan_obeys_and_the_narrowed_plan_holds() {
     // 5. Every port that listened and that the role opens still answers; nothing of the
     //    dynamic range does, the decoy included.
     let after = open_ports();
+    eprintln!("open before the plan: {before:?}\nopen after the plan: {after:?}");
     let lost: Vec<u16> = before
         .iter()
         .copied()
