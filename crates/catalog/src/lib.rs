@@ -20,6 +20,7 @@ pub mod error;
 pub mod load;
 pub mod model;
 pub mod modern;
+pub mod pinning;
 pub mod portspec;
 pub mod query;
 pub mod range;
@@ -36,6 +37,10 @@ pub use model::{
 pub use modern::{
     DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError, ModernRow,
     ModernService, RowChange, RowOrigin, ServiceChange, UnknownVersion, VersionRow, WindowsVersion,
+};
+pub use pinning::{
+    PinInterface, PinRest, PinServer, PinSource, Pinning, PinningError, RegType, RegistryValue,
+    SambaPin, WindowsPin,
 };
 pub use portspec::{
     PortRange, PortSpecError, Ports, fold, parse_port, parse_port_query, parse_port_range,

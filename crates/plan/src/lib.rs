@@ -25,6 +25,7 @@
 pub mod caveat;
 pub mod dialect;
 pub mod error;
+pub mod pin;
 pub mod plan;
 pub mod ports;
 pub mod render;
@@ -33,6 +34,7 @@ pub mod request;
 pub use caveat::{Caveat, CaveatKind};
 pub use dialect::{Dialect, Rendered, RenderedFile};
 pub use error::PlanError;
+pub use pin::{PinLayout, PinPlatform, PinnedServer, reg_file_bytes};
 pub use plan::{
     Family, LeftOut, LeftOutReason, Plan, PlannedService, PortUse, RoleRef, Rule, RuleGroup, Scope,
     ServiceReason, UseKind,

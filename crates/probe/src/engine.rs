@@ -53,6 +53,8 @@ pub struct CheckOptions {
     /// Most new probes (first tries) per second over all hosts; `None`: as fast as the
     /// probes in flight allow. `scan --udp --rate`.
     pub rate: Option<u32>,
+    /// `--pin-rpc`: compare the endpoint mapper's answer with the pinned ports.
+    pub pin: Option<crate::pinned::PinCheck>,
 }
 
 /// Settings the protocol probes need.
@@ -79,6 +81,7 @@ impl Default for ProbeContext {
 impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
+            pin: None,
             ceiling: Duration::from_millis(1500),
             floor: Duration::from_millis(100),
             udp_floor: Duration::from_millis(500),

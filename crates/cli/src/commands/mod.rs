@@ -7,6 +7,7 @@ mod completions;
 mod conflicts;
 mod lookup;
 mod man;
+mod pin;
 mod plan;
 mod roles;
 pub mod rpc;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Rpc(args) => rpc::run(global, &args),
         Command::Audit(args) => audit::run(global, &args),
         Command::Plan(args) => plan::run(global, &args),
+        Command::Pin(args) => pin::run(global, &args),
         Command::Scan(args) => scan::run(global, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),

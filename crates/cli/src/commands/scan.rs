@@ -269,6 +269,7 @@ fn udp_options(args: &ScanArgs) -> CheckOptions {
         context: defaults.context,
         mapper_port: defaults.mapper_port,
         rate: args.rate,
+        pin: None,
     }
 }
 
