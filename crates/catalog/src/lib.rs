@@ -23,15 +23,18 @@ pub mod query;
 pub mod range;
 pub mod resolve;
 pub mod transport;
+pub mod view;
 
 pub use error::{CatalogError, QueryError};
 pub use load::Source;
 pub use model::{
-    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, Service, Status,
+    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Provenance, Role, RoleService,
+    Service, SourceClass, Status, UnknownClass,
 };
 pub use modern::{
-    DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError, ModernRow,
-    ModernService, RowChange, RowOrigin, ServiceChange, UnknownVersion, VersionRow, WindowsVersion,
+    DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError,
+    ModernRole, ModernRoleEntry, ModernRow, ModernService, RowChange, RowOrigin, ServiceChange,
+    UnknownVersion, VersionRow, WindowsVersion,
 };
 pub use portspec::{
     PortRange, PortSpecError, Ports, fold, parse_port, parse_port_query, parse_port_range,
@@ -46,6 +49,10 @@ pub struct Catalog {
     services: Vec<Service>,
     errata: Vec<Erratum>,
     roles: Vec<Role>,
+    /// The version a view stands for; `None` for a catalog read from files (the seed's).
+    version: Option<WindowsVersion>,
+    /// What each dynamic spec stands for in a view; empty: the spec's candidate ranges.
+    dynamic_ranges: Vec<(PortSpec, (u16, u16))>,
 }
 
 impl Catalog {
@@ -58,6 +65,8 @@ impl Catalog {
             services,
             errata,
             roles,
+            version: None,
+            dynamic_ranges: Vec::new(),
         }
     }
 
