@@ -1,12 +1,10 @@
 //! Command-line arguments (clap derive). Parsing only: no work happens here.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use portolan_plan::{Dialect, RpcRange};
 
 pub use crate::groups::{
-    CheckTiming, FormatArgs, IncludeOptional, OutputFile, RpcTiming, ScanTiming, Subjects, Timing,
+    CatalogSelection, CheckTiming, FormatArgs, IncludeOptional, OutputFile, RpcTiming, ScanTiming, Subjects, Timing,
     Wait, parse_duration,
 };
 pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
@@ -28,15 +26,8 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Extra catalog file (TOML, same format as the built-in one): adds services or roles,
-    /// or overrides fields of built-in ones. Repeatable; later files win.
-    #[arg(
-        long = "catalog",
-        value_name = "FILE",
-        global = true,
-        env = "PORTOLAN_CATALOG"
-    )]
-    pub catalogs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogSelection,
 
     /// When to colour terminal output. `auto` colours only a terminal, and never when
     /// NO_COLOR is set.
