@@ -256,8 +256,10 @@ pub struct PlanArgs {
     /// Firewall dialect.
     #[arg(long, short = 'd', value_name = "DIALECT", value_enum, ignore_case = true, default_value_t = DialectArg(Dialect::Nftables))]
     pub dialect: DialectArg,
-    /// Where clients are: an address or CIDR, IPv4 or IPv6. Repeatable; default any.
-    #[arg(long, value_name = "CIDR")]
+    /// Where traffic comes from: an address or CIDR, IPv4 or IPv6, for every class of
+    /// hosts; or CLASS=CIDR for one class (clients, management, peers), so each rule admits
+    /// only the classes its role entries name. Repeatable; default any.
+    #[arg(long, value_name = "[CLASS=]CIDR")]
     pub from: Vec<String>,
     /// The server the rules protect (an address or CIDR); default this host.
     #[arg(long, value_name = "ADDR")]

@@ -34,13 +34,14 @@ pub use caveat::{Caveat, CaveatKind};
 pub use dialect::{Dialect, Rendered, RenderedFile};
 pub use error::PlanError;
 pub use plan::{
-    Family, LeftOut, LeftOutReason, Plan, PlannedService, PortUse, RoleRef, Rule, RuleGroup, Scope,
+    Audience, Family, LeftOut, LeftOutReason, Plan, PlannedService, PortUse, RoleRef, Rule, RuleGroup, Scope,
     ServiceReason, UseKind,
 };
 pub use ports::PortRange;
 pub use render::render;
 pub use request::{
-    OptionalPolicy, Request, RpcRange, parse_destination, parse_ftp_passive, parse_source,
+    OptionalPolicy, Request, RpcRange, parse_class_source, parse_destination, parse_ftp_passive,
+    parse_source,
 };
 
 use portolan_catalog::Catalog;
