@@ -28,13 +28,13 @@ pub mod view;
 pub use error::{CatalogError, QueryError};
 pub use load::Source;
 pub use model::{
-    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Provenance, Role, RoleService,
-    Service, SourceClass, Status, UnknownClass,
+    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Provenance, Role, RoleService, Service,
+    SourceClass, Status, UnknownClass,
 };
 pub use modern::{
-    DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError,
-    ModernRole, ModernRoleEntry, ModernRow, ModernService, RowChange, RowOrigin, ServiceChange,
-    UnknownVersion, VersionRow, WindowsVersion,
+    DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError, ModernRole,
+    ModernRoleEntry, ModernRow, ModernService, RowChange, RowOrigin, ServiceChange, UnknownVersion,
+    VersionRow, WindowsVersion,
 };
 pub use portspec::{
     PortRange, PortSpecError, Ports, fold, parse_port, parse_port_query, parse_port_range,

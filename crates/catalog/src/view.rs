@@ -157,7 +157,11 @@ impl Catalog {
     fn roles_at(&self, modern: &Modern, version: WindowsVersion, view: &Catalog) -> Vec<Role> {
         let mut roles: Vec<Role> = Vec::new();
         for role in modern.roles() {
-            if let Some(user) = self.roles.iter().find(|r| r.id == role.id && r.user_defined) {
+            if let Some(user) = self
+                .roles
+                .iter()
+                .find(|r| r.id == role.id && r.user_defined)
+            {
                 roles.push(user.clone());
             } else if let Some(r) = role.at(version) {
                 roles.push(r);

@@ -142,7 +142,10 @@ fn every_entry_of_todays_roles_says_who_needs_it() {
         all.dedup();
         all
     };
-    assert_eq!(who("kerberos-kdc"), [SourceClass::Clients, SourceClass::Peers]);
+    assert_eq!(
+        who("kerberos-kdc"),
+        [SourceClass::Clients, SourceClass::Peers]
+    );
     assert_eq!(who("dfs-replication"), [SourceClass::Peers]);
     assert_eq!(who("winrm"), [SourceClass::Management]);
     assert_eq!(who("ad-web-services"), [SourceClass::Management]);
@@ -158,10 +161,30 @@ fn entries_follow_the_versions() {
             .any(|(_, _, row)| row.transport == t && row.port == Some(PortSpec::Single(p)))
     };
     // DFSR's fixed 5722 only on 2008; RDP over UDP from 2012.
-    assert!(has(&at(WindowsVersion::W2008), "domain-controller", Transport::Tcp, 5722));
-    assert!(!has(&at(WindowsVersion::W2012), "domain-controller", Transport::Tcp, 5722));
-    assert!(!has(&at(WindowsVersion::W2008), "terminal-server", Transport::Udp, 3389));
-    assert!(has(&at(WindowsVersion::W2012), "terminal-server", Transport::Udp, 3389));
+    assert!(has(
+        &at(WindowsVersion::W2008),
+        "domain-controller",
+        Transport::Tcp,
+        5722
+    ));
+    assert!(!has(
+        &at(WindowsVersion::W2012),
+        "domain-controller",
+        Transport::Tcp,
+        5722
+    ));
+    assert!(!has(
+        &at(WindowsVersion::W2008),
+        "terminal-server",
+        Transport::Udp,
+        3389
+    ));
+    assert!(has(
+        &at(WindowsVersion::W2012),
+        "terminal-server",
+        Transport::Udp,
+        3389
+    ));
     // Roles that start later are absent before.
     assert!(at(WindowsVersion::W2008).role("wsus-server").is_none());
     assert!(at(WindowsVersion::W2012).role("wac-gateway").is_none());

@@ -4,8 +4,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use portolan_plan::{Dialect, RpcRange};
 
 pub use crate::groups::{
-    CatalogSelection, CheckTiming, FormatArgs, IncludeOptional, OutputFile, RpcTiming, ScanTiming, Subjects, Timing,
-    Wait, parse_duration,
+    CatalogSelection, CheckTiming, FormatArgs, IncludeOptional, OutputFile, RpcTiming, ScanTiming,
+    Subjects, Timing, Wait, parse_duration,
 };
 pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
 

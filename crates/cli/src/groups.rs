@@ -209,5 +209,6 @@ pub struct CatalogSelection {
 
 /// Parses `--windows`: one of the layer's versions.
 pub fn parse_windows(text: &str) -> Result<WindowsVersion, String> {
-    text.parse().map_err(|e: portolan_catalog::UnknownVersion| e.to_string())
+    text.parse()
+        .map_err(|e: portolan_catalog::UnknownVersion| e.to_string())
 }

@@ -154,7 +154,10 @@ fn search_matches_all_words() {
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r["transport"] == "udp"));
     assert!(rows.iter().any(|r| r["port"] == 389));
-    portolan_2003().args(["search", "zzzz-nothing"]).assert().code(1);
+    portolan_2003()
+        .args(["search", "zzzz-nothing"])
+        .assert()
+        .code(1);
 }
 
 #[test]

@@ -10,10 +10,7 @@ use common::{fails, json_ok, portolan, stdout, stdout_2003};
 use serde_json::Value;
 
 fn data(name: &str) -> String {
-    let path = format!(
-        "{}/tests/data/seed-view/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/data/seed-view/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -90,7 +87,10 @@ fn seed_view_search() {
 
 #[test]
 fn seed_view_table() {
-    assert_eq!(stdout_2003(&["table", "--format", "csv"]), data("table.csv"));
+    assert_eq!(
+        stdout_2003(&["table", "--format", "csv"]),
+        data("table.csv")
+    );
 }
 
 #[test]
@@ -121,7 +121,13 @@ fn seed_view_roles_and_role() {
 #[test]
 fn seed_view_plan() {
     assert_eq!(
-        stdout_2003(&["plan", "--role", "domain-controller", "--from", "10.0.0.0/8"]),
+        stdout_2003(&[
+            "plan",
+            "--role",
+            "domain-controller",
+            "--from",
+            "10.0.0.0/8"
+        ]),
         data("plan-dc.nft")
     );
     assert_eq!(
@@ -190,7 +196,11 @@ fn checked_dc(version: &str) -> String {
     let host = &v["hosts"][0];
     let mut lines = String::new();
     for r in host["results"].as_array().unwrap() {
-        lines.push_str(&format!("probe {} {}\n", r["transport"].as_str().unwrap(), r["port"]));
+        lines.push_str(&format!(
+            "probe {} {}\n",
+            r["transport"].as_str().unwrap(),
+            r["port"]
+        ));
     }
     for u in host["unchecked"].as_array().unwrap() {
         lines.push_str(&format!(
@@ -235,8 +245,14 @@ fn the_default_is_the_newest_version() {
 fn todays_ports_are_known() {
     let v = json(&["port", "464", "--format", "json"]);
     let rows = row_ids(&v);
-    assert!(rows.contains(&("kerberos-kdc".into(), "tcp".into(), 464)), "{rows:?}");
-    assert!(rows.contains(&("kerberos-kdc".into(), "udp".into(), 464)), "{rows:?}");
+    assert!(
+        rows.contains(&("kerberos-kdc".into(), "tcp".into(), 464)),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&("kerberos-kdc".into(), "udp".into(), 464)),
+        "{rows:?}"
+    );
     let row = &v["rows"][0];
     assert_eq!(row["app_protocol"], "Kerberos Password V5");
     assert_eq!(row["since"], "2008");
@@ -245,18 +261,27 @@ fn todays_ports_are_known() {
     assert!(common::strings(&row["sources"]).contains(&"kb832017"));
 
     let v = json(&["port", "9389", "--format", "json"]);
-    assert_eq!(row_ids(&v), [("ad-web-services".into(), "tcp".into(), 9389)]);
+    assert_eq!(
+        row_ids(&v),
+        [("ad-web-services".into(), "tcp".into(), 9389)]
+    );
     let v = json(&["port", "5985", "--format", "json"]);
     assert_eq!(row_ids(&v), [("winrm".into(), "tcp".into(), 5985)]);
     let v = json(&["port", "3389/udp", "--format", "json"]);
-    assert_eq!(row_ids(&v), [("terminal-services".into(), "udp".into(), 3389)]);
+    assert_eq!(
+        row_ids(&v),
+        [("terminal-services".into(), "udp".into(), 3389)]
+    );
     // A seed row keeps its seed provenance.
     let v = json(&["port", "88/tcp", "--format", "json"]);
     assert_eq!(v["rows"][0]["since"], "2003");
     assert_eq!(common::strings(&v["rows"][0]["sources"]), ["seed"]);
     // In the seed's view none of them exists.
     for port in ["464", "9389", "5985", "3389/udp"] {
-        common::portolan_2003().args(["port", port]).assert().code(1);
+        common::portolan_2003()
+            .args(["port", port])
+            .assert()
+            .code(1);
     }
 }
 
@@ -281,13 +306,22 @@ fn the_dynamic_range_follows_the_version() {
 
 #[test]
 fn dropped_services_are_gone_and_renamed_ones_carry_todays_name() {
-    common::portolan_2003().args(["port", "548"]).assert().success();
+    common::portolan_2003()
+        .args(["port", "548"])
+        .assert()
+        .success();
     portolan().args(["port", "548"]).assert().code(1);
     let v = json(&["service", "TermService", "--format", "json"]);
     assert_eq!(v["services"][0]["name"], "Remote Desktop Services");
     // SMTP ships up to 2022 only.
-    portolan().args(["--windows", "2022", "service", "smtp"]).assert().success();
-    portolan().args(["--windows", "2025", "service", "SMTPSVC"]).assert().code(2);
+    portolan()
+        .args(["--windows", "2022", "service", "smtp"])
+        .assert()
+        .success();
+    portolan()
+        .args(["--windows", "2025", "service", "SMTPSVC"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -295,7 +329,10 @@ fn search_table_and_export_see_todays_rows() {
     let v = json(&["search", "password", "--format", "json"]);
     assert!(row_ids(&v).contains(&("kerberos-kdc".into(), "tcp".into(), 464)));
     let table = stdout(&["table", "--format", "csv"]);
-    assert!(table.contains("9389,TCP,Active Directory Web Services (ADWS)"), "{table}");
+    assert!(
+        table.contains("9389,TCP,Active Directory Web Services (ADWS)"),
+        "{table}"
+    );
     let export = json(&["export", "--format", "json"]);
     let ids: Vec<&str> = common::field_strings(&export["services"], "id");
     assert!(ids.contains(&"winrm") && ids.contains(&"dfs-replication"));
@@ -324,8 +361,13 @@ fn todays_domain_controller() {
         assert!(!entry["who"].as_array().unwrap().is_empty(), "{entry}");
     }
     // The seed's role is unchanged.
-    let old = json_ok(common::portolan_2003().args(["role", "domain-controller", "--format", "json"]));
-    assert!(!row_ids(&old).iter().any(|(_, _, p)| *p == 464 || *p == 9389));
+    let old =
+        json_ok(common::portolan_2003().args(["role", "domain-controller", "--format", "json"]));
+    assert!(
+        !row_ids(&old)
+            .iter()
+            .any(|(_, _, p)| *p == 464 || *p == 9389)
+    );
 }
 
 #[test]
@@ -335,7 +377,14 @@ fn todays_roles_for_rdp_and_clusters() {
     let v = json(&["role", "cluster-node", "--format", "json"]);
     assert!(row_ids(&v).contains(&("cluster-service".into(), "tcp".into(), 3343)));
     // RDP over UDP comes with 2012.
-    let v = json(&["--windows", "2008", "role", "terminal-server", "--format", "json"]);
+    let v = json(&[
+        "--windows",
+        "2008",
+        "role",
+        "terminal-server",
+        "--format",
+        "json",
+    ]);
     assert!(!row_ids(&v).contains(&("terminal-services".into(), "udp".into(), 3389)));
 }
 
@@ -343,10 +392,18 @@ fn todays_roles_for_rdp_and_clusters() {
 fn scan_and_check_take_todays_role_ports() {
     let ports = scanned_dc_ports("2025");
     for port in ["464", "5985", "9389"] {
-        assert!(ports.split(',').any(|p| p.starts_with(port)), "{port} not in {ports}");
+        assert!(
+            ports.split(',').any(|p| p.starts_with(port)),
+            "{port} not in {ports}"
+        );
     }
     let checked = checked_dc("2025");
-    for line in ["probe tcp 464", "probe udp 464", "probe tcp 9389", "probe tcp 5985"] {
+    for line in [
+        "probe tcp 464",
+        "probe udp 464",
+        "probe tcp 9389",
+        "probe tcp 5985",
+    ] {
         assert!(checked.contains(line), "{line} not in\n{checked}");
     }
 }

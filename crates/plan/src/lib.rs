@@ -34,8 +34,8 @@ pub use caveat::{Caveat, CaveatKind};
 pub use dialect::{Dialect, Rendered, RenderedFile};
 pub use error::PlanError;
 pub use plan::{
-    Audience, Family, LeftOut, LeftOutReason, Plan, PlannedService, PortUse, RoleRef, Rule, RuleGroup, Scope,
-    ServiceReason, UseKind,
+    Audience, Family, LeftOut, LeftOutReason, Plan, PlannedService, PortUse, RoleRef, Rule,
+    RuleGroup, Scope, ServiceReason, UseKind,
 };
 pub use ports::PortRange;
 pub use render::render;

@@ -89,7 +89,10 @@ impl PlannedService {
             .collect();
         let required: Vec<&&ServiceReason> = taking.iter().filter(|r| !r.optional).collect();
         let mut classes: Vec<SourceClass> = if required_only && !required.is_empty() {
-            required.iter().flat_map(|r| r.who.iter().copied()).collect()
+            required
+                .iter()
+                .flat_map(|r| r.who.iter().copied())
+                .collect()
         } else {
             taking.iter().flat_map(|r| r.who.iter().copied()).collect()
         };

@@ -160,8 +160,8 @@ impl Modern {
                 let entry = entry.into_inner();
                 let econtext = format!("role {}, entry {}", role.id, entry.service);
                 let fail = |problem: String| error(espan.clone(), econtext.clone(), problem);
-                let esince = version(&espan, &econtext, "since", entry.since.as_deref())?
-                    .unwrap_or(since);
+                let esince =
+                    version(&espan, &econtext, "since", entry.since.as_deref())?.unwrap_or(since);
                 let until = version(&espan, &econtext, "until", entry.until.as_deref())?;
                 if esince < since {
                     return Err(fail(format!(

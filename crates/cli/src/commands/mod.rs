@@ -23,9 +23,11 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Service(args) => lookup::service(&load_catalog(global)?, global, &args),
         Command::Search(args) => lookup::search(&load_catalog(global)?, global, &args),
         // `table --seed` is the seed's own table, whatever the version.
-        Command::Table(args) if args.seed => {
-            lookup::table(&load_catalog_at(global, WindowsVersion::W2003)?, global, &args)
-        }
+        Command::Table(args) if args.seed => lookup::table(
+            &load_catalog_at(global, WindowsVersion::W2003)?,
+            global,
+            &args,
+        ),
         Command::Table(args) => lookup::table(&load_catalog(global)?, global, &args),
         Command::Export(args) => lookup::export(&load_catalog(global)?, global, &args),
         Command::Errata(args) => lookup::errata(&load_catalog(global)?, global, &args),
