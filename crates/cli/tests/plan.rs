@@ -170,7 +170,11 @@ fn the_readme_example_is_the_real_output() {
                 "--role",
                 "domain-controller",
                 "--from",
-                "10.0.0.0/8",
+                "clients=10.0.0.0/8",
+                "--from",
+                "management=10.9.0.0/24",
+                "--from",
+                "peers=10.1.0.0/29",
                 "--no-optional",
                 "--dialect",
                 dialect,
@@ -194,9 +198,22 @@ fn the_readme_example_is_the_real_output() {
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .collect();
-    assert!(
-        text.windows(shown.len())
-            .any(|w| w.iter().zip(&shown).all(|(a, b)| a == b)),
-        "the README's PowerShell excerpt is not a run of the real output"
-    );
+    // Each rule of the excerpt is a run of the real output.
+    let mut rules: Vec<Vec<String>> = Vec::new();
+    for line in shown {
+        if line.starts_with("New-NetFirewallRule") || rules.is_empty() {
+            rules.push(Vec::new());
+        }
+        if let Some(rule) = rules.last_mut() {
+            rule.push(line);
+        }
+    }
+    assert!(rules.len() >= 2);
+    for rule in &rules {
+        assert!(
+            text.windows(rule.len())
+                .any(|w| w.iter().zip(rule).all(|(a, b)| a == b)),
+            "the README's PowerShell rule is not a run of the real output: {rule:#?}"
+        );
+    }
 }
