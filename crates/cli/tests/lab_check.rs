@@ -536,8 +536,20 @@ fn todays_domain_controller_role_on_samba() {
     ]);
     assert_eq!(code, 1);
     let all = results(&v);
-    assert_eq!(all["464/tcp"]["status"], "LISTENING", "{:#}", all["464/tcp"]);
+    assert_eq!(
+        all["464/tcp"]["status"], "LISTENING",
+        "{:#}",
+        all["464/tcp"]
+    );
     assert_eq!(all["88/udp"]["status"], "LISTENING");
-    assert_eq!(all["9389/tcp"]["status"], "NOT LISTENING", "{:#}", all["9389/tcp"]);
-    assert_eq!(all["5985/tcp"]["status"], "NOT LISTENING", "{:#}", all["5985/tcp"]);
+    assert_eq!(
+        all["9389/tcp"]["status"], "NOT LISTENING",
+        "{:#}",
+        all["9389/tcp"]
+    );
+    assert_eq!(
+        all["5985/tcp"]["status"], "NOT LISTENING",
+        "{:#}",
+        all["5985/tcp"]
+    );
 }

@@ -80,14 +80,10 @@ fn file(plan: &Plan, family: Family, notes: &[String]) -> String {
     for sub in plan.audience_plans() {
         let plan = &sub;
         let Some(scope) = plan.scope(family) else {
-            let whom = plan
-                .focus_audience()
-                .map_or_else(|| "this plan".to_string(), |a| format!("{}", a.label()));
-            let whom = if plan.focus.is_some() {
-                format!("for {whom}")
-            } else {
-                format!("by {whom}")
-            };
+            let whom = plan.focus_audience().map_or_else(
+                || "by this plan".to_string(),
+                |a| format!("for {}", a.label()),
+            );
             out.push_str(&format!(
                 "# No {} sources are admitted {whom}: nothing is opened for {}.\n",
                 family.name(),
