@@ -105,6 +105,10 @@ impl Catalog {
             let mut s = service.clone();
             s.ports = ports;
             if let Some(l) = layer {
+                // The seed's name stays the name of its port table, so it still resolves.
+                if s.table_name.is_none() && l.name != service.name {
+                    s.table_name = Some(service.name.clone());
+                }
                 s.name = l.name.clone();
                 if l.windows_service.is_some() {
                     s.windows_service = l.windows_service.clone();

@@ -313,6 +313,9 @@ fn dropped_services_are_gone_and_renamed_ones_carry_todays_name() {
     portolan().args(["port", "548"]).assert().code(1);
     let v = json(&["service", "TermService", "--format", "json"]);
     assert_eq!(v["services"][0]["name"], "Remote Desktop Services");
+    // The seed's name still finds it.
+    let v = json(&["service", "Terminal Services", "--format", "json"]);
+    assert_eq!(v["services"][0]["id"], "terminal-services");
     // SMTP ships up to 2022 only.
     portolan()
         .args(["--windows", "2022", "service", "smtp"])
