@@ -227,7 +227,18 @@ fn with_provenance(mut service: Service, until: Option<WindowsVersion>) -> Servi
 fn view_row(service: &Service, layer: Option<&ModernService>, row: &VersionRow) -> Option<PortRow> {
     let seed = row.seed_index.and_then(|i| service.ports.get(i));
     match (row.origin, layer) {
-        (RowOrigin::Layer, Some(l)) => layer_row(l, row, seed),
+        (RowOrigin::Layer, Some(l)) => {
+            // A layer row that restates a seed row the `--catalog` files replaced gives way
+            // to them: the user's rows say where the service listens.
+            let restates = row
+                .layer_index
+                .and_then(|i| l.rows.get(i))
+                .is_some_and(|m| m.seed_row.is_some());
+            if restates && seed.is_none() {
+                return None;
+            }
+            layer_row(l, row, seed)
+        }
         _ => {
             let seed = seed?;
             let mut out = seed.clone();

@@ -190,3 +190,42 @@ fn entries_follow_the_versions() {
     assert!(at(WindowsVersion::W2012).role("wac-gateway").is_none());
     assert!(at(WindowsVersion::W2016).role("wac-gateway").is_some());
 }
+
+#[test]
+fn user_catalogs_hold_in_every_version() {
+    let user = r#"
+[[service]]
+id = "terminal-services"
+ports = [ { app = "Terminal Services", transport = "tcp", port = 3390 } ]
+
+[[service]]
+id = "sql-server-sales"
+name = "SQL Server (instance SALES)"
+ports = [ { app = "SQL over TCP", transport = "tcp", port = 1500 } ]
+
+[[role]]
+id = "sales-db"
+name = "Sales database"
+services = [ { service = "sql-server-sales", reason = "The sales instance." } ]
+"#;
+    let merged = Catalog::load(&[portolan_catalog::Source::new("site.toml", user)]).unwrap();
+    let seed = Catalog::builtin().unwrap();
+    let modern = Modern::builtin(&seed).unwrap();
+    for version in WindowsVersion::ALL {
+        let view = merged.at(&modern, version);
+        assert!(view.service("sql-server-sales").is_some(), "{version}");
+        assert!(view.role("sales-db").is_some(), "{version}");
+        let rdp: Vec<_> = view
+            .service("terminal-services")
+            .unwrap()
+            .ports
+            .iter()
+            .filter(|r| r.transport == Transport::Tcp)
+            .map(|r| r.port)
+            .collect();
+        // The user moved RDP: the layer does not bring 3389 back.
+        assert_eq!(rdp, [Some(PortSpec::Single(3390))], "{version}");
+        let row = &view.service("sql-server-sales").unwrap().ports[0];
+        assert_eq!(row.provenance.as_ref().unwrap().sources, ["user"]);
+    }
+}
