@@ -328,6 +328,14 @@ pub fn emit_negative_response(request: &[u8]) -> Result<[u8; HEADER_LEN]> {
     if flags & flag::RESPONSE != 0 {
         return Err(Error::Unexpected("NBNS packet is a response, not a request"));
     }
+    // One question whose name is the 32-character first-level encoding (RFC 1001 14.1).
+    if flags & flag::OPCODE_MASK != 0 || u16::from_be_bytes([request[4], request[5]]) != 1 {
+        return Err(Error::malformed("NBNS request", "not a query with one question"));
+    }
+    crate::error::need(request, HEADER_LEN + 34 + 4, "NBNS question")?;
+    if request[HEADER_LEN] != 0x20 {
+        return Err(Error::malformed("NBNS question", "name is not 32 encoded characters"));
+    }
     let mut reply = [0u8; HEADER_LEN];
     reply[..2].copy_from_slice(&request[..2]);
     // RESPONSE, the request's opcode, AA (0x0400), RCODE 3.
@@ -463,5 +471,6 @@ mod tests {
         assert_eq!(parsed.rcode, 3);
         assert!(parsed.names.is_empty());
         assert!(emit_negative_response(&reply).is_err());
+        assert!(emit_negative_response(b"junk junk junk junk").is_err());
     }
 }
