@@ -139,6 +139,20 @@ pub struct IncludeOptional {
     pub include_optional: bool,
 }
 
+/// `--radius-secret` of `check` and `listen`.
+#[derive(Debug, Args)]
+pub struct RadiusSecret {
+    /// RADIUS shared secret (check: lets a RADIUS server answer the probe's requests with a
+    /// verified authenticator; listen: signs its answers; default for both: portolan-probe).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "PORTOLAN_RADIUS_SECRET",
+        hide_env_values = true
+    )]
+    pub radius_secret: Option<String>,
+}
+
 /// Where a command that writes files puts them.
 #[derive(Debug, Args)]
 pub struct OutputFile {

@@ -38,3 +38,35 @@ pub use bind::{Port, Skipped, default_addresses};
 pub use error::ListenError;
 pub use serve::{DEFAULT_RATE_LIMIT, Hit, Listener, ServeOptions};
 pub use summary::{PortSummary, Summary};
+
+/// Completes on Ctrl-C (SIGINT), on SIGTERM, or when `duration` has passed: the `stop` of
+/// [`Listener::serve`] for a command line. A signal that cannot be watched is never
+/// taken as one.
+pub async fn until_stopped(duration: Option<std::time::Duration>) {
+    let interrupted = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminated = async {
+        #[cfg(unix)]
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await;
+    };
+    let elapsed = async {
+        match duration {
+            Some(duration) => tokio::time::sleep(duration).await,
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupted => {}
+        () = terminated => {}
+        () = elapsed => {}
+    }
+}

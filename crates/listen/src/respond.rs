@@ -50,7 +50,8 @@ impl Default for Responders {
 
 /// The UDP ports with a protocol responder (the portolan hello is answered on every port).
 pub const UDP_RESPONDERS: &[u16] = &[
-    7, 53, 69, 88, 123, 137, 161, 162, 464, 500, 1645, 1646, 1812, 1813, 4500,
+    7, 53, 67, 69, 88, 123, 137, 161, 162, 389, 464, 500, 1645, 1646, 1701, 1812, 1813, 1900,
+    4011, 4500,
 ];
 
 /// The answer to a datagram on UDP `port`, if any, before the size rule of
@@ -89,6 +90,18 @@ fn udp_protocol_answer(port: u16, request: &[u8], responders: &Responders) -> Op
                     Answer::new(b.to_vec(), what)
                 })
         }
+        389 => wire::ldap::emit_search_done(request)
+            .ok()
+            .map(|b| Answer::new(b, "CLDAP searchResDone success, no entry")),
+        1701 => wire::l2tp::emit_refusal(request, fastrand::u16(1..))
+            .ok()
+            .map(|b| Answer::new(b, "L2TP StopCCN")),
+        1900 => wire::ssdp::emit_search_response(request, "portolan-listen")
+            .ok()
+            .map(|b| Answer::new(b, "SSDP search response")),
+        67 | 4011 => wire::dhcp::emit_ack(request)
+            .ok()
+            .map(|b| Answer::new(b, "DHCPACK (no address, no options)")),
         // Echo (RFC 862) sends back what it got: never larger by construction.
         7 if !request.is_empty() => Some(Answer::new(request.to_vec(), "echo")),
         _ => None,
@@ -198,6 +211,13 @@ pub fn tcp_answer(port: u16, received: &[u8]) -> Option<Answer> {
             wire::kerberos::frame_tcp(&reply)
                 .ok()
                 .map(|b| Answer::new(b, "Kerberos KRB-ERROR client unknown"))
+        }
+        389 | 3268 => {
+            let whole = wire::ber::element_len(received).ok()??;
+            let message = received.get(..whole)?;
+            wire::ldap::emit_search_done(message)
+                .ok()
+                .map(|b| Answer::new(b, "LDAP searchResDone success, no entry"))
         }
         7 => Some(Answer::new(received.to_vec(), "echo")),
         _ => None,

@@ -411,7 +411,7 @@ async fn converse(mut stream: TcpStream, from: SocketAddr, index: usize, port: u
         // Bytes that can no longer become a hello, on a port with nothing else to say:
         // close now rather than keep a client waiting for an answer that will not come.
         let could_be_hello = hello::MAGIC.starts_with(received.get(..hello::MAGIC.len().min(received.len())).unwrap_or_default());
-        if !could_be_hello && !matches!(port, 53 | 88 | 464) {
+        if !could_be_hello && !matches!(port, 53 | 88 | 389 | 464 | 3268) {
             break;
         }
     }

@@ -3,6 +3,7 @@
 mod audit;
 mod check;
 mod completions;
+pub mod listen;
 mod lookup;
 mod man;
 mod plan;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Audit(args) => audit::run(global, &args),
         Command::Plan(args) => plan::run(global, &args),
         Command::Scan(args) => scan::run(global, &args),
+        Command::Listen(args) => listen::run(global, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),
     }
