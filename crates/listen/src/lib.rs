@@ -30,13 +30,14 @@
 pub mod bind;
 mod error;
 pub mod limit;
+pub mod mapper;
 pub mod respond;
 pub mod serve;
 pub mod summary;
 
 pub use bind::{Port, Skipped, default_addresses};
 pub use error::ListenError;
-pub use serve::{DEFAULT_RATE_LIMIT, Hit, Listener, ServeOptions};
+pub use serve::{DEFAULT_RATE_LIMIT, Hit, Listener, RpcStandIn, ServeOptions};
 pub use summary::{PortSummary, Summary};
 
 /// Completes on Ctrl-C (SIGINT), on SIGTERM, or when `duration` has passed: the `stop` of

@@ -17,6 +17,7 @@ use tokio::task::JoinSet;
 
 use crate::bind::{BoundSocket, Port, Skipped};
 use crate::limit::{RateLimit, answerable};
+use crate::mapper::Registration;
 use crate::respond::{self, Responders};
 use crate::summary::{PortSummary, Summary};
 use crate::ListenError;
@@ -92,6 +93,7 @@ struct Shared {
     log_error: Mutex<Option<std::io::Error>>,
     on_hit: Box<dyn Fn(&Hit) + Send + Sync>,
     options: ServeOptions,
+    rpc: Option<(u16, Vec<Registration>)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -137,6 +139,18 @@ pub struct Listener {
     ports: Vec<Port>,
     sockets: Vec<BoundSocket>,
     skipped: Vec<Skipped>,
+    rpc: Option<(u16, Vec<Registration>)>,
+}
+
+/// The dynamic RPC stand-in asked for: the services to register and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcStandIn {
+    /// Catalog service ids of the dynamic RPC services.
+    pub services: Vec<String>,
+    /// The first port to use; `None`: random ports of the modern dynamic range.
+    pub base: Option<u16>,
+    /// The port the endpoint mapper answers on (135; a test may move it).
+    pub mapper_port: u16,
 }
 
 impl std::fmt::Debug for Listener {
@@ -156,7 +170,60 @@ impl Listener {
             ports,
             sockets,
             skipped,
+            rpc: None,
         })
+    }
+
+    /// As [`Listener::bind`], with an endpoint mapper on `rpc.mapper_port` (added to the
+    /// ports when the selection lacks it) that registers each service of `rpc` on a port
+    /// of its own, opened too. A service whose port could not be opened is not registered.
+    pub fn bind_with_rpc(
+        mut ports: Vec<Port>,
+        addresses: &[IpAddr],
+        rpc: &RpcStandIn,
+    ) -> Result<Listener, ListenError> {
+        let tcp = |p: &Port, n: u16| p.transport == Transport::Tcp && p.port == n;
+        if !ports.iter().any(|p| tcp(p, rpc.mapper_port)) {
+            ports.push(Port {
+                transport: Transport::Tcp,
+                port: rpc.mapper_port,
+                label: "RPC endpoint mapper".to_string(),
+            });
+        }
+        let taken: Vec<u16> = ports
+            .iter()
+            .filter(|p| p.transport == Transport::Tcp)
+            .map(|p| p.port)
+            .collect();
+        let services: Vec<&String> = rpc
+            .services
+            .iter()
+            .filter(|s| !crate::mapper::interfaces_of(s).is_empty())
+            .collect();
+        let dynamic = crate::mapper::choose_ports(services.len(), rpc.base, &taken);
+        let first_dynamic = ports.len();
+        for (service, &port) in services.iter().zip(&dynamic) {
+            ports.push(Port {
+                transport: Transport::Tcp,
+                port,
+                label: format!("dynamic RPC: {service}"),
+            });
+        }
+        let mut listener = Listener::bind(ports, addresses)?;
+        let registrations = services
+            .iter()
+            .zip(&dynamic)
+            .enumerate()
+            .filter(|(i, _)| listener.sockets.iter().any(|s| s.port == first_dynamic + i))
+            .flat_map(|(_, (service, &port))| crate::mapper::register(service, port))
+            .collect();
+        listener.rpc = Some((rpc.mapper_port, registrations));
+        Ok(listener)
+    }
+
+    /// The interfaces the stand-in endpoint mapper registers.
+    pub fn registrations(&self) -> &[Registration] {
+        self.rpc.as_ref().map_or(&[], |(_, r)| r.as_slice())
     }
 
     /// The sockets that could not be opened.
@@ -193,6 +260,7 @@ impl Listener {
             log_error: Mutex::new(None),
             on_hit: Box::new(on_hit),
             options,
+            rpc: self.rpc.clone(),
         });
         let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         let mut tasks = JoinSet::new();
@@ -393,6 +461,16 @@ async fn converse(mut stream: TcpStream, from: SocketAddr, index: usize, port: u
         };
         received.extend_from_slice(chunk.get(..n).unwrap_or_default());
         hit.bytes_in += n;
+        if let Some((mapper_port, registrations)) = &shared.rpc {
+            if port == *mapper_port && received.first() == Some(&5) {
+                let sent = endpoint_mapper(&mut stream, &mut received, registrations, port, deadline).await;
+                hit.bytes_out += sent;
+                if sent > 0 {
+                    said.push("RPC endpoint map".to_string());
+                }
+                break;
+            }
+        }
         if let Some(answer) = respond::tcp_answer(port, &received) {
             if stream.write_all(&answer.bytes).await.is_err() {
                 break;
@@ -423,4 +501,52 @@ async fn converse(mut stream: TcpStream, from: SocketAddr, index: usize, port: u
     };
     let answered = !said.is_empty();
     shared.record(index, &hit, answered, false);
+}
+
+/// Most PDUs answered on one mapper connection (a bind and a few lookups in practice).
+const MAX_MAPPER_PDUS: usize = 16;
+
+/// Speaks DCE/RPC on a mapper connection whose first bytes are in `received`: each whole
+/// PDU gets its answer, until the client stops, asks something else, or the deadline.
+/// Returns the bytes sent.
+async fn endpoint_mapper(
+    stream: &mut TcpStream,
+    received: &mut Vec<u8>,
+    registrations: &[Registration],
+    port: u16,
+    deadline: tokio::time::Instant,
+) -> usize {
+    let mut sent = 0;
+    let mut chunk = vec![0u8; 8192];
+    for _ in 0..MAX_MAPPER_PDUS {
+        // Read until one whole PDU is there.
+        let length = loop {
+            if let Some(prefix) = received.get(..portolan_wire::dcerpc::pdu::LENGTH_PREFIX_LEN) {
+                match portolan_wire::dcerpc::pdu::pdu_length(prefix) {
+                    Ok(length) if received.len() >= length => break Some(length),
+                    Ok(_) => {}
+                    Err(_) => break None,
+                }
+            }
+            if received.len() >= TCP_READ_LIMIT {
+                break None;
+            }
+            match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+                Ok(Ok(n)) if n > 0 => received.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                _ => break None,
+            }
+        };
+        let Some(length) = length else {
+            return sent;
+        };
+        let pdu: Vec<u8> = received.drain(..length).collect();
+        let Some(answer) = crate::mapper::answer(&pdu, registrations, port) else {
+            return sent;
+        };
+        if stream.write_all(&answer).await.is_err() {
+            return sent;
+        }
+        sent += answer.len();
+    }
+    sent
 }

@@ -317,6 +317,9 @@ async fn probe_tcp(
                 result.decide(Reason::SynAck);
                 result.exchange().answer = "connection accepted (SYN-ACK), then reset".to_string();
                 result.record.rtt = Some(rtt);
+                if options.context.listener.is_some() {
+                    result.verification = Some(verify::hello_refused());
+                }
                 return;
             }
             TcpAttempt::Unreachable(reason, rtt) => {

@@ -163,6 +163,18 @@ pub async fn hello(mut stream: TcpStream, token: &wire::hello::Token, wait: Dura
     verification
 }
 
+/// The verification of a connection reset right after the handshake, when a portolan
+/// listener was expected: no listener resets, a SYN proxy without a server behind it does.
+pub fn hello_refused() -> Verification {
+    Verification {
+        probe: "portolan hello".to_string(),
+        outcome: VerifyOutcome::Closed,
+        detail: "not the portolan listener: the connection was accepted, then reset before the \
+                 hello could be sent (a SYN proxy or load balancer with no server behind it)"
+            .to_string(),
+    }
+}
+
 /// The verification for an open TCP port, if portolan speaks its protocol.
 pub async fn verify(
     mut stream: TcpStream,

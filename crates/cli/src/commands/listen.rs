@@ -40,6 +40,17 @@ pub struct ListenArgs {
     pub rate_limit: u32,
     #[command(flatten)]
     pub radius_secret: RadiusSecret,
+    /// Dynamic RPC: register the selection's RPC services with the stand-in endpoint mapper
+    /// on ports from PORT upward (default: random ports of 49152-65535).
+    #[arg(long, value_name = "PORT")]
+    pub rpc_base: Option<u16>,
+    /// The port of the stand-in endpoint mapper (default 135; a high port needs no privilege,
+    /// then `portolan rpc HOST --port PORT` reads it).
+    #[arg(long, value_name = "PORT", default_value_t = portolan_listen::mapper::MAPPER_PORT)]
+    pub mapper_port: u16,
+    /// No stand-in endpoint mapper and no dynamic RPC ports.
+    #[arg(long)]
+    pub no_rpc: bool,
     /// Do not print each hit as it comes; only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -65,8 +76,9 @@ fn parse_run_time(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// The ports of the selection, with the catalog's names for the summary.
-fn ports(global: &Global, args: &ListenArgs) -> Result<(Vec<Port>, Vec<String>), Failure> {
+/// The ports of the selection (with the catalog's names, for the summary) and its dynamic
+/// RPC services.
+fn selection(global: &Global, args: &ListenArgs) -> Result<(Vec<Port>, Vec<String>), Failure> {
     let catalog = super::load_catalog(global)?;
     let (services, _skipped) =
         super::check::chosen_services(&catalog, &args.subjects, &args.optional)?;
@@ -93,12 +105,7 @@ fn ports(global: &Global, args: &ListenArgs) -> Result<(Vec<Port>, Vec<String>),
             }
         })
         .collect();
-    let not_listened = selection
-        .unchecked
-        .iter()
-        .map(|u| format!("{u:?}"))
-        .collect();
-    Ok((ports, not_listened))
+    Ok((ports, selection.dynamic_rpc.services.clone()))
 }
 
 fn hit_line(hit: &Hit) -> String {
@@ -109,13 +116,23 @@ fn hit_line(hit: &Hit) -> String {
 }
 
 pub fn run(global: &Global, args: &ListenArgs) -> Result<Status, Failure> {
-    let (ports, _not_listened) = ports(global, args)?;
+    let (ports, rpc_services) = selection(global, args)?;
     let addresses = if args.address.is_empty() {
         portolan_listen::default_addresses()
     } else {
         args.address.clone()
     };
-    let listener = Listener::bind(ports, &addresses).map_err(|e| match e {
+    let bound = if rpc_services.is_empty() || args.no_rpc {
+        Listener::bind(ports, &addresses)
+    } else {
+        let rpc = portolan_listen::RpcStandIn {
+            services: rpc_services,
+            base: args.rpc_base,
+            mapper_port: args.mapper_port,
+        };
+        Listener::bind_with_rpc(ports, &addresses, &rpc)
+    };
+    let listener = bound.map_err(|e| match e {
         ListenError::NothingSelected => Failure::new(e.to_string()),
         _ => Failure::runtime(e.to_string()),
     })?;
@@ -135,6 +152,20 @@ pub fn run(global: &Global, args: &ListenArgs) -> Result<Status, Failure> {
         None => None,
     };
     let served = listener.addresses();
+    if !listener.registrations().is_empty() {
+        let mut dynamic: Vec<u16> = listener.registrations().iter().map(|r| r.port).collect();
+        dynamic.dedup();
+        eprintln!(
+            "endpoint mapper on TCP {}: {} interfaces registered on TCP {}",
+            args.mapper_port,
+            listener.registrations().len(),
+            dynamic
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let count = |t| served.iter().filter(|(transport, _)| *transport == t).count();
     for skipped in listener.skipped() {
         eprintln!(
