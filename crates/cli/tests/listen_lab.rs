@@ -28,7 +28,10 @@ fn lib_sh() -> PathBuf {
 fn sh(script: &str) -> String {
     let out = Command::new("bash")
         .arg("-c")
-        .arg(format!("set -eu; source '{}'; {script}", lib_sh().display()))
+        .arg(format!(
+            "set -eu; source '{}'; {script}",
+            lib_sh().display()
+        ))
         .output()
         .unwrap();
     assert!(
@@ -63,7 +66,8 @@ impl Namespaces {
     }
 
     fn file(&mut self, name: &str) -> PathBuf {
-        let path = std::env::temp_dir().join(format!("portolan-listen13-{}-{name}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("portolan-listen13-{}-{name}", std::process::id()));
         self.files.push(path.clone());
         path
     }
@@ -193,8 +197,20 @@ const REMOVED: &[(&str, u64)] = &[
 #[ignore = "needs root: network namespaces, nftables"]
 fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
     let mut lab = Namespaces::new();
-    lab.make("pl-l13-srv", "pl13s-h", "pl13s-n", "10.203.50.1", "10.203.50.2");
-    lab.make("pl-l13-cli", "pl13c-h", "pl13c-n", "10.203.51.1", "10.203.51.2");
+    lab.make(
+        "pl-l13-srv",
+        "pl13s-h",
+        "pl13s-n",
+        "10.203.50.1",
+        "10.203.50.2",
+    );
+    lab.make(
+        "pl-l13-cli",
+        "pl13c-h",
+        "pl13c-n",
+        "10.203.51.1",
+        "10.203.51.2",
+    );
     // The client reaches the server over its own link, 10.203.52.0/24, not through this host.
     sh("ip link add pl13x type veth peer name pl13y; \
         ip link set pl13x netns pl-l13-srv; ip link set pl13y netns pl-l13-cli; \
@@ -209,7 +225,11 @@ fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
         .args(&ROLES[..ROLES.len() - 1]) // a plan takes the optional rows by default
         .output()
         .unwrap();
-    assert!(plan.status.success(), "{}", String::from_utf8_lossy(&plan.stderr));
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
     let plan = String::from_utf8(plan.stdout).unwrap();
     for rule in REMOVED_RULES {
         assert!(plan.contains(rule), "{rule} in {plan}");
@@ -229,7 +249,10 @@ fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
     );
     let rules = lab.file("rules.nft");
     std::fs::write(&rules, kept).unwrap();
-    sh(&format!("ip netns exec pl-l13-srv nft -f '{}'", rules.display()));
+    sh(&format!(
+        "ip netns exec pl-l13-srv nft -f '{}'",
+        rules.display()
+    ));
 
     let log = lab.file("hits.jsonl");
     let log_arg = log.display().to_string();
@@ -239,12 +262,23 @@ fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
 
     // The listener-aware check, then a plain one.
     // With the endpoint mapper: the check follows the stand-in's dynamic RPC ports.
-    let mut check = vec!["check", "10.203.52.2", "--format", "jsonl", "--timeout", "1s"];
+    let mut check = vec![
+        "check",
+        "10.203.52.2",
+        "--format",
+        "jsonl",
+        "--timeout",
+        "1s",
+    ];
     check.extend_from_slice(ROLES);
     let mut aware = check.clone();
     aware.push("--expect-listener");
-    let aware = lines(&String::from_utf8_lossy(&in_ns("pl-l13-cli", &aware).stdout));
-    let plain = lines(&String::from_utf8_lossy(&in_ns("pl-l13-cli", &check).stdout));
+    let aware = lines(&String::from_utf8_lossy(
+        &in_ns("pl-l13-cli", &aware).stdout,
+    ));
+    let plain = lines(&String::from_utf8_lossy(
+        &in_ns("pl-l13-cli", &check).stdout,
+    ));
     let (code, summary) = listen.stop();
     assert_eq!(code, 1, "some ports were never hit: {summary}");
 
@@ -253,7 +287,10 @@ fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
         .iter()
         .filter(|r| r["origin"] == "endpoint-mapper")
         .collect();
-    assert!(!dynamic.is_empty(), "the mapper's ports were followed: {aware:?}");
+    assert!(
+        !dynamic.is_empty(),
+        "the mapper's ports were followed: {aware:?}"
+    );
     let mut seen = BTreeMap::new();
     for record in &aware {
         let (transport, port) = key(record);
@@ -270,7 +307,10 @@ fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
             (false, _) => {
                 assert_eq!(status, "LISTENING", "{what}");
                 assert!(
-                    record["evidence"].as_str().unwrap_or_default().contains("reached the portolan listener"),
+                    record["evidence"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("reached the portolan listener"),
                     "{what}"
                 );
             }
@@ -278,7 +318,10 @@ fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
         seen.insert((transport, port), status.to_string());
     }
     for removed in REMOVED {
-        assert!(seen.contains_key(&(removed.0.to_string(), removed.1)), "{removed:?} checked");
+        assert!(
+            seen.contains_key(&(removed.0.to_string(), removed.1)),
+            "{removed:?} checked"
+        );
     }
 
     // Without the hello, every allowed UDP port whose probe an answer can fit is LISTENING
@@ -286,7 +329,8 @@ fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
     let unanswerable = [13, 17, 19, 138, 162, 1434];
     for record in &plain {
         let (transport, port) = key(record);
-        if transport == "udp" && !REMOVED.contains(&("udp", port)) && !unanswerable.contains(&port) {
+        if transport == "udp" && !REMOVED.contains(&("udp", port)) && !unanswerable.contains(&port)
+        {
             assert_eq!(record["status"], "LISTENING", "plain udp/{port}: {record}");
         }
     }
@@ -297,7 +341,10 @@ fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
     for hit in &hits {
         assert_eq!(hit["source"], "10.203.52.1", "{hit}");
         let (transport, port) = key(hit);
-        assert!(!REMOVED.contains(&(transport.as_str(), port)), "a dropped port was hit: {hit}");
+        assert!(
+            !REMOVED.contains(&(transport.as_str(), port)),
+            "a dropped port was hit: {hit}"
+        );
     }
     for ((transport, port), status) in &seen {
         let hit = hits.iter().any(|h| key(h) == (transport.clone(), *port));
@@ -310,7 +357,13 @@ fn verdicts_behind_a_planned_rule_set_match_it_port_by_port() {
 #[ignore = "needs root: network namespaces, nftables synproxy"]
 fn a_syn_proxy_is_told_from_the_listener_and_junk_is_not_amplified() {
     let mut lab = Namespaces::new();
-    lab.make("pl-l13-mb", "pl13m-h", "pl13m-n", "10.203.53.1", "10.203.53.2");
+    lab.make(
+        "pl-l13-mb",
+        "pl13m-h",
+        "pl13m-n",
+        "10.203.53.1",
+        "10.203.53.2",
+    );
     let route = sh("ip route get 10.203.53.2");
     assert!(route.contains("dev pl13m-h"), "{route}");
     // A SYN proxy on 8443, where nothing listens: it completes every handshake itself.
@@ -331,18 +384,35 @@ fn a_syn_proxy_is_told_from_the_listener_and_junk_is_not_amplified() {
         rules.display()
     ));
     const RATE: u32 = 20;
-    let udp_ports = "7,53,67,69,88,123,137,161,162,389,464,500,1434,1645,1646,1701,1812,1813,1900,4011,4500";
+    let udp_ports =
+        "7,53,67,69,88,123,137,161,162,389,464,500,1434,1645,1646,1701,1812,1813,1900,4011,4500";
     let ports = format!("tcp:25,2525 udp:{udp_ports}");
     let rate = RATE.to_string();
     let listen = Listen::start(
         "pl-l13-mb",
-        &["--ports", &ports, "--rate-limit", &rate, "--address", "10.203.53.2"],
+        &[
+            "--ports",
+            &ports,
+            "--rate-limit",
+            &rate,
+            "--address",
+            "10.203.53.2",
+        ],
     );
 
     // Plain connects: the proxy's port is as LISTENING as the listener's.
     let run = |extra: &[&str]| {
         let out = Command::new(PORTOLAN)
-            .args(["check", "10.203.53.2", "--ports", "tcp:2525,8443", "--format", "jsonl", "--timeout", "1s"])
+            .args([
+                "check",
+                "10.203.53.2",
+                "--ports",
+                "tcp:2525,8443",
+                "--format",
+                "jsonl",
+                "--timeout",
+                "1s",
+            ])
             .args(extra)
             .output()
             .unwrap();
@@ -364,7 +434,10 @@ fn a_syn_proxy_is_told_from_the_listener_and_junk_is_not_amplified() {
         } else {
             assert_ne!(verification["outcome"], "verified", "{record}");
             assert!(
-                verification["detail"].as_str().unwrap().contains("not the portolan listener"),
+                verification["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("not the portolan listener"),
                 "{record}"
             );
         }
@@ -374,7 +447,9 @@ fn a_syn_proxy_is_told_from_the_listener_and_junk_is_not_amplified() {
     // 1,000 hellos to one port. No answer is larger than its request; the answers to the
     // source stay within the rate limit over the time the burst took.
     let socket = UdpSocket::bind("10.203.53.1:0").unwrap();
-    socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
     let started = Instant::now();
     let mut sent_by_port = BTreeMap::new();
     const JUNK_LEN: usize = 6;
@@ -399,8 +474,15 @@ fn a_syn_proxy_is_told_from_the_listener_and_junk_is_not_amplified() {
         match socket.recv_from(&mut buffer) {
             Ok((len, from)) => {
                 answers += 1;
-                let limit = if from.port() == 53 && len == token.len() { token.len() } else { JUNK_LEN };
-                assert!(len <= limit, "{len} byte answer from {from} to a {limit} byte request");
+                let limit = if from.port() == 53 && len == token.len() {
+                    token.len()
+                } else {
+                    JUNK_LEN
+                };
+                assert!(
+                    len <= limit,
+                    "{len} byte answer from {from} to a {limit} byte request"
+                );
             }
             Err(_) => break,
         }

@@ -110,10 +110,8 @@ pub fn bind_all(
                 Err(e) => {
                     let reason = match e.kind() {
                         io::ErrorKind::PermissionDenied => {
-                            privileged.push(format!(
-                                "{} {} on {}",
-                                port.transport, port.port, address
-                            ));
+                            privileged
+                                .push(format!("{} {} on {}", port.transport, port.port, address));
                             continue;
                         }
                         io::ErrorKind::AddrInUse => {
@@ -185,7 +183,10 @@ mod tests {
         assert!(skipped[0].reason.contains("in use"), "{skipped:?}");
         // Nothing left: a clear error.
         let error = bind_all(&[port(Transport::Tcp, busy)], &loopback).unwrap_err();
-        assert!(error.to_string().contains("no port could be opened"), "{error}");
+        assert!(
+            error.to_string().contains("no port could be opened"),
+            "{error}"
+        );
         let error = bind_all(&[port(Transport::Ip(47), 0)], &loopback).unwrap_err();
         assert!(matches!(error, ListenError::NothingSelected));
     }

@@ -8,7 +8,9 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ListenError {
     /// Nothing was asked for.
-    #[error("no TCP or UDP port to listen on: the selection has none; give --role, --service or --ports with TCP or UDP ports")]
+    #[error(
+        "no TCP or UDP port to listen on: the selection has none; give --role, --service or --ports with TCP or UDP ports"
+    )]
     NothingSelected,
     /// Ports below 1024 need a privilege this process lacks.
     #[error(

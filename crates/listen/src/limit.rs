@@ -38,8 +38,9 @@ impl RateLimit {
         }
         if self.buckets.len() >= MAX_SOURCES && !self.buckets.contains_key(&source) {
             let rate = self.rate;
-            self.buckets
-                .retain(|_, b| b.tokens + now.saturating_duration_since(b.last).as_secs_f64() * rate < rate);
+            self.buckets.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.last).as_secs_f64() * rate < rate
+            });
         }
         let rate = self.rate;
         let bucket = self.buckets.entry(source).or_insert(Bucket {

@@ -93,11 +93,9 @@ pub fn choose_ports(count: usize, base: Option<u16>, taken: &[u16]) -> Vec<u16> 
 pub fn answer(request: &[u8], registrations: &[Registration], mapper_port: u16) -> Option<Vec<u8>> {
     let packet = pdu::Packet::new_checked(request).ok()?;
     match packet.packet_type() {
-        pdu::PacketType::Bind => {
-            BindAck::accepting(packet.call_id(), &mapper_port.to_string())
-                .emit()
-                .ok()
-        }
+        pdu::PacketType::Bind => BindAck::accepting(packet.call_id(), &mapper_port.to_string())
+            .emit()
+            .ok(),
         pdu::PacketType::Request => {
             let call = dcerpc::Request::parse(request).ok()?;
             if call.opnum != dcerpc::epm::OPNUM_LOOKUP {
@@ -141,7 +139,12 @@ mod tests {
             .flat_map(|(service, port)| register(service, port))
             .collect();
         assert!(registrations.len() > 3, "{registrations:?}");
-        let ack = answer(&pdu::bind(1, EPM_SYNTAX, pdu::DEFAULT_MAX_FRAG), &registrations, 135).unwrap();
+        let ack = answer(
+            &pdu::bind(1, EPM_SYNTAX, pdu::DEFAULT_MAX_FRAG),
+            &registrations,
+            135,
+        )
+        .unwrap();
         assert!(BindAck::parse(&ack).unwrap().accepted());
         let mut lookup = Lookup::new(LookupLimits::default());
         let request = lookup.next_request(2).unwrap();
@@ -154,13 +157,19 @@ mod tests {
             .iter()
             .filter_map(|e| e.endpoint().ok()?.port)
             .collect();
-        assert!(ports.contains(&49_700) && ports.contains(&49_701), "{ports:?}");
+        assert!(
+            ports.contains(&49_700) && ports.contains(&49_701),
+            "{ports:?}"
+        );
         let _ = ContextHandle::NULL;
     }
 
     #[test]
     fn ports_come_from_the_base_or_the_dynamic_range() {
-        assert_eq!(choose_ports(3, Some(50_000), &[50_001]), [50_000, 50_002, 50_003]);
+        assert_eq!(
+            choose_ports(3, Some(50_000), &[50_001]),
+            [50_000, 50_002, 50_003]
+        );
         let random = choose_ports(5, None, &[]);
         assert_eq!(random.len(), 5);
         assert!(random.iter().all(|p| DYNAMIC_RANGE.contains(p)));

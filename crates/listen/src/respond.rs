@@ -50,8 +50,8 @@ impl Default for Responders {
 
 /// The UDP ports with a protocol responder (the portolan hello is answered on every port).
 pub const UDP_RESPONDERS: &[u16] = &[
-    7, 53, 67, 69, 88, 123, 137, 161, 162, 389, 464, 500, 1645, 1646, 1701, 1812, 1813, 1900,
-    4011, 4500,
+    7, 53, 67, 69, 88, 123, 137, 161, 162, 389, 464, 500, 1645, 1646, 1701, 1812, 1813, 1900, 4011,
+    4500,
 ];
 
 /// The answer to a datagram on UDP `port`, if any, before the size rule of
@@ -169,13 +169,34 @@ fn snmp(request: &[u8]) -> Option<Answer> {
 /// Greeting of a TCP port where the server speaks first, and the protocol's name.
 pub fn tcp_greeting(port: u16) -> Option<(&'static [u8], &'static str)> {
     Some(match port {
-        21 => (&b"220 portolan listen: FTP stand-in\r\n"[..], "FTP greeting"),
-        25 | 587 => (&b"220 portolan.invalid ESMTP portolan listen stand-in\r\n"[..], "SMTP greeting"),
-        110 => (&b"+OK portolan listen: POP3 stand-in\r\n"[..], "POP3 greeting"),
-        119 => (&b"201 portolan listen: NNTP stand-in, no posting\r\n"[..], "NNTP greeting"),
-        143 => (&b"* OK portolan listen: IMAP stand-in\r\n"[..], "IMAP greeting"),
-        13 => (&b"portolan listen: daytime stand-in\r\n"[..], "daytime text"),
-        17 => (&b"portolan listen: a quote of the day stand-in\r\n"[..], "qotd text"),
+        21 => (
+            &b"220 portolan listen: FTP stand-in\r\n"[..],
+            "FTP greeting",
+        ),
+        25 | 587 => (
+            &b"220 portolan.invalid ESMTP portolan listen stand-in\r\n"[..],
+            "SMTP greeting",
+        ),
+        110 => (
+            &b"+OK portolan listen: POP3 stand-in\r\n"[..],
+            "POP3 greeting",
+        ),
+        119 => (
+            &b"201 portolan listen: NNTP stand-in, no posting\r\n"[..],
+            "NNTP greeting",
+        ),
+        143 => (
+            &b"* OK portolan listen: IMAP stand-in\r\n"[..],
+            "IMAP greeting",
+        ),
+        13 => (
+            &b"portolan listen: daytime stand-in\r\n"[..],
+            "daytime text",
+        ),
+        17 => (
+            &b"portolan listen: a quote of the day stand-in\r\n"[..],
+            "qotd text",
+        ),
         19 => (
             &b"!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefgh\r\n"[..],
             "chargen line",

@@ -15,12 +15,12 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::ListenError;
 use crate::bind::{BoundSocket, Port, Skipped};
 use crate::limit::{RateLimit, answerable};
 use crate::mapper::Registration;
 use crate::respond::{self, Responders};
 use crate::summary::{PortSummary, Summary};
-use crate::ListenError;
 
 /// One arrival at the listener: a TCP connection or a UDP datagram.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -236,7 +236,10 @@ impl Listener {
         self.sockets
             .iter()
             .map(|s| {
-                let transport = self.ports.get(s.port).map_or(Transport::Tcp, |p| p.transport);
+                let transport = self
+                    .ports
+                    .get(s.port)
+                    .map_or(Transport::Tcp, |p| p.transport);
                 (transport, s.address)
             })
             .collect()
@@ -285,7 +288,13 @@ impl Listener {
                     let listener =
                         TcpListener::from_std(bound.socket.into()).map_err(serve_error)?;
                     let connections = Arc::clone(&connections);
-                    tasks.spawn(serve_tcp(listener, bound.port, port.port, shared, connections));
+                    tasks.spawn(serve_tcp(
+                        listener,
+                        bound.port,
+                        port.port,
+                        shared,
+                        connections,
+                    ));
                 }
             }
         }
@@ -420,7 +429,13 @@ async fn serve_tcp(
 
 /// One TCP connection: greet if the protocol greets, answer a hello or the protocol's
 /// first message, log what happened.
-async fn converse(mut stream: TcpStream, from: SocketAddr, index: usize, port: u16, shared: &Shared) {
+async fn converse(
+    mut stream: TcpStream,
+    from: SocketAddr,
+    index: usize,
+    port: u16,
+    shared: &Shared,
+) {
     let _ = stream.set_nodelay(true);
     shared.arrived(index, from.ip());
     let destination = stream
@@ -463,7 +478,9 @@ async fn converse(mut stream: TcpStream, from: SocketAddr, index: usize, port: u
         hit.bytes_in += n;
         if let Some((mapper_port, registrations)) = &shared.rpc {
             if port == *mapper_port && received.first() == Some(&5) {
-                let sent = endpoint_mapper(&mut stream, &mut received, registrations, port, deadline).await;
+                let sent =
+                    endpoint_mapper(&mut stream, &mut received, registrations, port, deadline)
+                        .await;
                 hit.bytes_out += sent;
                 if sent > 0 {
                     said.push("RPC endpoint map".to_string());
@@ -488,7 +505,11 @@ async fn converse(mut stream: TcpStream, from: SocketAddr, index: usize, port: u
         }
         // Bytes that can no longer become a hello, on a port with nothing else to say:
         // close now rather than keep a client waiting for an answer that will not come.
-        let could_be_hello = hello::MAGIC.starts_with(received.get(..hello::MAGIC.len().min(received.len())).unwrap_or_default());
+        let could_be_hello = hello::MAGIC.starts_with(
+            received
+                .get(..hello::MAGIC.len().min(received.len()))
+                .unwrap_or_default(),
+        );
         if !could_be_hello && !matches!(port, 53 | 88 | 389 | 464 | 3268) {
             break;
         }
@@ -532,7 +553,9 @@ async fn endpoint_mapper(
                 break None;
             }
             match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
-                Ok(Ok(n)) if n > 0 => received.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                Ok(Ok(n)) if n > 0 => {
+                    received.extend_from_slice(chunk.get(..n).unwrap_or_default())
+                }
                 _ => break None,
             }
         };

@@ -92,13 +92,25 @@ impl Summary {
         if !not_hit.is_empty() {
             let _ = writeln!(out, "not hit (blocked on the way, or not tried):");
             for p in &not_hit {
-                let _ = writeln!(out, "  {} {:<5}{}", p.transport.to_uppercase(), p.port, label(&p.label));
+                let _ = writeln!(
+                    out,
+                    "  {} {:<5}{}",
+                    p.transport.to_uppercase(),
+                    p.port,
+                    label(&p.label)
+                );
             }
         }
         if !self.skipped.is_empty() {
             let _ = writeln!(out, "not opened:");
             for s in &self.skipped {
-                let _ = writeln!(out, "  {} {}: {}", s.transport.to_uppercase(), s.address, s.reason);
+                let _ = writeln!(
+                    out,
+                    "  {} {}: {}",
+                    s.transport.to_uppercase(),
+                    s.address,
+                    s.reason
+                );
             }
         }
         out

@@ -53,7 +53,10 @@ fn the_stand_in_mapper_names_ports_that_answer_the_hello() {
     };
     let listener = Listener::bind_with_rpc(ports, &[LOOPBACK], &rpc).unwrap();
     let registered: Vec<u16> = listener.registrations().iter().map(|r| r.port).collect();
-    assert!(registered.contains(&(base + 4)) && registered.contains(&(base + 5)), "{registered:?}");
+    assert!(
+        registered.contains(&(base + 4)) && registered.contains(&(base + 5)),
+        "{registered:?}"
+    );
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let hits = Arc::new(Mutex::new(Vec::new()));
@@ -75,19 +78,27 @@ fn the_stand_in_mapper_names_ports_that_answer_the_hello() {
         )
         .await
         .unwrap();
-        let mut found: Vec<u16> = enumeration.endpoints.iter().filter_map(|e| e.port).collect();
+        let mut found: Vec<u16> = enumeration
+            .endpoints
+            .iter()
+            .filter_map(|e| e.port)
+            .collect();
         found.sort_unstable();
         found.dedup();
         assert_eq!(found, [base + 4, base + 5], "{enumeration:?}");
-        assert!(enumeration
-            .endpoints
-            .iter()
-            .any(|e| e.services.contains(&"local-security-authority")));
+        assert!(
+            enumeration
+                .endpoints
+                .iter()
+                .any(|e| e.services.contains(&"local-security-authority"))
+        );
         // Each dynamic port answers the hello.
         for port in found {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let token = hello::Token::from_bytes([port as u8; 16]);
-            let mut stream = tokio::net::TcpStream::connect((LOOPBACK, port)).await.unwrap();
+            let mut stream = tokio::net::TcpStream::connect((LOOPBACK, port))
+                .await
+                .unwrap();
             stream.write_all(&hello::ping(&token)).await.unwrap();
             let mut answer = vec![0u8; hello::LINE_LEN];
             stream.read_exact(&mut answer).await.unwrap();
@@ -99,7 +110,11 @@ fn the_stand_in_mapper_names_ports_that_answer_the_hello() {
         assert!(summary.hit().any(|p| p.port == mapper_port));
     });
     let hits = hits.lock().unwrap();
-    assert!(hits.iter().any(|h| h.port == mapper_port && h.answered.contains("RPC endpoint map")), "{hits:?}");
+    assert!(
+        hits.iter()
+            .any(|h| h.port == mapper_port && h.answered.contains("RPC endpoint map")),
+        "{hits:?}"
+    );
 }
 
 #[test]
@@ -111,7 +126,10 @@ fn a_source_gets_no_more_answers_than_the_rate_limit() {
         label: String::new(),
     }];
     let listener = Listener::bind(ports, &[LOOPBACK]).unwrap();
-    let log = std::env::temp_dir().join(format!("portolan-listen-loopback-{}.jsonl", std::process::id()));
+    let log = std::env::temp_dir().join(format!(
+        "portolan-listen-loopback-{}.jsonl",
+        std::process::id()
+    ));
     let file = std::fs::File::create(&log).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     const RATE: u32 = 10;
@@ -121,9 +139,11 @@ fn a_source_gets_no_more_answers_than_the_rate_limit() {
             rate_limit: RATE,
             ..ServeOptions::default()
         };
-        let serve = tokio::spawn(listener.serve(options, Some(Box::new(file)), |_| {}, async {
-            let _ = stopped.await;
-        }));
+        let serve = tokio::spawn(
+            listener.serve(options, Some(Box::new(file)), |_| {}, async {
+                let _ = stopped.await;
+            }),
+        );
         let started = std::time::Instant::now();
         let client = tokio::net::UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
         let ping = hello::ping(&hello::Token::from_bytes([1; 16]));
@@ -134,7 +154,9 @@ fn a_source_gets_no_more_answers_than_the_rate_limit() {
         let mut buffer = [0u8; 512];
         // Bounded: 200 datagrams at most, each wait 300 ms at most.
         for _ in 0..200 {
-            match tokio::time::timeout(Duration::from_millis(300), client.recv_from(&mut buffer)).await {
+            match tokio::time::timeout(Duration::from_millis(300), client.recv_from(&mut buffer))
+                .await
+            {
                 Ok(Ok((len, _))) => {
                     assert!(len <= ping.len());
                     answers += 1;
@@ -149,12 +171,22 @@ fn a_source_gets_no_more_answers_than_the_rate_limit() {
         (answers, elapsed)
     });
     assert!(answers >= 1);
-    assert!(f64::from(answers) <= f64::from(RATE) * (1.0 + elapsed) + 1.0, "{answers} in {elapsed}s");
+    assert!(
+        f64::from(answers) <= f64::from(RATE) * (1.0 + elapsed) + 1.0,
+        "{answers} in {elapsed}s"
+    );
     let lines = std::fs::read_to_string(&log).unwrap();
     let _ = std::fs::remove_file(&log);
     assert_eq!(lines.lines().count(), 200);
     let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
-    for field in ["time", "source", "source_port", "port", "transport", "answered"] {
+    for field in [
+        "time",
+        "source",
+        "source_port",
+        "port",
+        "transport",
+        "answered",
+    ] {
         assert!(first.get(field).is_some(), "{field} in {first}");
     }
     assert!(lines.contains("over the rate limit"));

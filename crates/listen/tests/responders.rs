@@ -16,8 +16,8 @@ use portolan_probe::udp_probes::{Classified, exchange_for, listener_token};
 
 /// The UDP ports the check has a protocol probe for.
 const PROBED: &[u16] = &[
-    7, 13, 17, 19, 53, 67, 69, 88, 123, 137, 161, 162, 389, 464, 500, 1434, 1645, 1646, 1701,
-    1812, 1813, 1900, 4011, 4500,
+    7, 13, 17, 19, 53, 67, 69, 88, 123, 137, 161, 162, 389, 464, 500, 1434, 1645, 1646, 1701, 1812,
+    1813, 1900, 4011, 4500,
 ];
 
 /// Ports whose probe no answer can fit: an empty datagram (daytime, qotd, chargen), SQL

@@ -126,10 +126,20 @@ fn judge(
 /// hello with the run's token, sent at once (the listener reads it after any greeting).
 /// The token coming back proves that the connection reached the listener itself; a SYN
 /// proxy, a load balancer or another server accepts the connection but cannot echo it.
-pub async fn hello(mut stream: TcpStream, token: &wire::hello::Token, wait: Duration) -> Verification {
+pub async fn hello(
+    mut stream: TcpStream,
+    token: &wire::hello::Token,
+    wait: Duration,
+) -> Verification {
     let _ = stream.set_nodelay(true);
     let ping = wire::hello::ping(token);
-    let read = converse(&mut stream, &ping, |b| wire::hello::find_pong(b, token), wait).await;
+    let read = converse(
+        &mut stream,
+        &ping,
+        |b| wire::hello::find_pong(b, token),
+        wait,
+    )
+    .await;
     let mut verification = judge("portolan hello", read, |data| {
         if wire::hello::find_pong(data, token) {
             (

@@ -513,7 +513,6 @@ impl fmt::Display for Reply {
     }
 }
 
-
 /// Emits a DHCPACK to a DHCPINFORM or DHCPREQUEST (a PXE boot server request is one): the
 /// request's transaction, flags, client address and hardware address, no address given
 /// (yiaddr 0.0.0.0, as an ACK to an INFORM must), the message type and, for a PXE client,
@@ -541,9 +540,11 @@ pub fn emit_ack(request: &[u8]) -> Result<Vec<u8>> {
             option::END => break,
             _ => {
                 let len = usize::from(*options.get(at + 1).unwrap_or(&0));
-                let value = options
-                    .get(at + 2..at + 2 + len)
-                    .ok_or(Error::truncated("DHCP option", at + 2 + len, options.len()))?;
+                let value = options.get(at + 2..at + 2 + len).ok_or(Error::truncated(
+                    "DHCP option",
+                    at + 2 + len,
+                    options.len(),
+                ))?;
                 match code {
                     option::MESSAGE_TYPE => kind = value.first().copied(),
                     option::VENDOR_CLASS => pxe = value.starts_with(b"PXEClient"),
@@ -554,7 +555,9 @@ pub fn emit_ack(request: &[u8]) -> Result<Vec<u8>> {
         }
     }
     if kind != Some(MessageType::Inform.code()) && kind != Some(MessageType::Request.code()) {
-        return Err(Error::Unexpected("DHCP message is neither an INFORM nor a REQUEST"));
+        return Err(Error::Unexpected(
+            "DHCP message is neither an INFORM nor a REQUEST",
+        ));
     }
     let mut packet = vec![0u8; FIXED_LEN];
     packet[field::OP] = 2; // BOOTREPLY
@@ -567,7 +570,11 @@ pub fn emit_ack(request: &[u8]) -> Result<Vec<u8>> {
     packet[field::CHADDR..field::CHADDR + 16]
         .copy_from_slice(&fixed[field::CHADDR..field::CHADDR + 16]);
     packet[field::COOKIE..field::COOKIE + 4].copy_from_slice(&MAGIC_COOKIE);
-    push_option(&mut packet, option::MESSAGE_TYPE, &[MessageType::Ack.code()]);
+    push_option(
+        &mut packet,
+        option::MESSAGE_TYPE,
+        &[MessageType::Ack.code()],
+    );
     if pxe {
         push_option(&mut packet, option::VENDOR_CLASS, b"PXEClient");
     }

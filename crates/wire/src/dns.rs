@@ -283,7 +283,6 @@ impl fmt::Display for Reply {
     }
 }
 
-
 /// Response codes a stand-in server may give ([`emit_refusal`]).
 pub mod rcode {
     /// NXDOMAIN: the name does not exist.
@@ -308,13 +307,16 @@ pub fn emit_refusal(query: &[u8], rcode: u8) -> Result<Vec<u8>> {
     // The question: uncompressed labels, then type and class.
     let mut at = HEADER_LEN;
     loop {
-        let len = usize::from(
-            *query
-                .get(at)
-                .ok_or(Error::truncated("DNS question", at + 1, query.len()))?,
-        );
+        let len = usize::from(*query.get(at).ok_or(Error::truncated(
+            "DNS question",
+            at + 1,
+            query.len(),
+        ))?);
         if len & 0xc0 != 0 {
-            return Err(Error::malformed("DNS question", "compressed or extended label"));
+            return Err(Error::malformed(
+                "DNS question",
+                "compressed or extended label",
+            ));
         }
         at += 1 + len;
         if len == 0 {
@@ -325,9 +327,10 @@ pub fn emit_refusal(query: &[u8], rcode: u8) -> Result<Vec<u8>> {
         }
     }
     let end = at + 4;
-    let question = query
-        .get(HEADER_LEN..end)
-        .ok_or(Error::truncated("DNS question", end, query.len()))?;
+    let question =
+        query
+            .get(HEADER_LEN..end)
+            .ok_or(Error::truncated("DNS question", end, query.len()))?;
     // QR, the query's opcode and RD; AA, TC, RA and the Z bits clear.
     let reply_flags = 0x8000 | (flags & 0x7900) | u16::from(rcode & 0x0f);
     let mut out = Vec::with_capacity(end);

@@ -50,7 +50,10 @@ impl Token {
     /// Reads 32 hex digits.
     pub fn parse_hex(text: &[u8]) -> Result<Token> {
         if text.len() != TOKEN_HEX {
-            return Err(Error::malformed("portolan hello token", "not 32 hex digits"));
+            return Err(Error::malformed(
+                "portolan hello token",
+                "not 32 hex digits",
+            ));
         }
         let mut bytes = [0u8; 16];
         for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
@@ -101,9 +104,9 @@ pub fn parse_ping(bytes: &[u8]) -> Result<Token> {
         .strip_prefix(MAGIC)
         .and_then(|rest| rest.strip_prefix(PING))
         .ok_or(Error::Unexpected("not a portolan hello"))?;
-    let digits = rest
-        .get(..TOKEN_HEX)
-        .ok_or(Error::truncated("portolan hello", LINE_LEN, bytes.len()))?;
+    let digits =
+        rest.get(..TOKEN_HEX)
+            .ok_or(Error::truncated("portolan hello", LINE_LEN, bytes.len()))?;
     Token::parse_hex(digits)
 }
 
@@ -116,7 +119,9 @@ pub fn pong_for(request: &[u8]) -> Result<Vec<u8>> {
 /// included) holds the pong for `token`.
 pub fn find_pong(received: &[u8], token: &Token) -> bool {
     let wanted = pong(token);
-    received.windows(wanted.len()).any(|w| w == wanted.as_slice())
+    received
+        .windows(wanted.len())
+        .any(|w| w == wanted.as_slice())
 }
 
 /// Whether `received` holds a pong with another token (a listener of another run, or a
@@ -124,7 +129,9 @@ pub fn find_pong(received: &[u8], token: &Token) -> bool {
 pub fn find_any_pong(received: &[u8]) -> bool {
     let mut prefix = MAGIC.to_vec();
     prefix.extend_from_slice(PONG);
-    received.windows(prefix.len()).any(|w| w == prefix.as_slice())
+    received
+        .windows(prefix.len())
+        .any(|w| w == prefix.as_slice())
 }
 
 #[cfg(test)]

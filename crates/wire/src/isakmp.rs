@@ -608,7 +608,6 @@ impl fmt::Display for Reply {
     }
 }
 
-
 /// Emits the answer a responder gives an IKE request whose proposals it cannot accept: an
 /// unencrypted notification NO_PROPOSAL_CHOSEN carrying the request's initiator SPI, with a
 /// responder SPI of `responder_spi` (IKEv1: an Informational exchange; IKEv2: the
@@ -616,14 +615,20 @@ impl fmt::Display for Reply {
 /// had it. 40 bytes (44 with the marker), shorter than any proposal.
 pub fn emit_no_proposal_chosen(request: &[u8], responder_spi: [u8; 8]) -> Result<Vec<u8>> {
     let (marker, message) = split_marker(request);
-    let head: &[u8; HEADER_LEN] = message
-        .first_chunk()
-        .ok_or(Error::truncated("IKE header", HEADER_LEN, message.len()))?;
+    let head: &[u8; HEADER_LEN] =
+        message
+            .first_chunk()
+            .ok_or(Error::truncated("IKE header", HEADER_LEN, message.len()))?;
     let major = head[17] >> 4;
     let ikev1 = match major {
         1 => true,
         2 => false,
-        _ => return Err(Error::malformed("IKE header", "major version is neither 1 nor 2")),
+        _ => {
+            return Err(Error::malformed(
+                "IKE header",
+                "major version is neither 1 nor 2",
+            ));
+        }
     };
     // Notify body: IKEv1 adds a DOI (1, IPsec); protocol 1 (ISAKMP/IKE), no SPI.
     let mut body = Vec::new();

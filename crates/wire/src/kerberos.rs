@@ -697,7 +697,6 @@ pub fn error_code_name(code: i32) -> &'static str {
     }
 }
 
-
 impl KrbError {
     /// Encodes the error (RFC 4120 5.9.1); METHOD-DATA is not written. Names are checked
     /// against the same bounds as a request's.

@@ -416,7 +416,6 @@ impl fmt::Display for ControlMessage {
     }
 }
 
-
 /// Emits the answer of an LNS that will not open a tunnel: a StopCCN to the tunnel the
 /// SCCRQ assigned (its Assigned Tunnel ID), carrying our `tunnel_id` (not 0) and Nr 1, the
 /// SCCRQ acknowledged. Shorter than an SCCRQ, which also carries a host name and framing.

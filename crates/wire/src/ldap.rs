@@ -1027,7 +1027,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-
 /// Emits the answer of a directory that holds nothing for a search: a searchResDone with
 /// result `success` and no entry, under the request's message id. It is what a domain
 /// controller returns to a netlogon ping for a domain it does not serve, and 14 bytes or

@@ -317,7 +317,6 @@ impl fmt::Display for NodeStatus {
     }
 }
 
-
 /// Emits a negative name query response (RFC 1002 section 4.2.14) to a request: the
 /// request's id, RESPONSE and authoritative answer set, response code NAM_ERR (3), no
 /// records. A node status answer would name the host's NetBIOS names, which a stand-in
@@ -326,15 +325,23 @@ pub fn emit_negative_response(request: &[u8]) -> Result<[u8; HEADER_LEN]> {
     crate::error::need(request, HEADER_LEN, "NBNS header")?;
     let flags = u16::from_be_bytes([request[2], request[3]]);
     if flags & flag::RESPONSE != 0 {
-        return Err(Error::Unexpected("NBNS packet is a response, not a request"));
+        return Err(Error::Unexpected(
+            "NBNS packet is a response, not a request",
+        ));
     }
     // One question whose name is the 32-character first-level encoding (RFC 1001 14.1).
     if flags & flag::OPCODE_MASK != 0 || u16::from_be_bytes([request[4], request[5]]) != 1 {
-        return Err(Error::malformed("NBNS request", "not a query with one question"));
+        return Err(Error::malformed(
+            "NBNS request",
+            "not a query with one question",
+        ));
     }
     crate::error::need(request, HEADER_LEN + 34 + 4, "NBNS question")?;
     if request[HEADER_LEN] != 0x20 {
-        return Err(Error::malformed("NBNS question", "name is not 32 encoded characters"));
+        return Err(Error::malformed(
+            "NBNS question",
+            "name is not 32 encoded characters",
+        ));
     }
     let mut reply = [0u8; HEADER_LEN];
     reply[..2].copy_from_slice(&request[..2]);

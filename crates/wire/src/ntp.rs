@@ -299,18 +299,20 @@ impl fmt::Display for PrivateReply {
     }
 }
 
-
 /// Emits a server (mode 4) reply to a client request: the request's version, its transmit
 /// timestamp as the origin, `now` (NTP format) as receive and transmit time. A stand-in has
 /// no reference clock, so the reply says so: leap indicator 3 (not synchronised) and
 /// stratum 16 (RFC 5905: unsynchronised), which clients never set their clock from.
 /// The reply is 48 bytes, as the request.
 pub fn emit_server_reply(request: &[u8], now: u64) -> Result<[u8; HEADER_LEN]> {
-    let request: &[u8; HEADER_LEN] = request
-        .first_chunk()
-        .ok_or(Error::truncated("NTP request", HEADER_LEN, request.len()))?;
+    let request: &[u8; HEADER_LEN] =
+        request
+            .first_chunk()
+            .ok_or(Error::truncated("NTP request", HEADER_LEN, request.len()))?;
     if Mode::from_flags(request[field::FLAGS]) != Mode::Client {
-        return Err(Error::Unexpected("NTP packet is not a client (mode 3) request"));
+        return Err(Error::Unexpected(
+            "NTP packet is not a client (mode 3) request",
+        ));
     }
     let version = (request[field::FLAGS] >> 3) & 0x07;
     let mut reply = [0u8; HEADER_LEN];

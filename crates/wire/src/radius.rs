@@ -481,16 +481,17 @@ impl fmt::Display for Response {
     }
 }
 
-
 /// Emits the answer a server gives a request it turns down: Access-Reject to an
 /// Access-Request, Accounting-Response to an Accounting-Request (RFC 2866 has no refusal;
 /// the response acknowledges the record). No attributes: 20 bytes, never longer than the
 /// request. The Response Authenticator is MD5(code, identifier, length, request
 /// authenticator, secret) (RFC 2865 section 3), so a client with `secret` can verify it.
 pub fn emit_refusal(request: &[u8], secret: &[u8]) -> Result<[u8; HEADER_LEN]> {
-    let header: &[u8; HEADER_LEN] = request
-        .first_chunk()
-        .ok_or(Error::truncated("RADIUS header", HEADER_LEN, request.len()))?;
+    let header: &[u8; HEADER_LEN] = request.first_chunk().ok_or(Error::truncated(
+        "RADIUS header",
+        HEADER_LEN,
+        request.len(),
+    ))?;
     let code = match header[0] {
         code::ACCESS_REQUEST => code::ACCESS_REJECT,
         code::ACCOUNTING_REQUEST => code::ACCOUNTING_RESPONSE,

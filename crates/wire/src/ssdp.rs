@@ -188,7 +188,6 @@ impl fmt::Display for Response {
     }
 }
 
-
 /// Emits a search response to an M-SEARCH: status 200, the search target it asked for, a
 /// USN naming `uuid` and no LOCATION (a stand-in has no device description to point to).
 /// Refuses what is not an M-SEARCH with an ST header.

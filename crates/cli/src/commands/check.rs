@@ -13,8 +13,8 @@ use portolan_probe::report::CheckReport;
 use portolan_probe::select::ServiceChoice;
 
 use crate::cli::{CheckArgs, CheckFormat, Global};
-use crate::groups::{IncludeOptional, Subjects};
 use crate::exit::{Failure, Status as Exit};
+use crate::groups::{IncludeOptional, Subjects};
 use crate::render::{self, terminal_style};
 
 /// The services named by `--service` (every row) and `--role` (the rows its required entries

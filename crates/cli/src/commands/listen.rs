@@ -166,7 +166,12 @@ pub fn run(global: &Global, args: &ListenArgs) -> Result<Status, Failure> {
                 .join(", ")
         );
     }
-    let count = |t| served.iter().filter(|(transport, _)| *transport == t).count();
+    let count = |t| {
+        served
+            .iter()
+            .filter(|(transport, _)| *transport == t)
+            .count()
+    };
     for skipped in listener.skipped() {
         eprintln!(
             "note: not listening on {} {}: {}",
@@ -188,17 +193,16 @@ pub fn run(global: &Global, args: &ListenArgs) -> Result<Status, Failure> {
             .map(|d| format!(", for {:.0}s", d.as_secs_f64()))
             .unwrap_or_default(),
     );
-    let options = ServeOptions {
-        rate_limit: args.rate_limit,
-        responders: portolan_listen::respond::Responders {
-            radius_secret: args
-                .radius_secret
-                .radius_secret
-                .clone()
-                .unwrap_or_else(|| portolan_listen::respond::Responders::default().radius_secret),
-        },
-        ..ServeOptions::default()
-    };
+    let options =
+        ServeOptions {
+            rate_limit: args.rate_limit,
+            responders: portolan_listen::respond::Responders {
+                radius_secret: args.radius_secret.radius_secret.clone().unwrap_or_else(|| {
+                    portolan_listen::respond::Responders::default().radius_secret
+                }),
+            },
+            ..ServeOptions::default()
+        };
     let quiet = args.quiet;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

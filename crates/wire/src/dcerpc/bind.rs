@@ -246,7 +246,6 @@ impl fmt::Display for BindNak {
     }
 }
 
-
 impl ContextResult {
     fn to_u16(self) -> u16 {
         match self {

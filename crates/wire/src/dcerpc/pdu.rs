@@ -508,11 +508,15 @@ impl fmt::Display for Pdu<'_> {
     }
 }
 
-
 /// A single-fragment PDU of type `ptype` with `body` after the common header.
 pub(super) fn with_header(ptype: PacketType, call_id: u32, body: &[u8]) -> Result<Vec<u8>> {
-    let frag_length = u16::try_from(HEADER_LEN + body.len())
-        .map_err(|_| Error::too_large("DCE/RPC PDU", HEADER_LEN + body.len(), usize::from(u16::MAX)))?;
+    let frag_length = u16::try_from(HEADER_LEN + body.len()).map_err(|_| {
+        Error::too_large(
+            "DCE/RPC PDU",
+            HEADER_LEN + body.len(),
+            usize::from(u16::MAX),
+        )
+    })?;
     let mut out = Vec::with_capacity(usize::from(frag_length));
     write_header(&mut out, ptype, frag_length, call_id);
     out.extend_from_slice(body);

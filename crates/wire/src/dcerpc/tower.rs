@@ -485,7 +485,6 @@ impl fmt::Display for Endpoint {
     }
 }
 
-
 impl Tower {
     /// The tower of `interface` over connection-oriented RPC on TCP `port` (ncacn_ip_tcp),
     /// with the IPv4 address 0.0.0.0, as Windows and Samba register it (the client uses the
