@@ -92,7 +92,7 @@ impl Drop for Namespaces {
 
 /// A running `portolan listen` inside a namespace, stopped with SIGINT.
 struct Listen {
-    child: Child,
+    child: Option<Child>,
 }
 
 impl Listen {
@@ -114,21 +114,21 @@ impl Listen {
             said.push('\n');
             if line.starts_with("listening on") {
                 std::thread::spawn(move || lines.for_each(drop));
-                return Listen { child };
+                return Listen { child: Some(child) };
             }
         }
         let _ = child.kill();
+        let _ = child.wait();
         panic!("listen did not start: {said}");
     }
 
     /// Stops it as Ctrl-C would; its exit code and summary.
     fn stop(mut self) -> (i32, String) {
-        let pid = self.child.id().to_string();
+        let child = self.child.take().unwrap();
+        let pid = child.id().to_string();
         // `ip netns exec` execs the command, so the pid is portolan's.
         Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        let out = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap())
-            .wait_with_output()
-            .unwrap();
+        let out = child.wait_with_output().unwrap();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -138,8 +138,10 @@ impl Listen {
 
 impl Drop for Listen {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
