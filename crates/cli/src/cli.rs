@@ -174,9 +174,8 @@ pub struct CheckArgs {
     /// Do not speak the expected protocol on open TCP ports.
     #[arg(long)]
     pub no_verify: bool,
-    /// Do not ask the RPC endpoint mapper for the dynamic ports of RPC services.
-    #[arg(long)]
-    pub no_rpc: bool,
+    #[command(flatten)]
+    pub rpc: crate::groups::NoRpc,
     /// SNMP community for the SNMP probe.
     #[arg(long, value_name = "COMMUNITY", default_value = "public")]
     pub community: String,

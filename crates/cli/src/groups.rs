@@ -153,6 +153,15 @@ pub struct RadiusSecret {
     pub radius_secret: Option<String>,
 }
 
+/// `--no-rpc` of `check` and `listen`.
+#[derive(Debug, Args)]
+pub struct NoRpc {
+    /// Leave dynamic RPC out (check: do not ask the RPC endpoint mapper for the dynamic
+    /// ports of RPC services; listen: no stand-in endpoint mapper and no dynamic RPC ports).
+    #[arg(long)]
+    pub no_rpc: bool,
+}
+
 /// Where a command that writes files puts them.
 #[derive(Debug, Args)]
 pub struct OutputFile {

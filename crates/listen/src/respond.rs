@@ -361,4 +361,25 @@ mod tests {
             assert!(hello::find_pong(&answer.bytes, &token));
         }
     }
+
+    #[test]
+    fn random_bytes_never_panic_a_responder_nor_get_a_larger_answer() {
+        let responders = Responders::default();
+        let mut rng = fastrand::Rng::with_seed(13);
+        for port in UDP_RESPONDERS.iter().copied().chain([21, 389, 3268, 135]) {
+            for _ in 0..2000 {
+                let len = rng.usize(..600);
+                let mut bytes: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
+                // Half of them start like the real thing, to get past the first checks.
+                if rng.bool() && len > 2 {
+                    bytes[0] = [0x30, 0x6a, 0x01, 0x05, 0x00][rng.usize(..5)];
+                }
+                if let Some(answer) = udp_answer(port, &bytes, &responders) {
+                    assert!(answer.bytes.len() <= bytes.len(), "{port}");
+                }
+                let _ = tcp_answer(port, &bytes);
+                let _ = crate::mapper::answer(&bytes, &[], port);
+            }
+        }
+    }
 }

@@ -160,7 +160,7 @@ async fn check(
         hosts,
         selection,
         options,
-        !args.no_rpc,
+        !args.rpc.no_rpc,
         // A stream prints every result as it comes: keeping them all would make memory grow
         // with the hosts checked; the exit code needs only one.
         !stream,

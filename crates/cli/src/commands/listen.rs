@@ -48,9 +48,8 @@ pub struct ListenArgs {
     /// then `portolan rpc HOST --port PORT` reads it).
     #[arg(long, value_name = "PORT", default_value_t = portolan_listen::mapper::MAPPER_PORT)]
     pub mapper_port: u16,
-    /// No stand-in endpoint mapper and no dynamic RPC ports.
-    #[arg(long)]
-    pub no_rpc: bool,
+    #[command(flatten)]
+    pub rpc: crate::groups::NoRpc,
     /// Do not print each hit as it comes; only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -122,7 +121,7 @@ pub fn run(global: &Global, args: &ListenArgs) -> Result<Status, Failure> {
     } else {
         args.address.clone()
     };
-    let bound = if rpc_services.is_empty() || args.no_rpc {
+    let bound = if rpc_services.is_empty() || args.rpc.no_rpc {
         Listener::bind(ports, &addresses)
     } else {
         let rpc = portolan_listen::RpcStandIn {
