@@ -171,13 +171,20 @@ pub fn run(global: &Global, args: &ListenArgs) -> Result<Status, Failure> {
             .filter(|(transport, _)| *transport == t)
             .count()
     };
+    // One note per reason: a machine without IPv6 would otherwise print one per port.
+    let mut by_reason: Vec<(&str, Vec<String>)> = Vec::new();
     for skipped in listener.skipped() {
-        eprintln!(
-            "note: not listening on {} {}: {}",
-            skipped.transport.to_uppercase(),
-            skipped.address,
-            skipped.reason
-        );
+        let socket = format!("{} {}", skipped.transport.to_uppercase(), skipped.address);
+        match by_reason
+            .iter_mut()
+            .find(|(reason, _)| *reason == skipped.reason)
+        {
+            Some((_, sockets)) => sockets.push(socket),
+            None => by_reason.push((&skipped.reason, vec![socket])),
+        }
+    }
+    for (reason, sockets) in by_reason {
+        eprintln!("note: not listening on {}: {reason}", sockets.join(", "));
     }
     eprintln!(
         "listening on {} TCP and {} UDP sockets ({}){}; Ctrl-C ends with a summary",
