@@ -5,7 +5,9 @@ mod check;
 mod completions;
 mod lookup;
 mod man;
+pub mod merge;
 mod plan;
+mod report;
 mod roles;
 pub mod rpc;
 pub mod scan;
@@ -32,6 +34,8 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Audit(args) => audit::run(global, &args),
         Command::Plan(args) => plan::run(global, &args),
         Command::Scan(args) => scan::run(global, &args),
+        Command::Merge(args) => merge::run(global, &args),
+        Command::Report(args) => report::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),
     }
