@@ -309,7 +309,14 @@ impl FileReader<'_> {
             match stream.next() {
                 None => return Ok(()),
                 Some(Err(e)) => {
-                    return Err(ReadError::malformed(self.path, e.line(), e.to_string()));
+                    // A record cut short is reported where it starts, the rest where serde
+                    // stopped.
+                    let line = if e.is_eof() {
+                        self.line_at(start)
+                    } else {
+                        e.line()
+                    };
+                    return Err(ReadError::malformed(self.path, line, e.to_string()));
                 }
                 Some(Ok(raw)) => {
                     let line = self.line_at(start);
