@@ -100,7 +100,7 @@ document.querySelectorAll('th[data-sort]').forEach(function(th){th.tabIndex=0;
 th.addEventListener('click',function(){var tb=th.closest('table').tBodies[0],k='data-'+th.getAttribute('data-sort');
 var dir=th.getAttribute('data-dir')==='asc'?'desc':'asc';th.setAttribute('data-dir',dir);
 var rows=Array.prototype.slice.call(tb.rows);rows.sort(function(a,b){
-var x=a.getAttribute(k)||'',y=b.getAttribute(k)||'',nx=parseFloat(x),ny=parseFloat(y);
+var x=a.getAttribute(k)||'',y=b.getAttribute(k)||'',nx=x===''?NaN:Number(x),ny=y===''?NaN:Number(y);
 var r=(isNaN(nx)||isNaN(ny))?x.localeCompare(y,undefined,{numeric:true}):nx-ny;return dir==='asc'?r:-r;});
 rows.forEach(function(r){tb.appendChild(r);});});});
 window.addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true;});});
