@@ -297,7 +297,7 @@ impl Page<'_> {
         let vantages = self.matrix.vantages.len();
         let merged = vantages > 1;
         self.push("<h2 id=\"matrix\">Host × port matrix</h2>\n");
-        self.push("<div id=\"controls\" hidden><label>Filter hosts: <input id=\"q\" type=\"search\" placeholder=\"name or address\"></label> <label><input id=\"bad\" type=\"checkbox\"> only hosts with a port not LISTENING</label> · click a underlined header to sort</div>\n");
+        self.push("<div id=\"controls\" hidden><label>Filter hosts: <input id=\"q\" type=\"search\" placeholder=\"name or address\"></label> <label><input id=\"bad\" type=\"checkbox\"> only hosts with a port not LISTENING</label> · click an underlined header to sort</div>\n");
         if merged {
             self.push("<p class=\"note\">Each port has one column per vantage, in this order: ");
             let names: Vec<String> = self.matrix.vantages.iter().map(|v| escape(v)).collect();
@@ -519,7 +519,7 @@ impl Page<'_> {
                 }
             }
             if !keys.is_empty() {
-                self.push("<div class=\"wrap\"><table class=\"m filterable\"><thead><tr><th data-sort=\"host\">host</th><th data-sort=\"bad\">missing</th>");
+                self.push("<div class=\"wrap\"><table class=\"m filterable\"><thead><tr><th data-sort=\"host\">host</th><th data-sort=\"bad\">missing + unexpected</th>");
                 for k in &keys {
                     self.push(&format!("<th>{}</th>", escape(k)));
                 }
