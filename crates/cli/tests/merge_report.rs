@@ -58,11 +58,23 @@ fn a_record_that_is_not_portolans_is_refused_with_its_file_and_line() {
     let bad = dir.join("bad.jsonl");
     let good = std::fs::read_to_string(fixture("zone-a.jsonl")).unwrap();
     let first = good.lines().next().unwrap();
-    std::fs::write(&bad, format!("{first}\n{}\n", first.replace("\"tcp\"", "\"sctp\""))).unwrap();
+    std::fs::write(
+        &bad,
+        format!("{first}\n{}\n", first.replace("\"tcp\"", "\"sctp\"")),
+    )
+    .unwrap();
     let bad = bad.to_str().unwrap();
-    fails(&["merge", bad], 2, &[&format!("{bad}:2: unknown transport \"sctp\"")]);
+    fails(
+        &["merge", bad],
+        2,
+        &[&format!("{bad}:2: unknown transport \"sctp\"")],
+    );
     fails(&["report", bad], 2, &[&format!("{bad}:2:")]);
-    fails(&["merge", "/nonexistent/zone.jsonl"], 2, &["cannot read /nonexistent/zone.jsonl"]);
+    fails(
+        &["merge", "/nonexistent/zone.jsonl"],
+        2,
+        &["cannot read /nonexistent/zone.jsonl"],
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -82,7 +94,12 @@ fn report_writes_one_page_and_fails_with_3_when_it_cannot() {
     assert!(html.contains("Differences between vantages"));
     let nowhere = dir.join("no-such-folder/report.html");
     fails(
-        &["report", &fixture("zone-a.jsonl"), "-o", nowhere.to_str().unwrap()],
+        &[
+            "report",
+            &fixture("zone-a.jsonl"),
+            "-o",
+            nowhere.to_str().unwrap(),
+        ],
         3,
         &["cannot write"],
     );

@@ -19,7 +19,10 @@ pub struct ResultCaveat {
     pub hosts: Vec<String>,
 }
 
-const RPC: (&str, &str, &[&str]) = (
+/// A caveat's id, title and lines.
+type Text = (&'static str, &'static str, &'static [&'static str]);
+
+const RPC: Text = (
     "rpc-dynamic",
     "Dynamic RPC: a port seen is not the range a firewall must admit",
     &[
@@ -29,7 +32,7 @@ const RPC: (&str, &str, &[&str]) = (
     ],
 );
 
-const TFTP: (&str, &str, &[&str]) = (
+const TFTP: Text = (
     "tftp-reply",
     "TFTP: the transfer comes from another port",
     &[
@@ -38,7 +41,7 @@ const TFTP: (&str, &str, &[&str]) = (
     ],
 );
 
-const FTP: (&str, &str, &[&str]) = (
+const FTP: Text = (
     "ftp-data",
     "FTP: data connections are not checked",
     &[
@@ -47,7 +50,7 @@ const FTP: (&str, &str, &[&str]) = (
     ],
 );
 
-const UDP: (&str, &str, &[&str]) = (
+const UDP: Text = (
     "udp-silence",
     "UDP silence: LISTENING OR FILTERED is not an answer",
     &[
@@ -70,10 +73,7 @@ fn hosts_where(results: &Results, test: impl Fn(&crate::read::Observation) -> bo
 
 /// The caveats the results call for, in a fixed order.
 pub fn caveats(results: &Results) -> Vec<ResultCaveat> {
-    let checks: [(
-        (&'static str, &'static str, &'static [&'static str]),
-        Vec<String>,
-    ); 4] = [
+    let checks: [(Text, Vec<String>); 4] = [
         (
             RPC,
             hosts_where(results, |o| {
