@@ -12,7 +12,7 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 files="${FILES:-1000}"
 per_file="${PER_FILE:-60}"
 cargo build --release -q -p portolan
-bin="$PWD/target/release/portolan"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/portolan"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 - "$work" "$files" "$per_file" <<'PY'
