@@ -126,12 +126,12 @@ pub enum Command {
     Plan(PlanArgs),
     /// Sweep many ports of many hosts with TCP connects, as fast as the kernel allows.
     Scan(crate::commands::scan::ScanArgs),
-    /// Merge check results (JSON or JSON Lines) from many vantage points into one vantage ×
-    /// host × port matrix; ports seen differently from different places come first. Exit 0
+    /// Merge check results (JSON or JSON Lines) from many vantage points into one vantage x
+    /// host x port matrix; ports seen differently from different places come first. Exit 0
     /// when every vantage agrees, 1 when they differ.
     Merge(MergeArgs),
     /// Write one self-contained HTML report (no network fetches) of check, scan or audit
-    /// results: a host × port matrix with coloured verdicts, evidence, caveats, what is
+    /// results: a host x port matrix with coloured verdicts, evidence, caveats, what is
     /// missing or unexpected, and vantage columns when runs are merged.
     Report(ReportArgs),
     /// Print a shell completion script: `portolan completions bash > /etc/bash_completion.d/portolan`.
