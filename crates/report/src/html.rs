@@ -89,13 +89,14 @@ details{margin:.2em 0}summary{cursor:pointer}
 
 const SCRIPT: &str = r#"
 (function(){
-var c=document.getElementById('controls');if(!c)return;c.hidden=false;
+var c=document.getElementById('controls');
+if(c){c.hidden=false;
 var q=document.getElementById('q'),bad=document.getElementById('bad');
-function apply(){var t=q.value.toLowerCase();
+var apply=function(){var t=q.value.toLowerCase();
 document.querySelectorAll('table.filterable tbody tr').forEach(function(r){
 var h=(r.getAttribute('data-host')||'').toLowerCase();
-r.hidden=!(h.indexOf(t)>=0&&(!bad.checked||r.getAttribute('data-bad')!=='0'));});}
-q.addEventListener('input',apply);bad.addEventListener('change',apply);
+r.hidden=!(h.indexOf(t)>=0&&(!bad.checked||r.getAttribute('data-bad')!=='0'));});};
+q.addEventListener('input',apply);bad.addEventListener('change',apply);}
 document.querySelectorAll('th[data-sort]').forEach(function(th){th.tabIndex=0;
 th.addEventListener('click',function(){var tb=th.closest('table').tBodies[0],k='data-'+th.getAttribute('data-sort');
 var dir=th.getAttribute('data-dir')==='asc'?'desc':'asc';th.setAttribute('data-dir',dir);

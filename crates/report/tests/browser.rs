@@ -170,3 +170,27 @@ fn the_report_loads_in_chromium_quietly_offline_with_every_verdict_in_its_dom() 
     let png = std::fs::read(&screenshot).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG screenshot");
 }
+
+#[test]
+#[ignore = "needs chromium (scripts/install-deps.sh installs chromium-headless-shell)"]
+fn pages_of_a_scan_alone_and_an_audit_alone_load_quietly_too() {
+    let dir = artefacts();
+    for (name, input) in [("scan", "scan.json"), ("audit", "audit.json")] {
+        let results = Results::read_files(&[fixture(input)]).unwrap();
+        let page = dir.join(format!("report-{name}.html"));
+        std::fs::write(&page, html::render(&results)).unwrap();
+        let seen = load(&page, &dir.join(format!("report-{name}.png")));
+        assert_eq!(seen["console"], Value::Array(vec![]), "{name}: console");
+        assert_eq!(
+            seen["exceptions"],
+            Value::Array(vec![]),
+            "{name}: exceptions"
+        );
+        assert_eq!(
+            seen["requests"],
+            Value::Array(vec![seen["url"].clone()]),
+            "{name}: requests"
+        );
+        assert_eq!(seen["dom"]["scripts"], 1);
+    }
+}

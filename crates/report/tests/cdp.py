@@ -130,7 +130,7 @@ try:
   title: document.title,
   images: document.images.length,
   scripts: document.scripts.length,
-  controls_shown: !document.getElementById('controls').hidden,
+  controls_shown: !!document.getElementById('controls') && !document.getElementById('controls').hidden,
   ports: Array.from(document.querySelectorAll('#results thead tr:first-child th')).slice(2).map(th => th.textContent),
   vantages: Array.from(document.querySelectorAll('#results thead tr:nth-child(2) th')).map(th => th.textContent),
   rows: Array.from(document.querySelectorAll('#results tbody tr')).map(r => ({
@@ -150,6 +150,7 @@ try:
             "expression": """(function(){
   var q=document.getElementById('q'), bad=document.getElementById('bad');
   var rows=document.querySelectorAll('#results tbody tr');
+  if(!rows.length||!q)return JSON.stringify({});
   var first=rows[0].getAttribute('data-host');
   q.value=first; q.dispatchEvent(new Event('input'));
   var byName=Array.from(rows).filter(r=>!r.hidden).map(r=>r.getAttribute('data-host'));
