@@ -101,6 +101,28 @@ for name, data, _ in pdus:
             store("wire_dcerpc_tower", data[start:start + length])
 PY
 
+# The listener's responders: each request portolan's check sends (and the lab's captured
+# requests), behind the byte that selects its port in portolan_listen::respond::UDP_RESPONDERS.
+python3 - "$wire" "$corpus" "$root/crates/listen/src/respond.rs" <<'PY'
+import hashlib, os, re, sys
+
+wire, corpus, respond = sys.argv[1], sys.argv[2], sys.argv[3]
+text = open(respond).read()
+ports = [int(p) for p in re.search(r"UDP_RESPONDERS: &\[u16\] = &\[([^\]]*)\]", text).group(1).replace("\n", " ").split(",") if p.strip()]
+by_dir = {"dns": 53, "dhcp": 67, "tftp": 69, "kerberos": 88, "ntp": 123, "nbns": 137,
+          "snmp": 161, "ldap": 389, "isakmp": 500, "l2tp": 1701, "radius": 1812,
+          "ssdp": 1900, "simple": 7, "dcerpc": 7}
+os.makedirs(os.path.join(corpus, "listen_respond"), exist_ok=True)
+for directory, port in by_dir.items():
+    for name in sorted(os.listdir(os.path.join(wire, directory))):
+        if "request" not in name or not name.endswith(".bin"):
+            continue
+        data = open(os.path.join(wire, directory, name), "rb").read()
+        seed = bytes([ports.index(port)]) + data
+        with open(os.path.join(corpus, "listen_respond", hashlib.sha1(seed).hexdigest()), "wb") as out:
+            out.write(seed)
+PY
+
 # Audit parsers: every listener file, real and field, by the format it is in.
 seed audit_netstat "$audit"/windows-dc/netstat-*.txt "$audit"/samba-dc/netstat-*.txt \
     "$audit"/field/jc-*netstat*.txt

@@ -66,33 +66,27 @@ pub(crate) struct CheckResult {
     pub rows: Vec<CatalogRow>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct Verification {
-    #[serde(default)]
     pub outcome: Option<String>,
-    #[serde(default)]
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct CatalogRow {
-    #[serde(default)]
     pub service: Option<String>,
-    #[serde(default)]
     pub app_protocol: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct UncheckedRow {
-    #[serde(default)]
     pub service: Option<String>,
-    #[serde(default)]
     pub app_protocol: Option<String>,
-    #[serde(default)]
     pub transport: Option<String>,
-    #[serde(default)]
     pub port: Option<serde_json::Value>,
-    #[serde(default)]
     pub reason: Option<String>,
 }
 
@@ -123,9 +117,9 @@ pub(crate) struct ScanDocument {
     pub hosts: Vec<ScanHost>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct ScanHost {
-    #[serde(default)]
     pub ports: Vec<ScanPort>,
 }
 
@@ -161,15 +155,12 @@ pub(crate) struct AuditDocument {
 }
 
 /// One host's audit: an element of `reports`, or a line of `--format jsonl`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct AuditReport {
-    #[serde(default)]
     pub host: Option<String>,
-    #[serde(default)]
     pub verdict: String,
-    #[serde(default)]
     pub ports: Vec<AuditPort>,
-    #[serde(default)]
     pub comparison: Option<Comparison>,
 }
 
@@ -183,13 +174,11 @@ pub(crate) struct AuditPort {
     pub expectation: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct Comparison {
-    #[serde(default)]
     pub roles: Vec<String>,
-    #[serde(default)]
     pub services: Vec<String>,
-    #[serde(default)]
     pub expected: Vec<Expected>,
 }
 
