@@ -74,6 +74,10 @@ pub enum PlanFormat {
     Dialect,
     /// The merged rule set as data (docs/json.md).
     Json,
+    /// A firewall change request, one line per rule (docs/plan.md#change-requests).
+    Csv,
+    /// The change request as an Excel workbook (needs --output FILE or a redirect).
+    Xlsx,
 }
 
 /// Formats of `export`.

@@ -241,8 +241,11 @@ fn look_ups_and_audit_take_table_json_jsonl_csv_and_md() {
 }
 
 #[test]
-fn plan_takes_its_dialect_or_json_and_keeps_the_old_json_flag() {
-    assert_eq!(documented_formats("plan"), ["dialect", "json"]);
+fn plan_takes_its_dialect_json_or_a_change_request_and_keeps_the_old_json_flag() {
+    assert_eq!(
+        documented_formats("plan"),
+        ["dialect", "json", "csv", "xlsx"]
+    );
     let by_format = stdout(&["plan", "--role", "dns-server", "--format", "json"]);
     let by_flag = stdout(&["plan", "--role", "dns-server", "--json"]);
     assert_eq!(by_format, by_flag);

@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod azure;
+pub mod change_request;
 pub mod cisco;
 pub mod firewalld;
 pub mod iptables;
