@@ -95,6 +95,9 @@ pub enum ExportFormat {
     Xlsx,
     /// Lines in the /etc/services format.
     Services,
+    /// Aerleon definitions and one policy per role, in the folder --output names
+    /// (docs/aerleon.md).
+    Aerleon,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,7 +110,8 @@ pub enum Command {
     Search(SearchArgs),
     /// The whole catalog in the seed's port-sorted order.
     Table(TableArgs),
-    /// Export the whole catalog (table, json, csv, md, xlsx, services).
+    /// Export the whole catalog (table, json, csv, md, xlsx, services), or Aerleon policies
+    /// for roles (aerleon).
     Export(ExportArgs),
     /// The errata: where the seed contradicts itself and what portolan decided.
     Errata(FormatArgs),
@@ -259,6 +263,8 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Table)]
     pub format: ExportFormat,
+    #[command(flatten)]
+    pub policies: crate::groups::PolicyExport,
     #[command(flatten)]
     pub output: OutputFile,
 }

@@ -131,6 +131,20 @@ pub struct Subjects {
     pub service: Vec<String>,
 }
 
+/// What `export --format aerleon` writes policies for. The other formats export the whole
+/// catalog and refuse these flags.
+#[derive(Debug, Args)]
+pub struct PolicyExport {
+    /// `--format aerleon`: a role to write a policy for, by id or name (see `portolan
+    /// roles`). Repeatable; default every role.
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// `--format aerleon`: where clients are, as `plan --from` takes it (an address or CIDR,
+    /// IPv4 or IPv6). Repeatable; default any.
+    #[arg(long, value_name = "CIDR")]
+    pub from: Vec<String>,
+}
+
 /// `--shard I/N` of `check` and `scan`: split the hosts between N workers.
 #[derive(Debug, Args)]
 pub struct Sharding {

@@ -53,3 +53,25 @@ pub fn nftables_ruleset(catalog: &Catalog, request: &Request) -> Result<String, 
     let plan = Plan::build(catalog, request)?;
     Ok(render::nftables::ruleset(&plan))
 }
+
+/// The Aerleon export (`portolan export --format aerleon`): one plan per role of `roles`
+/// (ids or names; every role of the catalog when empty), each admitting `sources` (any when
+/// empty), rendered as Aerleon definitions and policies; see [`render::aerleon`].
+pub fn aerleon_export(
+    catalog: &Catalog,
+    roles: &[String],
+    sources: &[ipnet::IpNet],
+) -> Result<Vec<RenderedFile>, PlanError> {
+    let ids: Vec<String> = if roles.is_empty() {
+        catalog.roles().iter().map(|r| r.id.clone()).collect()
+    } else {
+        roles.to_vec()
+    };
+    let mut plans = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let mut request = Request::new([id.as_str()], Vec::<String>::new());
+        request.sources = sources.to_vec();
+        plans.push(Plan::build(catalog, &request)?);
+    }
+    Ok(render::aerleon::export(&plans))
+}

@@ -1,5 +1,6 @@
 //! Renderers: one module per dialect, each turning a [`Plan`] into files of that dialect.
 
+pub mod aerleon;
 pub mod aws;
 pub mod azure;
 pub mod change_request;
