@@ -61,63 +61,17 @@ PIDFILE="$RUN_DIR/lab.pids"
 package_groups() { if [ "$EXTRAS" = 1 ]; then echo dc svc; else echo dc; fi; }
 
 # ------------------------------------------------------------------- samba
-provision_dc() {
-    [ -f "$SAMBA_DIR/.provisioned" ] && return 0
-    local t0; t0="$(now)"
-    rm -rf "$SAMBA_DIR"
-    mkdir -p "$SAMBA_DIR/etc" "$SAMBA_DIR/run" "$SAMBA_DIR/log"
-    # Given an empty smb.conf with -s, samba-tool does not merge the
-    # distribution's /etc/samba/smb.conf ([homes], [printers], log paths).
-    : >"$SMB_CONF"
-    # Provisioning needs no network; inside the namespace it cannot reach
-    # any. An empty "dns forwarder" keeps the host's resolver out of
-    # smb.conf: the DC answers for its own zones only. Every run-time path
-    # points into the lab dir, never to the host's /run/samba or
-    # /var/lib/samba.
-    ip netns exec "$NS_DC" samba-tool domain provision \
-        -s "$SMB_CONF" --targetdir="$SAMBA_DIR" \
-        --realm="$REALM" --domain="$NB_DOMAIN" --server-role=dc \
-        --dns-backend=SAMBA_INTERNAL --adminpass="$ADMIN_PASS" \
-        --host-name="$DC_NAME" --host-ip="$DC_IP" \
-        --option="interfaces=lo $DC_NS_IF" \
-        --option="bind interfaces only=yes" \
-        --option="dns forwarder=" \
-        --option="log file=$SAMBA_DIR/log/samba.log" \
-        --option="pid directory=$SAMBA_DIR/run" \
-        --option="ncalrpc dir=$SAMBA_DIR/run/ncalrpc" \
-        --option="winbindd socket directory=$SAMBA_DIR/run/winbindd" \
-        --option="ntp signd socket directory=$SAMBA_DIR/run/ntp_signd" \
-        >"$LOG_DIR/provision.log" 2>&1 \
-        || { tail -20 "$LOG_DIR/provision.log" >&2; die "provision failed"; }
-    # The domain's default maximum password age is 42 days; a lab that is
-    # provisioned once and reused must not expire.
-    samba-tool user setexpiry "$ADMIN_USER" --noexpiry \
-        -H "$SAMBA_DIR/private/sam.ldb" -s "$SMB_CONF" >>"$LOG_DIR/provision.log" 2>&1
-    touch "$SAMBA_DIR/.provisioned"
-    log "provisioned $REALM in $(since "$t0") s"
-}
+provision_dc() { samba_provision "$NS_DC" "$DC_NS_IF" "$DC_IP" "$SAMBA_DIR"; }
 
 start_samba() {
     local pid
     if pid="$(tracked_pid samba)"; then log "samba already running (pid $pid)"; return 0; fi
-    # samba_dnsupdate (run by samba) must ask the DC itself, not the host's
-    # resolver; `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf.
-    mkdir -p "/etc/netns/$NS_DC"
-    echo "nameserver $DC_IP" >"/etc/netns/$NS_DC/resolv.conf"
-    # libwbclient (used by smbd to reach winbindd) has the socket path
-    # /run/samba/winbindd compiled in and ignores smb.conf. So the lab's run
-    # dir is bind-mounted over /run/samba in the private mount namespace
-    # that `ip netns exec` makes; the host never sees it. Without this every
-    # SMB session setup fails with NT_STATUS_INTERNAL_ERROR.
-    mkdir -p /run/samba
     # SMB1 stays off unless asked for (as on current Windows servers).
     sed -i '/^[[:space:]]*server min protocol = /d' "$SMB_CONF"
     if [ "$SMB1" = 1 ]; then
         sed -i 's/^\[global\]$/&\n\tserver min protocol = NT1/' "$SMB_CONF"
     fi
-    # shellcheck disable=SC2016  # $1/$@ belong to the inner sh
-    start_daemon samba "$NS_DC" sh -c 'mount --bind "$1" /run/samba && shift && exec "$@"' \
-        sh "$SAMBA_DIR/run" samba -s "$SMB_CONF" --foreground
+    samba_start "$NS_DC" "$DC_IP" "$SAMBA_DIR"
 }
 
 # ------------------------------------------------------------------ extras

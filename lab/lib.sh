@@ -272,6 +272,38 @@ remove_netns() {
     if ip link show "$hif" >/dev/null 2>&1; then ip link del "$hif"; fi
 }
 
+# link_netns NS_A IF_A IP_A NS_B IF_B IP_B: two namespaces joined to each
+# other (not to the host) by one veth pair on a /24, loopback up, no default
+# route: traffic between them never touches the host's routing. Reuses the
+# pair when it is already wired this way.
+link_netns() {
+    local nsa="$1" ifa="$2" ipa="$3" nsb="$4" ifb="$5" ipb="$6" ns
+    netns_lock
+    if ns_exists "$nsa" || ns_exists "$nsb"; then
+        if ip -n "$nsa" -4 addr show dev "$ifa" 2>/dev/null | grep -q "inet $ipa/" \
+           && ip -n "$nsb" -4 addr show dev "$ifb" 2>/dev/null | grep -q "inet $ipb/"; then
+            netns_unlock; return 0
+        fi
+        netns_unlock
+        die "namespace $nsa or $nsb exists but is not wired as expected; run '$0 down' first"
+    fi
+    ip netns add "$nsa"
+    ip netns add "$nsb"
+    ip -n "$nsa" link add "$ifa" type veth peer name "$ifb" netns "$nsb"
+    ip -n "$nsa" addr add "$ipa/24" dev "$ifa"
+    ip -n "$nsb" addr add "$ipb/24" dev "$ifb"
+    for ns in "$nsa" "$nsb"; do
+        ip -n "$ns" link set lo up
+        # (see make_netns: no ICMP rate limits inside our namespaces)
+        ip netns exec "$ns" sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_ratemask=0 \
+            net.ipv6.icmp.ratelimit=0 >/dev/null
+    done
+    ip -n "$nsa" link set "$ifa" up
+    ip -n "$nsb" link set "$ifb" up
+    netns_unlock
+    log "namespaces $nsa ($ipa) and $nsb ($ipb), joined by $ifa/$ifb"
+}
+
 # ------------------------------------------------------------------- daemons
 # The pidfile has one line per started daemon: "name pid namespace".
 
@@ -342,6 +374,82 @@ daemon_running() {
     tracked_pid "$1" >/dev/null && return 0
     tail -20 "$LOG_DIR/$1.log" >&2 || true
     die "$1 exited"
+}
+
+# -------------------------------------------------------------------- samba
+# An Active Directory DC of Samba inside a namespace, its state under one
+# directory: samba-tool's --targetdir, with smb.conf in etc/ and every
+# run-time path (pids, sockets, logs) inside it, never the host's /run/samba
+# or /var/lib/samba. Provisioning logs to $LOG_DIR/provision.log.
+
+# samba_provision NS NS_IF IP SAMBA_DIR: provision the domain once (a marker
+# file makes later calls return at once).
+samba_provision() {
+    local ns="$1" nif="$2" ip="$3" dir="$4" conf="$4/etc/smb.conf" t0
+    [ -f "$dir/.provisioned" ] && return 0
+    t0="$(now)"
+    rm -rf "$dir"
+    mkdir -p "$dir/etc" "$dir/run" "$dir/log"
+    # Given an empty smb.conf with -s, samba-tool does not merge the
+    # distribution's /etc/samba/smb.conf ([homes], [printers], log paths).
+    : >"$conf"
+    # Provisioning needs no network; inside the namespace it cannot reach
+    # any. An empty "dns forwarder" keeps the host's resolver out of
+    # smb.conf: the DC answers for its own zones only.
+    ip netns exec "$ns" samba-tool domain provision \
+        -s "$conf" --targetdir="$dir" \
+        --realm="$REALM" --domain="$NB_DOMAIN" --server-role=dc \
+        --dns-backend=SAMBA_INTERNAL --adminpass="$ADMIN_PASS" \
+        --host-name="$DC_NAME" --host-ip="$ip" \
+        --option="interfaces=lo $nif" \
+        --option="bind interfaces only=yes" \
+        --option="dns forwarder=" \
+        --option="log file=$dir/log/samba.log" \
+        --option="pid directory=$dir/run" \
+        --option="ncalrpc dir=$dir/run/ncalrpc" \
+        --option="winbindd socket directory=$dir/run/winbindd" \
+        --option="ntp signd socket directory=$dir/run/ntp_signd" \
+        >"$LOG_DIR/provision.log" 2>&1 \
+        || { tail -20 "$LOG_DIR/provision.log" >&2; die "provision failed"; }
+    # The domain's default maximum password age is 42 days; a lab that is
+    # provisioned once and reused must not expire.
+    samba-tool user setexpiry "$ADMIN_USER" --noexpiry \
+        -H "$dir/private/sam.ldb" -s "$conf" >>"$LOG_DIR/provision.log" 2>&1
+    touch "$dir/.provisioned"
+    log "provisioned $REALM in $(since "$t0") s"
+}
+
+# samba_global_lines CONF TAG [FILE]: put FILE's lines at the top of CONF's
+# [global] section between "# begin TAG" and "# end TAG" markers, replacing
+# what an earlier call put there; without FILE, only remove that block.
+samba_global_lines() {
+    local conf="$1" tag="$2" file="${3:-}" tmp
+    sed -i "/^# begin $tag\$/,/^# end $tag\$/d" "$conf"
+    [ -n "$file" ] || return 0
+    tmp="$(mktemp)"
+    { echo "# begin $tag"; sed 's/^[[:space:]]*/\t/' "$file"; echo "# end $tag"; } >"$tmp"
+    sed -i "/^\[global\]\$/r $tmp" "$conf"
+    rm -f "$tmp"
+}
+
+# samba_start NS IP SAMBA_DIR: start samba in the foreground inside NS,
+# tracked as "samba" (see start_daemon).
+samba_start() {
+    local ns="$1" ip="$2" dir="$3" pid
+    if pid="$(tracked_pid samba)"; then log "samba already running (pid $pid)"; return 0; fi
+    # samba_dnsupdate (run by samba) must ask the DC itself, not the host's
+    # resolver; `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf.
+    mkdir -p "/etc/netns/$ns"
+    echo "nameserver $ip" >"/etc/netns/$ns/resolv.conf"
+    # libwbclient (used by smbd to reach winbindd) has the socket path
+    # /run/samba/winbindd compiled in and ignores smb.conf. So the lab's run
+    # dir is bind-mounted over /run/samba in the private mount namespace
+    # that `ip netns exec` makes; the host never sees it. Without this every
+    # SMB session setup fails with NT_STATUS_INTERNAL_ERROR.
+    mkdir -p /run/samba
+    # shellcheck disable=SC2016  # $1/$@ belong to the inner sh
+    start_daemon samba "$ns" sh -c 'mount --bind "$1" /run/samba && shift && exec "$@"' \
+        sh "$dir/run" samba -s "$dir/etc/smb.conf" --foreground
 }
 
 # ----------------------------------------------------------------- readiness

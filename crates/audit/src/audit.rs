@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use portolan_catalog::{Catalog, Transport};
+use portolan_catalog::{Catalog, PortSharing, Transport};
 
-use crate::compare::{CompareOptions, Expectation, compare};
+use crate::compare::{CompareOptions, Expectation, compare, expected_claims};
 use crate::listener::{Coverage, Listener, Parsed, ScannedHost, StateCount};
 use crate::naming::{HostContext, name_port};
-use crate::report::{AuditReport, Comparison, PortReport};
+use crate::report::{AuditReport, Comparison, Flag, FlagKind, PortReport};
 use crate::rpc::{RpcEndpoint, resolve_for};
+use crate::today::Today;
 
 /// How to audit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +23,9 @@ pub struct AuditOptions {
     /// Endpoints from an endpoint-mapper dump: they name dynamic RPC ports, and with them
     /// only the ports they name count as dynamic RPC.
     pub rpc_endpoints: Vec<RpcEndpoint>,
+    /// Which services can share a port (portolan_catalog's reviewed decisions); expected
+    /// services that cannot are flagged on their port. Empty: nothing is flagged.
+    pub port_sharing: PortSharing,
 }
 
 /// Audits every host of `input`: one report per host, in the order hosts first appear
@@ -60,12 +64,16 @@ pub fn audit(
     if hosts.is_empty() {
         hosts.push((None, Vec::new()));
     }
+    let today = Today::new(catalog);
     hosts
         .into_iter()
         .map(|(host, listeners)| {
             let seen = host.and_then(|h| scanned.get(h)).map(Vec::as_slice);
-            let mut report =
-                audit_host(catalog, input, host, seen, &listeners, expectation, options);
+            let known = Known {
+                catalog,
+                today: today.as_ref(),
+            };
+            let mut report = audit_host(known, input, host, seen, &listeners, expectation, options);
             report.compared = expectation.is_some();
             report
         })
@@ -122,8 +130,15 @@ fn merge_scans(scans: &[&ScannedHost]) -> HostScan {
     merged
 }
 
+/// What names ports: the catalog, and today's Windows when its layer fits the catalog.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    catalog: &'a Catalog,
+    today: Option<&'a Today>,
+}
+
 fn audit_host(
-    catalog: &Catalog,
+    known: Known<'_>,
     input: &Parsed,
     host: Option<&str>,
     scans: Option<&[&ScannedHost]>,
@@ -131,6 +146,7 @@ fn audit_host(
     expectation: Option<&Expectation>,
     options: &AuditOptions,
 ) -> AuditReport {
+    let Known { catalog, today } = known;
     let scan = scans.map(merge_scans);
     let coverage = scan
         .as_ref()
@@ -177,6 +193,7 @@ fn audit_host(
     let context = HostContext {
         smb_direct,
         endpoints: &endpoints,
+        today,
     };
     let mut ports: Vec<PortReport> = groups
         .values()
@@ -204,6 +221,13 @@ fn audit_host(
             },
         )
     });
+    let comparison = match (comparison, expectation) {
+        (Some(mut c), Some(e)) => {
+            c.conflicts = flag_conflicts(catalog, e, &options.port_sharing, &mut ports);
+            Some(c)
+        }
+        (c, _) => c,
+    };
     let verdict = match (&comparison, expectation) {
         (Some(c), Some(e)) => comparison_verdict(c, e),
         _ => listing_verdict(&ports),
@@ -242,6 +266,48 @@ fn audit_host(
     }
 }
 
+/// The conflicts among the expected services, each flagged on the port it concerns when
+/// something listens there: one listener, two expected services, only one can be it.
+fn flag_conflicts(
+    catalog: &Catalog,
+    expectation: &Expectation,
+    sharing: &PortSharing,
+    ports: &mut [PortReport],
+) -> Vec<portolan_catalog::PortConflict> {
+    let claims = expected_claims(catalog, expectation);
+    let conflicts = sharing.conflicts(claims.iter().map(|(s, k)| (s.as_str(), *k)));
+    let name = |id: &str| {
+        catalog
+            .service(id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    };
+    for c in &conflicts {
+        let Some(port) = ports
+            .iter_mut()
+            .find(|p| p.transport == c.transport && p.port == c.port)
+        else {
+            continue;
+        };
+        let [a, b] = &c.services;
+        port.flags.push(Flag {
+            kind: FlagKind::PortConflict,
+            service: None,
+            certain: true,
+            text: format!(
+                "one listener, two expected services: {} and {} cannot both listen on {} {}{}",
+                name(a),
+                name(b),
+                c.transport,
+                c.port,
+                c.rule
+                    .as_deref()
+                    .map_or_else(String::new, |r| format!(" ({r})"))
+            ),
+        });
+    }
+    conflicts
+}
+
 /// Items listed in a verdict before "and N more".
 const VERDICT_ITEMS: usize = 6;
 
@@ -277,6 +343,17 @@ fn comparison_verdict(c: &Comparison, e: &Expectation) -> String {
     }
     if !c.not_covered.is_empty() {
         text.push_str(&format!("; not in the input: {}", items(&c.not_covered)));
+    }
+    if !c.conflicts.is_empty() {
+        let keys: Vec<String> = c
+            .conflicts
+            .iter()
+            .map(|x| format!("{}/{}", x.transport.key(), x.port))
+            .collect();
+        text.push_str(&format!(
+            "; expected services that cannot share a port: {}",
+            items(&keys)
+        ));
     }
     text
 }

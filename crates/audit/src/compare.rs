@@ -296,7 +296,34 @@ pub(crate) fn compare(
         not_covered,
         unconfirmed,
         matches,
+        conflicts: Vec::new(),
     }
+}
+
+/// The expected services' listener rows with a single port, as (service id, row key): what
+/// port conflicts are computed over.
+pub(crate) fn expected_claims(
+    catalog: &Catalog,
+    expectation: &Expectation,
+) -> Vec<(String, portolan_catalog::RowKey)> {
+    let mut claims = Vec::new();
+    for expected in &expectation.expected {
+        let Some(service) = catalog.service(&expected.id) else {
+            continue;
+        };
+        for (transport, spec) in expected.listener_rows(service) {
+            if let PortSpec::Single(_) = spec {
+                claims.push((
+                    service.id.clone(),
+                    portolan_catalog::RowKey {
+                        transport,
+                        port: Some(spec),
+                    },
+                ));
+            }
+        }
+    }
+    claims
 }
 
 pub(crate) fn in_dynamic_rpc_range(port: u16) -> bool {
@@ -337,11 +364,13 @@ fn judge_port(
     if wants_dynamic_rpc && port.transport == Transport::Tcp && in_dynamic_rpc_range(port.port) {
         // With an endpoint-mapper dump, only the ports it names are RPC; without one, any port
         // no fixed row claims may be.
+        // A service named here through its dynamic RPC row (a DFSR or EventLog service tag)
+        // is dynamic RPC too.
         let unclaimed = port.candidates.iter().all(|c| {
             matches!(
                 c.relation,
                 Relation::PossibleDynamic | Relation::RpcEndpoint
-            )
+            ) || c.port_kind == PortSpec::RpcDynamic.kind()
         });
         let is_rpc = if endpoint_ports.is_empty() {
             unclaimed && port.extra.is_none()

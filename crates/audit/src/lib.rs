@@ -38,6 +38,7 @@ pub mod source;
 pub mod system;
 mod tables;
 mod text;
+mod today;
 
 pub use audit::{AuditOptions, audit};
 pub use compare::{Expectation, ExpectedService};

@@ -12,6 +12,9 @@
 //! 3. With no fixed row, a port named by an endpoint-mapper dump belongs to the services of
 //!    those interfaces; otherwise rows with dynamic ports (dynamic RPC, FTP passive) whose
 //!    ranges hold the port are possible, never certain.
+//! 4. Today's Windows ([`crate::today`]): a service tag of a service the modern layer knows
+//!    (IKEEXT, DFSR, ADWS, WinRM, SSDPSRV) makes it the owner under today's names, and ports
+//!    only the layer lists (9389, 5985) are named by its services.
 
 use std::collections::BTreeSet;
 
@@ -22,7 +25,8 @@ use crate::report::{
     BoundAddress, Candidate, ExtraPortInfo, Flag, FlagKind, PortReport, ProcessRef, Relation,
 };
 use crate::rpc::ResolvedEndpoint;
-use crate::tables::{PROCESS_SERVICES, TAG_SERVICES, extra_port, is_implementation, shared_port};
+use crate::tables::{PROCESS_SERVICES, extra_port, is_implementation, shared_port};
+use crate::today::Today;
 
 /// Names listed in a one-line summary before "and N more".
 const NAMES_SHOWN: usize = 4;
@@ -33,6 +37,8 @@ pub(crate) struct HostContext<'a> {
     pub smb_direct: bool,
     /// Endpoints of an endpoint-mapper dump for this host.
     pub endpoints: &'a [ResolvedEndpoint],
+    /// Today's Windows (the modern layer), when it fits the catalog.
+    pub today: Option<&'a Today>,
 }
 
 /// Names one port from its listeners (all on the same transport and port).
@@ -76,6 +82,13 @@ pub(crate) fn name_port(
         }
     }
     confirm_by_process(catalog, &mut candidates, listeners);
+    let named_today = context
+        .today
+        .is_some_and(|t| t.name(catalog, transport, port, listeners, &mut candidates));
+    if named_today {
+        // The services the layer added may be confirmed by their process (kpasswd in lsass).
+        confirm_by_process(catalog, &mut candidates, listeners);
+    }
     let mismatch = owner_mismatch(&mut candidates, listeners);
     let extra = extra_port(transport, port).map(|e| ExtraPortInfo {
         id: e.id.to_string(),
@@ -89,7 +102,8 @@ pub(crate) fn name_port(
         port,
         &candidates,
         &rpc_interfaces,
-        extra.as_ref(),
+        // A port today's layer names needs no name from outside the catalog.
+        extra.as_ref().filter(|_| !named_today),
     );
     if let Some((owners, holder)) = mismatch {
         let text = format!(
@@ -401,14 +415,6 @@ fn confirmation(service: &Service, listener: &Listener) -> Option<String> {
         if !listener.origin.format.is_remote() && tag.eq_ignore_ascii_case(name) {
             return Some(format!("service tag {tag}"));
         }
-    }
-    if let Some(tag) = &listener.service
-        && !listener.origin.format.is_remote()
-        && TAG_SERVICES
-            .iter()
-            .any(|(t, ids)| t.eq_ignore_ascii_case(tag) && ids.contains(&service.id.as_str()))
-    {
-        return Some(format!("service tag {tag}"));
     }
     let process = listener.process.as_deref()?;
     let mut exe = process

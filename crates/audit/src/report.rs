@@ -220,6 +220,9 @@ pub enum FlagKind {
     /// The socket listing names a process (or service tag) that is not the catalog's owner
     /// of the port: the port is not named as that service.
     OwnerMismatch,
+    /// Two expected services cannot both listen on this port: the one listener can be only
+    /// one of them.
+    PortConflict,
 }
 
 /// Something an auditor should look at.
@@ -283,6 +286,10 @@ pub struct Comparison {
     pub unconfirmed: Vec<String>,
     /// True when nothing is missing and nothing is unexpected.
     pub matches: bool,
+    /// Expected services that cannot listen on one port together (the roles or services
+    /// asked for cannot all run on one address).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<portolan_catalog::PortConflict>,
 }
 
 /// An expected port (or dynamic range) and whether something listens there.

@@ -229,16 +229,6 @@ pub(crate) const PROCESS_SERVICES: &[(&str, &[&str])] = &[
     ("msmdsrv.exe", &["sql-analysis-server"]),
 ];
 
-/// Windows service tags (`netstat -b`) of services that took over catalog services' ports in
-/// later Windows versions: IKE and AuthIP IPsec Keying Modules (IKEEXT) holds UDP 500 and
-/// 4500, which the seed gives to the Local Security Authority. Also the real names of
-/// services the seed misspells: SSDP Discovery is `SSDPSRV`, not the seed's `SSDPRSRV`
-/// (erratum kb-ssdp-service-name).
-pub(crate) const TAG_SERVICES: &[(&str, &[&str])] = &[
-    ("IKEEXT", &["local-security-authority"]),
-    ("SSDPSRV", &["ssdp-discovery"]),
-];
-
 /// Process names (lower case, without `.exe`) that are not a mismatch when they hold a
 /// catalog port: hosts of many services that a listing cannot tell apart (`svchost` without
 /// a service tag, the kernel's `System`, which holds SMB, NetBIOS and HTTP.sys ports), and the
@@ -440,7 +430,6 @@ mod tests {
             .chain(
                 PROCESS_SERVICES
                     .iter()
-                    .chain(TAG_SERVICES)
                     .flat_map(|(_, ids)| ids.iter().copied()),
             )
             .chain(RPC_INTERFACES.iter().filter_map(|(_, _, s)| *s));

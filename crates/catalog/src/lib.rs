@@ -14,24 +14,33 @@
 //! assert!(rows.iter().any(|r| r.service.windows_service.as_deref() == Some("lanmanserver")));
 //! ```
 
+pub mod changes;
+pub mod conflicts;
 pub mod error;
 pub mod load;
 pub mod model;
 pub mod modern;
+pub mod pinning;
 pub mod portspec;
 pub mod query;
 pub mod range;
 pub mod resolve;
 pub mod transport;
 
+pub use conflicts::{ConflictsError, ExclusivePort, PortConflict, PortSharing, SharedPort};
 pub use error::{CatalogError, QueryError};
 pub use load::Source;
 pub use model::{
-    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, Service, Status,
+    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, RowKey, Service,
+    Status,
 };
 pub use modern::{
     DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError, ModernRow,
     ModernService, RowChange, RowOrigin, ServiceChange, UnknownVersion, VersionRow, WindowsVersion,
+};
+pub use pinning::{
+    PinInterface, PinRest, PinServer, PinSource, Pinning, PinningError, RegType, RegistryValue,
+    SambaPin, WindowsPin,
 };
 pub use portspec::{
     PortRange, PortSpecError, Ports, fold, parse_port, parse_port_query, parse_port_range,

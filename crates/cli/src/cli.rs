@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use portolan_catalog::WindowsVersion;
 use portolan_plan::{Dialect, RpcRange};
 
 pub use crate::groups::{
-    CheckTiming, FormatArgs, IncludeOptional, OutputFile, RpcTiming, ScanTiming, Sharding,
+    CheckTiming, FormatArgs, IncludeOptional, OutputFile, PinRpc, RpcTiming, ScanTiming, Sharding,
     Subjects, Timing, Wait, parse_duration,
 };
 pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
@@ -119,6 +120,9 @@ pub enum Command {
     Roles(FormatArgs),
     /// Show a server role: its services and their merged ports.
     Role(RoleArgs),
+    /// What changed between two Windows versions: services and rows added, moved, renamed,
+    /// re-owned or dropped, each with its version and source documents.
+    Changes(ChangesArgs),
     /// Is every port of these services or roles reachable on these hosts? PortQry's
     /// verdicts (LISTENING, NOT LISTENING, FILTERED, LISTENING OR FILTERED), in parallel.
     Check(CheckArgs),
@@ -132,6 +136,10 @@ pub enum Command {
     /// Firewall rules for roles and services, in the dialect you use (nftables, iptables,
     /// powershell, netsh, firewalld, ufw, pf, aws, terraform, azure, cisco).
     Plan(PlanArgs),
+    /// The server settings that put each RPC server of a role on a fixed port, counting up
+    /// from a base: Windows registry values (PowerShell, or a .reg file with -o) or Samba's
+    /// smb.conf lines. `plan --pin-rpc` with the same base opens exactly those ports.
+    Pin(PinArgs),
     /// Sweep many ports of many hosts with TCP connects, as fast as the kernel allows.
     Scan(crate::commands::scan::ScanArgs),
     /// Print a shell completion script: `portolan completions bash > /etc/bash_completion.d/portolan`.
@@ -185,6 +193,8 @@ pub struct CheckArgs {
     /// Do not ask the RPC endpoint mapper for the dynamic ports of RPC services.
     #[arg(long)]
     pub no_rpc: bool,
+    #[command(flatten)]
+    pub pin: PinRpc,
     /// SNMP community for the SNMP probe.
     #[arg(long, value_name = "COMMUNITY", default_value = "public")]
     pub community: String,
@@ -263,6 +273,10 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Table)]
     pub format: ExportFormat,
+    // `--format aerleon`: a policy per --role (every role when neither --role nor --service
+    // is given), and one for the --service ones.
+    #[command(flatten)]
+    pub subjects: Subjects,
     #[command(flatten)]
     pub policies: crate::groups::PolicyExport,
     #[command(flatten)]
@@ -274,6 +288,19 @@ pub struct RoleArgs {
     /// Role id or name (see `portolan roles`).
     #[arg(value_name = "ROLE")]
     pub role: String,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChangesArgs {
+    /// The older Windows Server version: 2003 (the seed's view), 2008, 2012, 2016, 2019,
+    /// 2022 or 2025.
+    #[arg(long, value_name = "VERSION", default_value = "2003", value_parser = <WindowsVersion as std::str::FromStr>::from_str)]
+    pub from: WindowsVersion,
+    /// The newer Windows Server version (at least --from).
+    #[arg(long, value_name = "VERSION", default_value = "2025", value_parser = <WindowsVersion as std::str::FromStr>::from_str)]
+    pub to: WindowsVersion,
     #[command(flatten)]
     pub format: FormatArgs,
 }
@@ -301,6 +328,8 @@ pub struct PlanArgs {
     /// Leave out the services a role marks optional (they are listed as caveats).
     #[arg(long)]
     pub no_optional: bool,
+    #[command(flatten)]
+    pub pin: PinRpc,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Dialect)]
     pub format: PlanFormat,
@@ -322,6 +351,30 @@ impl PlanArgs {
     }
 }
 
+/// The platform `pin` writes settings for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PinFor {
+    /// Windows Server: PowerShell registry commands and dfsrdiag; a .reg file with -o.
+    Windows,
+    /// Samba's AD DC: smb.conf lines for [global].
+    Samba,
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    #[command(flatten)]
+    pub subjects: Subjects,
+    /// The first fixed port; the role's servers and then its narrowed dynamic range count up
+    /// from it (from 1024; the role's ports must end by 65535).
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u32))]
+    pub base: u32,
+    /// Whose settings to print.
+    #[arg(long = "for", value_name = "PLATFORM", value_enum)]
+    pub platform: PinFor,
+    #[command(flatten)]
+    pub output: OutputFile,
+}
+
 #[derive(Debug, Args)]
 pub struct RpcArgs {
     /// Hosts: names, IPv4 or IPv6 addresses.
@@ -336,6 +389,11 @@ pub struct RpcArgs {
     /// must let through).
     #[arg(long)]
     pub tcp: bool,
+    /// With --pin-rpc: the roles and services whose interfaces must sit on the pinned ports.
+    #[command(flatten)]
+    pub subjects: Subjects,
+    #[command(flatten)]
+    pub pin: PinRpc,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = crate::commands::rpc::RpcFormat::Table)]
     pub format: crate::commands::rpc::RpcFormat,

@@ -13,12 +13,16 @@ fn the_definition_is_consistent() {
 }
 
 /// Flags that share a name but not a meaning, and why.
-const SAME_NAME_OTHER_MEANING: [&str; 2] = [
+const SAME_NAME_OTHER_MEANING: [&str; 4] = [
     // Each command has its own closed set of formats.
     "format",
     // check's `tcp:80 udp:53` and scan's `22,80,catalog` grammars (being unified in the
     // port grammar of portolan-catalog).
     "ports",
+    // plan's `--from CIDR` and `--to ADDR` are where traffic comes from and goes to;
+    // changes' `--from VERSION --to VERSION` are the ends of a changelog (issue 12 names
+    // both so); the values cannot be mistaken for each other.
+    "from", "to",
 ];
 
 #[test]

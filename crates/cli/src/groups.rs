@@ -131,16 +131,12 @@ pub struct Subjects {
     pub service: Vec<String>,
 }
 
-/// What `export --format aerleon` writes policies for. The other formats export the whole
-/// catalog and refuse these flags.
+/// Where the clients of `export --format aerleon`'s policies are. The other formats export
+/// the whole catalog and refuse it.
 #[derive(Debug, Args)]
 pub struct PolicyExport {
-    /// `--format aerleon`: a role to write a policy for, by id or name (see `portolan
-    /// roles`). Repeatable; default every role.
-    #[arg(long = "role", value_name = "ROLE")]
-    pub roles: Vec<String>,
-    /// `--format aerleon`: where clients are, as `plan --from` takes it (an address or CIDR,
-    /// IPv4 or IPv6). Repeatable; default any.
+    /// `--format aerleon`: where clients are, an address or CIDR, IPv4 or IPv6, as in a plan.
+    /// Repeatable; default any.
     #[arg(long, value_name = "CIDR")]
     pub from: Vec<String>,
 }
@@ -159,6 +155,16 @@ fn parse_shard(text: &str) -> Result<portolan_core::target::Shard, String> {
         .map_err(|e: portolan_core::target::TargetError| format!("{}; {}", e.problem, e.fix))
 }
 
+/// `--pin-rpc` of `plan`, `rpc` and `check`: the base `portolan pin` was given.
+#[derive(Debug, Args)]
+pub struct PinRpc {
+    /// The RPC servers are pinned from this base (`portolan pin --base PORT`): plan opens
+    /// exactly their ports instead of the dynamic range; rpc and check report any interface
+    /// of the role registered on a port outside them (exit 1).
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u32))]
+    pub pin_rpc: Option<u32>,
+}
+
 /// `--include-optional` of `check` and `audit`.
 #[derive(Debug, Args)]
 pub struct IncludeOptional {
@@ -171,7 +177,8 @@ pub struct IncludeOptional {
 #[derive(Debug, Args)]
 pub struct OutputFile {
     /// Write to this file instead of standard output (`plan`: a folder when the dialect has
-    /// several files).
+    /// several files; `pin --for windows`: a .reg file, beside the PowerShell on standard
+    /// output).
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
 }

@@ -56,10 +56,11 @@ pub fn to_json_lines<T: Serialize>(value: &T) -> Result<String, Failure> {
     let document = serde_json::to_string(value).map_err(encoding)?;
     // Raw values keep each record's text as serialized, so its fields keep their order.
     let fields: HashMap<&str, &RawValue> = serde_json::from_str(&document).unwrap_or_default();
+    // `conflicts` (port, role) is a note about the records, not one of them.
     let lists: Vec<&RawValue> = fields
-        .values()
-        .copied()
-        .filter(|raw| raw.get().starts_with('['))
+        .iter()
+        .filter(|(name, raw)| **name != "conflicts" && raw.get().starts_with('['))
+        .map(|(_, raw)| *raw)
         .collect();
     let mut text = String::new();
     match lists.as_slice() {

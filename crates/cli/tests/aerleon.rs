@@ -88,6 +88,13 @@ fn export_writes_the_layout_aclgen_reads() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(pols, ["domain-controller.pol"]);
+
+    // Services asked for directly get a policy of their own.
+    let services = TempDir::new("services");
+    export(&services.0, &["--service", "dns", "--service", "W32Time"]);
+    let pol = std::fs::read_to_string(services.0.join("policies/pol/services.pol")).unwrap();
+    assert!(pol.contains("destination-port:: DNS_SERVER_UDP"), "{pol}");
+    assert!(pol.contains("destination-port:: WINDOWS_TIME_UDP"), "{pol}");
     let net = std::fs::read_to_string(some.0.join("def/NETWORK.net")).unwrap();
     assert!(net.contains("PORTOLAN_CLIENTS_V4 = 10.1.0.0/16"), "{net}");
 }
@@ -101,6 +108,11 @@ fn export_refuses_what_it_cannot_do() {
     );
     fails(
         &["export", "--format", "csv", "--role", "domain-controller"],
+        2,
+        &["--format aerleon"],
+    );
+    fails(
+        &["export", "--format", "json", "--from", "10.0.0.0/8"],
         2,
         &["--format aerleon"],
     );

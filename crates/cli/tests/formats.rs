@@ -38,6 +38,7 @@ fn cases() -> Vec<Case> {
         case(&["errata"], &[0]),
         case(&["roles"], &[0]),
         case(&["role", "domain-controller"], &[0]),
+        case(&["changes"], &[0]),
         case(&["export"], &[0]),
         case(&["plan", "--role", "dns-server"], &[0]),
         case(&["audit", &fixture, "--role", "domain-controller"], &[0, 1]),

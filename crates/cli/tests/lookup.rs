@@ -175,7 +175,7 @@ fn export_every_format() {
     let v = json(&["export", "--format", "json"]);
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["services"].as_array().unwrap().len(), 62);
-    assert_eq!(v["errata"].as_array().unwrap().len(), 17);
+    assert_eq!(v["errata"].as_array().unwrap().len(), 18);
     let csv = stdout(&["export", "--format", "csv"]);
     assert_eq!(
         csv.lines().count(),
@@ -215,7 +215,7 @@ fn export_xlsx_writes_a_workbook() {
     let by_service = book.worksheet_range("By service").unwrap();
     assert_eq!(by_service.rows().count(), 1 + 172 + 1);
     let errata = book.worksheet_range("Errata").unwrap();
-    assert_eq!(errata.rows().count(), 1 + 17);
+    assert_eq!(errata.rows().count(), 1 + 18);
     fails(
         &[
             "export",

@@ -30,6 +30,7 @@
 pub mod errno;
 pub mod guard;
 pub mod limits;
+pub mod rate;
 pub mod record;
 pub mod target;
 pub mod timing;

@@ -2,7 +2,7 @@
 //! them as comments; the JSON form keeps them structured.
 
 use ipnet::IpNet;
-use portolan_catalog::{Catalog, Transport};
+use portolan_catalog::{Catalog, PortSharing, PortSpec, RowKey, Transport};
 use serde::Serialize;
 
 use crate::plan::{Family, LeftOutReason, Plan, UseKind};
@@ -26,6 +26,8 @@ const RPC_ADVISED_MIN_PORTS: u32 = 100;
 pub enum CaveatKind {
     /// The dynamic RPC range is opened; how to narrow it on Windows.
     RpcDynamic,
+    /// The RPC servers are pinned (`--pin-rpc`): their fixed ports are opened instead.
+    RpcPinned,
     /// FTP's active-mode data port is not opened inbound.
     FtpActiveData,
     /// FTP's passive data range is opened; it must match the server.
@@ -48,6 +50,8 @@ pub enum CaveatKind {
     HostBits,
     /// Sources of the other family than the destination are left out.
     SourcesDropped,
+    /// Two planned services cannot listen on the same port of one address.
+    PortConflict,
 }
 
 impl CaveatKind {
@@ -55,6 +59,7 @@ impl CaveatKind {
     pub fn as_str(self) -> &'static str {
         match self {
             CaveatKind::RpcDynamic => "rpc-dynamic",
+            CaveatKind::RpcPinned => "rpc-pinned",
             CaveatKind::FtpActiveData => "ftp-active-data",
             CaveatKind::FtpPassive => "ftp-passive",
             CaveatKind::TftpReply => "tftp-reply",
@@ -66,6 +71,7 @@ impl CaveatKind {
             CaveatKind::OptionalLeftOut => "optional-left-out",
             CaveatKind::HostBits => "host-bits",
             CaveatKind::SourcesDropped => "sources-dropped",
+            CaveatKind::PortConflict => "port-conflict",
         }
     }
 }
@@ -106,6 +112,7 @@ impl Caveat {
 pub(crate) fn collect(plan: &Plan, catalog: &Catalog) -> Vec<Caveat> {
     let mut out = Vec::new();
     out.extend(rpc_dynamic(plan));
+    out.extend(rpc_pinned(plan));
     out.extend(ftp(plan));
     out.extend(tftp(plan));
     out.extend(pptp(plan));
@@ -170,7 +177,7 @@ fn rpc_dynamic(plan: &Plan) -> Option<Caveat> {
         RpcRange::Legacy => c.line(
             "Windows Vista, Server 2008 and later use 49152-65535 instead (--rpc-range modern); a network with both needs both ranges.",
         ),
-        RpcRange::Custom(_) => c.line(
+        RpcRange::Custom(_) | RpcRange::Pinned(_) => c.line(
             "The range must match what the servers are set to, or RPC calls fail behind this firewall.",
         ),
     };
@@ -198,6 +205,38 @@ fn rpc_dynamic(plan: &Plan) -> Option<Caveat> {
     c = c.line(
         "Windows firewall dialects name the ports with the RPC and RPC endpoint mapper keywords instead of the range.",
     );
+    c.services = ids(plan, &services);
+    Some(c)
+}
+
+fn rpc_pinned(plan: &Plan) -> Option<Caveat> {
+    let layout = plan.pin.as_ref()?;
+    let services = services_of(plan, |u| u.kind == UseKind::RpcPinned);
+    let mut c = Caveat::new(
+        CaveatKind::RpcPinned,
+        format!(
+            "Pinned RPC: TCP {} is opened instead of the dynamic range",
+            layout.ports()
+        ),
+    )
+    .line(format!(
+        "The rules hold only once each server is set to these ports: portolan pin --role ROLE --base {} --for windows (or samba) prints the settings.",
+        layout.base
+    ));
+    for server in &layout.servers {
+        c = c.line(format!("  TCP {}: {}", server.port, server.name));
+    }
+    c = c
+        .line(format!(
+            "  TCP {}: the narrowed dynamic range, for every other RPC server",
+            layout.rest
+        ))
+        .line(
+            "Until a server is restarted with them, its RPC servers still take ports from the dynamic range, which these rules block.",
+        )
+        .line(
+            "portolan rpc HOST --role ROLE --pin-rpc BASE (or check --pin-rpc) reports any interface still registered outside these ports.",
+        );
     c.services = ids(plan, &services);
     Some(c)
 }
@@ -515,4 +554,43 @@ pub(crate) fn sources_dropped(dropped: &[IpNet], family: Family) -> Caveat {
         "{list} cannot reach an {} destination; plan them with a destination of their own family.",
         family.name()
     ))
+}
+
+/// One caveat per pair of planned services that cannot listen on the same port of one
+/// address (portolan_catalog's reviewed decisions): the rule opens the port, but only one of
+/// them can answer on it.
+pub(crate) fn port_conflicts(plan: &Plan, sharing: &PortSharing) -> Vec<Caveat> {
+    let claims: Vec<(&str, RowKey)> = plan
+        .uses
+        .iter()
+        .filter(|u| matches!(u.row.port, Some(PortSpec::Single(_))))
+        .filter_map(|u| plan.service(u.service).map(|s| (s.id.as_str(), u.row)))
+        .collect();
+    let name = |id: &str| {
+        plan.services
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    };
+    sharing
+        .conflicts(claims)
+        .into_iter()
+        .map(|c| {
+            let [a, b] = &c.services;
+            let mut caveat = Caveat::new(
+                CaveatKind::PortConflict,
+                format!(
+                    "Port conflict: {} and {} cannot both listen on {} {} of one address",
+                    name(a),
+                    name(b),
+                    c.transport,
+                    c.port
+                ),
+            )
+            .line(c.reason.clone())
+            .line("The rule opens the port once; put the two services on different addresses or hosts, or move one of them to another port.");
+            caveat.services = vec![a.clone(), b.clone()];
+            caveat
+        })
+        .collect()
 }

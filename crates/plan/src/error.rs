@@ -64,4 +64,23 @@ pub enum PlanError {
         /// The valid names, comma-separated.
         valid: String,
     },
+    /// The built-in pinning data is broken (a test keeps it valid).
+    #[error(transparent)]
+    Pinning(#[from] portolan_catalog::PinningError),
+    /// `--base` / `--pin-rpc` leaves no room for the subject's pinned ports.
+    #[error("pinned RPC base `{input}`: {problem}; pick a base like 10000")]
+    BadPinBase {
+        /// What was typed.
+        input: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The subject has no RPC server to pin.
+    #[error(
+        "{subject} has no RPC server to pin: none of its services listens on dynamic RPC ports; pin a role or service that does (domain-controller, file-server, certificate-services)"
+    )]
+    NothingToPin {
+        /// The role or services.
+        subject: String,
+    },
 }

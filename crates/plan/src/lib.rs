@@ -25,6 +25,7 @@
 pub mod caveat;
 pub mod dialect;
 pub mod error;
+pub mod pin;
 pub mod plan;
 pub mod ports;
 pub mod render;
@@ -33,6 +34,7 @@ pub mod request;
 pub use caveat::{Caveat, CaveatKind};
 pub use dialect::{Dialect, Rendered, RenderedFile};
 pub use error::PlanError;
+pub use pin::{PinLayout, PinPlatform, PinnedServer, reg_file_bytes};
 pub use plan::{
     Family, LeftOut, LeftOutReason, Plan, PlannedService, PortUse, RoleRef, Rule, RuleGroup, Scope,
     ServiceReason, UseKind,
@@ -55,21 +57,29 @@ pub fn nftables_ruleset(catalog: &Catalog, request: &Request) -> Result<String, 
 }
 
 /// The Aerleon export (`portolan export --format aerleon`): one plan per role of `roles`
-/// (ids or names; every role of the catalog when empty), each admitting `sources` (any when
-/// empty), rendered as Aerleon definitions and policies; see [`render::aerleon`].
+/// (ids or names), and one more for `services` when any are given, each admitting `sources`
+/// (any when empty), rendered as Aerleon definitions and policies; see [`render::aerleon`].
+/// With neither roles nor services, every role of the catalog gets its policy.
 pub fn aerleon_export(
     catalog: &Catalog,
     roles: &[String],
+    services: &[String],
     sources: &[ipnet::IpNet],
 ) -> Result<Vec<RenderedFile>, PlanError> {
-    let ids: Vec<String> = if roles.is_empty() {
+    let roles: Vec<String> = if roles.is_empty() && services.is_empty() {
         catalog.roles().iter().map(|r| r.id.clone()).collect()
     } else {
         roles.to_vec()
     };
-    let mut plans = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let mut request = Request::new([id.as_str()], Vec::<String>::new());
+    let mut requests: Vec<Request> = roles
+        .iter()
+        .map(|role| Request::new([role.as_str()], Vec::<String>::new()))
+        .collect();
+    if !services.is_empty() {
+        requests.push(Request::new(Vec::<String>::new(), services));
+    }
+    let mut plans = Vec::with_capacity(requests.len());
+    for mut request in requests {
         request.sources = sources.to_vec();
         plans.push(Plan::build(catalog, &request)?);
     }

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use ipnet::IpNet;
 use portolan_catalog::model::{RowFilter, RowKey};
-use portolan_catalog::{Catalog, ErratumKind, PortRow, PortSpec, Service, Transport};
+use portolan_catalog::{Catalog, ErratumKind, PortRow, PortSharing, PortSpec, Service, Transport};
 use serde::{Serialize, Serializer};
 
 use crate::caveat::{self, Caveat};
 use crate::error::PlanError;
+use crate::pin::PinLayout;
 use crate::ports::{self, PortRange};
 use crate::request::{OptionalPolicy, Request, RpcRange};
 
@@ -168,6 +169,9 @@ pub enum UseKind {
     RpcEndpointMapper,
     /// The dynamic RPC range (Windows: `RPC`).
     RpcDynamic,
+    /// The fixed ports `portolan pin` puts the RPC servers on (`--pin-rpc`): written as ports
+    /// in every dialect, Windows' too.
+    RpcPinned,
     /// The FTP passive data range.
     FtpPassive,
     /// An IP protocol without ports (GRE, ESP, AH).
@@ -293,6 +297,10 @@ pub struct Plan {
     pub destination: Option<IpNet>,
     /// The dynamic RPC range in force.
     pub rpc_range: RpcRange,
+    /// With `--pin-rpc`: which port each RPC server is pinned to; the plan opens exactly these
+    /// instead of the dynamic range. Absent from JSON without `--pin-rpc`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinLayout>,
     /// The FTP passive range in force.
     pub ftp_passive: PortRange,
     /// Whether optional services and rows are opened.
@@ -325,6 +333,18 @@ impl Plan {
         });
         let scopes = scopes(&request.sources, destination.as_ref(), &mut notes)?;
         let ftp_passive = request.ftp_passive_range();
+        let pin = match request.pin_rpc {
+            // The roles' every entry (optional ones too), so that the ports do not depend on
+            // --no-optional: the same base gives the ports `portolan pin` printed.
+            Some(base) => Some(PinLayout::for_subjects(
+                catalog,
+                &portolan_catalog::Pinning::builtin(catalog)?,
+                &request.roles,
+                &request.services,
+                base,
+            )?),
+            None => None,
+        };
         let mut plan = Plan {
             roles: roles
                 .iter()
@@ -339,7 +359,11 @@ impl Plan {
             left_out_services,
             scopes,
             destination,
-            rpc_range: request.rpc_range,
+            rpc_range: match &pin {
+                Some(layout) => RpcRange::Pinned(layout.ports()),
+                None => request.rpc_range,
+            },
+            pin,
             ftp_passive,
             optional: request.optional,
             uses: Vec::new(),
@@ -348,6 +372,7 @@ impl Plan {
             caveats: Vec::new(),
         };
         plan.collect_uses(catalog);
+        plan.add_pinned_servers();
         plan.rules = plan.fold(|_| true);
         plan.caveats = caveat::collect(&plan, catalog);
         plan.caveats.extend(notes);
@@ -441,9 +466,50 @@ impl Plan {
                 Some(PortRange::new(a, b).unwrap_or(PortRange::single(a))),
                 UseKind::Fixed,
             ),
-            Some(PortSpec::RpcDynamic) => (Some(self.rpc_range.ports()), UseKind::RpcDynamic),
+            Some(PortSpec::RpcDynamic) => match self.rpc_range {
+                RpcRange::Pinned(ports) => (Some(ports), UseKind::RpcPinned),
+                _ => (Some(self.rpc_range.ports()), UseKind::RpcDynamic),
+            },
             Some(PortSpec::FtpPassive) => (Some(self.ftp_passive), UseKind::FtpPassive),
         }
+    }
+
+    /// A pinned server of a service the plan has, but whose catalog rows name no dynamic RPC
+    /// port (Netlogon in the seed), still needs its port: one use per such service.
+    fn add_pinned_servers(&mut self) {
+        let Some(layout) = &self.pin else {
+            return;
+        };
+        let ports = layout.ports();
+        let mut added = Vec::new();
+        for server in &layout.servers {
+            for id in &server.services {
+                let Some(index) = self.services.iter().position(|s| &s.id == id) else {
+                    continue;
+                };
+                let covered = self
+                    .uses
+                    .iter()
+                    .chain(&added)
+                    .any(|u| u.service == index && u.kind == UseKind::RpcPinned);
+                if covered {
+                    continue;
+                }
+                added.push(PortUse {
+                    service: index,
+                    app: format!("RPC pinned to TCP {} ({})", server.port, server.id),
+                    row: RowKey {
+                        transport: Transport::Tcp,
+                        port: Some(PortSpec::RpcDynamic),
+                    },
+                    transport: Transport::Tcp,
+                    ports: Some(ports),
+                    kind: UseKind::RpcPinned,
+                    optional: self.services.get(index).is_some_and(|s| s.optional),
+                });
+            }
+        }
+        self.uses.extend(added);
     }
 
     /// Folds the uses that `keep` accepts into rules: per transport, overlapping and adjacent
@@ -539,6 +605,14 @@ impl Plan {
     /// The service at `index`.
     pub fn service(&self, index: usize) -> Option<&PlannedService> {
         self.services.get(index)
+    }
+
+    /// Adds a caveat for each pair of planned services that `sharing` says cannot listen on
+    /// the same port (TCP 80 for IIS and Windows Media Services, TCP 3389 for Terminal
+    /// Services and NetMeeting).
+    pub fn note_port_conflicts(&mut self, sharing: &PortSharing) {
+        let found = caveat::port_conflicts(self, sharing);
+        self.caveats.extend(found);
     }
 
     /// The use at `index`.

@@ -25,6 +25,8 @@ pub enum RpcRange {
     Legacy,
     /// A range an administrator set (registry `Rpc\Internet\Ports` or `netsh ... dynamicport`).
     Custom(PortRange),
+    /// The ports `portolan pin` puts the RPC servers on (`plan --pin-rpc`).
+    Pinned(PortRange),
 }
 
 impl RpcRange {
@@ -33,7 +35,7 @@ impl RpcRange {
         let (first, last) = match self {
             RpcRange::Modern => RPC_DYNAMIC_MODERN,
             RpcRange::Legacy => RPC_DYNAMIC_LEGACY,
-            RpcRange::Custom(r) => return r,
+            RpcRange::Custom(r) | RpcRange::Pinned(r) => return r,
         };
         PortRange { first, last }
     }
@@ -44,6 +46,7 @@ impl RpcRange {
             RpcRange::Modern => "modern: Windows Vista / Server 2008 and later",
             RpcRange::Legacy => "legacy: Windows 2000, XP and Server 2003",
             RpcRange::Custom(_) => "custom: narrowed by the administrator",
+            RpcRange::Pinned(_) => "pinned: the RPC servers' fixed ports and narrowed range",
         }
     }
 }
@@ -55,6 +58,7 @@ impl RpcRange {
             RpcRange::Modern => "modern",
             RpcRange::Legacy => "legacy",
             RpcRange::Custom(_) => "custom",
+            RpcRange::Pinned(_) => "pinned",
         }
     }
 }
@@ -205,6 +209,9 @@ pub struct Request {
     pub ftp_passive: Option<PortRange>,
     /// Optional services and rows: include (marked) or leave out.
     pub optional: OptionalPolicy,
+    /// `--pin-rpc BASE`: open the ports `portolan pin --base BASE` puts the RPC servers on,
+    /// instead of the dynamic range.
+    pub pin_rpc: Option<u32>,
 }
 
 impl Request {

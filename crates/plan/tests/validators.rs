@@ -15,6 +15,7 @@ const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support");
 
 fn all_cases() -> Vec<Case> {
     let mut cases = support::cases();
+    cases.push(support::pinned_case());
     cases.push(Case {
         name: "everything",
         request: support::everything(),

@@ -38,6 +38,9 @@ pub struct MapperSummary {
     pub complete: bool,
     /// Why the list is incomplete, else null.
     pub incomplete: Option<String>,
+    /// With `--pin-rpc`: the interfaces of the role outside the pinned ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<crate::pinned::PinVerdict>,
 }
 
 impl MapperSummary {
@@ -199,6 +202,10 @@ pub async fn run(
                         outcome: enumeration.end.clone(),
                         complete: enumeration.complete,
                         incomplete,
+                        pinned: options
+                            .pin
+                            .as_ref()
+                            .map(|pin| pin.verdict(&enumeration.endpoints)),
                     });
                     extra.unchecked.extend(missing);
                     second_wave.extend(targets.into_iter().map(|target| Job {
@@ -215,6 +222,7 @@ pub async fn run(
                         outcome: e.to_string(),
                         complete: false,
                         incomplete: Some(e.to_string()),
+                        pinned: None,
                     });
                     extra.unchecked.extend(dynamic_unchecked(
                         catalog,

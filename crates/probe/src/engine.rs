@@ -22,6 +22,7 @@ use crate::select::Target;
 use crate::timing::HostTiming;
 use crate::udp_probes::{self, Classified};
 use crate::verify;
+use portolan_core::rate::Pacer;
 
 /// How a check runs.
 #[derive(Debug, Clone)]
@@ -49,6 +50,11 @@ pub struct CheckOptions {
     /// The port the endpoint mapper is asked on: 135 ([`crate::rpc::EPM_PORT`]); tests
     /// point it at a fake mapper on loopback.
     pub mapper_port: u16,
+    /// Most new probes (first tries) per second over all hosts; `None`: as fast as the
+    /// probes in flight allow. `scan --udp --rate`.
+    pub rate: Option<u32>,
+    /// `--pin-rpc`: compare the endpoint mapper's answer with the pinned ports.
+    pub pin: Option<crate::pinned::PinCheck>,
 }
 
 /// Settings the protocol probes need.
@@ -75,6 +81,7 @@ impl Default for ProbeContext {
 impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
+            pin: None,
             ceiling: Duration::from_millis(1500),
             floor: Duration::from_millis(100),
             udp_floor: Duration::from_millis(500),
@@ -85,6 +92,7 @@ impl Default for CheckOptions {
             verify_timeout: verify::DEFAULT_VERIFY_TIMEOUT,
             context: ProbeContext::default(),
             mapper_port: crate::rpc::EPM_PORT,
+            rate: None,
         }
     }
 }
@@ -206,6 +214,8 @@ pub async fn run_with_timings(
     results: mpsc::Sender<PortResult>,
 ) {
     let options = Arc::new(options.clone());
+    let pacer = options.rate.map(Pacer::new);
+    let started = tokio::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for job in jobs {
         let (Some(host), Some(timing)) = (hosts.get(job.host), timings.get(job.host)) else {
@@ -216,6 +226,9 @@ pub async fn run_with_timings(
         let Ok(permit) = Arc::clone(permits).acquire_owned().await else {
             return;
         };
+        if let Some(pacer) = &pacer {
+            pace(pacer, started).await;
+        }
         // Finished tasks are reaped as we go, so the set holds only the probes in flight.
         while tasks.try_join_next().is_some() {}
         let host = host.clone();
@@ -232,6 +245,20 @@ pub async fn run_with_timings(
         });
     }
     while tasks.join_next().await.is_some() {}
+}
+
+/// Waits until `pacer` allows one more new probe (`--rate`).
+async fn pace(pacer: &Pacer, started: tokio::time::Instant) {
+    // Bounded: each turn either takes a send or sleeps until the time the pacer names.
+    for _ in 0..1_000 {
+        let now = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        match pacer.take(now) {
+            Ok(()) => return,
+            Err(at) => {
+                tokio::time::sleep_until(started + Duration::from_nanos(at)).await;
+            }
+        }
+    }
 }
 
 /// Probes one port.

@@ -13,6 +13,7 @@ pub mod check;
 pub mod engine;
 pub mod error;
 pub mod net;
+pub mod pinned;
 pub mod report;
 pub mod resolve;
 pub mod result;
@@ -25,5 +26,6 @@ mod verify;
 
 pub use engine::{CheckOptions, Host, Job, ProbeContext};
 pub use error::{ResolveError, SelectError};
+pub use pinned::{OutsidePin, PinCheck, PinVerdict};
 pub use result::{Origin, PortResult, Status, Verification, VerifyOutcome};
 pub use select::{Selection, Target, parse_port_spec, select};

@@ -13,6 +13,7 @@ use portolan_probe::select::{Target, catalog_rows_on};
 use portolan_probe::{Origin, PortResult};
 use tokio::sync::mpsc;
 
+use crate::engine::Progress;
 use crate::error::SweepError;
 use crate::naming::PortNames;
 use crate::ports::PortList;
@@ -36,15 +37,17 @@ pub struct UdpRun {
     pub elapsed: Duration,
 }
 
-/// Probes every port of `ports` on every host of `targets`; streams a JSON line per port to
-/// `sink` when `stream` is set. Stops early when `stop` is raised.
+/// Probes every port of `ports` on every host of `targets`; tells `sink` how far it is about
+/// ten times a second, and streams a JSON line per port to it when `stream` is set. Stops
+/// early when `stop` is raised.
 pub fn run(
     catalog: &Catalog,
     targets: &TargetList,
     ports: &PortList,
     options: &CheckOptions,
     stop: &AtomicBool,
-    stream: Option<&mut dyn Sink>,
+    sink: &mut dyn Sink,
+    stream: bool,
 ) -> Result<UdpRun, SweepError> {
     let probes = targets.len().saturating_mul(ports.len() as u64);
     if probes > MAX_PROBES {
@@ -89,8 +92,14 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(SweepError::Runtime)?;
-    let (results, interrupted) =
-        runtime.block_on(collect(&hosts, jobs, options, stop, stream, &names))?;
+    let (results, interrupted) = runtime.block_on(collect(
+        &hosts,
+        jobs,
+        options,
+        stop,
+        (sink, stream, probes),
+        &names,
+    ))?;
     let mut records: Vec<Record> = results.into_iter().map(|r| r.record).collect();
     records.sort_by_key(|r| (r.address, r.port));
     Ok(UdpRun {
@@ -107,7 +116,7 @@ async fn collect(
     jobs: Vec<Job>,
     options: &CheckOptions,
     stop: &AtomicBool,
-    mut stream: Option<&mut dyn Sink>,
+    (sink, stream, total): (&mut dyn Sink, bool, u64),
     names: &PortNames,
 ) -> Result<(Vec<PortResult>, bool), SweepError> {
     let (sender, mut receiver) = mpsc::channel(256);
@@ -117,15 +126,19 @@ async fn collect(
     let mut engine_done = false;
     let mut interrupted = false;
     let mut tick = tokio::time::interval(Duration::from_millis(50));
+    let (mut ticks, mut open) = (0u64, 0u64);
     // Ends when the engine has finished and its channel is drained, or on Ctrl-C.
     loop {
         tokio::select! {
             () = &mut engine, if !engine_done => engine_done = true,
             received = receiver.recv() => match received {
                 Some(result) => {
-                    if let Some(sink) = stream.as_deref_mut() {
+                    if stream {
                         sink.line(&PortJson::new(&result.record, names).line())
                             .map_err(SweepError::Output)?;
+                    }
+                    if result.record.verdict == portolan_core::Verdict::Listening {
+                        open += 1;
                     }
                     results.push(result);
                 }
@@ -135,6 +148,11 @@ async fn collect(
                 if stop.load(Ordering::Relaxed) {
                     interrupted = true;
                     break;
+                }
+                ticks += 1;
+                // About ten times a second, as the connect sweep reports.
+                if ticks % 2 == 0 {
+                    sink.progress(Progress { total, done: results.len() as u64, open });
                 }
             }
         }

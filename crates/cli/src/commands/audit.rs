@@ -89,6 +89,7 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
             Some(host) => mapper_endpoints(host)?,
             None => Vec::new(),
         },
+        port_sharing: super::conflicts::load()?,
         ..AuditOptions::default()
     };
     let reports = portolan_audit::audit(&catalog, &parsed, expectation.as_ref(), &options);

@@ -51,7 +51,7 @@ fn chosen_services(
 }
 
 /// The options of the engine from the arguments.
-fn options(args: &CheckArgs) -> Result<CheckOptions, Failure> {
+fn options(catalog: &Catalog, args: &CheckArgs) -> Result<CheckOptions, Failure> {
     let timing = &args.timing;
     timing.validate()?;
     let defaults = CheckOptions::default();
@@ -70,6 +70,8 @@ fn options(args: &CheckArgs) -> Result<CheckOptions, Failure> {
             radius_secret: args.radius_secret.clone(),
         },
         mapper_port: defaults.mapper_port,
+        rate: defaults.rate,
+        pin: super::pin::check_for(catalog, &args.pin, &args.subjects)?,
     })
 }
 
@@ -84,7 +86,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
         return Err(Failure::new("the roles given have no required services"));
     }
     let selection = portolan_probe::select(&catalog, &services, &spec)?;
-    let options = options(args)?;
+    let options = options(&catalog, args)?;
     // Bad targets (a malformed address, too many) stop here with exit 2; names are looked
     // up in the runtime, in parallel, and one that does not resolve is that host's ERROR.
     let specs = target::parse_arguments(

@@ -1,6 +1,6 @@
 //! Catalog look-ups: `port`, `service`, `search`, `table`, `export`, `errata`.
 
-use portolan_catalog::{Catalog, Ports, ResolveError, RowRef, Service};
+use portolan_catalog::{Catalog, PortConflict, Ports, ResolveError, RowRef, Service};
 use portolan_output::catalog::{
     ExportRecord, RowRecord, SCHEMA_VERSION, SeedRowRecord, ServiceRecord, errata_grid, rows_grid,
     services_grid,
@@ -18,6 +18,9 @@ use crate::render::{self, terminal_style};
 struct RowsJson<'c> {
     schema_version: u32,
     rows: Vec<RowRecord<'c>>,
+    /// Services among the rows that cannot listen on one port together (`port` only).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    conflicts: &'c [PortConflict],
 }
 
 #[derive(Serialize)]
@@ -39,9 +42,11 @@ fn print_rows(
     format: &FormatArgs,
     rows: &[RowRef<'_>],
     queries: Option<&[&str]>,
+    conflicts: &[PortConflict],
 ) -> Result<Status, Failure> {
     let style = terminal_style(global.color);
-    let grid = rows_grid(catalog, rows, queries);
+    let mut grid = rows_grid(catalog, rows, queries);
+    super::conflicts::show(catalog, format.format, &mut grid, conflicts);
     let json = RowsJson {
         schema_version: SCHEMA_VERSION,
         rows: rows
@@ -49,6 +54,7 @@ fn print_rows(
             .enumerate()
             .map(|(i, r)| RowRecord::new(catalog, r, queries.and_then(|q| q.get(i).copied())))
             .collect(),
+        conflicts,
     };
     render::print(render::lookup(format.format, style, &grid, &json)?.as_bytes())?;
     Ok(if rows.is_empty() {
@@ -87,7 +93,9 @@ pub fn port(catalog: &Catalog, global: &Global, args: &PortArgs) -> Result<Statu
         rows.extend(found);
     }
     let with_query = (args.ports.len() > 1).then_some(queries.as_slice());
-    print_rows(catalog, global, &args.format, &rows, with_query)
+    let conflicts =
+        super::conflicts::find(rows.iter().map(|r| (r.service.id.as_str(), r.row.key())))?;
+    print_rows(catalog, global, &args.format, &rows, with_query, &conflicts)
 }
 
 pub fn service(catalog: &Catalog, global: &Global, args: &ServiceArgs) -> Result<Status, Failure> {
@@ -203,12 +211,19 @@ pub fn search(catalog: &Catalog, global: &Global, args: &SearchArgs) -> Result<S
     if rows.is_empty() {
         eprintln!("note: nothing in the catalog matches every word of `{text}`");
     }
-    print_rows(catalog, global, &args.format, &rows, None)
+    print_rows(catalog, global, &args.format, &rows, None, &[])
 }
 
 pub fn table(catalog: &Catalog, global: &Global, args: &TableArgs) -> Result<Status, Failure> {
     if !args.seed {
-        return print_rows(catalog, global, &args.format, &catalog.table_rows(), None);
+        return print_rows(
+            catalog,
+            global,
+            &args.format,
+            &catalog.table_rows(),
+            None,
+            &[],
+        );
     }
     // The seed's table in the seed's words, in every format.
     let rows = catalog.seed_table_rows();
@@ -236,11 +251,13 @@ pub fn export(catalog: &Catalog, global: &Global, args: &ExportArgs) -> Result<S
         None => terminal_style(global.color),
     };
     if args.format != ExportFormat::Aerleon
-        && (!args.policies.roles.is_empty() || !args.policies.from.is_empty())
+        && (!args.subjects.role.is_empty()
+            || !args.subjects.service.is_empty()
+            || !args.policies.from.is_empty())
     {
         return Err(Failure::new(
-            "--role and --from choose the policies of `export --format aerleon`; the other \
-             formats export the whole catalog: drop them, or add --format aerleon",
+            "--role, --service and --from choose the policies of `export --format aerleon`; \
+             the other formats export the whole catalog: drop them, or add --format aerleon",
         ));
     }
     let services: Vec<&Service> = catalog.services().iter().collect();
@@ -292,7 +309,12 @@ fn aerleon(catalog: &Catalog, args: &ExportArgs) -> Result<Status, Failure> {
     for source in &args.policies.from {
         sources.push(portolan_plan::parse_source(source)?);
     }
-    let files = portolan_plan::aerleon_export(catalog, &args.policies.roles, &sources)?;
+    let files = portolan_plan::aerleon_export(
+        catalog,
+        &args.subjects.role,
+        &args.subjects.service,
+        &sources,
+    )?;
     for file in &files {
         let path = dir.join(&file.name);
         if let Some(parent) = path.parent() {

@@ -1,10 +1,13 @@
 //! One module per group of commands; `run` dispatches.
 
 mod audit;
+mod changes;
 mod check;
 mod completions;
+mod conflicts;
 mod lookup;
 mod man;
+mod pin;
 mod plan;
 mod roles;
 pub mod rpc;
@@ -27,10 +30,12 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Errata(args) => lookup::errata(&load_catalog(global)?, global, &args),
         Command::Roles(args) => roles::list(&load_catalog(global)?, global, &args),
         Command::Role(args) => roles::show(&load_catalog(global)?, global, &args),
+        Command::Changes(args) => changes::run(&load_catalog(global)?, global, &args),
         Command::Check(args) => check::run(global, &args),
         Command::Rpc(args) => rpc::run(global, &args),
         Command::Audit(args) => audit::run(global, &args),
         Command::Plan(args) => plan::run(global, &args),
+        Command::Pin(args) => pin::run(global, &args),
         Command::Scan(args) => scan::run(global, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),

@@ -34,10 +34,17 @@ pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
     if let Some(range) = &args.ftp_passive {
         request.ftp_passive = Some(portolan_plan::parse_ftp_passive(range)?);
     }
+    if args.pin.pin_rpc.is_some() && args.rpc_range != portolan_plan::RpcRange::Modern {
+        return Err(Failure::new(
+            "--pin-rpc and --rpc-range both say which RPC ports to open: the pinned ports replace the dynamic range, so give one of them",
+        ));
+    }
+    request.pin_rpc = args.pin.pin_rpc;
     if args.no_optional {
         request.optional = OptionalPolicy::Exclude;
     }
-    let plan = Plan::build(&catalog, &request)?;
+    let mut plan = Plan::build(&catalog, &request)?;
+    plan.note_port_conflicts(&super::conflicts::load()?);
     let output = args.output.output.as_deref();
     if args.format() == PlanFormat::Json {
         let text = out::to_json(&PlanJson {

@@ -39,6 +39,9 @@ pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Statu
         schema_version: u32,
         role: &'c Role,
         rows: Vec<RowRecord<'c>>,
+        /// Services of the role that cannot listen on one port together.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        conflicts: Vec<portolan_catalog::PortConflict>,
     }
     let role = catalog.resolve_role(&args.role)?;
     let mut rows: Vec<RowRef<'_>> = Vec::new();
@@ -53,6 +56,10 @@ pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Statu
         }
     }
     let style = terminal_style(global.color);
+    let conflicts =
+        super::conflicts::find(rows.iter().map(|r| (r.service.id.as_str(), r.row.key())))?;
+    let mut grid = rows_grid(catalog, &rows, None);
+    super::conflicts::show(catalog, args.format.format, &mut grid, &conflicts);
     let json = RoleJson {
         schema_version: SCHEMA_VERSION,
         role,
@@ -60,6 +67,7 @@ pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Statu
             .iter()
             .map(|r| RowRecord::new(catalog, r, None))
             .collect(),
+        conflicts: conflicts.clone(),
     };
     let text = match args.format.format {
         crate::cli::LookupFormat::Table => {
@@ -87,10 +95,10 @@ pub fn show(catalog: &Catalog, global: &Global, args: &RoleArgs) -> Result<Statu
                 role.id,
                 role.summary,
                 members.to_terminal(style),
-                rows_grid(catalog, &rows, None).to_terminal(style)
+                grid.to_terminal(style)
             )
         }
-        other => render::lookup(other, style, &rows_grid(catalog, &rows, None), &json)?,
+        other => render::lookup(other, style, &grid, &json)?,
     };
     render::print(text.as_bytes())?;
     Ok(Status::Clean)

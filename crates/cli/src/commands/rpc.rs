@@ -26,6 +26,17 @@ pub enum RpcFormat {
 }
 
 pub fn run(global: &Global, args: &RpcArgs) -> Result<Status, Failure> {
+    if args.pin.pin_rpc.is_none()
+        && (!args.subjects.role.is_empty() || !args.subjects.service.is_empty())
+    {
+        return Err(Failure::new(
+            "--role and --service of rpc only say what --pin-rpc holds to the pinned ports: add --pin-rpc BASE",
+        ));
+    }
+    let pin = match args.pin.pin_rpc {
+        Some(_) => super::pin::check_for(&super::load_catalog(global)?, &args.pin, &args.subjects)?,
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -48,7 +59,7 @@ pub fn run(global: &Global, args: &RpcArgs) -> Result<Status, Failure> {
             }
         })
         .collect();
-    let report = RpcReport::new(&answers, args.tcp);
+    let report = RpcReport::new(&answers, args.tcp).with_pin(pin.as_ref());
     let text = match args.format {
         RpcFormat::Table => report.grid().to_terminal(terminal_style(global.color)),
         RpcFormat::Json => render::to_json(&report.json())?,
@@ -59,7 +70,8 @@ pub fn run(global: &Global, args: &RpcArgs) -> Result<Status, Failure> {
     render::print(text.as_bytes())?;
     // A list that is not whole (no answer, cut short, a looping mapper) must not pass for
     // the whole map in a script: exit 1, and the report says why.
-    Ok(if report.all_complete() {
+    // An interface of the role outside the pinned ports is a negative answer too.
+    Ok(if report.all_complete() && report.pin_obeyed() {
         Status::Clean
     } else {
         Status::Negative

@@ -68,7 +68,8 @@ pub struct ScanArgs {
     /// Event loops (threads); 0 means one per core.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
     pub threads: u16,
-    /// Most new connections per second, over all hosts.
+    /// Most new probes per second, over all hosts: TCP connects, or with --udp the first
+    /// datagram to each port (retries come on top).
     #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate: Option<u32>,
     /// Most new connections per second to any one host.
@@ -172,16 +173,25 @@ fn udp(
     ports: &PortList,
     listing: &Listing,
 ) -> Result<Status, Failure> {
-    if args.rate.is_some() || args.host_rate.is_some() || args.threads != 0 {
+    if args.host_rate.is_some() || args.threads != 0 {
         eprintln!(
-            "note: --rate, --host-rate and --threads apply to TCP sweeps; --udp paces itself by --concurrency"
+            "note: --host-rate and --threads apply to TCP sweeps; --udp paces itself by --rate and --concurrency"
         );
     }
     let stop = portolan_scan::interrupt::install()
         .map_err(|e| Failure::runtime(format!("cannot watch for Ctrl-C: {e}")))?;
-    let mut out = Terminal::new(args, 0);
-    let stream: Option<&mut dyn Sink> = if listing.stream { Some(&mut out) } else { None };
-    let run = portolan_scan::udp::run(catalog, targets, ports, &udp_options(args), &stop, stream)?;
+    let mut out = Terminal::new(args, targets.len().saturating_mul(ports.len() as u64));
+    let run = portolan_scan::udp::run(
+        catalog,
+        targets,
+        ports,
+        &udp_options(args),
+        &stop,
+        &mut out,
+        listing.stream,
+    );
+    out.finish();
+    let run = run?;
     let names = PortNames::new(catalog, Transport::Udp);
     let report = UdpReport {
         listing,
@@ -258,6 +268,8 @@ fn udp_options(args: &ScanArgs) -> CheckOptions {
         verify_timeout: defaults.verify_timeout,
         context: defaults.context,
         mapper_port: defaults.mapper_port,
+        rate: args.rate,
+        pin: None,
     }
 }
 

@@ -11,6 +11,9 @@ use crate::plan::{Plan, Rule, UseKind};
 /// The source key of the seed document in the modern layer's `[[source]]` list.
 const SEED_SOURCE: &str = "seed";
 
+/// The source key of KB 224196, which fixes RPC servers to ports (`--pin-rpc`).
+const PINNED_SOURCE: &str = "kb224196";
+
 /// The column headers, in order; [`ChangeRequestRow::cells`] follows them.
 pub const HEADERS: [&str; 14] = [
     "Rule",
@@ -190,6 +193,10 @@ fn document_keys(plan: &Plan, rule: &Rule, modern: &Modern) -> Vec<String> {
         for row in layer_rows {
             cited.extend(row.sources.iter().map(String::as_str));
         }
+        if use_.kind == UseKind::RpcPinned {
+            // Fixing RPC servers to ports is KB 224196's procedure.
+            cited.push(PINNED_SOURCE);
+        }
         let spec = match use_.kind {
             UseKind::RpcDynamic => Some(PortSpec::RpcDynamic),
             UseKind::FtpPassive => Some(PortSpec::FtpPassive),
@@ -228,6 +235,9 @@ fn notes(plan: &Plan, rule: &Rule) -> Vec<String> {
             }
             UseKind::RpcEndpointMapper => {
                 "RPC endpoint mapper (Windows firewalls: the RPCEPMap keyword)."
+            }
+            UseKind::RpcPinned => {
+                "RPC servers pinned to these ports (portolan pin): set them on the servers first."
             }
             UseKind::FtpPassive => {
                 "FTP passive data ports: narrow the server's range or use an FTP-aware firewall."

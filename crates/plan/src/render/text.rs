@@ -228,6 +228,7 @@ pub fn comment_lines(lines: &[String], marker: &str) -> String {
 fn use_port_name(u: &PortUse) -> String {
     match u.kind {
         UseKind::RpcDynamic => "dynamic RPC".to_string(),
+        UseKind::RpcPinned => "pinned RPC".to_string(),
         UseKind::FtpPassive => "FTP passive data".to_string(),
         _ => u.app.clone(),
     }

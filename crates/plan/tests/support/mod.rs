@@ -96,6 +96,19 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
+/// A domain controller whose RPC servers are pinned from 10000 (`--pin-rpc 10000`), for
+/// clients in 10.0.0.0/8 and fd00::/8.
+pub fn pinned_case() -> Case {
+    Case {
+        name: "domain-controller-pinned",
+        request: Request {
+            sources: nets(&["10.0.0.0/8", "fd00::/8"]),
+            pin_rpc: Some(10000),
+            ..Request::new(["domain-controller"], Vec::<String>::new())
+        },
+    }
+}
+
 /// A plan with every role and every service, from 70 sources per family: it meets every
 /// list-length limit (multiport, AWS rules per group, ufw field length).
 pub fn everything() -> Request {

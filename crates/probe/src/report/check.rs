@@ -85,13 +85,26 @@ impl<'a> CheckReport<'a> {
         &self.results
     }
 
-    /// True when there were results and every one is LISTENING.
+    /// True when there were results, every one is LISTENING and, with `--pin-rpc`, no
+    /// interface of the role is registered outside the pinned ports.
     pub fn all_listening(&self) -> bool {
         !self.results.is_empty()
             && self
                 .results
                 .iter()
                 .all(|r| r.record.verdict == Status::Listening)
+            && self.pin_obeyed()
+    }
+
+    /// False when a host's endpoint mapper lists an interface of the role outside the pinned
+    /// ports (`--pin-rpc`).
+    pub fn pin_obeyed(&self) -> bool {
+        self.extras.iter().all(|e| {
+            e.endpoint_mapper
+                .as_ref()
+                .and_then(|m| m.pinned.as_ref())
+                .is_none_or(|p| p.obeyed())
+        })
     }
 
     /// The hosts whose endpoint mapper was asked and gave no whole list (cut short, a
@@ -203,6 +216,10 @@ impl<'a> CheckReport<'a> {
                         mapper.endpoints
                     ),
                 });
+                if let Some(pinned) = &mapper.pinned {
+                    out.push_str(&pinned.summary());
+                    out.push('\n');
+                }
             }
             if !heading.is_empty() {
                 out.push('\n');
@@ -485,6 +502,24 @@ impl CheckReport<'_> {
                         output: None,
                     });
                 }
+                if let Some(pinned) = extra
+                    .endpoint_mapper
+                    .as_ref()
+                    .and_then(|m| m.pinned.as_ref())
+                    .filter(|p| !p.obeyed())
+                {
+                    cases.push(Case {
+                        classname: classname.clone(),
+                        name: String::from("tcp/135 RPC interfaces on the pinned ports"),
+                        seconds: None,
+                        outcome: Outcome::Failed {
+                            kind: String::from("NOT PINNED"),
+                            message: pinned.summary(),
+                            details: pinned.summary(),
+                        },
+                        output: None,
+                    });
+                }
                 cases.extend(extra.unchecked.iter().map(|u| Case {
                     classname: classname.clone(),
                     name: format!("{}/{} {}", u.transport, u.port, u.row.service),
@@ -536,6 +571,22 @@ impl CheckReport<'_> {
                     description: format!("{} tcp/135 endpoint mapper list complete", host.name),
                     skip: None,
                     diagnostics: vec![(String::from("incomplete"), why.clone())],
+                });
+            }
+            if let Some(pinned) = extra
+                .endpoint_mapper
+                .as_ref()
+                .and_then(|m| m.pinned.as_ref())
+                .filter(|p| !p.obeyed())
+            {
+                tests.push(Test {
+                    ok: false,
+                    description: format!(
+                        "{} tcp/135 RPC interfaces on the pinned ports",
+                        host.name
+                    ),
+                    skip: None,
+                    diagnostics: vec![(String::from("outside"), pinned.summary())],
                 });
             }
             for u in &extra.unchecked {

@@ -12,6 +12,7 @@ use portolan_core::Transport;
 use portolan_output::{Grid, GridCell, Tone};
 use serde::Serialize;
 
+use crate::pinned::{PinCheck, PinVerdict};
 use crate::rpc::{Enumeration, RpcEndpoint, RpcError};
 
 /// One host's endpoint mapper, as asked.
@@ -40,6 +41,9 @@ struct HostJson<'a> {
     duplicates: usize,
     endpoints: Vec<&'a RpcEndpoint>,
     unreadable: &'a [String],
+    /// With `--pin-rpc`: the interfaces of the role outside the pinned ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pinned: Option<PinVerdict>,
 }
 
 /// The JSON document of `rpc`.
@@ -69,12 +73,36 @@ struct EndpointLine<'a> {
 pub struct RpcReport<'a> {
     answers: &'a [HostAnswer],
     tcp_only: bool,
+    pin: Option<&'a PinCheck>,
 }
 
 impl<'a> RpcReport<'a> {
     /// The report; `tcp_only` keeps the endpoints reached over TCP only.
     pub fn new(answers: &'a [HostAnswer], tcp_only: bool) -> Self {
-        RpcReport { answers, tcp_only }
+        RpcReport {
+            answers,
+            tcp_only,
+            pin: None,
+        }
+    }
+
+    /// The report with each host's endpoints compared with the pinned ports (`--pin-rpc`).
+    pub fn with_pin(mut self, pin: Option<&'a PinCheck>) -> Self {
+        self.pin = pin;
+        self
+    }
+
+    fn pinned(&self, answer: &HostAnswer) -> Option<PinVerdict> {
+        let pin = self.pin?;
+        let enumeration = answer.answer.as_ref().ok()?;
+        Some(pin.verdict(&enumeration.endpoints))
+    }
+
+    /// False when a host lists an interface of the role outside the pinned ports.
+    pub fn pin_obeyed(&self) -> bool {
+        self.answers
+            .iter()
+            .all(|a| self.pinned(a).is_none_or(|v| v.obeyed()))
     }
 
     /// True when every host's mapper answered and ended its list itself: anything less (no
@@ -111,6 +139,7 @@ impl<'a> RpcReport<'a> {
                         duplicates: ok.map_or(0, |e| e.duplicates),
                         endpoints: ok.map_or(Vec::new(), |e| self.endpoints(e)),
                         unreadable: ok.map_or(&[], |e| &e.unreadable),
+                        pinned: self.pinned(a),
                     }
                 })
                 .collect(),
@@ -215,6 +244,9 @@ impl<'a> RpcReport<'a> {
                     e.calls
                 ),
             });
+            if let Some(verdict) = self.pinned(a) {
+                notes.push(format!("{}: {}", a.host, verdict.summary()));
+            }
             for e in endpoints {
                 let interface = match e.name {
                     Some(name) => format!("{name} ({})", e.interface),

@@ -16,7 +16,8 @@
 //! fails the scan.
 
 mod probe;
-mod rate;
+// The one pacer of `--rate`, shared with the UDP sweep (portolan-probe's engine).
+use portolan_core::rate;
 mod timer;
 mod work;
 mod worker;

@@ -1,6 +1,7 @@
-//! Pacing for `--rate` and `--host-rate`: a lock-free token bucket. The bucket is one
-//! atomic "next send time"; a send moves it on by one interval, and it may lag the clock by
-//! at most the burst, so an idle period does not buy an unbounded burst. Hand-written: it is
+//! Pacing for `--rate` and `--host-rate` (scan's connect sweep, and its UDP sweep through the
+//! check engine): a lock-free token bucket. The bucket is one atomic "next send time"; a send
+//! moves it on by one interval, and it may lag the clock by at most the burst, so an idle
+//! period does not buy an unbounded burst. Hand-written: it is
 //! a dozen lines, and the rate-limiting crates bring clocks and locks the workers do not need.
 
 use std::sync::atomic::{AtomicU64, Ordering};

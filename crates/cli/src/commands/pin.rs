@@ -1,0 +1,70 @@
+//! `pin`: the server settings that put each RPC server of a role on a fixed port.
+
+use portolan_catalog::Pinning;
+use portolan_plan::{PinLayout, reg_file_bytes};
+
+use portolan_catalog::Catalog;
+use portolan_probe::PinCheck;
+
+use crate::cli::{Global, PinArgs, PinFor};
+use crate::exit::{Failure, Status};
+use crate::groups::{PinRpc, Subjects};
+use crate::render as out;
+
+pub fn run(global: &Global, args: &PinArgs) -> Result<Status, Failure> {
+    let catalog = super::load_catalog(global)?;
+    let pinning = Pinning::builtin(&catalog).map_err(|e| Failure::runtime(e.to_string()))?;
+    let layout = PinLayout::for_subjects(
+        &catalog,
+        &pinning,
+        &args.subjects.role,
+        &args.subjects.service,
+        args.base,
+    )?;
+    let output = args.output.output.as_deref();
+    match args.platform {
+        PinFor::Windows => {
+            out::print(layout.powershell().as_bytes())?;
+            if let Some(path) = output {
+                out::write_output(Some(path), &reg_file_bytes(&layout.reg_file()), false)?;
+                eprintln!(
+                    "note: wrote the same settings as a .reg file to {} (dfsrdiag, if listed, still has to be run)",
+                    path.display()
+                );
+            }
+        }
+        PinFor::Samba => out::write_output(output, layout.samba().as_bytes(), false)?,
+    }
+    Ok(Status::Clean)
+}
+
+/// `--pin-rpc` of `rpc` and `check`: what the endpoint mapper's answer is held to, from the
+/// same layout `pin` prints.
+pub(super) fn check_for(
+    catalog: &Catalog,
+    pin: &PinRpc,
+    subjects: &Subjects,
+) -> Result<Option<PinCheck>, Failure> {
+    let Some(base) = pin.pin_rpc else {
+        return Ok(None);
+    };
+    if subjects.role.is_empty() && subjects.service.is_empty() {
+        return Err(Failure::new(
+            "--pin-rpc needs the role whose RPC servers were pinned: add --role ROLE (or --service SERVICE)",
+        ));
+    }
+    let pinning = Pinning::builtin(catalog).map_err(|e| Failure::runtime(e.to_string()))?;
+    let layout =
+        PinLayout::for_subjects(catalog, &pinning, &subjects.role, &subjects.service, base)?;
+    let interfaces = layout
+        .servers
+        .iter()
+        .flat_map(|s| s.interfaces.iter().map(|i| i.uuid.clone()))
+        .collect();
+    Ok(Some(PinCheck::new(
+        catalog,
+        layout.services.clone(),
+        layout.ports(),
+        interfaces,
+    )))
+}
