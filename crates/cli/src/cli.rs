@@ -280,6 +280,8 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub policies: crate::groups::PolicyExport,
     #[command(flatten)]
+    pub pin: PinRpc,
+    #[command(flatten)]
     pub output: OutputFile,
 }
 

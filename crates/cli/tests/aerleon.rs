@@ -89,6 +89,16 @@ fn export_writes_the_layout_aclgen_reads() {
         .collect();
     assert_eq!(pols, ["domain-controller.pol"]);
 
+    // Pinned RPC servers: their ports instead of the dynamic range.
+    let pinned = TempDir::new("pinned");
+    export(
+        &pinned.0,
+        &["--role", "domain-controller", "--pin-rpc", "10000"],
+    );
+    let svc = std::fs::read_to_string(pinned.0.join("def/SERVICES.svc")).unwrap();
+    assert!(svc.contains("RPC_PINNED = 10000-"), "{svc}");
+    assert!(!svc.contains("RPC_DYNAMIC"), "{svc}");
+
     // Services asked for directly get a policy of their own.
     let services = TempDir::new("services");
     export(&services.0, &["--service", "dns", "--service", "W32Time"]);
@@ -421,9 +431,13 @@ fn planned(plan: &serde_json::Value, transport: &str, port: u16) -> bool {
     })
 }
 
-fn prove_role(pair: &Pair, aclgen: &Path, role: &str) {
+/// `extra`: request arguments both generators get (`--pin-rpc`).
+fn prove_role(pair: &Pair, aclgen: &Path, role: &str, extra: &[&str]) {
     let dir = TempDir::new(role);
-    export(&dir.0, &["--role", role, "--from", SOURCES]);
+    export(
+        &dir.0,
+        &[&["--role", role, "--from", SOURCES][..], extra].concat(),
+    );
     let out = run_aclgen(aclgen, &dir.0);
     let aerleon_nft = out.join(format!("{role}.nft"));
     let portolan_nft = dir.0.join("portolan.nft");
@@ -436,14 +450,19 @@ fn prove_role(pair: &Pair, aclgen: &Path, role: &str) {
             SOURCES,
             "--dialect",
             "nftables",
-            "--output",
         ])
+        .args(extra)
+        .arg("--output")
         .arg(&portolan_nft)
         .assert()
         .success();
-    let plan = json_ok(portolan().args([
-        "plan", "--role", role, "--from", SOURCES, "--format", "json",
-    ]));
+    let plan = json_ok(
+        portolan()
+            .args([
+                "plan", "--role", role, "--from", SOURCES, "--format", "json",
+            ])
+            .args(extra),
+    );
 
     let (tcp, udp) = probes(&plan);
     let list = |ports: &[u16]| {
@@ -513,6 +532,7 @@ fn aerleon_and_portolan_rulesets_admit_the_same_flows_in_a_kernel() {
         "vpn-gateway",
         "web-server",
     ] {
-        prove_role(&pair, &aclgen, role);
+        prove_role(&pair, &aclgen, role, &[]);
     }
+    prove_role(&pair, &aclgen, "domain-controller", &["--pin-rpc", "10000"]);
 }

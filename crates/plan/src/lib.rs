@@ -56,32 +56,37 @@ pub fn nftables_ruleset(catalog: &Catalog, request: &Request) -> Result<String, 
     Ok(render::nftables::ruleset(&plan))
 }
 
-/// The Aerleon export (`portolan export --format aerleon`): one plan per role of `roles`
-/// (ids or names), and one more for `services` when any are given, each admitting `sources`
-/// (any when empty), rendered as Aerleon definitions and policies; see [`render::aerleon`].
-/// With neither roles nor services, every role of the catalog gets its policy.
+/// The Aerleon export (`portolan export --format aerleon`): one plan per role of
+/// `request.roles`, and one more for `request.services` when any are given, each with the
+/// rest of `request` (sources, ranges, pinned RPC ports), rendered as Aerleon definitions and
+/// policies; see [`render::aerleon`]. With neither roles nor services, every role of the
+/// catalog gets its policy.
 pub fn aerleon_export(
     catalog: &Catalog,
-    roles: &[String],
-    services: &[String],
-    sources: &[ipnet::IpNet],
+    request: &Request,
 ) -> Result<Vec<RenderedFile>, PlanError> {
-    let roles: Vec<String> = if roles.is_empty() && services.is_empty() {
+    let roles: Vec<String> = if request.roles.is_empty() && request.services.is_empty() {
         catalog.roles().iter().map(|r| r.id.clone()).collect()
     } else {
-        roles.to_vec()
+        request.roles.clone()
     };
     let mut requests: Vec<Request> = roles
-        .iter()
-        .map(|role| Request::new([role.as_str()], Vec::<String>::new()))
+        .into_iter()
+        .map(|role| Request {
+            roles: vec![role],
+            services: Vec::new(),
+            ..request.clone()
+        })
         .collect();
-    if !services.is_empty() {
-        requests.push(Request::new(Vec::<String>::new(), services));
+    if !request.services.is_empty() {
+        requests.push(Request {
+            roles: Vec::new(),
+            ..request.clone()
+        });
     }
     let mut plans = Vec::with_capacity(requests.len());
-    for mut request in requests {
-        request.sources = sources.to_vec();
-        plans.push(Plan::build(catalog, &request)?);
+    for one in &requests {
+        plans.push(Plan::build(catalog, one)?);
     }
     Ok(render::aerleon::export(&plans))
 }

@@ -253,10 +253,11 @@ pub fn export(catalog: &Catalog, global: &Global, args: &ExportArgs) -> Result<S
     if args.format != ExportFormat::Aerleon
         && (!args.subjects.role.is_empty()
             || !args.subjects.service.is_empty()
-            || !args.policies.from.is_empty())
+            || !args.policies.from.is_empty()
+            || args.pin.pin_rpc.is_some())
     {
         return Err(Failure::new(
-            "--role, --service and --from choose the policies of `export --format aerleon`; \
+            "--role, --service, --from and --pin-rpc choose the policies of `export --format aerleon`; \
              the other formats export the whole catalog: drop them, or add --format aerleon",
         ));
     }
@@ -305,16 +306,12 @@ fn aerleon(catalog: &Catalog, args: &ExportArgs) -> Result<Status, Failure> {
              (then run aclgen --base_directory DIR/policies --definitions_directory DIR/def)",
         ));
     };
-    let mut sources = Vec::new();
+    let mut request = portolan_plan::Request::new(&args.subjects.role, &args.subjects.service);
     for source in &args.policies.from {
-        sources.push(portolan_plan::parse_source(source)?);
+        request.sources.push(portolan_plan::parse_source(source)?);
     }
-    let files = portolan_plan::aerleon_export(
-        catalog,
-        &args.subjects.role,
-        &args.subjects.service,
-        &sources,
-    )?;
+    request.pin_rpc = args.pin.pin_rpc;
+    let files = portolan_plan::aerleon_export(catalog, &request)?;
     for file in &files {
         let path = dir.join(&file.name);
         if let Some(parent) = path.parent() {
