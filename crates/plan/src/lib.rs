@@ -7,6 +7,9 @@
 //! deduplicated [`Rule`]s, each carrying the services it serves, with [`Caveat`]s on what
 //! rules alone cannot do. [`render()`] writes a plan in one of eleven firewall [`Dialect`]s,
 //! each within its dialect's limits and saying so where a limit bites.
+//! [`render::change_request`] turns a plan into a firewall change request (one row per rule,
+//! with the Microsoft documents that require it), and [`aerleon_export`] writes Aerleon's
+//! definitions and one policy per role.
 //!
 //! The crate is pure: no I/O, no clock. Outputs are reproducible, so they are golden-tested.
 //!
