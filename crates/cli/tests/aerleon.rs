@@ -1,7 +1,8 @@
 //! `export --format aerleon`: the layout Aerleon's `aclgen` reads, generated into nftables and
 //! iptables by Aerleon itself (from PyPI, in the test venv), and, in a kernel, two independent
-//! generators giving one answer: for each role, Aerleon's nftables ruleset and portolan's own
-//! `plan --dialect nftables` admit exactly the same TCP and UDP flows.
+//! generators giving one answer: for each role, Aerleon's nftables ruleset, Aerleon's iptables
+//! rules (IPv4) and portolan's own `plan --dialect nftables` admit exactly the same TCP and
+//! UDP flows.
 //!
 //! aclgen is a validator: missing, its tests are skipped, unless `PORTOLAN_REQUIRE_VALIDATORS=1`
 //! (scripts/test.sh) makes that a failure. The kernel test needs root and is ignored otherwise.
@@ -431,6 +432,30 @@ fn planned(plan: &serde_json::Value, transport: &str, port: u16) -> bool {
     })
 }
 
+/// The IPv4 part of Aerleon's iptables output as an `iptables-restore` file: Aerleon writes
+/// bare `-P`/`-N`/`-A` lines per filter (`# inet`, then `# inet6`), without the table and
+/// COMMIT lines.
+fn iptables_restore_v4(aerleon: &str) -> String {
+    let v4 = aerleon
+        .split("# Iptables INPUT Policy")
+        .find(|part| part.contains("\n# inet\n"))
+        .expect("an IPv4 filter");
+    let mut out = String::from("*filter\n");
+    for line in v4.lines().filter(|l| l.starts_with("-P ")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        out.push_str(&format!(":{} {} [0:0]\n", words[1], words[2]));
+    }
+    for line in v4
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("-P "))
+    {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("COMMIT\n");
+    out
+}
+
 /// `extra`: request arguments both generators get (`--pin-rpc`).
 fn prove_role(pair: &Pair, aclgen: &Path, role: &str, extra: &[&str]) {
     let dir = TempDir::new(role);
@@ -476,9 +501,27 @@ fn prove_role(pair: &Pair, aclgen: &Path, role: &str, extra: &[&str]) {
 
     pair.load(&aerleon_nft);
     let by_aerleon = pair.check(&spec);
+    // Aerleon's iptables output too: its IPv4 part, loaded with iptables-restore.
+    let restore = dir.0.join("aerleon.v4");
+    std::fs::write(
+        &restore,
+        iptables_restore_v4(&std::fs::read_to_string(out.join(role)).unwrap()),
+    )
+    .unwrap();
+    pair.in_server(&["nft", "flush", "ruleset"]);
+    pair.in_server(&["iptables-restore", restore.to_str().unwrap()]);
+    let by_aerleon_iptables = pair.check(&spec);
+    // Undone whichever iptables backend this is (legacy tables outlive `nft flush ruleset`).
+    pair.in_server(&["iptables", "-P", "INPUT", "ACCEPT"]);
+    pair.in_server(&["iptables", "-F"]);
+    pair.in_server(&["iptables", "-X"]);
     pair.load(&portolan_nft);
     let by_portolan = pair.check(&spec);
     pair.in_server(&["nft", "flush", "ruleset"]);
+    assert_eq!(
+        by_aerleon_iptables, by_aerleon,
+        "{role}: Aerleon's iptables and nftables outputs differ"
+    );
 
     assert_eq!(
         by_aerleon.len(),
@@ -520,10 +563,12 @@ fn prove_role(pair: &Pair, aclgen: &Path, role: &str, extra: &[&str]) {
 #[ignore = "needs root (network namespaces, nft) and aclgen: run by scripts/test.sh"]
 fn aerleon_and_portolan_rulesets_admit_the_same_flows_in_a_kernel() {
     assert!(is_root(), "needs root (network namespaces)");
-    assert!(
-        Command::new("nft").arg("--version").output().is_ok(),
-        "needs nft (apt-get install nftables)"
-    );
+    for tool in ["nft", "iptables-restore"] {
+        assert!(
+            Command::new(tool).arg("--version").output().is_ok(),
+            "needs {tool} (apt-get install nftables iptables)"
+        );
+    }
     let Some(aclgen) = aclgen() else { return };
     let pair = Pair::new();
     for role in [

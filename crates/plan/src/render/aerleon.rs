@@ -445,8 +445,9 @@ IPv4 part, then an IPv6 part).
 - **Dynamic ranges as ranges.** FTP's passive data ports (`{FTP_PASSIVE}`) are the whole
   range, not the ports of open FTP sessions; TFTP's replies from a random port are not
   written (stateful targets admit them as replies).
-- **IP protocols.** GRE, ESP and AH are terms without ports (`protocol:: gre`); every
-  target written here supports them. IPv4 and IPv6 are separate filters because Aerleon's
+- **IP protocols.** GRE, ESP and AH are terms without ports (`protocol:: gre`). Aerleon's
+  ip6tables rules match AH with `-p ah`, which ip6tables never matches (AH is an IPv6
+  extension header; portolan's own iptables plan uses `-m ah`): IPv6 AH is dropped there. IPv4 and IPv6 are separate filters because Aerleon's
   mixed-family nftables output writes an IPv4 match into IPv6 rules for IP protocols.
 - **Loopback and IPv4 echo requests.** portolan's own rulesets also admit loopback and ICMP
   echo requests. Aerleon's nftables and iptables targets share no interface match, so add
