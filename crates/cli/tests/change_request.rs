@@ -144,3 +144,28 @@ fn xlsx_change_request_reads_back_with_one_row_per_rule() {
     check_rows(&headers, &rows);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn xlsx_is_refused_on_a_terminal_with_the_fix() {
+    let binary = assert_cmd::cargo::cargo_bin("portolan");
+    let command = format!(
+        "'{}' plan --role dns-server --format xlsx",
+        binary.display()
+    );
+    // script(1) runs the command on a pseudo-terminal (util-linux).
+    let tty = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .output()
+        .expect("script (util-linux)");
+    let text = String::from_utf8_lossy(&tty.stdout);
+    assert!(
+        text.contains("refusing to write a binary spreadsheet to a terminal")
+            && text.contains("--output FILE"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("PK"),
+        "no workbook bytes on the terminal: {text}"
+    );
+    assert_eq!(tty.status.code(), Some(2), "bad usage: {text}");
+}
