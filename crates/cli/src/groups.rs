@@ -178,7 +178,7 @@ pub struct IncludeOptional {
 pub struct OutputFile {
     /// Write to this file instead of standard output (`plan`: a folder when the dialect has
     /// several files; `pin --for windows`: a .reg file, beside the PowerShell on standard
-    /// output).
+    /// output; `export --format aerleon`: the folder of definitions and policies).
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
 }
