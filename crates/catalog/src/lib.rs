@@ -26,17 +26,19 @@ pub mod query;
 pub mod range;
 pub mod resolve;
 pub mod transport;
+pub mod view;
 
 pub use conflicts::{ConflictsError, ExclusivePort, PortConflict, PortSharing, SharedPort};
 pub use error::{CatalogError, QueryError};
 pub use load::Source;
 pub use model::{
-    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Role, RoleService, RowKey, Service,
-    Status,
+    Configurable, Erratum, ErratumKind, PortRow, PortSpec, Provenance, Role, RoleService, RowKey,
+    Service, SourceClass, Status, UnknownClass,
 };
 pub use modern::{
-    DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError, ModernRow,
-    ModernService, RowChange, RowOrigin, ServiceChange, UnknownVersion, VersionRow, WindowsVersion,
+    DocSource, DynamicRange, KbErratum, KbErratumKind, KbRowRef, Modern, ModernError, ModernRole,
+    ModernRoleEntry, ModernRow, ModernService, RowChange, RowOrigin, ServiceChange, UnknownVersion,
+    VersionRow, WindowsVersion,
 };
 pub use pinning::{
     PinInterface, PinRest, PinServer, PinSource, Pinning, PinningError, RegType, RegistryValue,
@@ -55,6 +57,10 @@ pub struct Catalog {
     services: Vec<Service>,
     errata: Vec<Erratum>,
     roles: Vec<Role>,
+    /// The version a view stands for; `None` for a catalog read from files (the seed's).
+    version: Option<WindowsVersion>,
+    /// What each dynamic spec stands for in a view; empty: the spec's candidate ranges.
+    dynamic_ranges: Vec<(PortSpec, (u16, u16))>,
 }
 
 impl Catalog {
@@ -67,6 +73,8 @@ impl Catalog {
             services,
             errata,
             roles,
+            version: None,
+            dynamic_ranges: Vec::new(),
         }
     }
 

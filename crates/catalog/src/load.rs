@@ -114,6 +114,8 @@ struct RawRoleService {
     reason: String,
     #[serde(default)]
     optional: bool,
+    #[serde(default)]
+    who: Vec<crate::model::SourceClass>,
 }
 
 struct RawTransport(Transport);
@@ -369,6 +371,7 @@ impl<'a> Builder<'a> {
                 from_prose: row.from_prose,
                 optional: row.optional,
                 listener: true,
+                provenance: None,
             });
         }
         Ok(out)
@@ -556,6 +559,7 @@ fn role_service<'a>(
         ports: RowFilter::only(ports.iter().map(|(k, _)| *k)),
         reason: entry.reason,
         optional: entry.optional,
+        who: entry.who,
     };
     let reference = RoleReference {
         source: *source,

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::modern::{RowChange, WindowsVersion};
 use crate::transport::Transport;
 
 /// Every port of this range and above is assigned by the RPC endpoint mapper on Windows
@@ -134,6 +135,24 @@ pub struct PortRow {
     pub optional: bool,
     /// False when an erratum decided that nothing really listens there (kept for fidelity).
     pub listener: bool,
+    /// Where the row comes from and the Windows versions it holds for; `None` in a catalog
+    /// read from files, filled in by a version view ([`Catalog::at`](crate::Catalog::at)).
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a row of a version view comes from: its source documents (keys of modern.toml's
+/// `[[source]]`, `seed` for the seed, `user` for a `--catalog` file) and the versions it holds
+/// for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// Source keys.
+    pub sources: Vec<String>,
+    /// First version with the row.
+    pub since: WindowsVersion,
+    /// Last version with the row; `None` while it holds.
+    pub until: Option<WindowsVersion>,
+    /// How the row differs from the seed; `None` for a seed row no document changes.
+    pub change: Option<RowChange>,
 }
 
 impl PortRow {
@@ -503,9 +522,75 @@ pub struct RoleService {
     /// True when only some deployments of the role need it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
+    /// Who needs the entry: clients, management hosts, peer servers; every class when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub who: Vec<SourceClass>,
+}
+
+/// Who reaches a port of a role: the class of hosts a plan takes sources for
+/// (`--from clients=10.0.0.0/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceClass {
+    /// The users and computers the server serves (domain members, RDP users, DHCP clients).
+    Clients,
+    /// Administrators' workstations and management servers (WinRM, ADWS, WAC).
+    Management,
+    /// Other servers of the same role (other DCs, other cluster nodes, the failover partner).
+    Peers,
+}
+
+impl SourceClass {
+    /// Every class, in the order plans list them.
+    pub const ALL: [SourceClass; 3] = [
+        SourceClass::Clients,
+        SourceClass::Management,
+        SourceClass::Peers,
+    ];
+
+    /// The name the data and the command line use: `clients`, `management`, `peers`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceClass::Clients => "clients",
+            SourceClass::Management => "management",
+            SourceClass::Peers => "peers",
+        }
+    }
+}
+
+impl fmt::Display for SourceClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a source class was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a source class: expected clients, management or peers")]
+pub struct UnknownClass(pub String);
+
+impl FromStr for SourceClass {
+    type Err = UnknownClass;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let t = text.trim().to_ascii_lowercase();
+        SourceClass::ALL
+            .into_iter()
+            .find(|c| c.as_str() == t)
+            .ok_or_else(|| UnknownClass(text.to_string()))
+    }
 }
 
 impl RoleService {
+    /// The classes that need the entry: its `who`, or every class when it names none.
+    pub fn classes(&self) -> &[SourceClass] {
+        if self.who.is_empty() {
+            &SourceClass::ALL
+        } else {
+            &self.who
+        }
+    }
+
     /// True when this entry takes `row` (a row of the entry's service).
     pub fn includes(&self, row: &PortRow) -> bool {
         self.ports.includes(row)

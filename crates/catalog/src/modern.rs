@@ -378,6 +378,7 @@ pub struct Modern {
     ranges: Vec<DynamicRange>,
     services: Vec<ModernService>,
     errata: Vec<KbErratum>,
+    roles: Vec<ModernRole>,
 }
 
 /// Where a row of [`Modern::service_rows`] comes from.
@@ -406,6 +407,11 @@ pub struct VersionRow {
     pub origin: RowOrigin,
     /// How a layer row differs from the seed; `None` for seed rows.
     pub change: Option<RowChange>,
+    /// Index of the row among its seed service's rows: the seed row itself, or the seed row a
+    /// layer row restates.
+    pub seed_index: Option<usize>,
+    /// Index of the row among its layer service's rows, for layer rows.
+    pub layer_index: Option<usize>,
 }
 
 /// The layer or its errata could not be read: where, which entry, and what is wrong.
@@ -434,7 +440,8 @@ impl Modern {
             ERRATA_ORIGIN,
             BUILTIN_KB_ERRATA,
             seed,
-        )
+        )?
+        .with_roles(roles::ROLES_ORIGIN, BUILTIN_MODERN_ROLES, seed)
     }
 
     /// Reads and checks a layer (`layer`) and its errata (`errata`) against `seed`;
@@ -514,12 +521,12 @@ impl Modern {
         id: &str,
         version: WindowsVersion,
     ) -> Vec<VersionRow> {
-        let seed_rows = |seed_id: &str| -> Vec<&crate::model::PortRow> {
+        let seed_rows = |seed_id: &str| -> Vec<(usize, &crate::model::PortRow)> {
             seed.service(seed_id)
-                .map(|s| s.ports.iter().collect())
+                .map(|s| s.ports.iter().enumerate().collect())
                 .unwrap_or_default()
         };
-        let from_seed = |r: &crate::model::PortRow| VersionRow {
+        let from_seed = |(i, r): (usize, &crate::model::PortRow)| VersionRow {
             app: r.app.clone(),
             aka: Vec::new(),
             transport: r.transport,
@@ -527,6 +534,8 @@ impl Modern {
             optional: r.optional,
             origin: RowOrigin::Seed,
             change: None,
+            seed_index: Some(i),
+            layer_index: None,
         };
         let layer = self.service(id);
         if version == WindowsVersion::W2003 {
@@ -541,21 +550,20 @@ impl Modern {
         if !layer.applies_to(version) {
             return Vec::new();
         }
-        let mut rows: Vec<VersionRow> = layer
-            .seed
-            .as_deref()
-            .map(seed_rows)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|r| !layer.rows.iter().any(|l| restates(l, r)))
+        let seed_of_layer = layer.seed.as_deref().map(seed_rows).unwrap_or_default();
+        let mut rows: Vec<VersionRow> = seed_of_layer
+            .iter()
+            .copied()
+            .filter(|(_, r)| !layer.rows.iter().any(|l| restates(l, r)))
             .map(from_seed)
             .collect();
         rows.extend(
             layer
                 .rows
                 .iter()
-                .filter(|r| r.applies_to(version))
-                .map(|r| VersionRow {
+                .enumerate()
+                .filter(|(_, r)| r.applies_to(version))
+                .map(|(i, r)| VersionRow {
                     app: r.app.clone(),
                     aka: r.aka.clone(),
                     transport: r.transport,
@@ -563,6 +571,11 @@ impl Modern {
                     optional: r.optional,
                     origin: RowOrigin::Layer,
                     change: Some(r.change),
+                    seed_index: seed_of_layer
+                        .iter()
+                        .find(|(_, s)| restates(r, s))
+                        .map(|(i, _)| *i),
+                    layer_index: Some(i),
                 }),
         );
         rows
@@ -1268,9 +1281,14 @@ impl Checker<'_> {
             ranges,
             services,
             errata,
+            roles: Vec::new(),
         })
     }
 }
+
+mod roles;
+
+pub use roles::{BUILTIN_MODERN_ROLES, ModernRole, ModernRoleEntry};
 
 #[cfg(test)]
 mod tests;

@@ -68,8 +68,13 @@ impl Catalog {
                     if transport.is_some_and(|t| t != row.transport) || !row.transport.has_ports() {
                         continue;
                     }
+                    let overlaps = |spec: PortSpec| {
+                        self.ranges_of(spec)
+                            .iter()
+                            .any(|&(a, b)| a <= range.last && range.first <= b)
+                    };
                     match row.port {
-                        Some(spec) if spec.overlaps(range.first, range.last) => {
+                        Some(spec) if overlaps(spec) => {
                             if spec.is_dynamic() {
                                 dynamic.push(row_ref(service, row, MatchKind::DynamicRange));
                             } else {

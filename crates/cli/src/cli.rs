@@ -1,14 +1,12 @@
 //! Command-line arguments (clap derive). Parsing only: no work happens here.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use portolan_catalog::WindowsVersion;
 use portolan_plan::{Dialect, RpcRange};
 
 pub use crate::groups::{
-    CheckTiming, FormatArgs, IncludeOptional, OutputFile, PinRpc, RpcTiming, ScanTiming, Sharding,
-    Subjects, Timing, Wait, parse_duration,
+    CatalogSelection, CheckTiming, FormatArgs, IncludeOptional, OutputFile, PinRpc, RpcTiming,
+    ScanTiming, Sharding, Subjects, Timing, Wait, parse_duration,
 };
 pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
 
@@ -29,15 +27,8 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Extra catalog file (TOML, same format as the built-in one): adds services or roles,
-    /// or overrides fields of built-in ones. Repeatable; later files win.
-    #[arg(
-        long = "catalog",
-        value_name = "FILE",
-        global = true,
-        env = "PORTOLAN_CATALOG"
-    )]
-    pub catalogs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogSelection,
 
     /// When to colour terminal output. `auto` colours only a terminal, and never when
     /// NO_COLOR is set.
@@ -314,8 +305,10 @@ pub struct PlanArgs {
     /// Firewall dialect.
     #[arg(long, short = 'd', value_name = "DIALECT", value_enum, ignore_case = true, default_value_t = DialectArg(Dialect::Nftables))]
     pub dialect: DialectArg,
-    /// Where clients are: an address or CIDR, IPv4 or IPv6. Repeatable; default any.
-    #[arg(long, value_name = "CIDR")]
+    /// Where traffic comes from: an address or CIDR, IPv4 or IPv6, for every class of
+    /// hosts; or CLASS=CIDR for one class (clients, management, peers), so each rule admits
+    /// only the classes its role entries name. Repeatable; default any.
+    #[arg(long, value_name = "[CLASS=]CIDR")]
     pub from: Vec<String>,
     /// The server the rules protect (an address or CIDR); default this host.
     #[arg(long, value_name = "ADDR")]

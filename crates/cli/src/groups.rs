@@ -1,12 +1,13 @@
 //! Flags shared by several commands, each defined once: timing (check, scan, rpc), the
 //! roles and services a command is about (check, audit, plan), output (look-ups' `--format`,
-//! `-o/--output`). The catalog group is global, in [`crate::cli::Global`].
+//! `-o/--output`). The catalog group ([`CatalogSelection`]) is global, in [`crate::cli::Global`].
 
 use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use portolan_catalog::WindowsVersion;
 
 use crate::cli::LookupFormat;
 use crate::exit::Failure;
@@ -212,4 +213,37 @@ pub struct FormatArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = LookupFormat::Table)]
     pub format: LookupFormat,
+}
+
+/// Which catalog every command works on: `--catalog` files over the built-in one, seen as a
+/// Windows Server version has it. Global: every command takes it.
+#[derive(Debug, Args)]
+pub struct CatalogSelection {
+    /// Extra catalog file (TOML, same format as the built-in one): adds services or roles,
+    /// or overrides fields of built-in ones. Repeatable; later files win.
+    #[arg(
+        long = "catalog",
+        value_name = "FILE",
+        global = true,
+        env = "PORTOLAN_CATALOG"
+    )]
+    pub catalogs: Vec<PathBuf>,
+
+    /// The Windows Server version the services, rows and roles are those of: 2003 (exactly
+    /// the 2003-era seed document), 2008, 2012, 2016, 2019, 2022 or 2025 (current
+    /// documents; the newest is the default). docs/modern.md.
+    #[arg(
+        long = "windows",
+        value_name = "VERSION",
+        global = true,
+        default_value = WindowsVersion::NEWEST.as_str(),
+        value_parser = parse_windows
+    )]
+    pub windows: WindowsVersion,
+}
+
+/// Parses `--windows`: one of the layer's versions.
+pub fn parse_windows(text: &str) -> Result<WindowsVersion, String> {
+    text.parse()
+        .map_err(|e: portolan_catalog::UnknownVersion| e.to_string())
 }

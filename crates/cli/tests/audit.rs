@@ -15,7 +15,10 @@ fn fixture(path: &str) -> String {
 
 #[test]
 fn samba_dc_audits_as_a_domain_controller_with_its_extras_explained() {
+    // The seed's role (--windows 2003); today's is in samba_dc_lacks_adws_and_winrm_today.
     let (code, v) = json_run(&[
+        "--windows",
+        "2003",
         "audit",
         &fixture("samba-dc/ss-lntup.txt"),
         "--role",
@@ -57,6 +60,8 @@ fn samba_dc_audits_as_a_domain_controller_with_its_extras_explained() {
 fn nmap_xml_and_table_output() {
     portolan()
         .args([
+            "--windows",
+            "2003",
             "audit",
             &fixture("samba-dc/nmap-tcp.xml"),
             "--role",
@@ -143,7 +148,10 @@ fn this_machines_own_sockets() {
 
 #[test]
 fn a_windows_domain_controller_lacks_nothing_and_shows_its_extras() {
+    // The seed's role (--windows 2003); today's is in a_windows_dc_matches_todays_role.
     let (code, v) = json_run(&[
+        "--windows",
+        "2003",
         "audit",
         &fixture("windows-dc/netstat-anob.txt"),
         "--role",
@@ -159,6 +167,8 @@ fn a_windows_domain_controller_lacks_nothing_and_shows_its_extras() {
     assert!(unexpected.contains(&"tcp/3389") && unexpected.contains(&"tcp/5985"));
     // Adding the terminal-server role accounts for RDP.
     let (_, v) = json_run(&[
+        "--windows",
+        "2003",
         "audit",
         &fixture("windows-dc/netstat-anob.txt"),
         "--role",
@@ -171,4 +181,47 @@ fn a_windows_domain_controller_lacks_nothing_and_shows_its_extras() {
         .unwrap()
         .clone();
     assert!(!unexpected.contains(&serde_json::Value::from("tcp/3389")));
+}
+
+#[test]
+fn samba_dc_lacks_adws_and_winrm_today() {
+    // Today's domain controller answers AD Web Services and WinRM; Samba has neither.
+    let (code, v) = json_run(&[
+        "audit",
+        &fixture("samba-dc/ss-lntup.txt"),
+        "--role",
+        "domain-controller",
+    ]);
+    assert_eq!(code, 1);
+    let missing: Vec<&str> = strings(&v["reports"][0]["comparison"]["missing"]);
+    assert_eq!(missing, ["tcp/5985", "tcp/9389"]);
+}
+
+#[test]
+fn a_windows_dc_matches_todays_role() {
+    // kpasswd, ADWS and WinRM are the role's today; RDP (TCP and UDP) is not.
+    let (code, v) = json_run(&[
+        "audit",
+        &fixture("windows-dc/netstat-anob.txt"),
+        "--role",
+        "domain-controller",
+    ]);
+    assert_eq!(code, 1, "RDP, mDNS and LLMNR are not part of the role");
+    let comparison = &v["reports"][0]["comparison"];
+    assert!(comparison["missing"].as_array().unwrap().is_empty());
+    let unexpected: Vec<&str> = strings(&comparison["unexpected"]);
+    assert!(unexpected.contains(&"tcp/3389") && unexpected.contains(&"udp/3389"));
+    for today in ["tcp/464", "udp/464", "tcp/9389", "tcp/5985", "tcp/593"] {
+        assert!(!unexpected.contains(&today), "{today} in {unexpected:?}");
+    }
+    let (_, v) = json_run(&[
+        "audit",
+        &fixture("windows-dc/netstat-anob.txt"),
+        "--role",
+        "domain-controller",
+        "--role",
+        "rd-session-host",
+    ]);
+    let unexpected: Vec<&str> = strings(&v["reports"][0]["comparison"]["unexpected"]);
+    assert!(!unexpected.contains(&"udp/3389"), "{unexpected:?}");
 }

@@ -18,7 +18,8 @@ fn port_shows_conflicts_in_text_and_json() {
         text.contains("conflict: TCP 80: Windows Media Services and World Wide Web Publishing Service cannot both listen on one address (media-services-http)"),
         "{text}"
     );
-    let doc = json_ok(portolan().args(["port", "3389", "--format", "json"]));
+    // NetMeeting is the seed's (gone from 2008 on): its conflict is the 2003 view's.
+    let doc = json_ok(portolan().args(["--windows", "2003", "port", "3389", "--format", "json"]));
     let conflicts = doc["conflicts"].as_array().unwrap();
     assert_eq!(conflicts.len(), 1, "{doc}");
     assert_eq!(conflicts[0]["transport"], "tcp");
@@ -30,7 +31,7 @@ fn port_shows_conflicts_in_text_and_json() {
     );
     // JSON Lines keeps one record per row; the conflicts go to standard error.
     let out = portolan()
-        .args(["port", "3389", "--format", "jsonl"])
+        .args(["--windows", "2003", "port", "3389", "--format", "jsonl"])
         .output()
         .unwrap();
     let lines = json_lines(&String::from_utf8(out.stdout).unwrap());
@@ -75,6 +76,8 @@ fn plan_warns_when_it_holds_both() {
         "{rules}"
     );
     let doc = json_ok(portolan().args([
+        "--windows",
+        "2003",
         "plan",
         "--service",
         "terminal-services",

@@ -1,20 +1,22 @@
 //! CLI tests of the catalog commands: every command and format, bad input, user catalogs.
+//! They assert the seed's facts, so they run on the seed's view (`--windows 2003`);
+//! versions.rs covers today's view.
 // Test code: a panic is a failed test, so unwrap and expect are fine here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use common::{fails, field_strings, json_ok, portolan, stdout};
+use common::{fails, field_strings, json_ok, portolan_2003, stdout_2003};
 use predicates::prelude::*;
 use serde_json::Value;
 
 fn json(args: &[&str]) -> Value {
-    json_ok(portolan().args(args))
+    json_ok(portolan_2003().args(args))
 }
 
 #[test]
 fn port_445_lists_every_smb_service() {
-    insta::assert_snapshot!(stdout(&["port", "445"]));
+    insta::assert_snapshot!(stdout_2003(&["port", "445"]));
     let v = json(&["port", "445", "--format", "json"]);
     let ids: Vec<&str> = field_strings(&v["rows"], "service_id");
     assert_eq!(
@@ -33,9 +35,9 @@ fn port_445_lists_every_smb_service() {
 
 #[test]
 fn port_formats_share_columns() {
-    let csv = stdout(&["port", "389/udp", "--format", "csv"]);
+    let csv = stdout_2003(&["port", "389/udp", "--format", "csv"]);
     insta::assert_snapshot!(csv);
-    let md = stdout(&["port", "389/udp", "--format", "md"]);
+    let md = stdout_2003(&["port", "389/udp", "--format", "md"]);
     assert!(md.starts_with("| Port | Protocol | Application protocol | Service |"));
     assert_eq!(md.lines().count(), 4);
 }
@@ -59,7 +61,7 @@ fn several_ports_and_ranges() {
 
 #[test]
 fn a_dynamic_port_points_at_rpc_services() {
-    let out = portolan()
+    let out = portolan_2003()
         .args(["port", "49153", "--format", "json"])
         .assert()
         .success()
@@ -89,7 +91,7 @@ fn bad_ports_exit_2_naming_input_problem_and_fix() {
         ("445/sctp", "not a transport"),
         ("", "empty port"),
     ] {
-        portolan()
+        portolan_2003()
             .args(["port", arg])
             .assert()
             .code(2)
@@ -114,7 +116,7 @@ fn service_by_any_name_case_insensitive() {
         assert_eq!(v["services"][0]["id"], "file-replication", "{name}");
         assert_eq!(v["services"][0]["windows_service"], "NtFrs");
     }
-    insta::assert_snapshot!(stdout(&["service", "kdc"]));
+    insta::assert_snapshot!(stdout_2003(&["service", "kdc"]));
 }
 
 #[test]
@@ -152,22 +154,25 @@ fn search_matches_all_words() {
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r["transport"] == "udp"));
     assert!(rows.iter().any(|r| r["port"] == 389));
-    portolan().args(["search", "zzzz-nothing"]).assert().code(1);
+    portolan_2003()
+        .args(["search", "zzzz-nothing"])
+        .assert()
+        .code(1);
 }
 
 #[test]
 fn the_seed_table_has_155_rows_in_order() {
-    let csv = stdout(&["table", "--seed", "--format", "csv"]);
+    let csv = stdout_2003(&["table", "--seed", "--format", "csv"]);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 156);
     assert!(lines[1].starts_with("n/a,GRE,GRE (IP protocol 47),Routing and Remote Access"));
     assert!(lines[155].starts_with("51515,TCP,MOM-Clear,Microsoft Operations Manager 2000"));
     // The full table adds the rows the seed's table lacks: dynamic ranges, ICS's DNS over
     // UDP and the IIS administrative site.
-    let full = stdout(&["table", "--format", "csv"]);
+    let full = stdout_2003(&["table", "--format", "csv"]);
     assert_eq!(full.lines().count(), 1 + 155 + 16 + 2);
     assert!(full.contains("8098,TCP,HTTP (administrative site)"));
-    insta::assert_snapshot!(stdout(&["table", "--seed"]));
+    insta::assert_snapshot!(stdout_2003(&["table", "--seed"]));
 }
 
 #[test]
@@ -176,17 +181,17 @@ fn export_every_format() {
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["services"].as_array().unwrap().len(), 62);
     assert_eq!(v["errata"].as_array().unwrap().len(), 18);
-    let csv = stdout(&["export", "--format", "csv"]);
+    let csv = stdout_2003(&["export", "--format", "csv"]);
     assert_eq!(
         csv.lines().count(),
         1 + 172 + 1,
         "header, the seed's rows, the 8098 row from the prose"
     );
-    let md = stdout(&["export", "--format", "md"]);
+    let md = stdout_2003(&["export", "--format", "md"]);
     assert!(md.contains("| Local Security Authority | LSASS |"));
-    let services = stdout(&["export", "--format", "services"]);
+    let services = stdout_2003(&["export", "--format", "services"]);
     assert!(services.contains("kerberos 88/tcp kdc"));
-    let table = stdout(&["export"]);
+    let table = stdout_2003(&["export"]);
     assert!(table.contains("Windows Internet Name Service"));
 }
 
@@ -194,7 +199,7 @@ fn export_every_format() {
 fn export_xlsx_writes_a_workbook() {
     let dir = tempdir();
     let path = dir.join("catalog.xlsx");
-    portolan()
+    portolan_2003()
         .args(["export", "--format", "xlsx", "--output"])
         .arg(&path)
         .assert()
@@ -297,7 +302,7 @@ ports = [ { app = "SQL over TCP", transport = "tcp", port = 1500 } ]
     assert_eq!(ids, ["netmeeting-remote-desktop"]);
     // The environment variable works like the flag.
     let v = json_ok(
-        portolan()
+        portolan_2003()
             .env("PORTOLAN_CATALOG", &path)
             .args(["service", "sales", "--format", "json"]),
     );
@@ -367,11 +372,11 @@ fn malformed_catalogs_name_file_line_and_column() {
 
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
-    let plain = stdout(&["port", "636"]);
+    let plain = stdout_2003(&["port", "636"]);
     assert!(!plain.contains('\u{1b}'), "pipes get no colour");
-    let forced = stdout(&["--color", "always", "port", "636"]);
+    let forced = stdout_2003(&["--color", "always", "port", "636"]);
     assert!(forced.contains('\u{1b}'));
-    let out = portolan()
+    let out = portolan_2003()
         .env("NO_COLOR", "1")
         .args(["port", "636"])
         .assert()
@@ -384,7 +389,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
 
 #[test]
 fn docs_errata_md_is_the_errata_command_output() {
-    let generated = stdout(&["errata", "--format", "md"]);
+    let generated = stdout_2003(&["errata", "--format", "md"]);
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errata.md"))
         .unwrap();
     assert!(

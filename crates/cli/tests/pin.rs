@@ -22,7 +22,8 @@ fn windows_prints_powershell_and_writes_a_utf16_reg_file() {
         "{text}"
     );
     assert!(
-        text.contains("dfsrdiag StaticRPC /port:10003 /Member:$env:COMPUTERNAME"),
+        // Today's DC replicates SYSVOL with DFSR, not FRS: DFSR takes the third port.
+        text.contains("dfsrdiag StaticRPC /port:10002 /Member:$env:COMPUTERNAME"),
         "{text}"
     );
     let bytes = std::fs::read(&reg).unwrap();
@@ -60,15 +61,31 @@ fn samba_prints_smb_conf_lines() {
         "{text}"
     );
     assert!(
-        text.contains("\nrpc server dynamic port range = 20004-20103\n"),
+        text.contains("\nrpc server dynamic port range = 20003-20102\n"),
         "{text}"
+    );
+    // The 2003 role still has FRS on the third port (unused by Samba): the range moves up.
+    let old = stdout(&[
+        "--windows",
+        "2003",
+        "pin",
+        "--role",
+        "domain-controller",
+        "--base",
+        "20000",
+        "--for",
+        "samba",
+    ]);
+    assert!(
+        old.contains("\nrpc server dynamic port range = 20004-20103\n"),
+        "{old}"
     );
 }
 
 #[test]
 fn plan_with_the_same_base_opens_the_same_ports() {
     let text = stdout(&["plan", "--role", "domain-controller", "--pin-rpc", "20000"]);
-    assert!(text.contains("tcp dport 20000-20103 accept"), "{text}");
+    assert!(text.contains("tcp dport 20000-20102 accept"), "{text}");
     assert!(!text.contains("49152"), "{text}");
 }
 
@@ -85,7 +102,7 @@ fn bad_input_exits_2_with_the_fix() {
             "samba",
         ],
         2,
-        &["65500", "from 1024 to 65432", "like 10000"],
+        &["65500", "from 1024 to 65433", "like 10000"],
     );
     fails(
         &[
@@ -147,6 +164,6 @@ fn bad_input_exits_2_with_the_fix() {
     fails(
         &["plan", "--role", "domain-controller", "--pin-rpc", "70000"],
         2,
-        &["70000", "65432"],
+        &["70000", "65433"],
     );
 }

@@ -42,6 +42,8 @@ fn services_by_name_and_several_files_to_a_folder() {
     let _ = std::fs::remove_dir_all(&dir);
     portolan()
         .args([
+            "--windows",
+            "2003",
             "plan",
             "--service",
             "dns",
@@ -114,11 +116,20 @@ fn bad_plan_input_exits_2_and_says_why() {
 fn roles_and_a_role() {
     let (code, v) = json_run(&["roles"]);
     assert_eq!(code, 0);
-    // Every role of the catalog, no more (the catalog's tests name the required ones).
+    // Every role of today's catalog, no more (the catalog's tests name the required ones).
     let mut ids: Vec<&str> = field_strings(&v["roles"], "id");
     ids.sort_unstable();
-    let catalog = portolan_catalog::Catalog::builtin().unwrap();
-    let mut expected: Vec<&str> = catalog.roles().iter().map(|r| r.id.as_str()).collect();
+    let seed = portolan_catalog::Catalog::builtin().unwrap();
+    let modern = portolan_catalog::Modern::builtin(&seed).unwrap();
+    let today = seed.at(&modern, portolan_catalog::WindowsVersion::NEWEST);
+    let mut expected: Vec<&str> = today.roles().iter().map(|r| r.id.as_str()).collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+    // The seed's view lists the seed's roles.
+    let (_, v) = json_run(&["--windows", "2003", "roles"]);
+    let mut ids: Vec<&str> = field_strings(&v["roles"], "id");
+    ids.sort_unstable();
+    let mut expected: Vec<&str> = seed.roles().iter().map(|r| r.id.as_str()).collect();
     expected.sort_unstable();
     assert_eq!(ids, expected);
     let (code, v) = json_run(&["role", "dns-server"]);
@@ -159,7 +170,11 @@ fn the_readme_example_is_the_real_output() {
                 "--role",
                 "domain-controller",
                 "--from",
-                "10.0.0.0/8",
+                "clients=10.0.0.0/8",
+                "--from",
+                "management=10.9.0.0/24",
+                "--from",
+                "peers=10.1.0.0/29",
                 "--no-optional",
                 "--dialect",
                 dialect,
@@ -183,9 +198,22 @@ fn the_readme_example_is_the_real_output() {
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .collect();
-    assert!(
-        text.windows(shown.len())
-            .any(|w| w.iter().zip(&shown).all(|(a, b)| a == b)),
-        "the README's PowerShell excerpt is not a run of the real output"
-    );
+    // Each rule of the excerpt is a run of the real output.
+    let mut rules: Vec<Vec<String>> = Vec::new();
+    for line in shown {
+        if line.starts_with("New-NetFirewallRule") || rules.is_empty() {
+            rules.push(Vec::new());
+        }
+        if let Some(rule) = rules.last_mut() {
+            rule.push(line);
+        }
+    }
+    assert!(rules.len() >= 2);
+    for rule in &rules {
+        assert!(
+            text.windows(rule.len())
+                .any(|w| w.iter().zip(rule).all(|(a, b)| a == b)),
+            "the README's PowerShell rule is not a run of the real output: {rule:#?}"
+        );
+    }
 }

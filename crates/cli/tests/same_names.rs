@@ -170,7 +170,8 @@ fn audit_takes_every_spelling() {
     let by_id = audit(&["--role", "domain-controller", "--service", "dns-server"]);
     assert_eq!(
         by_id["reports"][0]["comparison"]["missing"],
-        serde_json::json!(["tcp/593"])
+        // Today's DC answers WinRM and AD Web Services; the Samba DC of the fixture does not.
+        serde_json::json!(["tcp/5985", "tcp/9389"])
     );
     for name in &DC_NAMES[1..] {
         assert_eq!(

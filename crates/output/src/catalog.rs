@@ -64,6 +64,16 @@ pub struct PortFields<'c> {
     pub table_position: Option<u16>,
     /// Errata about this row (those about the whole service are on the service).
     pub errata: Vec<ErratumView<'c>>,
+    /// The documents the row comes from (modern.toml's source keys: `seed`, `kb832017`, ...;
+    /// `user` for a `--catalog` file); empty outside a version view.
+    pub sources: Vec<&'c str>,
+    /// First Windows version with the row (`"2003"` for the seed's rows).
+    pub since: Option<&'static str>,
+    /// Last Windows version with the row; null while it holds.
+    pub until: Option<&'static str>,
+    /// How the row differs from the seed (`kept`, `renamed`, `added`, `moved`, `dropped`,
+    /// `re-owned`); null for a seed row no document changes.
+    pub change: Option<&'static str>,
 }
 
 impl<'c> PortFields<'c> {
@@ -85,6 +95,22 @@ impl<'c> PortFields<'c> {
             from_prose: row.from_prose,
             table_position: row.table,
             errata: catalog.row_errata(row).map(ErratumView::from).collect(),
+            sources: row
+                .provenance
+                .iter()
+                .flat_map(|p| p.sources.iter().map(String::as_str))
+                .collect(),
+            since: row.provenance.as_ref().map(|p| p.since.as_str()),
+            until: row
+                .provenance
+                .as_ref()
+                .and_then(|p| p.until)
+                .map(|v| v.as_str()),
+            change: row
+                .provenance
+                .as_ref()
+                .and_then(|p| p.change)
+                .map(|c| c.as_str()),
         }
     }
 }

@@ -52,6 +52,10 @@ pub enum CaveatKind {
     SourcesDropped,
     /// Two planned services cannot listen on the same port of one address.
     PortConflict,
+    /// The request gives sources per class: who is admitted to what.
+    SourceClasses,
+    /// Rows only classes without sources need are left out.
+    NoSources,
 }
 
 impl CaveatKind {
@@ -72,6 +76,8 @@ impl CaveatKind {
             CaveatKind::HostBits => "host-bits",
             CaveatKind::SourcesDropped => "sources-dropped",
             CaveatKind::PortConflict => "port-conflict",
+            CaveatKind::SourceClasses => "source-classes",
+            CaveatKind::NoSources => "no-sources",
         }
     }
 }
@@ -479,6 +485,65 @@ fn optional(plan: &Plan) -> Vec<Caveat> {
             .map(|s| s.id.clone())
             .collect();
         out.push(c);
+    }
+    if plan.by_class {
+        let mut c = Caveat::new(
+            CaveatKind::SourceClasses,
+            "Sources by class: each rule admits only the classes of hosts that need its ports",
+        );
+        for (i, audience) in plan.audiences.iter().enumerate() {
+            let ports: Vec<String> = plan
+                .rules
+                .iter()
+                .filter(|r| r.audience == i)
+                .map(|r| r.label())
+                .collect();
+            c.lines.push(format!(
+                "From {}: {}.",
+                audience.label(),
+                if ports.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    ports.join(", ")
+                }
+            ));
+        }
+        c.lines.push(
+            "A bare --from CIDR admits every class; --from clients=, management= and peers= admit one."
+                .to_string(),
+        );
+        out.push(c);
+        let unsourced: Vec<String> = plan
+            .left_out
+            .iter()
+            .filter_map(|l| {
+                let LeftOutReason::NoSources { classes } = &l.reason else {
+                    return None;
+                };
+                let s = plan.service(l.service)?;
+                let classes: Vec<&str> = classes.iter().map(|c| c.as_str()).collect();
+                Some(format!(
+                    "Left out: {} {} {} ({}), needed by {}.",
+                    l.app,
+                    l.transport,
+                    l.port,
+                    s.short_name(),
+                    classes.join(", ")
+                ))
+            })
+            .collect();
+        if !unsourced.is_empty() {
+            let mut c = Caveat::new(
+                CaveatKind::NoSources,
+                "Rows for classes without sources are left out",
+            );
+            c.lines.extend(unsourced);
+            c.lines.push(
+                "Give those classes sources (--from management=10.9.0.0/24), or a bare --from for every class."
+                    .to_string(),
+            );
+            out.push(c);
+        }
     }
     let left_rows: Vec<String> = plan
         .left_out

@@ -56,6 +56,16 @@ pub enum PlanError {
         /// The sources, comma-separated.
         sources: String,
     },
+    /// `--from CLASS=CIDR` names a class that does not exist.
+    #[error(
+        "source `{input}`: `{class}` is not a source class; the classes are clients, management and peers, as in --from clients=10.0.0.0/8 (a bare --from CIDR admits every class)"
+    )]
+    UnknownClass {
+        /// What was typed.
+        input: String,
+        /// The class named.
+        class: String,
+    },
     /// A dialect name portolan does not know.
     #[error("unknown dialect `{input}`: expected one of {valid}")]
     UnknownDialect {

@@ -39,13 +39,14 @@ pub use dialect::{Dialect, Rendered, RenderedFile};
 pub use error::PlanError;
 pub use pin::{PinLayout, PinPlatform, PinnedServer, reg_file_bytes};
 pub use plan::{
-    Family, LeftOut, LeftOutReason, Plan, PlannedService, PortUse, RoleRef, Rule, RuleGroup, Scope,
-    ServiceReason, UseKind,
+    Audience, Family, LeftOut, LeftOutReason, Plan, PlannedService, PortUse, RoleRef, Rule,
+    RuleGroup, Scope, ServiceReason, UseKind,
 };
 pub use ports::PortRange;
 pub use render::render;
 pub use request::{
-    OptionalPolicy, Request, RpcRange, parse_destination, parse_ftp_passive, parse_source,
+    OptionalPolicy, Request, RpcRange, parse_class_source, parse_destination, parse_ftp_passive,
+    parse_source,
 };
 
 use portolan_catalog::Catalog;

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use ipnet::IpNet;
 use portolan_catalog::model::{RowFilter, RowKey};
-use portolan_catalog::{Catalog, ErratumKind, PortRow, PortSharing, PortSpec, Service, Transport};
+use portolan_catalog::{
+    Catalog, ErratumKind, PortRow, PortSharing, PortSpec, Service, SourceClass, Transport,
+};
 use serde::{Serialize, Serializer};
 
 use crate::caveat::{self, Caveat};
@@ -40,6 +42,8 @@ pub struct ServiceReason {
     /// The rows the entry takes (`tcp/636`); every row when empty.
     #[serde(skip_serializing_if = "RowFilter::is_all")]
     pub ports: RowFilter,
+    /// Who needs the entry (every class when the role names none).
+    pub who: Vec<SourceClass>,
 }
 
 /// A service the plan opens ports for (or, in [`Plan::left_out_services`], does not).
@@ -72,6 +76,32 @@ impl PlannedService {
             .filter(|r| r.ports.includes(row))
             .map(|r| r.optional)
             .reduce(|a, b| a && b)
+    }
+
+    /// The classes of hosts that need `row`: every class for `--service`, else the union of
+    /// the `who` of the entries that take it (of the required ones when `required_only` and
+    /// one is required).
+    pub fn row_classes(&self, row: &PortRow, required_only: bool) -> Vec<SourceClass> {
+        if self.requested {
+            return SourceClass::ALL.to_vec();
+        }
+        let taking: Vec<&ServiceReason> = self
+            .reasons
+            .iter()
+            .filter(|r| r.ports.includes(row))
+            .collect();
+        let required: Vec<&&ServiceReason> = taking.iter().filter(|r| !r.optional).collect();
+        let mut classes: Vec<SourceClass> = if required_only && !required.is_empty() {
+            required
+                .iter()
+                .flat_map(|r| r.who.iter().copied())
+                .collect()
+        } else {
+            taking.iter().flat_map(|r| r.who.iter().copied()).collect()
+        };
+        classes.sort_unstable();
+        classes.dedup();
+        classes
     }
 
     /// The optional role entries that take the row named `key`.
@@ -196,6 +226,41 @@ pub struct PortUse {
     pub kind: UseKind,
     /// True when only optional role entries take the row, or the row is an optional feature.
     pub optional: bool,
+    /// The classes of hosts admitted to the row (those with sources, when the request gives
+    /// sources per class).
+    pub classes: Vec<SourceClass>,
+    /// Index into [`Plan::audiences`]: whose sources the row is opened to.
+    pub audience: usize,
+}
+
+/// Whom rules admit: the classes of hosts sharing one set of sources. A plan without
+/// `--from CLASS=CIDR` has one audience, every class, with the plan's scopes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Audience {
+    /// The classes (those of the rows opened to these sources).
+    pub classes: Vec<SourceClass>,
+    /// One scope per address family, IPv4 first.
+    pub scopes: Vec<Scope>,
+}
+
+impl Audience {
+    /// "clients, peers".
+    pub fn label(&self) -> String {
+        self.classes
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// "clients_peers": a name for sets, zones and groups.
+    pub fn slug(&self) -> String {
+        self.classes
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join("_")
+    }
 }
 
 /// One rule: a transport and a folded port range (or an IP protocol), with everything it serves.
@@ -212,6 +277,8 @@ pub struct Rule {
     pub services: Vec<usize>,
     /// True when every row the rule serves is optional.
     pub optional: bool,
+    /// Index into [`Plan::audiences`]: whose sources the rule admits.
+    pub audience: usize,
 }
 
 impl Rule {
@@ -238,6 +305,8 @@ pub struct RuleGroup {
     pub services: Vec<usize>,
     /// True when every rule of the group is optional.
     pub optional: bool,
+    /// Index into [`Plan::audiences`].
+    pub audience: usize,
 }
 
 /// Why a catalog row is not opened.
@@ -260,6 +329,11 @@ pub enum LeftOutReason {
     OptionalForRole {
         /// The role ids.
         roles: Vec<String>,
+    },
+    /// The request gives sources per class, and none to the classes that need the row.
+    NoSources {
+        /// The classes that need the row.
+        classes: Vec<SourceClass>,
     },
 }
 
@@ -291,8 +365,18 @@ pub struct Plan {
     pub services: Vec<PlannedService>,
     /// Optional services the request leaves out.
     pub left_out_services: Vec<PlannedService>,
-    /// One scope per address family the rules admit, IPv4 first.
+    /// One scope per address family the rules admit, IPv4 first (with sources per class:
+    /// every source of every class).
     pub scopes: Vec<Scope>,
+    /// Whom the rules admit: one audience without sources per class, else one per distinct
+    /// set of sources.
+    pub audiences: Vec<Audience>,
+    /// True when the request gives sources per class (`--from CLASS=CIDR`).
+    pub by_class: bool,
+    /// In a plan of one audience made by [`Plan::audience_plans`]: that audience's index, so
+    /// folds keep only its rows.
+    #[serde(skip)]
+    pub focus: Option<usize>,
     /// The protected server or network; `None` for "this host" / any.
     pub destination: Option<IpNet>,
     /// The dynamic RPC range in force.
@@ -331,7 +415,14 @@ impl Plan {
             }
             clean
         });
-        let scopes = scopes(&request.sources, destination.as_ref(), &mut notes)?;
+        let all_sources: Vec<IpNet> = request
+            .sources
+            .iter()
+            .copied()
+            .chain(request.class_sources.iter().map(|(_, n)| *n))
+            .collect();
+        let scopes = scopes(&all_sources, destination.as_ref(), &mut notes)?;
+        let by_class = !request.class_sources.is_empty();
         let ftp_passive = request.ftp_passive_range();
         let pin = match request.pin_rpc {
             // The roles' every entry (optional ones too), so that the ports do not depend on
@@ -357,7 +448,13 @@ impl Plan {
             requested_services: requested_ids(catalog, &request.services)?,
             services,
             left_out_services,
+            audiences: vec![Audience {
+                classes: SourceClass::ALL.to_vec(),
+                scopes: scopes.clone(),
+            }],
             scopes,
+            by_class,
+            focus: None,
             destination,
             rpc_range: match &pin {
                 Some(layout) => RpcRange::Pinned(layout.ports()),
@@ -373,6 +470,9 @@ impl Plan {
         };
         plan.collect_uses(catalog);
         plan.add_pinned_servers();
+        if by_class {
+            plan.split_audiences(request)?;
+        }
         plan.rules = plan.fold(|_| true);
         plan.caveats = caveat::collect(&plan, catalog);
         plan.caveats.extend(notes);
@@ -429,6 +529,7 @@ impl Plan {
                     continue;
                 }
                 let (ports, kind) = self.resolve(row);
+                let classes = planned.row_classes(row, exclude_optional);
                 let candidate = PortUse {
                     service: index,
                     app: row.app.clone(),
@@ -437,6 +538,8 @@ impl Plan {
                     ports,
                     kind,
                     optional,
+                    classes,
+                    audience: 0,
                 };
                 let duplicate = self.uses.iter().any(|u| {
                     u.service == index
@@ -449,6 +552,101 @@ impl Plan {
                 }
             }
         }
+    }
+
+    /// With sources per class: each use keeps the classes that have sources and goes to the
+    /// audience of their sources; a use no class with sources needs is left out.
+    fn split_audiences(&mut self, request: &Request) -> Result<(), PlanError> {
+        let nets_of = |class: SourceClass| -> Vec<IpNet> {
+            request
+                .sources
+                .iter()
+                .copied()
+                .chain(
+                    request
+                        .class_sources
+                        .iter()
+                        .filter(|(c, _)| *c == class)
+                        .map(|(_, n)| *n),
+                )
+                .map(|n| n.trunc())
+                .collect()
+        };
+        // Audiences are told apart by the sources they admit once aggregated: classes whose
+        // sources amount to the same networks share rules.
+        let mut keys: Vec<Vec<Scope>> = Vec::new();
+        let mut audiences: Vec<Audience> = Vec::new();
+        let mut kept = Vec::new();
+        for mut u in std::mem::take(&mut self.uses) {
+            let (sourced, unsourced): (Vec<SourceClass>, Vec<SourceClass>) =
+                u.classes.iter().partition(|c| !nets_of(**c).is_empty());
+            if sourced.is_empty() {
+                self.left_out.push(LeftOut {
+                    service: u.service,
+                    app: u.app.clone(),
+                    transport: u.transport,
+                    port: match u.ports {
+                        Some(p) => p.to_string(),
+                        None => "n/a".to_string(),
+                    },
+                    reason: LeftOutReason::NoSources { classes: unsourced },
+                });
+                continue;
+            }
+            let mut nets: Vec<IpNet> = sourced.iter().flat_map(|c| nets_of(*c)).collect();
+            nets.sort_unstable();
+            nets.dedup();
+            let scopes = scopes(&nets, self.destination.as_ref(), &mut Vec::new())?;
+            let at = match keys.iter().position(|k| *k == scopes) {
+                Some(at) => at,
+                None => {
+                    keys.push(scopes.clone());
+                    audiences.push(Audience {
+                        classes: Vec::new(),
+                        scopes,
+                    });
+                    keys.len() - 1
+                }
+            };
+            if let Some(a) = audiences.get_mut(at) {
+                a.classes.extend(sourced.iter().copied());
+                a.classes.sort_unstable();
+                a.classes.dedup();
+            }
+            u.classes = sourced;
+            u.audience = at;
+            kept.push(u);
+        }
+        self.uses = kept;
+        if !audiences.is_empty() {
+            self.audiences = audiences;
+        }
+        Ok(())
+    }
+
+    /// The plan cut to each audience: its rules, and its sources as the plan's scopes. A
+    /// plan of one audience gives itself. Renderers write each in turn.
+    pub fn audience_plans(&self) -> Vec<Plan> {
+        if self.audiences.len() <= 1 {
+            return vec![self.clone()];
+        }
+        self.audiences
+            .iter()
+            .enumerate()
+            .map(|(i, audience)| {
+                let mut sub = self.clone();
+                sub.scopes = audience.scopes.clone();
+                sub.rules.retain(|r| r.audience == i);
+                sub.focus = Some(i);
+                sub
+            })
+            .collect()
+    }
+
+    /// The audience a plan of [`Plan::audience_plans`] is cut to, when the plan has several:
+    /// its name for sets, zones, groups and comments.
+    pub fn focus_audience(&self) -> Option<&Audience> {
+        self.focus.and_then(|i| self.audiences.get(i))
     }
 
     fn resolve(&self, row: &PortRow) -> (Option<PortRange>, UseKind) {
@@ -495,8 +693,23 @@ impl Plan {
                 if covered {
                     continue;
                 }
+                // Whoever the service's other rows admit (every class when it has none yet):
+                // the server answers the same clients on its pinned port.
+                let mut classes: Vec<SourceClass> = self
+                    .uses
+                    .iter()
+                    .filter(|u| u.service == index)
+                    .flat_map(|u| u.classes.iter().copied())
+                    .collect();
+                classes.sort_unstable();
+                classes.dedup();
+                if classes.is_empty() {
+                    classes = SourceClass::ALL.to_vec();
+                }
                 added.push(PortUse {
                     service: index,
+                    classes,
+                    audience: 0,
                     app: format!("RPC pinned to TCP {} ({})", server.port, server.id),
                     row: RowKey {
                         transport: Transport::Tcp,
@@ -516,16 +729,19 @@ impl Plan {
     /// ranges become one rule; each IP protocol becomes one rule. Windows dialects fold without
     /// the RPC uses, which they write as keywords.
     pub fn fold(&self, keep: impl Fn(&PortUse) -> bool) -> Vec<Rule> {
-        let mut by_transport: BTreeMap<Transport, Vec<usize>> = BTreeMap::new();
+        let mut by_transport: BTreeMap<(usize, Transport), Vec<usize>> = BTreeMap::new();
         for (i, u) in self.uses.iter().enumerate() {
-            if keep(u) {
-                by_transport.entry(u.transport).or_default().push(i);
+            if keep(u) && self.focus.is_none_or(|f| f == u.audience) {
+                by_transport
+                    .entry((u.audience, u.transport))
+                    .or_default()
+                    .push(i);
             }
         }
         let mut rules = Vec::new();
-        for (transport, mut indices) in by_transport {
+        for ((audience, transport), mut indices) in by_transport {
             if !transport.has_ports() {
-                rules.push(self.rule(transport, None, indices));
+                rules.push(self.rule(audience, transport, None, indices));
                 continue;
             }
             indices.sort_by_key(|&i| self.uses.get(i).and_then(|u| u.ports));
@@ -541,20 +757,26 @@ impl Plan {
                         Some((PortRange { last, ..run }, members))
                     }
                     Some((run, members)) => {
-                        rules.push(self.rule(transport, Some(run), members));
+                        rules.push(self.rule(audience, transport, Some(run), members));
                         Some((range, vec![i]))
                     }
                     None => Some((range, vec![i])),
                 };
             }
             if let Some((run, members)) = current {
-                rules.push(self.rule(transport, Some(run), members));
+                rules.push(self.rule(audience, transport, Some(run), members));
             }
         }
         rules
     }
 
-    fn rule(&self, transport: Transport, ports: Option<PortRange>, uses: Vec<usize>) -> Rule {
+    fn rule(
+        &self,
+        audience: usize,
+        transport: Transport,
+        ports: Option<PortRange>,
+        uses: Vec<usize>,
+    ) -> Rule {
         let mut services = Vec::new();
         let mut optional = true;
         for u in uses.iter().filter_map(|&i| self.uses.get(i)) {
@@ -569,6 +791,7 @@ impl Plan {
             uses,
             services,
             optional,
+            audience,
         }
     }
 
@@ -581,6 +804,7 @@ impl Plan {
             services.sort_unstable();
             let found = groups.iter_mut().find(|g| {
                 rule.transport.has_ports()
+                    && g.audience == rule.audience
                     && g.transport == rule.transport
                     && g.optional == rule.optional
                     && sorted(&g.services) == services
@@ -596,6 +820,7 @@ impl Plan {
                     rules: vec![i],
                     services: rule.services.clone(),
                     optional: rule.optional,
+                    audience: rule.audience,
                 }),
             }
         }
@@ -787,6 +1012,7 @@ fn resolve_services(
                     reason: rs.reason.clone(),
                     optional: rs.optional,
                     ports: rs.ports.clone(),
+                    who: rs.classes().to_vec(),
                 });
             }
             None => {

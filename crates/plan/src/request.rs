@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use ipnet::IpNet;
+use portolan_catalog::SourceClass;
 use portolan_catalog::model::{FTP_PASSIVE_DEFAULT, RPC_DYNAMIC_LEGACY, RPC_DYNAMIC_MODERN};
 use serde::Serialize;
 
@@ -150,6 +151,20 @@ pub fn parse_source(s: &str) -> Result<IpNet, PlanError> {
     })
 }
 
+/// Parses a `--from` value: `CIDR` (every class) or `CLASS=CIDR` (`clients=10.0.0.0/8`).
+pub fn parse_class_source(s: &str) -> Result<(Option<SourceClass>, IpNet), PlanError> {
+    match s.split_once('=') {
+        None => parse_source(s).map(|net| (None, net)),
+        Some((class, net)) => {
+            let class: SourceClass = class.parse().map_err(|_| PlanError::UnknownClass {
+                input: s.to_string(),
+                class: class.trim().to_string(),
+            })?;
+            parse_source(net).map(|net| (Some(class), net))
+        }
+    }
+}
+
 /// Parses the destination: an address, or a network of servers.
 pub fn parse_destination(s: &str) -> Result<IpNet, PlanError> {
     parse_net(s).map_err(|problem| PlanError::BadDestination {
@@ -199,8 +214,13 @@ pub struct Request {
     pub roles: Vec<String>,
     /// Services by id or any name, in the order given.
     pub services: Vec<String>,
-    /// Where clients are; empty means any address of either family.
+    /// Where clients are, for every class; empty (with no `class_sources`) means any address
+    /// of either family.
     pub sources: Vec<IpNet>,
+    /// Sources of one class each (`--from peers=10.1.0.0/29`). When any is given, a row is
+    /// admitted from the sources of the classes that need it (and from `sources`); rows only
+    /// classes without sources need are left out, and the plan says so.
+    pub class_sources: Vec<(SourceClass, IpNet)>,
     /// The server (or network of servers) the rules protect; `None` means this host / any.
     pub destination: Option<IpNet>,
     /// The dynamic RPC range to open.

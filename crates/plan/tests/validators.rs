@@ -16,6 +16,7 @@ const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support");
 fn all_cases() -> Vec<Case> {
     let mut cases = support::cases();
     cases.push(support::pinned_case());
+    cases.extend(support::class_cases());
     cases.push(Case {
         name: "everything",
         request: support::everything(),
@@ -131,20 +132,30 @@ fn firewalld_service_and_script_pass_firewalld() {
         let name = plan.slug();
         let dir = scratch(case.name);
         write(&dir, &out);
-        let xml = dir.join(format!("{name}.xml"));
-        let xml_text = std::fs::read_to_string(&xml).expect("service XML written");
-        assert_success(
-            "xmllint --noout",
-            &run("xmllint", &["--noout", &xml.to_string_lossy()]),
-            &xml_text,
-        );
-
-        // The service file alone, as /etc/firewalld/services/ would hold it.
+        // One service per audience: `{name}.xml`, or `{name}-clients_peers.xml` and so on.
+        let services: Vec<String> = out
+            .files
+            .iter()
+            .filter_map(|f| f.name.strip_suffix(".xml").map(str::to_string))
+            .collect();
+        assert!(!services.is_empty(), "{}: no service", case.name);
         let config = dir.join("config");
         std::fs::create_dir_all(config.join("services")).expect("config dir");
         std::fs::copy(conf, config.join("firewalld.conf")).expect("firewalld.conf");
-        std::fs::copy(&xml, config.join("services").join(format!("{name}.xml")))
-            .expect("copy service");
+        let mut xml_text = String::new();
+        for service in &services {
+            let xml = dir.join(format!("{service}.xml"));
+            let text = std::fs::read_to_string(&xml).expect("service XML written");
+            assert_success(
+                "xmllint --noout",
+                &run("xmllint", &["--noout", &xml.to_string_lossy()]),
+                &text,
+            );
+            // The service file alone, as /etc/firewalld/services/ would hold it.
+            std::fs::copy(&xml, config.join("services").join(format!("{service}.xml")))
+                .expect("copy service");
+            xml_text.push_str(&text);
+        }
         let system = format!("--system-config={}", config.to_string_lossy());
         let check = run(
             "firewall-offline-cmd",
@@ -201,13 +212,15 @@ fn firewalld_service_and_script_pass_firewalld() {
             ],
         );
         assert_success("check-config after the script", &check, &replay);
-        assert!(
-            replay_config
-                .join("services")
-                .join(format!("{name}.xml"))
-                .exists(),
-            "the script did not install the service"
-        );
+        for service in &services {
+            assert!(
+                replay_config
+                    .join("services")
+                    .join(format!("{service}.xml"))
+                    .exists(),
+                "the script did not install the service {service}"
+            );
+        }
     }
 }
 
@@ -231,8 +244,11 @@ fn ufw_profiles_pass_ufw_parser() {
         std::fs::create_dir_all(&apps).expect("apps dir");
         let profile = out.file(&plan.slug()).expect("profile file");
         std::fs::write(apps.join(&profile.name), &profile.text).expect("profile");
-        let expected = portolan_plan::render::ufw::profiles(&plan)
-            .len()
+        let expected = plan
+            .audience_plans()
+            .iter()
+            .map(|sub| portolan_plan::render::ufw::profiles(sub).len())
+            .sum::<usize>()
             .to_string();
         let output = run(
             python,

@@ -1,7 +1,7 @@
 //! `changes`: what changed between two Windows versions (portolan_catalog::changes).
 
+use portolan_catalog::WindowsVersion;
 use portolan_catalog::changes::{Change, ChangeEnd, ChangeSubject, changes};
-use portolan_catalog::{Catalog, Modern, WindowsVersion};
 use portolan_output::Grid;
 use portolan_output::catalog::SCHEMA_VERSION;
 use serde::Serialize;
@@ -58,11 +58,11 @@ fn side(change: &Change, end: Option<&ChangeEnd>) -> String {
     }
 }
 
-pub fn run(catalog: &Catalog, global: &Global, args: &ChangesArgs) -> Result<Status, Failure> {
-    let modern = Modern::builtin(catalog).map_err(|e| {
-        Failure::new(format!("the modern layer does not fit the catalog: {e}"))
-            .detail("a --catalog file may have changed a service the layer continues")
-    })?;
+/// The changes between two versions of the built-in layer over the built-in seed (user
+/// catalog files add services of their own, not versions).
+pub fn run(global: &Global, args: &ChangesArgs) -> Result<Status, Failure> {
+    let (seed, modern) = super::builtin_layer()?;
+    let catalog = &seed;
     let list = changes(catalog, &modern, args.from, args.to)?;
     let service_name = |c: &Change| {
         c.after

@@ -2,7 +2,7 @@
 //! decisions and saying each conflict in one line. The decisions and the logic are
 //! portolan_catalog's (`PortSharing`); this only renders.
 
-use portolan_catalog::{Catalog, Modern, PortConflict, PortSharing, RowKey};
+use portolan_catalog::{Catalog, PortConflict, PortSharing, RowKey};
 use portolan_output::Grid;
 
 use crate::cli::LookupFormat;
@@ -11,11 +11,9 @@ use crate::exit::Failure;
 /// The built-in decisions. They are checked against the built-in catalog and layer, which a
 /// user catalog can extend but not shrink, so they hold for every catalog.
 pub fn load() -> Result<PortSharing, Failure> {
-    let broken =
-        |e: String| Failure::runtime(format!("the built-in port-sharing data is invalid: {e}"));
-    let seed = Catalog::builtin().map_err(|e| broken(e.to_string()))?;
-    let modern = Modern::builtin(&seed).map_err(|e| broken(e.to_string()))?;
-    PortSharing::builtin(&seed, &modern).map_err(|e| broken(e.to_string()))
+    let (seed, modern) = super::builtin_layer()?;
+    PortSharing::builtin(&seed, &modern)
+        .map_err(|e| Failure::runtime(format!("the built-in port-sharing data is invalid: {e}")))
 }
 
 /// The conflicts among rows given as (service id, row key).
@@ -30,9 +28,9 @@ fn name(catalog: &Catalog, id: &str) -> String {
     if let Some(s) = catalog.service(id) {
         return s.name.clone();
     }
-    Modern::builtin(catalog)
+    super::builtin_layer()
         .ok()
-        .and_then(|m| m.service(id).map(|s| s.name.clone()))
+        .and_then(|(_, m)| m.service(id).map(|s| s.name.clone()))
         .unwrap_or_else(|| id.to_string())
 }
 

@@ -13,7 +13,7 @@ mod roles;
 pub mod rpc;
 pub mod scan;
 
-use portolan_catalog::{Catalog, Source};
+use portolan_catalog::{Catalog, Modern, Source, WindowsVersion};
 
 use crate::cli::{Cli, Command, Global};
 use crate::exit::{Failure, Status};
@@ -25,12 +25,18 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Port(args) => lookup::port(&load_catalog(global)?, global, &args),
         Command::Service(args) => lookup::service(&load_catalog(global)?, global, &args),
         Command::Search(args) => lookup::search(&load_catalog(global)?, global, &args),
+        // `table --seed` is the seed's own table, whatever the version.
+        Command::Table(args) if args.seed => lookup::table(
+            &load_catalog_at(global, WindowsVersion::W2003)?,
+            global,
+            &args,
+        ),
         Command::Table(args) => lookup::table(&load_catalog(global)?, global, &args),
         Command::Export(args) => lookup::export(&load_catalog(global)?, global, &args),
         Command::Errata(args) => lookup::errata(&load_catalog(global)?, global, &args),
         Command::Roles(args) => roles::list(&load_catalog(global)?, global, &args),
         Command::Role(args) => roles::show(&load_catalog(global)?, global, &args),
-        Command::Changes(args) => changes::run(&load_catalog(global)?, global, &args),
+        Command::Changes(args) => changes::run(global, &args),
         Command::Check(args) => check::run(global, &args),
         Command::Rpc(args) => rpc::run(global, &args),
         Command::Audit(args) => audit::run(global, &args),
@@ -42,10 +48,34 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
     }
 }
 
-/// The built-in catalog with the user's catalog files merged over it.
+/// The built-in catalog with the user's catalog files merged over it, as the `--windows`
+/// version has it.
 pub fn load_catalog(global: &Global) -> Result<Catalog, Failure> {
+    load_catalog_at(global, global.catalog.windows)
+}
+
+/// The catalog of [`load_catalog`] at `version`.
+pub fn load_catalog_at(global: &Global, version: WindowsVersion) -> Result<Catalog, Failure> {
+    let merged = load_files(global)?;
+    let (_, modern) = builtin_layer()?;
+    Ok(merged.at(&modern, version))
+}
+
+/// The built-in seed catalog and the layer for today's Windows over it. The layer is checked
+/// against the built-in seed, which user files do not change, so this is the one place both
+/// are loaded (versions, `changes`, port conflicts).
+pub fn builtin_layer() -> Result<(Catalog, Modern), Failure> {
+    let seed = Catalog::builtin()
+        .map_err(|e| Failure::runtime(format!("the built-in catalog is invalid: {e}")))?;
+    let modern = Modern::builtin(&seed)
+        .map_err(|e| Failure::runtime(format!("the built-in modern layer is invalid: {e}")))?;
+    Ok((seed, modern))
+}
+
+/// The built-in catalog with the user's catalog files merged over it.
+fn load_files(global: &Global) -> Result<Catalog, Failure> {
     let mut texts = Vec::new();
-    for path in &global.catalogs {
+    for path in &global.catalog.catalogs {
         let text = std::fs::read(path).map_err(|e| {
             Failure::new(format!(
                 "cannot read catalog file {}: {e}; check the path given to --catalog or PORTOLAN_CATALOG",

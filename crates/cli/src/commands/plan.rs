@@ -25,7 +25,10 @@ pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
     // The plan resolves role and service names itself, through the catalog's one resolver.
     let mut request = Request::new(&args.subjects.role, &args.subjects.service);
     for source in &args.from {
-        request.sources.push(portolan_plan::parse_source(source)?);
+        match portolan_plan::parse_class_source(source)? {
+            (None, net) => request.sources.push(net),
+            (Some(class), net) => request.class_sources.push((class, net)),
+        }
     }
     if let Some(to) = &args.to {
         request.destination = Some(portolan_plan::parse_destination(to)?);

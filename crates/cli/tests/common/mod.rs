@@ -13,6 +13,18 @@ pub fn portolan() -> Command {
     cmd
 }
 
+/// `portolan --windows 2003`: the seed's view, for tests about the seed's own facts.
+pub fn portolan_2003() -> Command {
+    let mut cmd = portolan();
+    cmd.args(["--windows", "2003"]);
+    cmd
+}
+
+/// Stdout of `portolan --windows 2003 ARGS`, which must succeed, as text.
+pub fn stdout_2003(args: &[&str]) -> String {
+    stdout_ok(portolan_2003().args(args))
+}
+
 /// Stdout of a run that must succeed, as text.
 pub fn stdout_ok(cmd: &mut Command) -> String {
     let out = cmd.assert().success().get_output().stdout.clone();

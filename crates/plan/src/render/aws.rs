@@ -38,16 +38,27 @@ pub struct Permission {
 
 /// The permissions of each security group the plan needs, at most 60 rules per family each.
 pub fn security_groups(plan: &Plan) -> Vec<Vec<Permission>> {
-    let sources = |f: Family| -> Vec<String> {
-        plan.scope(f)
+    // Each rule admits its audience's sources (with sources per class, those of the classes
+    // that need it).
+    let sources = |audience: usize, f: Family| -> Vec<String> {
+        let scopes = plan
+            .audiences
+            .get(audience)
+            .map_or(plan.scopes.as_slice(), |a| a.scopes.as_slice());
+        scopes
+            .iter()
+            .find(|s| s.family == f)
             .map(|s| s.sources_or_any().iter().map(|n| n.to_string()).collect())
             .unwrap_or_default()
     };
-    let (v4, v6) = (sources(Family::Ipv4), sources(Family::Ipv6));
     let mut groups: Vec<Vec<Permission>> = Vec::new();
     let mut current: Vec<Permission> = Vec::new();
     let (mut used4, mut used6) = (0, 0);
     for rule in &plan.rules {
+        let (v4, v6) = (
+            sources(rule.audience, Family::Ipv4),
+            sources(rule.audience, Family::Ipv6),
+        );
         let protocol = if rule.transport.has_ports() {
             rule.transport.key()
         } else {

@@ -25,84 +25,93 @@ pub const NAME_MAX: usize = 80;
 /// `<slug>-azure.sh`.
 pub fn render(plan: &Plan) -> Vec<RenderedFile> {
     let slug = plan.slug();
-    let groups = plan.groups(&plan.rules);
     let mut commands: Vec<(String, Vec<String>)> = Vec::new();
     let mut unexpressed: Vec<String> = Vec::new();
-    let both_any = plan.scopes.len() == 2 && plan.scopes.iter().all(|s| s.is_any());
-    for group in &groups {
-        let protocol = match group.transport {
-            Transport::Tcp => "Tcp",
-            Transport::Udp => "Udp",
-            t if t.protocol_number() == 50 => "Esp",
-            t if t.protocol_number() == 51 => "Ah",
-            other => {
-                let why = if other.protocol_number() == 47 {
-                    "Azure NSG rules cannot name GRE, and virtual networks drop GRE packets: PPTP cannot work through Azure"
-                } else {
-                    "Azure NSG rules take only TCP, UDP, ICMP, ESP and AH"
-                };
-                unexpressed.push(format!(
-                    "Not rendered: {} ({}): {why}.",
-                    other,
-                    text::short_names(plan, &group.services).join(", ")
-                ));
-                continue;
-            }
-        };
-        let ports = if group.transport.has_ports() {
-            group
-                .ranges
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        } else {
-            "'*'".to_string()
-        };
-        let description = quote(&text::group_comment(plan, group, DESCRIPTION_MAX));
-        let explanation = text::explain_group(plan, &plan.rules, group);
-        // One rule per family when sources or a destination are given: a rule does not mix them.
-        let families: Vec<Option<Family>> = if both_any && plan.destination.is_none() {
-            vec![None]
-        } else {
-            plan.scopes.iter().map(|s| Some(s.family)).collect()
-        };
-        for family in families {
-            let sources = match family.and_then(|f| plan.scope(f)) {
-                Some(scope) if !scope.is_any() => scope
-                    .sources
+    let whole = plan;
+    for sub in whole.audience_plans() {
+        let plan = &sub;
+        let groups = plan.groups(&plan.rules);
+        let both_any = plan.scopes.len() == 2 && plan.scopes.iter().all(|s| s.is_any());
+        let heading = text::audience_heading(plan);
+        for group in &groups {
+            let protocol = match group.transport {
+                Transport::Tcp => "Tcp",
+                Transport::Udp => "Udp",
+                t if t.protocol_number() == 50 => "Esp",
+                t if t.protocol_number() == 51 => "Ah",
+                other => {
+                    let why = if other.protocol_number() == 47 {
+                        "Azure NSG rules cannot name GRE, and virtual networks drop GRE packets: PPTP cannot work through Azure"
+                    } else {
+                        "Azure NSG rules take only TCP, UDP, ICMP, ESP and AH"
+                    };
+                    unexpressed.push(format!(
+                        "Not rendered: {} ({}): {why}.",
+                        other,
+                        text::short_names(plan, &group.services).join(", ")
+                    ));
+                    continue;
+                }
+            };
+            let ports = if group.transport.has_ports() {
+                group
+                    .ranges
                     .iter()
-                    .map(text::net)
+                    .map(|r| r.to_string())
                     .collect::<Vec<_>>()
-                    .join(" "),
-                Some(scope) => scope.family.any_net().to_string(),
-                None => "'*'".to_string(),
+                    .join(" ")
+            } else {
+                "'*'".to_string()
             };
-            let destination = match (plan.destination, family) {
-                (Some(d), Some(f)) if Family::of(&d) == f => text::net(&d),
-                (None, Some(f)) if !both_any => f.any_net().to_string(),
-                _ => "'*'".to_string(),
+            let description = quote(&text::group_comment(plan, group, DESCRIPTION_MAX));
+            let mut explanation = text::explain_group(plan, &plan.rules, group);
+            if let Some(heading) = &heading {
+                explanation.insert(0, heading.clone());
+            }
+            // One rule per family when sources or a destination are given: a rule does not mix them.
+            let families: Vec<Option<Family>> = if both_any && plan.destination.is_none() {
+                vec![None]
+            } else {
+                plan.scopes.iter().map(|s| Some(s.family)).collect()
             };
-            let suffix = match family {
-                Some(Family::Ipv4) => "-v4",
-                Some(Family::Ipv6) => "-v6",
-                None => "",
-            };
-            let args = [
-                format!("--protocol {protocol}"),
-                format!("--source-address-prefixes {sources}"),
-                "--source-port-ranges '*'".to_string(),
-                format!("--destination-address-prefixes {destination}"),
-                format!("--destination-port-ranges {ports}"),
-                format!("--description {description}"),
-            ];
-            commands.push((suffix.to_string(), {
-                let mut lines = explanation.clone();
-                lines.push(args.join(" \\\n  "));
-                lines
-            }));
+            for family in families {
+                let sources = match family.and_then(|f| plan.scope(f)) {
+                    Some(scope) if !scope.is_any() => scope
+                        .sources
+                        .iter()
+                        .map(text::net)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    Some(scope) => scope.family.any_net().to_string(),
+                    None => "'*'".to_string(),
+                };
+                let destination = match (plan.destination, family) {
+                    (Some(d), Some(f)) if Family::of(&d) == f => text::net(&d),
+                    (None, Some(f)) if !both_any => f.any_net().to_string(),
+                    _ => "'*'".to_string(),
+                };
+                let suffix = match family {
+                    Some(Family::Ipv4) => "-v4",
+                    Some(Family::Ipv6) => "-v6",
+                    None => "",
+                };
+                let args = [
+                    format!("--protocol {protocol}"),
+                    format!("--source-address-prefixes {sources}"),
+                    "--source-port-ranges '*'".to_string(),
+                    format!("--destination-address-prefixes {destination}"),
+                    format!("--destination-port-ranges {ports}"),
+                    format!("--description {description}"),
+                ];
+                commands.push((suffix.to_string(), {
+                    let mut lines = explanation.clone();
+                    lines.push(args.join(" \\\n  "));
+                    lines
+                }));
+            }
         }
     }
+    let plan = whole;
     let count = commands.len() as u32;
     let step = if PRIORITY_START + count.saturating_sub(1) * PRIORITY_STEP <= PRIORITY_MAX {
         PRIORITY_STEP

@@ -27,42 +27,55 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
         notes.push("No destination was given: the entries match any destination address; give --to for a router in front of several hosts.".to_string());
     }
     let mut out = text::preamble(plan, Dialect::Cisco, &notes, "!");
+    let subs = plan.audience_plans();
     for family in [Family::Ipv4, Family::Ipv6] {
-        let Some(scope) = plan.scope(family) else {
+        if subs.iter().all(|sub| sub.scope(family).is_none()) {
             continue;
-        };
+        }
         out.push_str("!\n");
         match family {
             Family::Ipv4 => out.push_str(&format!("ip access-list extended {name}-IN\n")),
             Family::Ipv6 => out.push_str(&format!("ipv6 access-list {name}-IN6\n")),
         }
-        let sources: Vec<String> = scope.sources_or_any().iter().map(address).collect();
-        let destination = plan
-            .destination
-            .filter(|d| Family::of(d) == family)
-            .map_or_else(|| "any".to_string(), |d| address(&d));
-        for group in plan.groups(&plan.rules) {
-            for line in text::explain_group(plan, &plan.rules, &group) {
+        for sub in &subs {
+            let plan = sub;
+            let Some(scope) = plan.scope(family) else {
+                continue;
+            };
+            if let Some(heading) = text::audience_heading(plan) {
                 out.push_str(&format!(
                     " remark {}\n",
-                    text::fit(&text::ascii(&line), REMARK_MAX)
+                    text::fit(&text::ascii(&heading), REMARK_MAX)
                 ));
             }
-            let protocol = protocol(group.transport, family);
-            for source in &sources {
-                if group.transport.has_ports() {
-                    for r in &group.ranges {
-                        let port = if r.is_single() {
-                            format!("eq {}", r.first)
-                        } else {
-                            format!("range {} {}", r.first, r.last)
-                        };
-                        out.push_str(&format!(
-                            " permit {protocol} {source} {destination} {port}\n"
-                        ));
+            let sources: Vec<String> = scope.sources_or_any().iter().map(address).collect();
+            let destination = plan
+                .destination
+                .filter(|d| Family::of(d) == family)
+                .map_or_else(|| "any".to_string(), |d| address(&d));
+            for group in plan.groups(&plan.rules) {
+                for line in text::explain_group(plan, &plan.rules, &group) {
+                    out.push_str(&format!(
+                        " remark {}\n",
+                        text::fit(&text::ascii(&line), REMARK_MAX)
+                    ));
+                }
+                let protocol = protocol(group.transport, family);
+                for source in &sources {
+                    if group.transport.has_ports() {
+                        for r in &group.ranges {
+                            let port = if r.is_single() {
+                                format!("eq {}", r.first)
+                            } else {
+                                format!("range {} {}", r.first, r.last)
+                            };
+                            out.push_str(&format!(
+                                " permit {protocol} {source} {destination} {port}\n"
+                            ));
+                        }
+                    } else {
+                        out.push_str(&format!(" permit {protocol} {source} {destination}\n"));
                     }
-                } else {
-                    out.push_str(&format!(" permit {protocol} {source} {destination}\n"));
                 }
             }
         }

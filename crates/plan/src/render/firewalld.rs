@@ -12,7 +12,8 @@ use crate::render::text;
 /// The zone the script adds the service to.
 pub const ZONE: &str = "public";
 
-/// `<slug>.xml` and `<slug>-firewalld.sh`.
+/// `<slug>.xml` and `<slug>-firewalld.sh`; with sources per class, one service per audience
+/// (`<slug>-clients_peers.xml`).
 pub fn render(plan: &Plan) -> Vec<RenderedFile> {
     let name = plan.slug();
     let notes = vec![
@@ -20,16 +21,28 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
         "Without sources or destination the service is added to the zone as it is; otherwise one rich rule per source admits it.".to_string(),
         "firewalld keeps replies and related traffic open by itself; the zone's target decides what happens to everything else.".to_string(),
     ];
-    vec![
-        RenderedFile {
-            name: format!("{name}-firewalld.sh"),
-            text: script(plan, &name, &notes),
-        },
-        RenderedFile {
-            name: format!("{name}.xml"),
-            text: service_xml(plan, &notes),
-        },
-    ]
+    let subs: Vec<(String, Plan)> = plan
+        .audience_plans()
+        .into_iter()
+        .map(|sub| {
+            let service = match sub.focus_audience() {
+                Some(a) => format!("{name}-{}", a.slug()),
+                None => name.clone(),
+            };
+            (service, sub)
+        })
+        .collect();
+    let mut files = vec![RenderedFile {
+        name: format!("{name}-firewalld.sh"),
+        text: script(plan, &subs, &notes),
+    }];
+    for (service, sub) in &subs {
+        files.push(RenderedFile {
+            name: format!("{service}.xml"),
+            text: service_xml(sub, &notes),
+        });
+    }
+    files
 }
 
 /// The service definition.
@@ -38,9 +51,16 @@ pub fn service_xml(plan: &Plan, notes: &[String]) -> String {
     let preamble = text::preamble(plan, Dialect::Firewalld, notes, " ");
     out.push_str(&comment_safe(&preamble));
     out.push_str("-->\n<service>\n");
+    let whom = plan
+        .focus_audience()
+        .map(|a| format!(" from {}", a.label()))
+        .unwrap_or_default();
     out.push_str(&format!(
         "  <short>{}</short>\n",
-        escape(&format!("portolan: {}", plan.subject_ids().join(", ")))
+        escape(&format!(
+            "portolan: {}{whom}",
+            plan.subject_ids().join(", ")
+        ))
     ));
     let services = plan.service_labels();
     out.push_str(&format!(
@@ -76,20 +96,22 @@ pub fn service_xml(plan: &Plan, notes: &[String]) -> String {
     out
 }
 
-fn script(plan: &Plan, name: &str, notes: &[String]) -> String {
+fn script(plan: &Plan, subs: &[(String, Plan)], notes: &[String]) -> String {
     let mut out = String::from("#!/bin/sh\n");
     out.push_str(&text::preamble(plan, Dialect::Firewalld, notes, "#"));
     out.push_str("set -eu\n");
     out.push_str(&format!("ZONE=${{ZONE:-{ZONE}}}\n"));
-    out.push_str(&format!(
-        "firewall-cmd --permanent --delete-service={name} 2>/dev/null || true\n"
-    ));
-    out.push_str(&format!(
-        "firewall-cmd --permanent --new-service-from-file={name}.xml --name={name}\n"
-    ));
-    for line in rich_rules(plan, name) {
-        out.push_str(&line);
-        out.push('\n');
+    for (name, sub) in subs {
+        out.push_str(&format!(
+            "firewall-cmd --permanent --delete-service={name} 2>/dev/null || true\n"
+        ));
+        out.push_str(&format!(
+            "firewall-cmd --permanent --new-service-from-file={name}.xml --name={name}\n"
+        ));
+        for line in rich_rules(sub, name) {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     out.push_str("firewall-cmd --reload\n");
     out

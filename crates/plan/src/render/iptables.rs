@@ -77,26 +77,36 @@ fn file(plan: &Plan, family: Family, notes: &[String]) -> String {
             out.push_str("-A PORTOLAN-IN -p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT\n");
         }
     }
-    let Some(scope) = plan.scope(family) else {
-        out.push_str(&format!(
-            "# No {} sources are admitted by this plan: nothing is opened for {}.\nCOMMIT\n",
-            family.name(),
-            family.name()
-        ));
-        return out;
-    };
-    let addresses = addresses(plan, scope);
-    for group in plan.groups(&plan.rules) {
-        out.push('\n');
-        for line in text::explain_group(plan, &plan.rules, &group) {
-            out.push_str(&format!("# {}\n", text::ascii(&line)));
+    for sub in plan.audience_plans() {
+        let plan = &sub;
+        let Some(scope) = plan.scope(family) else {
+            let whom = plan.focus_audience().map_or_else(
+                || "by this plan".to_string(),
+                |a| format!("for {}", a.label()),
+            );
+            out.push_str(&format!(
+                "# No {} sources are admitted {whom}: nothing is opened for {}.\n",
+                family.name(),
+                family.name()
+            ));
+            continue;
+        };
+        if let Some(heading) = text::audience_heading(plan) {
+            out.push_str(&format!("\n# {}\n", text::ascii(&heading)));
         }
-        let comment = text::double_quoted(&text::group_comment(plan, &group, COMMENT_MAX));
-        for matchers in protocol_matches(&group, family) {
-            for addr in &addresses {
-                out.push_str(&format!(
-                    "-A PORTOLAN-IN {addr}{matchers} -m comment --comment {comment} -j ACCEPT\n"
-                ));
+        let addresses = addresses(plan, scope);
+        for group in plan.groups(&plan.rules) {
+            out.push('\n');
+            for line in text::explain_group(plan, &plan.rules, &group) {
+                out.push_str(&format!("# {}\n", text::ascii(&line)));
+            }
+            let comment = text::double_quoted(&text::group_comment(plan, &group, COMMENT_MAX));
+            for matchers in protocol_matches(&group, family) {
+                for addr in &addresses {
+                    out.push_str(&format!(
+                        "-A PORTOLAN-IN {addr}{matchers} -m comment --comment {comment} -j ACCEPT\n"
+                    ));
+                }
             }
         }
     }

@@ -25,7 +25,6 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
         &notes,
         "rem",
     )));
-    let remote = windows::remote_addresses(plan);
     for (i, rule) in windows::rules(plan).iter().enumerate() {
         out.push_str("\r\n");
         let lines: Vec<String> = rule.lines.clone();
@@ -46,7 +45,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
                     Match::Service(s) => format!("service={}", quote(&s)),
                 }),
         );
-        if let Some(remote) = &remote {
+        if let Some(remote) = &rule.remote {
             args.push(format!("remoteip={}", remote.join(",")));
         }
         if let Some(d) = plan.destination {

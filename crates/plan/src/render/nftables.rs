@@ -25,18 +25,25 @@ pub fn ruleset(plan: &Plan) -> String {
     out.push('\n');
     out.push_str("table inet portolan\ndelete table inet portolan\n\n");
     out.push_str("table inet portolan {\n");
-    for scope in plan.scopes.iter().filter(|s| !s.is_any()) {
-        let (name, kind) = set_of(scope.family);
-        out.push_str(&format!(
-            "\tset {name} {{\n\t\ttype {kind}\n\t\tflags interval\n\t\tcomment \"portolan: admitted {} sources\"\n\t\telements = {{ {} }}\n\t}}\n\n",
-            scope.family.name(),
-            scope
-                .sources
-                .iter()
-                .map(text::net)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    let subs = plan.audience_plans();
+    for sub in &subs {
+        for scope in sub.scopes.iter().filter(|s| !s.is_any()) {
+            let (name, kind) = set_of(sub, scope.family);
+            let whose = sub
+                .focus_audience()
+                .map(|a| format!(" of {}", a.label()))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "\tset {name} {{\n\t\ttype {kind}\n\t\tflags interval\n\t\tcomment \"portolan: admitted {} sources{whose}\"\n\t\telements = {{ {} }}\n\t}}\n\n",
+                scope.family.name(),
+                scope
+                    .sources
+                    .iter()
+                    .map(text::net)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
     out.push_str("\tchain input {\n");
     out.push_str("\t\ttype filter hook input priority filter; policy drop;\n");
@@ -48,40 +55,52 @@ pub fn ruleset(plan: &Plan) -> String {
     out.push_str("\t\tct state invalid drop\n");
     out.push_str("\t\ticmp type echo-request accept\n");
     out.push_str("\t\ticmpv6 type echo-request accept\n");
-    let matchers = matchers(plan);
-    let groups = plan.groups(&plan.rules);
-    for group in &groups {
-        out.push('\n');
-        for line in text::explain_group(plan, &plan.rules, group) {
-            out.push_str(&format!("\t\t# {}\n", text::ascii(&line)));
+    let mut opened = false;
+    for sub in &subs {
+        let plan = sub;
+        let matchers = matchers(plan);
+        let groups = plan.groups(&plan.rules);
+        opened |= !groups.is_empty();
+        if let Some(heading) = text::audience_heading(plan) {
+            out.push_str(&format!("\n\t\t# {}\n", text::ascii(&heading)));
         }
-        let comment = text::double_quoted(&text::group_comment(plan, group, COMMENT_MAX));
-        let what = match group.transport {
-            Transport::Tcp | Transport::Udp => {
-                let ports: Vec<String> = group.ranges.iter().map(|r| r.to_string()).collect();
-                let ports = match ports.as_slice() {
-                    [one] => one.clone(),
-                    many => format!("{{ {} }}", many.join(", ")),
-                };
-                format!("{} dport {ports}", group.transport.key())
+        for group in &groups {
+            out.push('\n');
+            for line in text::explain_group(plan, &plan.rules, group) {
+                out.push_str(&format!("\t\t# {}\n", text::ascii(&line)));
             }
-            other => format!("meta l4proto {}", text::protocol_name(other)),
-        };
-        for m in &matchers {
-            out.push_str(&format!("\t\t{m}{what} accept comment {comment}\n"));
+            let comment = text::double_quoted(&text::group_comment(plan, group, COMMENT_MAX));
+            let what = match group.transport {
+                Transport::Tcp | Transport::Udp => {
+                    let ports: Vec<String> = group.ranges.iter().map(|r| r.to_string()).collect();
+                    let ports = match ports.as_slice() {
+                        [one] => one.clone(),
+                        many => format!("{{ {} }}", many.join(", ")),
+                    };
+                    format!("{} dport {ports}", group.transport.key())
+                }
+                other => format!("meta l4proto {}", text::protocol_name(other)),
+            };
+            for m in &matchers {
+                out.push_str(&format!("\t\t{m}{what} accept comment {comment}\n"));
+            }
         }
     }
-    if groups.is_empty() {
+    if !opened {
         out.push_str("\t\t# The plan opens nothing.\n");
     }
     out.push_str("\t}\n}\n");
     out
 }
 
-fn set_of(family: Family) -> (&'static str, &'static str) {
+/// The set of a family's sources: `sources_v4`, or per audience `clients_peers_v4`.
+fn set_of(plan: &Plan, family: Family) -> (String, &'static str) {
+    let base = plan
+        .focus_audience()
+        .map_or_else(|| "sources".to_string(), |a| a.slug());
     match family {
-        Family::Ipv4 => ("sources_v4", "ipv4_addr"),
-        Family::Ipv6 => ("sources_v6", "ipv6_addr"),
+        Family::Ipv4 => (format!("{base}_v4"), "ipv4_addr"),
+        Family::Ipv6 => (format!("{base}_v6"), "ipv6_addr"),
     }
 }
 
@@ -100,7 +119,7 @@ fn matchers(plan: &Plan) -> Vec<String> {
             };
             let mut m = String::new();
             if !scope.is_any() {
-                m.push_str(&format!("{ip} saddr @{} ", set_of(scope.family).0));
+                m.push_str(&format!("{ip} saddr @{} ", set_of(plan, scope.family).0));
             }
             if let Some(d) = plan.destination.filter(|d| Family::of(d) == scope.family) {
                 m.push_str(&format!("{ip} daddr {} ", text::net(&d)));

@@ -20,61 +20,76 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
         "pass rules keep state, so replies and the TCP/UDP return traffic need no rules of their own.".to_string(),
     ];
     let mut out = text::preamble(plan, Dialect::Pf, &notes, "#");
-    let specific = plan.scopes.iter().any(|s| !s.is_any());
-    if specific {
-        let nets: Vec<String> = plan
-            .scopes
-            .iter()
-            .flat_map(|s| s.sources_or_any())
-            .map(|n| text::net(&n))
-            .collect();
-        out.push_str(&format!(
-            "\ntable <portolan_sources> const {{ {} }}\n",
-            nets.join(", ")
-        ));
-    }
-    let from = if specific {
-        "<portolan_sources>".to_string()
-    } else {
-        "any".to_string()
-    };
-    let to = plan
-        .destination
-        .map_or_else(|| "(self)".to_string(), |d| text::net(&d));
-    let family = match (plan.destination, plan.scopes.as_slice()) {
-        (Some(d), _) => match Family::of(&d) {
-            Family::Ipv4 => "inet ",
-            Family::Ipv6 => "inet6 ",
-        },
-        (None, [only]) => match only.family {
-            Family::Ipv4 => "inet ",
-            Family::Ipv6 => "inet6 ",
-        },
-        _ => "",
-    };
-    for group in plan.groups(&plan.rules) {
-        out.push('\n');
-        for line in text::explain_group(plan, &plan.rules, &group) {
-            out.push_str(&format!("# {}\n", text::ascii(&line)));
+    let subs = plan.audience_plans();
+    for sub in &subs {
+        let plan = sub;
+        let specific = plan.scopes.iter().any(|s| !s.is_any());
+        let table = match plan.focus_audience() {
+            Some(a) => format!("portolan_{}", a.slug()),
+            None => "portolan_sources".to_string(),
+        };
+        if specific {
+            let nets: Vec<String> = plan
+                .scopes
+                .iter()
+                .flat_map(|s| s.sources_or_any())
+                .map(|n| text::net(&n))
+                .collect();
+            out.push_str(&format!(
+                "\ntable <{table}> const {{ {} }}\n",
+                nets.join(", ")
+            ));
         }
-        let label = text::double_quoted(&text::group_comment(plan, &group, LABEL_MAX));
-        match group.transport {
-            Transport::Tcp | Transport::Udp => {
-                let ports: Vec<String> =
-                    group.ranges.iter().map(|r| r.with_separator(":")).collect();
-                let ports = match ports.as_slice() {
-                    [one] => one.clone(),
-                    many => format!("{{ {} }}", many.join(" ")),
-                };
-                out.push_str(&format!(
-                    "pass in quick {family}proto {} from {from} to {to} port {ports} label {label}\n",
-                    group.transport.key()
-                ));
+    }
+    for sub in &subs {
+        let plan = sub;
+        if let Some(heading) = text::audience_heading(plan) {
+            out.push_str(&format!("\n# {}\n", text::ascii(&heading)));
+        }
+        let specific = plan.scopes.iter().any(|s| !s.is_any());
+        let from = match (specific, plan.focus_audience()) {
+            (true, Some(a)) => format!("<portolan_{}>", a.slug()),
+            (true, None) => "<portolan_sources>".to_string(),
+            (false, _) => "any".to_string(),
+        };
+        let to = plan
+            .destination
+            .map_or_else(|| "(self)".to_string(), |d| text::net(&d));
+        let family = match (plan.destination, plan.scopes.as_slice()) {
+            (Some(d), _) => match Family::of(&d) {
+                Family::Ipv4 => "inet ",
+                Family::Ipv6 => "inet6 ",
+            },
+            (None, [only]) => match only.family {
+                Family::Ipv4 => "inet ",
+                Family::Ipv6 => "inet6 ",
+            },
+            _ => "",
+        };
+        for group in plan.groups(&plan.rules) {
+            out.push('\n');
+            for line in text::explain_group(plan, &plan.rules, &group) {
+                out.push_str(&format!("# {}\n", text::ascii(&line)));
             }
-            other => out.push_str(&format!(
-                "pass in quick {family}proto {} from {from} to {to} label {label}\n",
-                text::protocol_name(other)
-            )),
+            let label = text::double_quoted(&text::group_comment(plan, &group, LABEL_MAX));
+            match group.transport {
+                Transport::Tcp | Transport::Udp => {
+                    let ports: Vec<String> =
+                        group.ranges.iter().map(|r| r.with_separator(":")).collect();
+                    let ports = match ports.as_slice() {
+                        [one] => one.clone(),
+                        many => format!("{{ {} }}", many.join(" ")),
+                    };
+                    out.push_str(&format!(
+                        "pass in quick {family}proto {} from {from} to {to} port {ports} label {label}\n",
+                        group.transport.key()
+                    ));
+                }
+                other => out.push_str(&format!(
+                    "pass in quick {family}proto {} from {from} to {to} label {label}\n",
+                    text::protocol_name(other)
+                )),
+            }
         }
     }
     vec![RenderedFile {

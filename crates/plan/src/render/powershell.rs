@@ -23,7 +23,6 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
     out.push_str(&format!("$Group = {}\n", quote(&group)));
     out.push_str("# Remove the rules of an earlier run, so that running the script again gives the same rules.\n");
     out.push_str("Get-NetFirewallRule -Group $Group -ErrorAction SilentlyContinue | Remove-NetFirewallRule\n");
-    let remote = windows::remote_addresses(plan);
     for (i, rule) in windows::rules(plan).iter().enumerate() {
         out.push('\n');
         for line in &rule.lines {
@@ -53,7 +52,7 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
                     Match::Service(s) => format!("-Service {}", quote(&s)),
                 }),
         );
-        if let Some(remote) = &remote {
+        if let Some(remote) = &rule.remote {
             args.push(format!(
                 "-RemoteAddress {}",
                 remote

@@ -93,23 +93,34 @@ pub fn header(plan: &Plan, dialect: Dialect) -> Vec<String> {
     if !plan.requested_services.is_empty() {
         lines.push(format!("Services: {}", plan.requested_services.join(", ")));
     }
-    let sources = plan
-        .scopes
-        .iter()
-        .map(|s| {
-            if s.is_any() {
-                format!("any {}", s.family.name())
-            } else {
-                s.sources
-                    .iter()
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    lines.push(format!("Sources: {sources}"));
+    let sources = |scopes: &[crate::plan::Scope]| {
+        scopes
+            .iter()
+            .map(|s| {
+                if s.is_any() {
+                    format!("any {}", s.family.name())
+                } else {
+                    s.sources
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if plan.by_class {
+        for audience in &plan.audiences {
+            lines.push(format!(
+                "Sources for {}: {}",
+                audience.label(),
+                sources(&audience.scopes)
+            ));
+        }
+    } else {
+        lines.push(format!("Sources: {}", sources(&plan.scopes)));
+    }
     lines.push(format!(
         "Destination: {}",
         plan.destination.map_or_else(
@@ -257,13 +268,42 @@ pub fn explain_rule(plan: &Plan, rule: &Rule) -> Vec<String> {
             None => entries.push((what, vec![who], u.optional)),
         }
     }
+    // With sources per class, say whom the rule admits.
+    let audience = plan
+        .audiences
+        .get(rule.audience)
+        .filter(|_| plan.by_class)
+        .map(|a| format!(" (from {})", a.label()))
+        .unwrap_or_default();
     entries
         .into_iter()
         .map(|(what, who, optional)| {
             let optional = if optional { " [optional]" } else { "" };
-            format!("{what}: {}{optional}", who.join(", "))
+            format!("{what}{audience}: {}{optional}", who.join(", "))
         })
         .collect()
+}
+
+/// For a plan cut to one of several audiences ([`Plan::audience_plans`]): the line that
+/// heads its rules, "Rules for clients, peers (10.0.0.0/8, 10.1.0.0/29)".
+pub fn audience_heading(plan: &Plan) -> Option<String> {
+    let audience = plan.focus_audience()?;
+    let sources: Vec<String> = audience
+        .scopes
+        .iter()
+        .flat_map(|s| {
+            if s.is_any() {
+                vec![format!("any {}", s.family.name())]
+            } else {
+                s.sources.iter().map(|n| n.to_string()).collect()
+            }
+        })
+        .collect();
+    Some(format!(
+        "Rules for {} ({})",
+        audience.label(),
+        sources.join(", ")
+    ))
 }
 
 /// The explanation lines of every rule of a group.

@@ -48,7 +48,11 @@ pub fn profiles(plan: &Plan) -> Vec<Profile> {
             entries.push(format!("{list}/{}", transport.key()));
         }
     }
-    let base: String = plan.slug().chars().take(NAME_MAX - 4).collect();
+    let slug = match plan.focus_audience() {
+        Some(a) => format!("{}-{}", plan.slug(), a.slug().replace('_', "-")),
+        None => plan.slug(),
+    };
+    let base: String = slug.chars().take(NAME_MAX - 4).collect();
     let mut out: Vec<Profile> = Vec::new();
     let mut current: Vec<String> = Vec::new();
     let mut length = 0;
@@ -83,7 +87,9 @@ pub fn profiles(plan: &Plan) -> Vec<Profile> {
 
 /// The profile file and the commands.
 pub fn render(plan: &Plan) -> Vec<RenderedFile> {
-    let profiles = profiles(plan);
+    let subs = plan.audience_plans();
+    let per_audience: Vec<Vec<Profile>> = subs.iter().map(profiles).collect();
+    let profiles: Vec<Profile> = per_audience.iter().flatten().cloned().collect();
     let slug = plan.slug();
     let mut notes = vec![
         format!("Two files: {slug} (the application profile, for /etc/ufw/applications.d/) and {slug}-ufw.sh (the ufw commands)."),
@@ -141,21 +147,27 @@ pub fn render(plan: &Plan) -> Vec<RenderedFile> {
     for p in &profiles {
         script.push_str(&format!("ufw app update {}\n", p.name));
     }
-    for (from, to) in endpoints(plan) {
-        for p in &profiles {
-            script.push_str(&format!(
-                "ufw allow from {from} to {to} app {} comment {comment}\n",
-                p.name
-            ));
+    for (sub, profiles) in subs.iter().zip(&per_audience) {
+        let plan = sub;
+        if let Some(heading) = text::audience_heading(plan) {
+            script.push_str(&format!("# {}\n", text::ascii(&heading)));
         }
-        for rule in plan.rules.iter().filter(|r| !r.transport.has_ports()) {
-            let Some(protocol) = protocol_name(rule.transport) else {
-                continue;
-            };
-            script.push_str(&format!(
-                "ufw allow proto {protocol} from {from} to {to} comment {}\n",
-                quote(&text::rule_comment(plan, rule, COMMENT_MAX))
-            ));
+        for (from, to) in endpoints(plan) {
+            for p in profiles {
+                script.push_str(&format!(
+                    "ufw allow from {from} to {to} app {} comment {comment}\n",
+                    p.name
+                ));
+            }
+            for rule in plan.rules.iter().filter(|r| !r.transport.has_ports()) {
+                let Some(protocol) = protocol_name(rule.transport) else {
+                    continue;
+                };
+                script.push_str(&format!(
+                    "ufw allow proto {protocol} from {from} to {to} comment {}\n",
+                    quote(&text::rule_comment(plan, rule, COMMENT_MAX))
+                ));
+            }
         }
     }
     vec![

@@ -41,14 +41,41 @@ pub(crate) struct WinRule {
     /// The full explanation.
     pub lines: Vec<String>,
     pub optional: bool,
+    /// The remote addresses admitted; `None` for any.
+    pub remote: Option<Vec<String>>,
 }
 
-/// The Windows rules of a plan, in order: endpoint mapper, dynamic RPC per service, the rest.
+/// The Windows rules of a plan, in order: endpoint mapper, dynamic RPC per service, the rest;
+/// with sources per class, those of each audience in turn.
 pub(crate) fn rules(plan: &Plan) -> Vec<WinRule> {
     let mut out = Vec::new();
+    for sub in plan.audience_plans() {
+        let mut rules = audience_rules(&sub);
+        let remote = remote_addresses(&sub);
+        let heading = text::audience_heading(&sub);
+        let label = sub.focus_audience().map(|a| a.label());
+        for rule in &mut rules {
+            rule.remote = remote.clone();
+            if let Some(label) = &label {
+                rule.display = format!("{} from {label}", rule.display);
+            }
+            if let Some(heading) = &heading {
+                rule.lines.insert(0, heading.clone());
+            }
+        }
+        out.extend(rules);
+    }
+    out
+}
+
+/// The rules of a plan of one audience.
+fn audience_rules(plan: &Plan) -> Vec<WinRule> {
+    let mut out = Vec::new();
+    let in_focus = |u: &&crate::plan::PortUse| plan.focus.is_none_or(|f| f == u.audience);
     let epmap: Vec<_> = plan
         .uses
         .iter()
+        .filter(in_focus)
         .filter(|u| u.kind == UseKind::RpcEndpointMapper)
         .collect();
     if !epmap.is_empty() {
@@ -69,10 +96,16 @@ pub(crate) fn rules(plan: &Plan) -> Vec<WinRule> {
                 labels(plan, &services)
             )],
             optional: epmap.iter().all(|u| u.optional),
+            remote: None,
         });
     }
     let mut dynamic: Vec<usize> = Vec::new();
-    for u in plan.uses.iter().filter(|u| u.kind == UseKind::RpcDynamic) {
+    for u in plan
+        .uses
+        .iter()
+        .filter(in_focus)
+        .filter(|u| u.kind == UseKind::RpcDynamic)
+    {
         if !dynamic.contains(&u.service) {
             dynamic.push(u.service);
         }
@@ -84,6 +117,7 @@ pub(crate) fn rules(plan: &Plan) -> Vec<WinRule> {
         let optional = plan
             .uses
             .iter()
+            .filter(in_focus)
             .filter(|u| u.kind == UseKind::RpcDynamic && u.service == index)
             .all(|u| u.optional);
         let (svc, program, scope) = match service.windows_service.as_deref() {
@@ -110,6 +144,7 @@ pub(crate) fn rules(plan: &Plan) -> Vec<WinRule> {
                 service.label()
             )],
             optional,
+            remote: None,
         });
     }
     let rest = plan.fold(|u| !matches!(u.kind, UseKind::RpcEndpointMapper | UseKind::RpcDynamic));
@@ -132,6 +167,7 @@ pub(crate) fn rules(plan: &Plan) -> Vec<WinRule> {
             program: None,
             lines: text::explain_group(plan, &rest, &group),
             optional: group.optional,
+            remote: None,
         });
     }
     out

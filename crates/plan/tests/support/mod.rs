@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use portolan_catalog::Catalog;
+use portolan_catalog::{Catalog, SourceClass};
 use portolan_plan::{
     Caveat, CaveatKind, OptionalPolicy, Plan, Request, RpcRange, parse_destination,
     parse_ftp_passive, parse_source,
@@ -128,9 +128,64 @@ pub fn everything() -> Request {
     }
 }
 
+/// Today's catalog (the default `--windows`), whose roles say who needs each entry.
+pub fn today() -> Catalog {
+    let seed = catalog();
+    let modern = portolan_catalog::Modern::builtin(&seed).expect("the layer loads");
+    seed.at(&modern, portolan_catalog::WindowsVersion::NEWEST)
+}
+
+/// The catalog a request is planned on: today's for sources per class (the seed's roles
+/// name no classes), else the seed's, which the snapshots were taken with.
+pub fn catalog_for(request: &Request) -> Catalog {
+    if request.class_sources.is_empty() {
+        catalog()
+    } else {
+        today()
+    }
+}
+
+/// Requests with sources per class, on today's catalog: a domain controller with the three
+/// classes (IPv4 and IPv6), a cluster node and a Hyper-V host without management sources,
+/// which leaves WinRM out.
+pub fn class_cases() -> Vec<Case> {
+    let class = |list: &[(&str, &str)]| -> Vec<(SourceClass, ipnet::IpNet)> {
+        list.iter()
+            .map(|(c, n)| {
+                (
+                    c.parse().expect("test class"),
+                    parse_source(n).expect("test source"),
+                )
+            })
+            .collect()
+    };
+    vec![
+        Case {
+            name: "domain-controller-by-class",
+            request: Request {
+                class_sources: class(&[
+                    ("clients", "10.0.0.0/8"),
+                    ("clients", "fd00::/8"),
+                    ("management", "10.9.0.0/24"),
+                    ("peers", "10.1.0.0/29"),
+                ]),
+                ..Request::new(["domain-controller"], Vec::<String>::new())
+            },
+        },
+        Case {
+            name: "cluster-and-hyper-v-no-management",
+            request: Request {
+                sources: nets(&["192.168.50.0/24"]),
+                class_sources: class(&[("peers", "192.168.60.0/28")]),
+                ..Request::new(["failover-cluster-node", "hyper-v-host"], ["dns-server"])
+            },
+        },
+    ]
+}
+
 /// The plan of a request.
 pub fn plan(request: &Request) -> Plan {
-    Plan::build(&catalog(), request).expect("test request plans")
+    Plan::build(&catalog_for(request), request).expect("test request plans")
 }
 
 /// The nftables ruleset of a request (an `nft -f` file), for the kernel end-to-end test.
