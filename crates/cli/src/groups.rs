@@ -136,9 +136,9 @@ pub struct Subjects {
 /// the whole catalog and refuse it.
 #[derive(Debug, Args)]
 pub struct PolicyExport {
-    /// `--format aerleon`: where clients are, an address or CIDR, IPv4 or IPv6, as in a plan.
-    /// Repeatable; default any.
-    #[arg(long, value_name = "CIDR")]
+    /// `--format aerleon`: where traffic comes from, as `plan --from` takes it: an address or
+    /// CIDR for every class of hosts, or CLASS=CIDR for one class. Repeatable; default any.
+    #[arg(long, value_name = "[CLASS=]CIDR")]
     pub from: Vec<String>,
 }
 

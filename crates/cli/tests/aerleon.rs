@@ -241,6 +241,9 @@ fn aclgen_generates_nftables_and_iptables_for_every_role() {
 const CLIENT_IP: &str = "10.203.85.1";
 const SERVER_IP: &str = "10.203.85.2";
 const SOURCES: &str = "10.203.85.0/24";
+/// The client's half of the /24 as the clients class, the other half as the peers.
+const CLIENTS_CLASS: &str = "clients=10.203.85.0/25";
+const PEERS_CLASS: &str = "peers=10.203.85.128/25";
 
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
@@ -420,9 +423,26 @@ fn probes(plan: &serde_json::Value) -> (Vec<u16>, Vec<u16>) {
     (all.clone(), all)
 }
 
+/// True when a rule of the plan admits `port` from the client: its port range holds it and
+/// its audience's IPv4 sources hold the client's address (or are any).
 fn planned(plan: &serde_json::Value, transport: &str, port: u16) -> bool {
+    let client: std::net::Ipv4Addr = CLIENT_IP.parse().unwrap();
+    let holds = |cidr: &str| {
+        let (net, len) = cidr.split_once('/').unwrap_or((cidr, "32"));
+        let net: std::net::Ipv4Addr = net.parse().unwrap();
+        let len: u32 = len.parse().unwrap();
+        let mask = u32::MAX.checked_shl(32 - len).unwrap_or(0);
+        u32::from(client) & mask == u32::from(net) & mask
+    };
     plan["rules"].as_array().unwrap().iter().any(|rule| {
+        let audience = &plan["audiences"][rule["audience"].as_u64().unwrap() as usize];
+        let from_client = audience["scopes"].as_array().unwrap().iter().any(|scope| {
+            let sources = scope["sources"].as_array().unwrap();
+            scope["family"] == "ipv4"
+                && (sources.is_empty() || sources.iter().any(|n| holds(n.as_str().unwrap())))
+        });
         rule["transport"] == transport
+            && from_client
             && rule["ports"]["first"]
                 .as_u64()
                 .is_some_and(|f| f <= u64::from(port))
@@ -459,23 +479,12 @@ fn iptables_restore_v4(aerleon: &str) -> String {
 /// `extra`: request arguments both generators get (`--pin-rpc`).
 fn prove_role(pair: &Pair, aclgen: &Path, role: &str, extra: &[&str]) {
     let dir = TempDir::new(role);
-    export(
-        &dir.0,
-        &[&["--role", role, "--from", SOURCES][..], extra].concat(),
-    );
+    export(&dir.0, &[&["--role", role][..], extra].concat());
     let out = run_aclgen(aclgen, &dir.0);
     let aerleon_nft = out.join(format!("{role}.nft"));
     let portolan_nft = dir.0.join("portolan.nft");
     portolan()
-        .args([
-            "plan",
-            "--role",
-            role,
-            "--from",
-            SOURCES,
-            "--dialect",
-            "nftables",
-        ])
+        .args(["plan", "--role", role, "--dialect", "nftables"])
         .args(extra)
         .arg("--output")
         .arg(&portolan_nft)
@@ -483,9 +492,7 @@ fn prove_role(pair: &Pair, aclgen: &Path, role: &str, extra: &[&str]) {
         .success();
     let plan = json_ok(
         portolan()
-            .args([
-                "plan", "--role", role, "--from", SOURCES, "--format", "json",
-            ])
+            .args(["plan", "--role", role, "--format", "json"])
             .args(extra),
     );
 
@@ -577,7 +584,20 @@ fn aerleon_and_portolan_rulesets_admit_the_same_flows_in_a_kernel() {
         "vpn-gateway",
         "web-server",
     ] {
-        prove_role(&pair, &aclgen, role, &[]);
+        prove_role(&pair, &aclgen, role, &["--from", SOURCES]);
     }
-    prove_role(&pair, &aclgen, "domain-controller", &["--pin-rpc", "10000"]);
+    prove_role(
+        &pair,
+        &aclgen,
+        "domain-controller",
+        &["--from", SOURCES, "--pin-rpc", "10000"],
+    );
+    // Sources per class: the client is among the clients, not the peers, so the rows only
+    // domain controllers need (replication) are dropped for it by both generators.
+    prove_role(
+        &pair,
+        &aclgen,
+        "domain-controller",
+        &["--from", CLIENTS_CLASS, "--from", PEERS_CLASS],
+    );
 }

@@ -308,7 +308,10 @@ fn aerleon(catalog: &Catalog, args: &ExportArgs) -> Result<Status, Failure> {
     };
     let mut request = portolan_plan::Request::new(&args.subjects.role, &args.subjects.service);
     for source in &args.policies.from {
-        request.sources.push(portolan_plan::parse_source(source)?);
+        match portolan_plan::parse_class_source(source)? {
+            (None, net) => request.sources.push(net),
+            (Some(class), net) => request.class_sources.push((class, net)),
+        }
     }
     request.pin_rpc = args.pin.pin_rpc;
     let files = portolan_plan::aerleon_export(catalog, &request)?;

@@ -9,7 +9,8 @@
 //!   the RPC endpoint mapper, the dynamic RPC range and the FTP passive range as tokens of
 //!   their own that service tokens name;
 //! - `def/NETWORK.net`: the admitted sources per address family (`PORTOLAN_CLIENTS_V4`,
-//!   `PORTOLAN_CLIENTS_V6`) and the protected server (`PORTOLAN_SERVER`) when there is one;
+//!   `PORTOLAN_CLIENTS_V6`; with sources per class, one token per set of classes) and the
+//!   protected server (`PORTOLAN_SERVER`) when there is one;
 //! - `policies/pol/<role>.pol`: one policy per role, with an IPv4 and an IPv6 filter for
 //!   nftables and iptables, one term per service and transport (Aerleon's nftables generator
 //!   gives every port of a term to every protocol of the term);
@@ -72,7 +73,7 @@ pub fn export(plans: &[Plan]) -> Vec<RenderedFile> {
         },
         RenderedFile {
             name: "def/NETWORK.net".to_string(),
-            text: networks(plans.first()),
+            text: networks(plans),
         },
     ];
     files.extend(policies);
@@ -193,26 +194,54 @@ fn comment(text: &str) -> String {
     text::fit(&clean, COMMENT_MAX)
 }
 
-/// A service's terms: one per transport with ports (Aerleon's nftables generator applies
-/// every port of a term to every protocol of the term, so TCP and UDP never share one), and
-/// one per IP protocol.
+/// A service's terms: one per audience and transport with ports (Aerleon's nftables
+/// generator applies every port of a term to every protocol of the term, so TCP and UDP
+/// never share one), and one per audience and IP protocol.
 struct ServiceTerms {
     service: usize,
-    /// ("tcp", its service token).
-    port_tokens: Vec<(&'static str, String)>,
-    ip_protocols: Vec<Transport>,
+    /// (audience, "tcp", its service token).
+    port_tokens: Vec<(usize, &'static str, String)>,
+    /// (audience, IP protocol).
+    ip_protocols: Vec<(usize, Transport)>,
+}
+
+/// The network token of an audience's sources in a family: `PORTOLAN_CLIENTS_V4` for a plan
+/// without sources per class, else named after the audience's classes
+/// (`PORTOLAN_CLIENTS_PEERS_V4`).
+fn audience_token(plan: &Plan, audience: usize, family: Family) -> String {
+    match plan.audiences.get(audience) {
+        Some(a) if plan.by_class => {
+            let suffix = match family {
+                Family::Ipv4 => "V4",
+                Family::Ipv6 => "V6",
+            };
+            format!("PORTOLAN_{}_{suffix}", token(&a.slug()))
+        }
+        _ => clients_token(family).to_string(),
+    }
+}
+
+/// The admitted sources of an audience in a family: `None` when the audience has none in
+/// that family (its terms are left out of the family's filter), `Some(None)` for any address.
+fn audience_sources(plan: &Plan, audience: usize, family: Family) -> Option<Option<String>> {
+    let scopes = plan
+        .audiences
+        .get(audience)
+        .map_or(&plan.scopes, |a| &a.scopes);
+    let scope = scopes.iter().find(|s| s.family == family)?;
+    Some((!scope.is_any()).then(|| audience_token(plan, audience, family)))
 }
 
 fn policy(plan: &Plan, services: &mut Definitions) -> RenderedFile {
     let (role_id, role_name) = policy_name(plan);
     let mut terms: Vec<ServiceTerms> = Vec::new();
     for (index, planned) in plan.services.iter().enumerate() {
-        let mut items: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-        let mut ip_protocols: Vec<Transport> = Vec::new();
+        let mut items: BTreeMap<(usize, &'static str), Vec<String>> = BTreeMap::new();
+        let mut ip_protocols: Vec<(usize, Transport)> = Vec::new();
         for use_ in plan.uses.iter().filter(|u| u.service == index) {
             let Some(ports) = use_.ports else {
-                if !ip_protocols.contains(&use_.transport) {
-                    ip_protocols.push(use_.transport);
+                if !ip_protocols.contains(&(use_.audience, use_.transport)) {
+                    ip_protocols.push((use_.audience, use_.transport));
                 }
                 continue;
             };
@@ -243,16 +272,20 @@ fn policy(plan: &Plan, services: &mut Definitions) -> RenderedFile {
                 }
                 UseKind::Fixed | UseKind::IpProtocol => port,
             };
-            let list = items.entry(proto).or_default();
+            let list = items.entry((use_.audience, proto)).or_default();
             if !list.contains(&item) {
                 list.push(item);
             }
         }
         let port_tokens = items
             .into_iter()
-            .map(|(proto, list)| {
+            .map(|((audience, proto), list)| {
                 let name = token(&format!("{}_{proto}", planned.id));
-                (proto, services.define(&name, list, &planned.label()))
+                (
+                    audience,
+                    proto,
+                    services.define(&name, list, &planned.label()),
+                )
             })
             .collect();
         terms.push(ServiceTerms {
@@ -294,19 +327,14 @@ fn policy(plan: &Plan, services: &mut Definitions) -> RenderedFile {
                 "\nterm {name} {{\n  comment:: \"neighbour discovery and echo requests\"\n  protocol:: icmpv6\n  icmp-type:: echo-request router-advertisement neighbor-solicit neighbor-advertisement\n  action:: accept\n}}"
             );
         }
-        let Some(scope) = plan.scopes.iter().find(|s| s.family == family) else {
+        if !plan.scopes.iter().any(|s| s.family == family) {
             let _ = writeln!(
                 out,
                 "\n# The plan admits no {} source: this filter only drops.",
                 family.name()
             );
             continue;
-        };
-        let source = if scope.is_any() {
-            String::new()
-        } else {
-            format!("  source-address:: {}\n", clients_token(family))
-        };
+        }
         let destination = match plan.destination {
             Some(d) if Family::of(&d) == family => {
                 format!("  destination-address:: {SERVER_TOKEN}\n")
@@ -328,19 +356,33 @@ fn policy(plan: &Plan, services: &mut Definitions) -> RenderedFile {
                     why.join(" ")
                 }
             ));
-            for (proto, port_token) in &t.port_tokens {
+            let lines = t
+                .port_tokens
+                .iter()
+                .map(|(audience, proto, port_token)| {
+                    (
+                        *audience,
+                        proto.to_string(),
+                        format!("  protocol:: {proto}\n  destination-port:: {port_token}\n"),
+                    )
+                })
+                .chain(t.ip_protocols.iter().map(|(audience, ip)| {
+                    let proto = text::protocol_name(*ip);
+                    let line = format!("  protocol:: {proto}\n");
+                    (*audience, proto, line)
+                }));
+            for (audience, proto, matches) in lines {
+                // An audience with no source in this family admits nobody here.
+                let Some(source) = audience_sources(plan, audience, family) else {
+                    continue;
+                };
+                let source = source
+                    .map(|token| format!("  source-address:: {token}\n"))
+                    .unwrap_or_default();
                 let name = term_name(&planned.id, &format!("-{proto}"), &mut taken);
                 let _ = writeln!(
                     out,
-                    "\nterm {name} {{\n  comment:: \"{note}\"\n{source}{destination}  protocol:: {proto}\n  destination-port:: {port_token}\n  action:: accept\n}}"
-                );
-            }
-            for ip in &t.ip_protocols {
-                let proto = text::protocol_name(*ip);
-                let name = term_name(&planned.id, &format!("-{proto}"), &mut taken);
-                let _ = writeln!(
-                    out,
-                    "\nterm {name} {{\n  comment:: \"{note}\"\n{source}{destination}  protocol:: {proto}\n  action:: accept\n}}"
+                    "\nterm {name} {{\n  comment:: \"{note}\"\n{source}{destination}{matches}  action:: accept\n}}"
                 );
             }
         }
@@ -370,21 +412,31 @@ fn range(first: u16, last: u16) -> String {
     }
 }
 
-/// NETWORK.net: each family's admitted sources (the plans share them), and the server.
-fn networks(plan: Option<&Plan>) -> String {
+/// NETWORK.net: the admitted sources of every audience of every plan, per family, and the
+/// server.
+fn networks(plans: &[Plan]) -> String {
     let mut nets = Definitions::default();
-    if let Some(plan) = plan {
-        for scope in &plan.scopes {
-            let items = scope
-                .sources_or_any()
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            nets.define(
-                clients_token(scope.family),
-                items,
-                &format!("admitted {} clients (portolan --from)", scope.family.name()),
-            );
+    for plan in plans {
+        for (index, audience) in plan.audiences.iter().enumerate() {
+            for scope in &audience.scopes {
+                let who = if plan.by_class {
+                    audience.label()
+                } else {
+                    "clients".to_string()
+                };
+                nets.define(
+                    &audience_token(plan, index, scope.family),
+                    scope
+                        .sources_or_any()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                    &format!(
+                        "admitted {} sources: {who} (portolan --from)",
+                        scope.family.name()
+                    ),
+                );
+            }
         }
         if let Some(d) = plan.destination {
             nets.define(
@@ -426,7 +478,8 @@ IPv4 part, then an IPv6 part).
 - `def/SERVICES.svc`: one token per catalog service and transport (`KERBEROS_KDC_TCP`), as port/protocol; `{RPC_EPMAP}`,
   `{RPC_DYNAMIC}` and `{FTP_PASSIVE}` are tokens of their own that service tokens name.
 - `def/NETWORK.net`: `PORTOLAN_CLIENTS_V4` and `PORTOLAN_CLIENTS_V6`, the sources the plan
-  admits (`--from`; 0.0.0.0/0 and ::/0 when none is given), and `{SERVER_TOKEN}` when the plan
+  admits (`--from`; 0.0.0.0/0 and ::/0 when none is given), or with sources per class one
+  token per set of classes (`PORTOLAN_CLIENTS_PEERS_V4`), and `{SERVER_TOKEN}` when the plan
   names one.
 - One policy per role, each with an IPv4 and an IPv6 filter for the `nftables` and
   `iptables` targets, one term per service and transport (Aerleon's nftables
@@ -515,6 +568,33 @@ mod tests {
         let v6 = pol.split("target:: nftables inet6").nth(1).unwrap();
         assert!(!v6.contains("destination-port::"), "{v6}");
         assert!(v6.contains("only drops"), "{v6}");
+    }
+
+    #[test]
+    fn sources_per_class_get_a_token_per_set_of_classes() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut request = Request::new(["domain-controller"], Vec::<String>::new());
+        for (class, net) in [("clients", "10.1.0.0/16"), ("peers", "10.2.0.0/24")] {
+            let (class, net) = crate::parse_class_source(&format!("{class}={net}")).unwrap();
+            request.class_sources.push((class.unwrap(), net));
+        }
+        let plan = Plan::build(&catalog, &request).unwrap();
+        let files = export(&[plan]);
+        // The seed's domain controller serves both classes on every row (today's roles split
+        // them; the kernel test in crates/cli proves that case).
+        let net = &files[1].text;
+        assert!(
+            net.contains("PORTOLAN_CLIENTS_PEERS_V4 = 10.1.0.0/16"),
+            "{net}"
+        );
+        let pol = &files[2].text;
+        assert!(
+            pol.contains("source-address:: PORTOLAN_CLIENTS_PEERS_V4"),
+            "{pol}"
+        );
+        // No IPv6 source in any class: the IPv6 filter opens no service.
+        let v6 = pol.split("target:: nftables inet6").nth(1).unwrap();
+        assert!(!v6.contains("destination-port::"), "{v6}");
     }
 
     #[test]

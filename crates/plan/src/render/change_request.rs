@@ -86,7 +86,6 @@ impl ChangeRequestRow {
 /// The change request of `plan`: one row per [`Plan::rules`] entry, in order. `modern` gives
 /// the documents beyond the seed (KB 832017, KB 179442, ...) that restate a rule's rows.
 pub fn rows(plan: &Plan, modern: &Modern) -> Vec<ChangeRequestRow> {
-    let source = sources(plan);
     let destination = plan
         .destination
         .map_or_else(|| "this host".to_string(), |d| d.to_string());
@@ -109,7 +108,7 @@ pub fn rows(plan: &Plan, modern: &Modern) -> Vec<ChangeRequestRow> {
                 .collect();
             ChangeRequestRow {
                 number: i + 1,
-                source: source.clone(),
+                source: sources(plan, rule),
                 destination: destination.clone(),
                 protocol: rule.transport.to_string(),
                 ports: rule.ports.map(|p| p.to_string()).unwrap_or_default(),
@@ -131,9 +130,12 @@ pub fn rows(plan: &Plan, modern: &Modern) -> Vec<ChangeRequestRow> {
         .collect()
 }
 
-/// Every source of every scope, IPv4 first.
-fn sources(plan: &Plan) -> String {
-    plan.scopes
+/// The rule's sources, IPv4 first; with sources per class, led by the classes ("clients:
+/// 10.1.0.0/16").
+fn sources(plan: &Plan, rule: &Rule) -> String {
+    let audience = plan.audiences.get(rule.audience);
+    let scopes = audience.map_or(&plan.scopes, |a| &a.scopes);
+    let nets = scopes
         .iter()
         .flat_map(|scope| {
             if scope.is_any() {
@@ -143,7 +145,11 @@ fn sources(plan: &Plan) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    match audience {
+        Some(a) if plan.by_class => format!("{}: {nets}", a.label()),
+        _ => nets,
+    }
 }
 
 /// "role: reason" for each role entry that takes a row of the rule, without repeats.
@@ -279,6 +285,20 @@ mod tests {
             assert_eq!(row.action, "allow");
             assert!(!row.services.is_empty() && !row.why.is_empty(), "{row:?}");
             assert_eq!(row.cells().len(), HEADERS.len());
+        }
+    }
+
+    #[test]
+    fn sources_per_class_lead_with_the_classes() {
+        let catalog = Catalog::builtin().unwrap();
+        let modern = Modern::builtin(&catalog).unwrap();
+        let mut request = Request::new(["domain-controller"], Vec::<String>::new());
+        let (class, net) = crate::parse_class_source("clients=10.1.0.0/16").unwrap();
+        request.class_sources.push((class.unwrap(), net));
+        let plan = Plan::build(&catalog, &request).unwrap();
+        for row in rows(&plan, &modern) {
+            assert!(row.source.ends_with("10.1.0.0/16"), "{row:?}");
+            assert!(row.source.contains("clients"), "{row:?}");
         }
     }
 
