@@ -64,7 +64,9 @@ pub fn audit(
     if hosts.is_empty() {
         hosts.push((None, Vec::new()));
     }
-    let today = Today::new(catalog);
+    // Naming follows the evidence, not `--windows`: a service tag such as IKEEXT says the
+    // listing came from today's Windows, whatever version the audit compares with.
+    let today = Today::builtin();
     hosts
         .into_iter()
         .map(|(host, listeners)| {

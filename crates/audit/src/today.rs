@@ -48,10 +48,13 @@ struct Match<'m> {
 }
 
 impl Today {
-    /// The layer over `catalog`; `None` when a user catalog no longer fits it (then only the
-    /// seed's rules name ports).
-    pub(crate) fn new(catalog: &Catalog) -> Option<Today> {
-        Modern::builtin(catalog).ok().map(|modern| Today { modern })
+    /// The built-in layer, over the built-in seed it is written against (a user catalog, or
+    /// a version's view of the catalog, adds to what the audit names but does not change the
+    /// layer); `None` only if the built-in data were broken (then the seed's rules alone name
+    /// ports).
+    pub(crate) fn builtin() -> Option<Today> {
+        let seed = Catalog::builtin().ok()?;
+        Modern::builtin(&seed).ok().map(|modern| Today { modern })
     }
 
     /// The rows `service` has on the port at any version from 2008, by application protocol;

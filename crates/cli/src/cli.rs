@@ -133,6 +133,10 @@ pub enum Command {
     Pin(PinArgs),
     /// Sweep many ports of many hosts with TCP connects, as fast as the kernel allows.
     Scan(crate::commands::scan::ScanArgs),
+    /// Stand in for a server that does not exist yet: open every port of its roles or
+    /// services, answer each protocol, log every hit, so a firewall change can be checked
+    /// before the server is built (docs/listen.md).
+    Listen(crate::commands::listen::ListenArgs),
     /// Print a shell completion script: `portolan completions bash > /etc/bash_completion.d/portolan`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `portolan man | man -l -`.
@@ -181,9 +185,8 @@ pub struct CheckArgs {
     /// Do not speak the expected protocol on open TCP ports.
     #[arg(long)]
     pub no_verify: bool,
-    /// Do not ask the RPC endpoint mapper for the dynamic ports of RPC services.
-    #[arg(long)]
-    pub no_rpc: bool,
+    #[command(flatten)]
+    pub rpc: crate::groups::NoRpc,
     #[command(flatten)]
     pub pin: PinRpc,
     /// SNMP community for the SNMP probe.
@@ -192,14 +195,13 @@ pub struct CheckArgs {
     /// Active Directory DNS domain (for the CLDAP netlogon ping and the Kerberos realm).
     #[arg(long, value_name = "DOMAIN")]
     pub domain: Option<String>,
-    /// RADIUS shared secret (lets a RADIUS server answer the probe's requests with a verified authenticator).
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "PORTOLAN_RADIUS_SECRET",
-        hide_env_values = true
-    )]
-    pub radius_secret: Option<String>,
+    #[command(flatten)]
+    pub radius_secret: crate::groups::RadiusSecret,
+    /// The hosts run `portolan listen`: send the portolan hello with a random token on every
+    /// port, and count an open port as verified only when the token comes back (a SYN proxy
+    /// or load balancer that accepts the connection cannot echo it). See docs/listen.md.
+    #[arg(long)]
+    pub expect_listener: bool,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,

@@ -174,6 +174,29 @@ pub struct IncludeOptional {
     pub include_optional: bool,
 }
 
+/// `--radius-secret` of `check` and `listen`.
+#[derive(Debug, Args)]
+pub struct RadiusSecret {
+    /// RADIUS shared secret (check: lets a RADIUS server answer the probe's requests with a
+    /// verified authenticator; listen: signs its answers; default for both: portolan-probe).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "PORTOLAN_RADIUS_SECRET",
+        hide_env_values = true
+    )]
+    pub radius_secret: Option<String>,
+}
+
+/// `--no-rpc` of `check` and `listen`.
+#[derive(Debug, Args)]
+pub struct NoRpc {
+    /// Leave dynamic RPC out (check: do not ask the RPC endpoint mapper for the dynamic
+    /// ports of RPC services; listen: no stand-in endpoint mapper and no dynamic RPC ports).
+    #[arg(long)]
+    pub no_rpc: bool,
+}
+
 /// Where a command that writes files puts them.
 #[derive(Debug, Args)]
 pub struct OutputFile {

@@ -66,6 +66,10 @@ pub struct ProbeContext {
     pub domain: Option<String>,
     /// RADIUS shared secret, if known (lets the probe check the reply's authenticator).
     pub radius_secret: Option<String>,
+    /// The run's token when the hosts run `portolan listen` (`check --expect-listener`):
+    /// every probe also carries the portolan hello, and an open port's verification is
+    /// whether the token came back (docs/listen.md).
+    pub listener: Option<portolan_wire::hello::Token>,
 }
 
 impl Default for ProbeContext {
@@ -74,6 +78,7 @@ impl Default for ProbeContext {
             snmp_community: "public".to_string(),
             domain: None,
             radius_secret: None,
+            listener: None,
         }
     }
 }
@@ -325,7 +330,10 @@ async fn probe_tcp(
                 result.decide(Reason::SynAck);
                 result.exchange().answer = "connection accepted (SYN-ACK)".to_string();
                 result.record.rtt = Some(rtt);
-                if options.verify {
+                if let Some(token) = options.context.listener {
+                    let wait = timing.timeout().max(options.verify_timeout);
+                    result.verification = Some(verify::hello(stream, &token, wait).await);
+                } else if options.verify {
                     let wait = timing.timeout().max(options.verify_timeout);
                     result.verification =
                         verify::verify(stream, addr, target, &options.context, wait).await;
@@ -344,6 +352,9 @@ async fn probe_tcp(
                 result.decide(Reason::SynAck);
                 result.exchange().answer = "connection accepted (SYN-ACK), then reset".to_string();
                 result.record.rtt = Some(rtt);
+                if options.context.listener.is_some() {
+                    result.verification = Some(verify::hello_refused());
+                }
                 return;
             }
             TcpAttempt::Unreachable(reason, rtt) => {

@@ -114,6 +114,52 @@ fn unanswerable(port: u16) -> Option<&'static str> {
 /// `local` is this machine's address toward the target: DHCP and PXE requests name it as
 /// the client address, which servers require of an INFORM.
 pub fn exchange_for(target: &Target, ctx: &ProbeContext, local: Option<IpAddr>) -> UdpExchange {
+    let exchange = protocol_exchange(target, ctx, local);
+    match ctx.listener {
+        Some(token) => with_hello(exchange, token),
+        None => exchange,
+    }
+}
+
+/// The evidence of a pong: the probe reached `portolan listen` itself.
+pub const LISTENER_EVIDENCE: &str = "reached the portolan listener (the run's token came back)";
+
+/// The exchange for a host that runs `portolan listen`: the portolan hello goes first (its
+/// pong, the run's token, is the proof of delivery), then the protocol's own request, whose
+/// answer still counts if the pong is lost. The listener answers the hello on every port,
+/// also where the protocol's request is too small to be answered without amplification
+/// (an empty datagram, SQL Server's one-byte request).
+fn with_hello(mut exchange: UdpExchange, token: wire::hello::Token) -> UdpExchange {
+    exchange.requests.insert(0, wire::hello::ping(&token));
+    exchange.name = format!("portolan hello, {}", exchange.name);
+    let protocol = exchange.classify;
+    exchange.classify = Box::new(move |bytes| {
+        if wire::hello::find_pong(bytes, &token) {
+            Classified::Recognised(LISTENER_EVIDENCE.to_string())
+        } else if wire::hello::find_any_pong(bytes) {
+            Classified::Unrecognised(
+                "a portolan listener answered with another run's token".to_string(),
+            )
+        } else {
+            protocol(bytes)
+        }
+    });
+    exchange.silence = format!(
+        "no answer to the portolan hello nor to the protocol's request: the listener is not \
+         running there or a firewall drops the datagrams; {}",
+        exchange.silence
+    );
+    exchange
+}
+
+/// A random token for a run of `check --expect-listener`.
+pub fn listener_token() -> wire::hello::Token {
+    let mut bytes = [0u8; 16];
+    fastrand::fill(&mut bytes);
+    wire::hello::Token::from_bytes(bytes)
+}
+
+fn protocol_exchange(target: &Target, ctx: &ProbeContext, local: Option<IpAddr>) -> UdpExchange {
     let local_v4 = match local {
         Some(IpAddr::V4(v4)) => v4,
         _ => Ipv4Addr::UNSPECIFIED,

@@ -122,6 +122,69 @@ fn judge(
     verification(outcome, detail)
 }
 
+/// The verification of an open port of a host that runs `portolan listen`: the portolan
+/// hello with the run's token, sent at once (the listener reads it after any greeting).
+/// The token coming back proves that the connection reached the listener itself; a SYN
+/// proxy, a load balancer or another server accepts the connection but cannot echo it.
+pub async fn hello(
+    mut stream: TcpStream,
+    token: &wire::hello::Token,
+    wait: Duration,
+) -> Verification {
+    let _ = stream.set_nodelay(true);
+    let ping = wire::hello::ping(token);
+    let read = converse(
+        &mut stream,
+        &ping,
+        |b| wire::hello::find_pong(b, token),
+        wait,
+    )
+    .await;
+    let mut verification = judge("portolan hello", read, |data| {
+        if wire::hello::find_pong(data, token) {
+            (
+                VerifyOutcome::Verified,
+                crate::udp_probes::LISTENER_EVIDENCE.to_string(),
+            )
+        } else if wire::hello::find_any_pong(data) {
+            (
+                VerifyOutcome::Mismatch,
+                "a portolan listener answered with another run's token".to_string(),
+            )
+        } else {
+            (
+                VerifyOutcome::Mismatch,
+                format!(
+                    "{} bytes came back instead: {}",
+                    data.len(),
+                    wire::simple::Escaped::new(data, 60)
+                ),
+            )
+        }
+    });
+    if verification.outcome != VerifyOutcome::Verified {
+        // A middlebox completes the handshake and then says nothing, or closes.
+        verification.detail = format!(
+            "not the portolan listener: the connection was accepted (by a SYN proxy, a load \
+             balancer or another server), but the run's token did not come back; {}",
+            verification.detail
+        );
+    }
+    verification
+}
+
+/// The verification of a connection reset right after the handshake, when a portolan
+/// listener was expected: no listener resets, a SYN proxy without a server behind it does.
+pub fn hello_refused() -> Verification {
+    Verification {
+        probe: "portolan hello".to_string(),
+        outcome: VerifyOutcome::Closed,
+        detail: "not the portolan listener: the connection was accepted, then reset before the \
+                 hello could be sent (a SYN proxy or load balancer with no server behind it)"
+            .to_string(),
+    }
+}
+
 /// The verification for an open TCP port, if portolan speaks its protocol.
 pub async fn verify(
     mut stream: TcpStream,

@@ -513,6 +513,74 @@ impl fmt::Display for Reply {
     }
 }
 
+/// Emits a DHCPACK to a DHCPINFORM or DHCPREQUEST (a PXE boot server request is one): the
+/// request's transaction, flags, client address and hardware address, no address given
+/// (yiaddr 0.0.0.0, as an ACK to an INFORM must), the message type and, for a PXE client,
+/// the vendor class `PXEClient`, and no other option: a stand-in configures nothing.
+/// Padded to the BOOTP minimum of 300 bytes, which no request is shorter than.
+pub fn emit_ack(request: &[u8]) -> Result<Vec<u8>> {
+    let fixed: &[u8; FIXED_LEN] = request.first_chunk().ok_or(Error::truncated(
+        "DHCP fixed header",
+        FIXED_LEN,
+        request.len(),
+    ))?;
+    if fixed[field::OP] != 1 {
+        return Err(Error::Unexpected("DHCP message is not a request"));
+    }
+    if fixed[field::COOKIE..field::COOKIE + 4] != MAGIC_COOKIE {
+        return Err(Error::malformed("DHCP options", "no magic cookie"));
+    }
+    let options = request.get(FIXED_LEN..).unwrap_or_default();
+    let mut kind = None;
+    let mut pxe = false;
+    let mut at = 0;
+    while let Some(&code) = options.get(at) {
+        match code {
+            option::PAD => at += 1,
+            option::END => break,
+            _ => {
+                let len = usize::from(*options.get(at + 1).unwrap_or(&0));
+                let value = options.get(at + 2..at + 2 + len).ok_or(Error::truncated(
+                    "DHCP option",
+                    at + 2 + len,
+                    options.len(),
+                ))?;
+                match code {
+                    option::MESSAGE_TYPE => kind = value.first().copied(),
+                    option::VENDOR_CLASS => pxe = value.starts_with(b"PXEClient"),
+                    _ => {}
+                }
+                at += 2 + len;
+            }
+        }
+    }
+    if kind != Some(MessageType::Inform.code()) && kind != Some(MessageType::Request.code()) {
+        return Err(Error::Unexpected(
+            "DHCP message is neither an INFORM nor a REQUEST",
+        ));
+    }
+    let mut packet = vec![0u8; FIXED_LEN];
+    packet[field::OP] = 2; // BOOTREPLY
+    packet[field::HTYPE] = fixed[field::HTYPE];
+    packet[field::HLEN] = fixed[field::HLEN];
+    packet[field::XID..field::XID + 4].copy_from_slice(&fixed[field::XID..field::XID + 4]);
+    packet[field::FLAGS..field::FLAGS + 2].copy_from_slice(&fixed[field::FLAGS..field::FLAGS + 2]);
+    packet[field::CIADDR..field::CIADDR + 4]
+        .copy_from_slice(&fixed[field::CIADDR..field::CIADDR + 4]);
+    packet[field::CHADDR..field::CHADDR + 16]
+        .copy_from_slice(&fixed[field::CHADDR..field::CHADDR + 16]);
+    packet[field::COOKIE..field::COOKIE + 4].copy_from_slice(&MAGIC_COOKIE);
+    push_option(
+        &mut packet,
+        option::MESSAGE_TYPE,
+        &[MessageType::Ack.code()],
+    );
+    if pxe {
+        push_option(&mut packet, option::VENDOR_CLASS, b"PXEClient");
+    }
+    Ok(finish(packet))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -650,5 +718,27 @@ mod tests {
             prop_assert_eq!(informed.message_type, Some(MessageType::Inform));
             prop_assert_eq!(informed.option_codes, vec![53, 55, 61]);
         }
+    }
+
+    #[test]
+    fn an_emitted_ack_answers_inform_and_pxe_requests() {
+        let inform_request = inform(0xabcd, Ipv4Addr::new(10, 0, 0, 9), MAC);
+        let ack = emit_ack(&inform_request).unwrap();
+        assert!(ack.len() <= inform_request.len());
+        let reply = parse_reply_to(&ack, 0xabcd, MAC).unwrap();
+        assert_eq!(reply.message_type, Some(MessageType::Ack));
+        assert!(reply.yiaddr.is_unspecified());
+        let pxe = pxe_request(&PxeRequest {
+            xid: 7,
+            ciaddr: Ipv4Addr::new(10, 0, 0, 9),
+            mac: MAC,
+            arch: 0,
+            uuid: [1; 16],
+            boot_item: PXE_FIRST_SERVICE,
+        });
+        let ack = emit_ack(&pxe).unwrap();
+        assert!(ack.len() <= pxe.len());
+        assert!(parse_reply_to(&ack, 7, MAC).unwrap().is_pxe());
+        assert!(emit_ack(&ack).is_err());
     }
 }

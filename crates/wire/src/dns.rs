@@ -283,6 +283,64 @@ impl fmt::Display for Reply {
     }
 }
 
+/// Response codes a stand-in server may give ([`emit_refusal`]).
+pub mod rcode {
+    /// NXDOMAIN: the name does not exist.
+    pub const NAME_ERROR: u8 = 3;
+    /// REFUSED: the server will not answer this query.
+    pub const REFUSED: u8 = 5;
+}
+
+/// Emits the answer a server gives to a query it will not resolve: the query's id, opcode,
+/// recursion-desired bit and question section, QR set, no records, response code `rcode`
+/// (4 bits). It is never longer than the query (nothing is added, any EDNS record or
+/// other section is dropped). Refuses bytes that are not a standard query with one question.
+pub fn emit_refusal(query: &[u8], rcode: u8) -> Result<Vec<u8>> {
+    crate::error::need(query, HEADER_LEN, "DNS header")?;
+    let flags = u16::from_be_bytes([query[2], query[3]]);
+    if flags & 0x8000 != 0 {
+        return Err(Error::Unexpected("DNS message is a response, not a query"));
+    }
+    if u16::from_be_bytes([query[4], query[5]]) != 1 {
+        return Err(Error::malformed("DNS query", "question count is not 1"));
+    }
+    // The question: uncompressed labels, then type and class.
+    let mut at = HEADER_LEN;
+    loop {
+        let len = usize::from(*query.get(at).ok_or(Error::truncated(
+            "DNS question",
+            at + 1,
+            query.len(),
+        ))?);
+        if len & 0xc0 != 0 {
+            return Err(Error::malformed(
+                "DNS question",
+                "compressed or extended label",
+            ));
+        }
+        at += 1 + len;
+        if len == 0 {
+            break;
+        }
+        if at > 255 + HEADER_LEN {
+            return Err(Error::too_large("DNS question name", at - HEADER_LEN, 255));
+        }
+    }
+    let end = at + 4;
+    let question =
+        query
+            .get(HEADER_LEN..end)
+            .ok_or(Error::truncated("DNS question", end, query.len()))?;
+    // QR, the query's opcode and RD; AA, TC, RA and the Z bits clear.
+    let reply_flags = 0x8000 | (flags & 0x7900) | u16::from(rcode & 0x0f);
+    let mut out = Vec::with_capacity(end);
+    out.extend_from_slice(&query[..2]);
+    out.extend_from_slice(&reply_flags.to_be_bytes());
+    out.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(question);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,5 +488,22 @@ mod tests {
             let framed = tcp_frame(&bytes).unwrap();
             prop_assert_eq!(split_tcp_frame(&framed).unwrap().0, &bytes[..]);
         }
+    }
+
+    #[test]
+    fn an_emitted_refusal_parses_as_the_answer_to_its_query() {
+        let query = query(0x1234, ".", RecordType::SOA).unwrap();
+        let reply = emit_refusal(&query, rcode::REFUSED).unwrap();
+        assert!(reply.len() <= query.len());
+        let parsed = parse_reply_to(&reply, 0x1234).unwrap();
+        assert_eq!(parsed.rcode_text(), "REFUSED");
+        assert_eq!(parsed.question.as_ref().map(|q| q.0.as_str()), Some("."));
+        let named = query_with_recursion(7, "a.portolan.invalid", RecordType::A, true).unwrap();
+        let reply = emit_refusal(&named, rcode::NAME_ERROR).unwrap();
+        let parsed = parse_reply_to(&reply, 7).unwrap();
+        assert!(parsed.recursion_desired);
+        assert_eq!(parsed.rcode_text(), "NXDOMAIN");
+        assert!(emit_refusal(&reply, rcode::REFUSED).is_err());
+        assert!(emit_refusal(&query[..12], rcode::REFUSED).is_err());
     }
 }

@@ -608,6 +608,59 @@ impl fmt::Display for Reply {
     }
 }
 
+/// Emits the answer a responder gives an IKE request whose proposals it cannot accept: an
+/// unencrypted notification NO_PROPOSAL_CHOSEN carrying the request's initiator SPI, with a
+/// responder SPI of `responder_spi` (IKEv1: an Informational exchange; IKEv2: the
+/// IKE_SA_INIT response, RFC 7296 section 2.21.1). With the NAT-T marker when the request
+/// had it. 40 bytes (44 with the marker), shorter than any proposal.
+pub fn emit_no_proposal_chosen(request: &[u8], responder_spi: [u8; 8]) -> Result<Vec<u8>> {
+    let (marker, message) = split_marker(request);
+    let head: &[u8; HEADER_LEN] =
+        message
+            .first_chunk()
+            .ok_or(Error::truncated("IKE header", HEADER_LEN, message.len()))?;
+    let major = head[17] >> 4;
+    let ikev1 = match major {
+        1 => true,
+        2 => false,
+        _ => {
+            return Err(Error::malformed(
+                "IKE header",
+                "major version is neither 1 nor 2",
+            ));
+        }
+    };
+    // Notify body: IKEv1 adds a DOI (1, IPsec); protocol 1 (ISAKMP/IKE), no SPI.
+    let mut body = Vec::new();
+    if ikev1 {
+        body.extend_from_slice(&1u32.to_be_bytes());
+    }
+    body.extend_from_slice(&[1, 0]);
+    body.extend_from_slice(&notify::NO_PROPOSAL_CHOSEN.to_be_bytes());
+    let payload_len = 4 + body.len();
+    let total = HEADER_LEN + payload_len;
+    let mut out = Vec::with_capacity(total + 4);
+    if marker {
+        out.extend_from_slice(&NON_ESP_MARKER);
+    }
+    out.extend_from_slice(&head[..8]);
+    out.extend_from_slice(&responder_spi);
+    let (next, exchange, flags, message_id) = if ikev1 {
+        (payload::NOTIFY_V1, exchange::INFORMATIONAL_V1, 0, [0; 4])
+    } else {
+        let mut id = [0u8; 4];
+        id.copy_from_slice(&head[20..24]);
+        (payload::NOTIFY, head[18], flag::RESPONSE, id)
+    };
+    out.extend_from_slice(&[next, head[17], exchange, flags]);
+    out.extend_from_slice(&message_id);
+    out.extend_from_slice(&(total as u32).to_be_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&(payload_len as u16).to_be_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,5 +809,21 @@ mod tests {
                 prop_assert!(parsed.notifies.is_empty());
             }
         }
+    }
+
+    #[test]
+    fn an_emitted_refusal_answers_the_request() {
+        let spi = [9, 8, 7, 6, 5, 4, 3, 2];
+        for request in [
+            ikev1_main_mode(spi).unwrap(),
+            nat_t(&ikev1_main_mode(spi).unwrap()),
+        ] {
+            let reply = emit_no_proposal_chosen(&request, [1; 8]).unwrap();
+            assert!(reply.len() < request.len());
+            let parsed = parse_reply_to(&reply, spi).unwrap();
+            assert!(parsed.notify(notify::NO_PROPOSAL_CHOSEN).is_some());
+            assert_eq!(parsed.nat_t_marker, request.starts_with(&NON_ESP_MARKER));
+        }
+        assert!(emit_no_proposal_chosen(&[0; 10], [1; 8]).is_err());
     }
 }

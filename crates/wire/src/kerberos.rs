@@ -697,6 +697,86 @@ pub fn error_code_name(code: i32) -> &'static str {
     }
 }
 
+impl KrbError {
+    /// Encodes the error (RFC 4120 5.9.1); METHOD-DATA is not written. Names are checked
+    /// against the same bounds as a request's.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let names = self
+            .service_name
+            .components
+            .iter()
+            .chain(self.client_name.iter().flat_map(|n| n.components.iter()));
+        for name in names.chain([&self.realm]) {
+            if name.len() > MAX_NAME_LEN {
+                return Err(Error::too_large("KRB-ERROR name", name.len(), MAX_NAME_LEN));
+            }
+        }
+        if self.service_name.components.len() > MAX_COMPONENTS {
+            return Err(Error::too_large(
+                "KRB-ERROR service components",
+                self.service_name.components.len(),
+                MAX_COMPONENTS,
+            ));
+        }
+        let mut out = Vec::new();
+        ber::write_constructed(&mut out, Tag::application(KRB_ERROR), |message| {
+            ber::write_sequence(message, |fields| {
+                let integer = |fields: &mut Vec<u8>, number, value: i64| {
+                    ber::write_explicit(fields, number, |field| {
+                        ber::write_integer(field, value);
+                        Ok(())
+                    })
+                };
+                let string = |fields: &mut Vec<u8>, number, value: &str| {
+                    ber::write_explicit(fields, number, |field| {
+                        ber::write_tlv(field, Tag::GENERAL_STRING, value.as_bytes());
+                        Ok(())
+                    })
+                };
+                integer(fields, 0, PVNO)?;
+                integer(fields, 1, i64::from(KRB_ERROR))?;
+                ber::write_explicit(fields, 4, |field| {
+                    ber::write_tlv(field, Tag::GENERALIZED_TIME, self.server_time.as_bytes());
+                    Ok(())
+                })?;
+                integer(fields, 5, 0)?;
+                integer(fields, 6, i64::from(self.error_code))?;
+                if let Some(realm) = &self.client_realm {
+                    string(fields, 7, realm)?;
+                }
+                if let Some(name) = &self.client_name {
+                    ber::write_explicit(fields, 8, |field| name.write(field))?;
+                }
+                string(fields, 9, &self.realm)?;
+                ber::write_explicit(fields, 10, |field| self.service_name.write(field))?;
+                if let Some(text) = &self.text {
+                    string(fields, 11, text)?;
+                }
+                Ok(())
+            })
+        })?;
+        Ok(out)
+    }
+
+    /// The error a KDC gives an AS-REQ for a client it does not know
+    /// (KDC_ERR_C_PRINCIPAL_UNKNOWN), for the request's realm and `krbtgt` service, at
+    /// `server_time` (GeneralizedTime, `YYYYMMDDhhmmssZ`). The client name is left out so
+    /// that the error stays shorter than the request.
+    pub fn principal_unknown(request: &AsRequest, server_time: &str) -> KrbError {
+        KrbError {
+            error_code: 6,
+            server_time: server_time.to_owned(),
+            client_realm: None,
+            client_name: None,
+            realm: request.realm.clone(),
+            service_name: request.service(),
+            text: None,
+            padata_types: Vec::new(),
+            etypes: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -945,6 +1025,32 @@ mod tests {
             prop_assert_eq!(unframe_tcp(&framed), Ok(&bytes[..]));
             let parsed = AsRequest::parse(&bytes).unwrap();
             prop_assert_eq!(parsed, AsRequest { nonce: nonce & NONCE_MASK, ..request });
+        }
+    }
+
+    #[test]
+    fn an_emitted_error_parses_back() {
+        let bytes = as_request("portolan-probe", "LAB.EXAMPLE", 99).unwrap();
+        let request = AsRequest::parse(&bytes).unwrap();
+        let error = KrbError::principal_unknown(&request, "20260101000000Z");
+        let emitted = error.emit().unwrap();
+        assert!(emitted.len() < bytes.len());
+        match parse(&emitted).unwrap() {
+            Reply::Error(parsed) => assert_eq!(parsed, error),
+            other => panic!("{other:?}"),
+        }
+        let texted = KrbError {
+            text: Some("stand-in".into()),
+            client_realm: Some("LAB.EXAMPLE".into()),
+            client_name: Some(PrincipalName {
+                name_type: name_type::PRINCIPAL,
+                components: vec!["x".into()],
+            }),
+            ..error
+        };
+        match parse(&texted.emit().unwrap()).unwrap() {
+            Reply::Error(parsed) => assert_eq!(parsed, texted),
+            other => panic!("{other:?}"),
         }
     }
 }

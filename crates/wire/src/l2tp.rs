@@ -416,6 +416,24 @@ impl fmt::Display for ControlMessage {
     }
 }
 
+/// Emits the answer of an LNS that will not open a tunnel: a StopCCN to the tunnel the
+/// SCCRQ assigned (its Assigned Tunnel ID), carrying our `tunnel_id` (not 0) and Nr 1, the
+/// SCCRQ acknowledged. Shorter than an SCCRQ, which also carries a host name and framing.
+pub fn emit_refusal(request: &[u8], tunnel_id: u16) -> Result<Vec<u8>> {
+    let sccrq = ControlMessage::parse(request)?;
+    if sccrq.message_type() != Some(message::SCCRQ) {
+        return Err(Error::Unexpected("L2TP message is not an SCCRQ"));
+    }
+    let peer = sccrq
+        .assigned_tunnel_id()
+        .filter(|&id| id != 0)
+        .ok_or(Error::malformed("L2TP SCCRQ", "no Assigned Tunnel ID"))?;
+    if tunnel_id == 0 {
+        return Err(Error::malformed("L2TP Assigned Tunnel ID", "0 is reserved"));
+    }
+    stop_ccn(peer, tunnel_id, 0, sccrq.ns.wrapping_add(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,5 +561,17 @@ mod tests {
             prop_assert_eq!(parsed.host_name(), Some(host.as_bytes()));
             prop_assert!(parsed.avps.iter().all(|a| a.mandatory && !a.hidden));
         }
+    }
+
+    #[test]
+    fn an_emitted_refusal_answers_the_sccrq() {
+        let request = sccrq(0x1234, "portolan").unwrap();
+        let reply = emit_refusal(&request, 0x0042).unwrap();
+        assert!(reply.len() < request.len());
+        let parsed = parse_reply_to(&reply, 0x1234).unwrap();
+        assert_eq!(parsed.message_type(), Some(message::STOP_CCN));
+        assert_eq!(parsed.assigned_tunnel_id(), Some(0x0042));
+        assert!(emit_refusal(&reply, 1).is_err());
+        assert!(emit_refusal(&request, 0).is_err());
     }
 }

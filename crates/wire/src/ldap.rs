@@ -1027,6 +1027,34 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Emits the answer of a directory that holds nothing for a search: a searchResDone with
+/// result `success` and no entry, under the request's message id. It is what a domain
+/// controller returns to a netlogon ping for a domain it does not serve, and 14 bytes or
+/// so, shorter than any search request. Refuses bytes that are not one LDAP search request.
+pub fn emit_search_done(request: &[u8]) -> Result<Vec<u8>> {
+    let mut outer = Reader::new(request);
+    let mut message = outer.read_sequence()?;
+    let id = message.read_integer()?;
+    if !(0..=i64::from(i32::MAX)).contains(&id) {
+        return Err(Error::malformed("LDAP message id", "outside 0 to 2^31-1"));
+    }
+    let op = message.read_tlv()?;
+    if op.tag != Tag::application(op::SEARCH_REQUEST) {
+        return Err(Error::Unexpected("LDAP message is not a search request"));
+    }
+    let mut out = Vec::new();
+    ber::write_sequence(&mut out, |fields| {
+        ber::write_integer(fields, id);
+        ber::write_constructed(fields, Tag::application(op::SEARCH_RESULT_DONE), |done| {
+            ber::write_enumerated(done, 0);
+            ber::write_octet_string(done, b"");
+            ber::write_octet_string(done, b"");
+            Ok(())
+        })
+    })?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1535,5 +1563,18 @@ mod tests {
             };
             prop_assert_eq!(parse_netlogon(&encode_ex(&ex)), Ok(Netlogon::Ex(ex)));
         }
+    }
+
+    #[test]
+    fn an_emitted_search_done_answers_the_ping() {
+        let ping = netlogon_ping(77, Some("lab.example"), NT_VERSION_DEFAULT).unwrap();
+        let done = emit_search_done(&ping).unwrap();
+        assert!(done.len() < ping.len());
+        let reply = parse_netlogon_reply(&done, 77).unwrap();
+        assert!(reply.matches(77));
+        assert!(reply.netlogon.is_none());
+        assert!(reply.reply.done.is_some());
+        assert!(emit_search_done(&done).is_err());
+        assert!(emit_search_done(b"\x30\x03\x02\x01").is_err());
     }
 }

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod error;
+pub mod hello;
 pub use error::{Error, Result};
 
 // BER-based protocols.

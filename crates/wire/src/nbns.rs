@@ -317,6 +317,40 @@ impl fmt::Display for NodeStatus {
     }
 }
 
+/// Emits a negative name query response (RFC 1002 section 4.2.14) to a request: the
+/// request's id, RESPONSE and authoritative answer set, response code NAM_ERR (3), no
+/// records. A node status answer would name the host's NetBIOS names, which a stand-in
+/// does not have, and would be longer than the request; this header is 12 bytes.
+pub fn emit_negative_response(request: &[u8]) -> Result<[u8; HEADER_LEN]> {
+    crate::error::need(request, HEADER_LEN, "NBNS header")?;
+    let flags = u16::from_be_bytes([request[2], request[3]]);
+    if flags & flag::RESPONSE != 0 {
+        return Err(Error::Unexpected(
+            "NBNS packet is a response, not a request",
+        ));
+    }
+    // One question whose name is the 32-character first-level encoding (RFC 1001 14.1).
+    if flags & flag::OPCODE_MASK != 0 || u16::from_be_bytes([request[4], request[5]]) != 1 {
+        return Err(Error::malformed(
+            "NBNS request",
+            "not a query with one question",
+        ));
+    }
+    crate::error::need(request, HEADER_LEN + 34 + 4, "NBNS question")?;
+    if request[HEADER_LEN] != 0x20 {
+        return Err(Error::malformed(
+            "NBNS question",
+            "name is not 32 encoded characters",
+        ));
+    }
+    let mut reply = [0u8; HEADER_LEN];
+    reply[..2].copy_from_slice(&request[..2]);
+    // RESPONSE, the request's opcode, AA (0x0400), RCODE 3.
+    let reply_flags = flag::RESPONSE | (flags & flag::OPCODE_MASK) | 0x0400 | 3;
+    reply[2..4].copy_from_slice(&reply_flags.to_be_bytes());
+    Ok(reply)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,5 +468,16 @@ mod tests {
                 prop_assert_eq!(parsed.flags, *flags);
             }
         }
+    }
+
+    #[test]
+    fn an_emitted_negative_response_answers_its_request() {
+        let request = node_status_request(0x4242);
+        let reply = emit_negative_response(&request).unwrap();
+        let parsed = parse_node_status_to(&reply, 0x4242).unwrap();
+        assert_eq!(parsed.rcode, 3);
+        assert!(parsed.names.is_empty());
+        assert!(emit_negative_response(&reply).is_err());
+        assert!(emit_negative_response(b"junk junk junk junk").is_err());
     }
 }

@@ -299,6 +299,34 @@ impl fmt::Display for PrivateReply {
     }
 }
 
+/// Emits a server (mode 4) reply to a client request: the request's version, its transmit
+/// timestamp as the origin, `now` (NTP format) as receive and transmit time. A stand-in has
+/// no reference clock, so the reply says so: leap indicator 3 (not synchronised) and
+/// stratum 16 (RFC 5905: unsynchronised), which clients never set their clock from.
+/// The reply is 48 bytes, as the request.
+pub fn emit_server_reply(request: &[u8], now: u64) -> Result<[u8; HEADER_LEN]> {
+    let request: &[u8; HEADER_LEN] =
+        request
+            .first_chunk()
+            .ok_or(Error::truncated("NTP request", HEADER_LEN, request.len()))?;
+    if Mode::from_flags(request[field::FLAGS]) != Mode::Client {
+        return Err(Error::Unexpected(
+            "NTP packet is not a client (mode 3) request",
+        ));
+    }
+    let version = (request[field::FLAGS] >> 3) & 0x07;
+    let mut reply = [0u8; HEADER_LEN];
+    reply[field::FLAGS] = (3 << 6) | (version.max(1) << 3) | 4;
+    reply[field::STRATUM] = 16;
+    reply[field::POLL] = request[field::POLL];
+    reply[field::PRECISION] = 0xec; // 2^-20 s
+    reply[field::ORIGIN_TS..field::ORIGIN_TS + 8]
+        .copy_from_slice(&request[field::TRANSMIT_TS..field::TRANSMIT_TS + 8]);
+    reply[field::RECEIVE_TS..field::RECEIVE_TS + 8].copy_from_slice(&now.to_be_bytes());
+    reply[field::TRANSMIT_TS..field::TRANSMIT_TS + 8].copy_from_slice(&now.to_be_bytes());
+    Ok(reply)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,5 +440,16 @@ mod tests {
             packet[0] = (4 << 3) | 4;
             prop_assert!(parse_reply(&packet, transmit).is_ok());
         }
+    }
+
+    #[test]
+    fn an_emitted_server_reply_matches_its_request() {
+        let request = client_request(0xdead_beef_0000_0001);
+        let reply = emit_server_reply(&request, 0x1111_2222_3333_4444).unwrap();
+        let parsed = parse_reply(&reply, 0xdead_beef_0000_0001).unwrap();
+        assert_eq!(parsed.stratum, 16);
+        assert_eq!(parsed.transmit_time, 0x1111_2222_3333_4444);
+        assert!(emit_server_reply(&reply, 0).is_err());
+        assert!(emit_server_reply(&request[..47], 0).is_err());
     }
 }

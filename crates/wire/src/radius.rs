@@ -481,6 +481,31 @@ impl fmt::Display for Response {
     }
 }
 
+/// Emits the answer a server gives a request it turns down: Access-Reject to an
+/// Access-Request, Accounting-Response to an Accounting-Request (RFC 2866 has no refusal;
+/// the response acknowledges the record). No attributes: 20 bytes, never longer than the
+/// request. The Response Authenticator is MD5(code, identifier, length, request
+/// authenticator, secret) (RFC 2865 section 3), so a client with `secret` can verify it.
+pub fn emit_refusal(request: &[u8], secret: &[u8]) -> Result<[u8; HEADER_LEN]> {
+    let header: &[u8; HEADER_LEN] = request.first_chunk().ok_or(Error::truncated(
+        "RADIUS header",
+        HEADER_LEN,
+        request.len(),
+    ))?;
+    let code = match header[0] {
+        code::ACCESS_REQUEST => code::ACCESS_REJECT,
+        code::ACCOUNTING_REQUEST => code::ACCOUNTING_RESPONSE,
+        _ => return Err(Error::Unexpected("RADIUS packet is not a request")),
+    };
+    let mut reply = [0u8; HEADER_LEN];
+    reply[0] = code;
+    reply[1] = header[1];
+    reply[2..4].copy_from_slice(&(HEADER_LEN as u16).to_be_bytes());
+    let authenticator = md5(&[&reply[..4], &header[4..HEADER_LEN], secret]);
+    reply[4..HEADER_LEN].copy_from_slice(&authenticator);
+    Ok(reply)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -735,5 +760,51 @@ mod tests {
             prop_assert_eq!(hidden.len() % 16, 0);
             prop_assert_eq!(reveal_password(&hidden, &secret, &auth), password.as_bytes());
         }
+    }
+
+    #[test]
+    fn an_emitted_refusal_verifies_with_the_secret() {
+        let request = access_request(&AccessRequest {
+            identifier: 9,
+            authenticator: [3; 16],
+            user: "u",
+            password: "p",
+            secret: b"s3",
+            nas_identifier: "n",
+            message_authenticator: false,
+        })
+        .unwrap();
+        let reply = emit_refusal(&request, b"s3").unwrap();
+        let expected = Expected {
+            identifier: 9,
+            request_authenticator: [3; 16],
+            secret: Some(b"s3"),
+        };
+        let parsed = parse_response(&reply, &expected).unwrap();
+        assert_eq!(parsed.code, code::ACCESS_REJECT);
+        assert_eq!(parsed.authenticator, Authenticator::Valid);
+        let accounting = accounting_request(&AccountingRequest {
+            identifier: 4,
+            status_type: status_type::START,
+            session_id: "x",
+            user: None,
+            secret: b"s3",
+            nas_identifier: "n",
+        })
+        .unwrap();
+        let (id, auth) = request_authenticator(&accounting).unwrap();
+        let reply = emit_refusal(&accounting, b"s3").unwrap();
+        let parsed = parse_response(
+            &reply,
+            &Expected {
+                identifier: id,
+                request_authenticator: auth,
+                secret: Some(b"s3"),
+            },
+        )
+        .unwrap();
+        assert_eq!(parsed.code, code::ACCOUNTING_RESPONSE);
+        assert_eq!(parsed.authenticator, Authenticator::Valid);
+        assert!(emit_refusal(&reply, b"s3").is_err());
     }
 }

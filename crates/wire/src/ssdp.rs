@@ -188,6 +188,37 @@ impl fmt::Display for Response {
     }
 }
 
+/// Emits a search response to an M-SEARCH: status 200, the search target it asked for, a
+/// USN naming `uuid` and no LOCATION (a stand-in has no device description to point to).
+/// Refuses what is not an M-SEARCH with an ST header.
+pub fn emit_search_response(request: &[u8], uuid: &str) -> Result<Vec<u8>> {
+    let head = header_block(request).ok_or(Error::malformed(
+        "SSDP request",
+        "headers do not end with an empty line",
+    ))?;
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
+    if !lines.next().unwrap_or_default().starts_with(b"M-SEARCH ") {
+        return Err(Error::Unexpected("SSDP message is not an M-SEARCH"));
+    }
+    let st = lines
+        .find_map(|line| {
+            let colon = line.iter().position(|&b| b == b':')?;
+            let (name, value) = line.split_at(colon);
+            name.trim_ascii()
+                .eq_ignore_ascii_case(b"ST")
+                .then(|| text(value.get(1..).unwrap_or_default().trim_ascii()))
+        })
+        .ok_or(Error::malformed("SSDP M-SEARCH", "no ST header"))?;
+    check_header_value(&st, "SSDP ST")?;
+    check_header_value(uuid, "SSDP USN")?;
+    Ok(format!(
+        "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=60\r\nEXT:\r\nST: {st}\r\nUSN: uuid:{uuid}\r\n\r\n"
+    )
+    .into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,5 +304,16 @@ mod tests {
             prop_assert_eq!(response.server, Some(server));
             prop_assert_eq!(response.location, Some(location));
         }
+    }
+
+    #[test]
+    fn an_emitted_search_response_answers_the_search() {
+        let request = m_search("239.255.255.250:1900", ST_ALL, 1).unwrap();
+        let reply = emit_search_response(&request, "portolan").unwrap();
+        assert!(reply.len() <= request.len());
+        let parsed = parse_response(&reply, ST_ALL).unwrap();
+        assert_eq!(parsed.status, 200);
+        assert_eq!(parsed.st.as_deref(), Some(ST_ALL));
+        assert!(emit_search_response(&reply, "portolan").is_err());
     }
 }

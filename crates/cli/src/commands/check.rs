@@ -14,24 +14,26 @@ use portolan_probe::select::ServiceChoice;
 
 use crate::cli::{CheckArgs, CheckFormat, Global};
 use crate::exit::{Failure, Status as Exit};
+use crate::groups::{IncludeOptional, Subjects};
 use crate::render::{self, terminal_style};
 
 /// The services named by `--service` (every row) and `--role` (the rows its required entries
 /// take), and the optional role entries left unchecked.
-fn chosen_services(
+pub(crate) fn chosen_services(
     catalog: &Catalog,
-    args: &CheckArgs,
+    subjects: &Subjects,
+    optional: &IncludeOptional,
 ) -> Result<(Vec<ServiceChoice>, Vec<String>), Failure> {
     let mut choices = Vec::new();
     let mut skipped_optional = Vec::new();
-    for name in &args.subjects.service {
+    for name in &subjects.service {
         let id = catalog.resolve_service(name)?.id.clone();
         ServiceChoice::merge_into(&mut choices, ServiceChoice::whole(id));
     }
-    for wanted in &args.subjects.role {
+    for wanted in &subjects.role {
         let role = catalog.resolve_role(wanted)?;
         for member in &role.services {
-            if member.optional && !args.optional.include_optional {
+            if member.optional && !optional.include_optional {
                 let rows = if member.ports.is_all() {
                     String::new()
                 } else {
@@ -67,7 +69,10 @@ fn options(catalog: &Catalog, args: &CheckArgs) -> Result<CheckOptions, Failure>
         context: ProbeContext {
             snmp_community: args.community.clone(),
             domain: args.domain.clone(),
-            radius_secret: args.radius_secret.clone(),
+            radius_secret: args.radius_secret.radius_secret.clone(),
+            listener: args
+                .expect_listener
+                .then(portolan_probe::udp_probes::listener_token),
         },
         mapper_port: defaults.mapper_port,
         rate: defaults.rate,
@@ -77,7 +82,7 @@ fn options(catalog: &Catalog, args: &CheckArgs) -> Result<CheckOptions, Failure>
 
 pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     let catalog = super::load_catalog(global)?;
-    let (services, skipped_optional) = chosen_services(&catalog, args)?;
+    let (services, skipped_optional) = chosen_services(&catalog, &args.subjects, &args.optional)?;
     let spec = match &args.ports {
         Some(text) => portolan_probe::parse_port_spec(&catalog, text)?,
         None => Vec::new(),
@@ -167,7 +172,7 @@ async fn check(
         hosts,
         selection,
         options,
-        !args.no_rpc,
+        !args.rpc.no_rpc,
         // A stream prints every result as it comes: keeping them all would make memory grow
         // with the hosts checked; the exit code needs only one.
         !stream,

@@ -5,6 +5,7 @@ mod changes;
 mod check;
 mod completions;
 mod conflicts;
+pub mod listen;
 mod lookup;
 mod man;
 mod pin;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Plan(args) => plan::run(global, &args),
         Command::Pin(args) => pin::run(global, &args),
         Command::Scan(args) => scan::run(global, &args),
+        Command::Listen(args) => listen::run(global, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),
     }

@@ -246,6 +246,69 @@ impl fmt::Display for BindNak {
     }
 }
 
+impl ContextResult {
+    fn to_u16(self) -> u16 {
+        match self {
+            ContextResult::Acceptance => 0,
+            ContextResult::UserRejection => 1,
+            ContextResult::ProviderRejection => 2,
+            ContextResult::NegotiateAck => 3,
+            ContextResult::Other(other) => other,
+        }
+    }
+}
+
+impl BindAck {
+    /// Encodes the bind_ack (a server's answer; used by `portolan listen`'s endpoint mapper
+    /// and round-trip tests). The secondary address gets its final NUL; at most 255 results.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        if self.secondary_address.len() > MAX_SECONDARY_ADDRESS {
+            return Err(Error::too_large(
+                "DCE/RPC bind_ack secondary address",
+                self.secondary_address.len(),
+                MAX_SECONDARY_ADDRESS,
+            ));
+        }
+        let count = u8::try_from(self.results.len())
+            .map_err(|_| Error::too_large("DCE/RPC bind_ack results", self.results.len(), 255))?;
+        let mut body = Vec::new();
+        body.extend_from_slice(&self.max_xmit_frag.to_le_bytes());
+        body.extend_from_slice(&self.max_recv_frag.to_le_bytes());
+        body.extend_from_slice(&self.assoc_group_id.to_le_bytes());
+        let address_len = self.secondary_address.len() + 1;
+        body.extend_from_slice(&(address_len as u16).to_le_bytes());
+        body.extend_from_slice(self.secondary_address.as_bytes());
+        body.push(0);
+        // The result list is 4-byte aligned from the start of the PDU (16-byte header).
+        while (16 + body.len()) % 4 != 0 {
+            body.push(0);
+        }
+        body.extend_from_slice(&[count, 0, 0, 0]);
+        for answer in &self.results {
+            body.extend_from_slice(&answer.result.to_u16().to_le_bytes());
+            body.extend_from_slice(&answer.reason.to_le_bytes());
+            body.extend_from_slice(&answer.transfer_syntax.to_le_bytes());
+        }
+        super::pdu::with_header(super::pdu::PacketType::BindAck, self.call_id, &body)
+    }
+
+    /// The acceptance of a bind's one context in NDR, as a server at port `secondary`.
+    pub fn accepting(call_id: u32, secondary: &str) -> BindAck {
+        BindAck {
+            call_id,
+            max_xmit_frag: super::pdu::DEFAULT_MAX_FRAG,
+            max_recv_frag: super::pdu::DEFAULT_MAX_FRAG,
+            assoc_group_id: 0x0001_2345,
+            secondary_address: secondary.to_string(),
+            results: vec![ContextAnswer {
+                result: ContextResult::Acceptance,
+                reason: 0,
+                transfer_syntax: super::uuid::NDR_SYNTAX,
+            }],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +359,14 @@ mod tests {
             BindAck::parse(BIND_NAK),
             Err(Error::Unexpected(_))
         ));
+    }
+
+    #[test]
+    fn an_emitted_bind_ack_parses_back() {
+        for address in ["135", "", "\\pipe\\epmapper"] {
+            let ack = BindAck::accepting(7, address);
+            let bytes = ack.emit().unwrap();
+            assert_eq!(BindAck::parse(&bytes).unwrap(), ack);
+        }
     }
 }

@@ -634,3 +634,91 @@ impl fmt::Display for MapResponse {
         Ok(())
     }
 }
+
+/// An `ept_lookup` request as a server reads it: where to continue and how many entries at
+/// most. The object and interface filters, when present, are read past (a stand-in mapper
+/// returns its whole map).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LookupRequest {
+    /// `inquiry_type`.
+    pub inquiry_type: u32,
+    /// The handle to continue from (null on the first call).
+    pub handle: ContextHandle,
+    /// `max_ents`, clamped to 1..=[`MAX_ENTS`].
+    pub max_ents: u32,
+}
+
+impl LookupRequest {
+    /// Parses the stub of an `ept_lookup` request.
+    pub fn parse(stub: &[u8]) -> Result<LookupRequest> {
+        let mut reader = NdrReader::new(stub);
+        let inquiry_type = reader.u32("EPM inquiry_type")?;
+        if reader.pointer("EPM object pointer")? != 0 {
+            reader.uuid("EPM object")?;
+        }
+        if reader.pointer("EPM interface pointer")? != 0 {
+            reader.uuid("EPM interface")?;
+            reader.u16("EPM interface major")?;
+            reader.u16("EPM interface minor")?;
+        }
+        reader.u32("EPM vers_option")?;
+        let handle = reader.context_handle()?;
+        let max_ents = reader.u32("EPM max_ents")?.clamp(1, MAX_ENTS);
+        Ok(LookupRequest {
+            inquiry_type,
+            handle,
+            max_ents,
+        })
+    }
+}
+
+impl LookupResponse {
+    /// A whole map in one answer: the first `max_ents` of `entries`, a null handle (the
+    /// list is complete), status 0; [`EPT_S_NOT_REGISTERED`] when the map is empty.
+    pub fn whole(mut entries: Vec<EptEntry>, max_ents: u32) -> LookupResponse {
+        entries.truncate(max_ents as usize);
+        let status = if entries.is_empty() {
+            EPT_S_NOT_REGISTERED
+        } else {
+            0
+        };
+        LookupResponse {
+            handle: ContextHandle::NULL,
+            entries,
+            status,
+        }
+    }
+}
+
+#[cfg(test)]
+mod server_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_lookup_request_reads_back_and_a_whole_map_ends_the_lookup() {
+        let request = LookupRequest::parse(&lookup_request(&ContextHandle::NULL, 77)).unwrap();
+        assert_eq!(request.max_ents, 77);
+        assert!(request.handle.is_null());
+        let entry = EptEntry {
+            object: Uuid::NIL,
+            tower: Some(
+                crate::dcerpc::tower::Tower::ncacn_ip_tcp(&crate::dcerpc::EPM_SYNTAX, 49_700)
+                    .emit()
+                    .unwrap(),
+            ),
+            annotation: "portolan".to_string(),
+        };
+        let answer = LookupResponse::whole(vec![entry.clone(); 3], 2);
+        let parsed = LookupResponse::parse(&answer.emit().unwrap()).unwrap();
+        assert_eq!(parsed.entries.len(), 2);
+        assert_eq!(parsed.entries[0].endpoint().unwrap().port, Some(49_700));
+        let mut lookup = Lookup::new(LookupLimits::default());
+        lookup.consume(&answer.emit().unwrap()).unwrap();
+        assert!(lookup.end().is_some());
+        assert_eq!(
+            LookupResponse::whole(Vec::new(), 5).status,
+            EPT_S_NOT_REGISTERED
+        );
+    }
+}

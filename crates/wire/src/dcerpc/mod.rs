@@ -38,10 +38,12 @@ mod fixtures;
 mod samba_tests;
 
 pub use bind::{BindAck, BindNak};
-pub use epm::{EptEntry, Lookup, LookupEnd, LookupLimits, LookupResponse, MapResponse};
+pub use epm::{
+    EptEntry, Lookup, LookupEnd, LookupLimits, LookupRequest, LookupResponse, MapResponse,
+};
 pub use fault::Fault;
 pub use ndr::ContextHandle;
-pub use pdu::{Pdu, Response};
+pub use pdu::{Pdu, Request, Response};
 pub use reassembly::{CallOutcome, Reassembler, ReassemblyLimits};
 pub use tower::{Endpoint, ProtocolSequence, Tower};
 pub use uuid::{EPM_SYNTAX, NDR_SYNTAX, SyntaxId, Uuid};

@@ -508,6 +508,66 @@ impl fmt::Display for Pdu<'_> {
     }
 }
 
+/// A single-fragment PDU of type `ptype` with `body` after the common header.
+pub(super) fn with_header(ptype: PacketType, call_id: u32, body: &[u8]) -> Result<Vec<u8>> {
+    let frag_length = u16::try_from(HEADER_LEN + body.len()).map_err(|_| {
+        Error::too_large(
+            "DCE/RPC PDU",
+            HEADER_LEN + body.len(),
+            usize::from(u16::MAX),
+        )
+    })?;
+    let mut out = Vec::with_capacity(usize::from(frag_length));
+    write_header(&mut out, ptype, frag_length, call_id);
+    out.extend_from_slice(body);
+    Ok(out)
+}
+
+/// Builds a single-fragment response PDU answering call `call_id` in `context_id` with
+/// `stub` (a server's side; `portolan listen`'s endpoint mapper).
+pub fn response(call_id: u32, context_id: u16, stub: &[u8]) -> Result<Vec<u8>> {
+    let mut body = Vec::with_capacity(8 + stub.len());
+    body.extend_from_slice(&(stub.len() as u32).to_le_bytes()); // alloc_hint
+    body.extend_from_slice(&context_id.to_le_bytes());
+    body.extend_from_slice(&[0, 0]); // cancel count, reserved
+    body.extend_from_slice(stub);
+    with_header(PacketType::Response, call_id, &body)
+}
+
+/// A request PDU as a server reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// Its call id.
+    pub call_id: u32,
+    /// Presentation context.
+    pub context_id: u16,
+    /// Operation number.
+    pub opnum: u16,
+    /// The NDR arguments of this fragment.
+    pub stub: &'a [u8],
+}
+
+impl<'a> Request<'a> {
+    /// Parses one request PDU.
+    pub fn parse(bytes: &'a [u8]) -> Result<Request<'a>> {
+        let packet = Packet::new_checked(bytes)?;
+        packet.expect(PacketType::Request, "DCE/RPC PDU is not a request")?;
+        crate::error::need(bytes, CALL_HEADER_LEN, "DCE/RPC request header")?;
+        let stub_range = packet.stub_range()?;
+        let stub = bytes.get(stub_range.clone()).ok_or(Error::truncated(
+            "DCE/RPC stub data",
+            stub_range.end,
+            bytes.len(),
+        ))?;
+        Ok(Request {
+            call_id: packet.call_id(),
+            context_id: le16(bytes, field::CONTEXT_ID),
+            opnum: le16(bytes, field::CONTEXT_ID + 2),
+            stub,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -645,5 +705,19 @@ mod tests {
             prop_assert_eq!(packet.call_id(), call_id);
             prop_assert_eq!(packet.stub().unwrap(), &stub[..]);
         }
+    }
+
+    #[test]
+    fn requests_and_responses_round_trip() {
+        let pdu = request(9, 0, 2, &[1, 2, 3, 4]).unwrap();
+        let parsed = Request::parse(&pdu).unwrap();
+        assert_eq!((parsed.call_id, parsed.context_id, parsed.opnum), (9, 0, 2));
+        assert_eq!(parsed.stub, &[1, 2, 3, 4]);
+        let answer = response(9, 0, &[5, 6, 7, 8]).unwrap();
+        let parsed = Response::parse(&answer).unwrap();
+        assert_eq!(parsed.call_id, 9);
+        assert_eq!(parsed.stub, &[5, 6, 7, 8]);
+        assert!(parsed.is_first() && parsed.is_last());
+        assert!(Request::parse(&answer).is_err());
     }
 }

@@ -485,6 +485,23 @@ impl fmt::Display for Endpoint {
     }
 }
 
+impl Tower {
+    /// The tower of `interface` over connection-oriented RPC on TCP `port` (ncacn_ip_tcp),
+    /// with the IPv4 address 0.0.0.0, as Windows and Samba register it (the client uses the
+    /// address it asked).
+    pub fn ncacn_ip_tcp(interface: &SyntaxId, port: u16) -> Tower {
+        Tower {
+            floors: vec![
+                Floor::syntax(interface),
+                Floor::syntax(&NDR_SYNTAX),
+                Floor::simple(protocol_id::RPC_CO, vec![0, 0]),
+                Floor::simple(protocol_id::TCP, port.to_be_bytes().to_vec()),
+                Floor::simple(protocol_id::IP, Ipv4Addr::UNSPECIFIED.octets().to_vec()),
+            ],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -647,5 +664,15 @@ mod tests {
             let bytes = endpoint.to_tower().unwrap().emit().unwrap();
             prop_assert_eq!(Endpoint::parse(&bytes).unwrap(), endpoint);
         }
+    }
+
+    #[test]
+    fn an_ncacn_ip_tcp_tower_reads_back() {
+        let interface = SyntaxId::new(Uuid::NIL, 3, 1);
+        let bytes = Tower::ncacn_ip_tcp(&interface, 49_664).emit().unwrap();
+        let endpoint = Endpoint::parse(&bytes).unwrap();
+        assert_eq!(endpoint.interface, interface);
+        assert_eq!(endpoint.protocol, ProtocolSequence::NcacnIpTcp);
+        assert_eq!(endpoint.port, Some(49_664));
     }
 }
