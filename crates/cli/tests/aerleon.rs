@@ -601,3 +601,40 @@ fn aerleon_and_portolan_rulesets_admit_the_same_flows_in_a_kernel() {
         &["--from", CLIENTS_CLASS, "--from", PEERS_CLASS],
     );
 }
+
+/// docs/aerleon.md quotes the export: its excerpts stay the real output.
+#[test]
+fn the_documented_excerpts_are_the_real_export() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/aerleon.md"
+    ))
+    .unwrap();
+    let dir = TempDir::new("docs");
+    export(
+        &dir.0,
+        &["--role", "domain-controller", "--from", "10.0.0.0/8"],
+    );
+    let svc = std::fs::read_to_string(dir.0.join("def/SERVICES.svc")).unwrap();
+    let pol = std::fs::read_to_string(dir.0.join("policies/pol/domain-controller.pol")).unwrap();
+    let blocks: Vec<&str> = doc.split("```").skip(1).step_by(2).collect();
+    let services = blocks
+        .iter()
+        .find(|b| b.contains("KERBEROS_KDC_TCP = "))
+        .expect("a SERVICES.svc excerpt");
+    let excerpt = services.trim_start_matches('\n').trim_end_matches("...\n");
+    assert!(
+        svc.contains(excerpt),
+        "docs/aerleon.md:\n{excerpt}\nexport:\n{svc}"
+    );
+    let term = blocks
+        .iter()
+        .find(|b| b.contains("term kerberos-kdc-tcp {"))
+        .expect("a policy excerpt");
+    for part in term.trim().split("\n\n") {
+        assert!(
+            pol.contains(part),
+            "docs/aerleon.md:\n{part}\npolicy:\n{pol}"
+        );
+    }
+}
