@@ -113,6 +113,9 @@ seed_text audit_check <<'EOF'
 [{"host":"dc1","address":"192.0.2.10","port":53,"transport":"udp","verdict":"LISTENING OR FILTERED"}]
 EOF
 
+# Saved results the report and merge read: check, scan and audit output made on loopback.
+seed report_read "$root"/crates/report/tests/fixtures/*.json "$root"/crates/report/tests/fixtures/*.jsonl
+
 # The catalog's own data, and the grammars of ports, targets and plan requests.
 seed catalog_load "$root"/crates/catalog/data/catalog.toml
 seed_text catalog_query <<'EOF'

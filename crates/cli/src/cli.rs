@@ -137,6 +137,14 @@ pub enum Command {
     /// services, answer each protocol, log every hit, so a firewall change can be checked
     /// before the server is built (docs/listen.md).
     Listen(crate::commands::listen::ListenArgs),
+    /// Merge check results (JSON or JSON Lines) from many vantage points into one vantage x
+    /// host x port matrix; ports seen differently from different places come first. Exit 0
+    /// when every vantage agrees, 1 when they differ.
+    Merge(MergeArgs),
+    /// Write one self-contained HTML report (no network fetches) of check, scan or audit
+    /// results: a host x port matrix with coloured verdicts, evidence, caveats, what is
+    /// missing or unexpected, and vantage columns when runs are merged.
+    Report(ReportArgs),
     /// Print a shell completion script: `portolan completions bash > /etc/bash_completion.d/portolan`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `portolan man | man -l -`.
@@ -394,6 +402,33 @@ pub struct RpcArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = crate::commands::rpc::RpcFormat::Table)]
     pub format: crate::commands::rpc::RpcFormat,
+}
+
+/// Result files: JSON or JSON Lines of `check`, `scan` or `audit`.
+#[derive(Debug, Args)]
+pub struct ResultFiles {
+    /// Files of `check`, `scan` or `audit` output (`--format json` or `jsonl`), or `-` for
+    /// standard input. Results without a `vantage` field (written without `check --vantage`)
+    /// are from the vantage named by the file's stem: `dmz.jsonl` is `dmz`.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    #[command(flatten)]
+    pub files: ResultFiles,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::commands::merge::MergeFormat::Table)]
+    pub format: crate::commands::merge::MergeFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub files: ResultFiles,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 #[derive(Debug, Args)]

@@ -138,6 +138,12 @@ fn the_playbook_checks_from_every_zone_and_merges_the_difference() {
     );
     let differing = merge_differences(&merged);
     assert_eq!(differing, vec![(TARGET.to_string(), 8082)], "{merged}");
+    assert_eq!(merged["vantages"], serde_json::json!(["zone-a", "zone-b"]));
+    assert_eq!(
+        merged["differences"][0]["verdicts"],
+        serde_json::json!(["LISTENING", "FILTERED"]),
+        "{merged}"
+    );
     assert!(results.join("report.html").exists());
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -29,6 +29,13 @@ fn cases() -> Vec<Case> {
         "{}/../audit/tests/fixtures/samba-dc/ss-lntup.txt",
         env!("CARGO_MANIFEST_DIR")
     );
+    let results = |name: &str| {
+        format!(
+            "{}/../report/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let (zone_a, zone_b) = (results("zone-a.jsonl"), results("zone-b.jsonl"));
     vec![
         case(&["port", "445", "389/udp"], &[0]),
         case(&["service", "ntfrs"], &[0]),
@@ -42,6 +49,8 @@ fn cases() -> Vec<Case> {
         case(&["export"], &[0]),
         case(&["plan", "--role", "dns-server"], &[0]),
         case(&["audit", &fixture, "--role", "domain-controller"], &[0, 1]),
+        // Two vantages that see one port differently: exit 1.
+        case(&["merge", &zone_a, &zone_b], &[1]),
         // Loopback port 1: refused, so a record with a negative answer.
         case(&["check", "127.0.0.1", "--ports", "tcp:1"], &[1]),
         case(

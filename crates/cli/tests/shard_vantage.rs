@@ -181,3 +181,73 @@ fn the_vantage_tags_every_json_line_the_document_and_junit() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["vantage"], "runner-7");
 }
+
+/// The lab's four namespaces as one target list, split three ways, by check and by scan:
+/// every lab host is checked by exactly one shard, and each shard's verdicts are the ones an
+/// unsharded run gives.
+#[test]
+#[ignore = "needs the lab (root: lab/lab.sh up); the test command runs it"]
+fn shards_split_the_lab_hosts_exactly() {
+    let lab = common::lab();
+    let hosts = [&lab.dc, &lab.svc, &lab.apps, &lab.fw];
+    let targets: Vec<&str> = hosts.iter().map(|h| h.as_str()).collect();
+    // 22 and 445 answer on some lab hosts and are closed or filtered on others.
+    let verdicts = |extra: &[&str]| -> BTreeMap<String, String> {
+        let out = portolan()
+            .arg("check")
+            .args(&targets)
+            .args([
+                "-p",
+                "tcp:22,445",
+                "--no-rpc",
+                "--no-verify",
+                "--format",
+                "jsonl",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        json_lines(&String::from_utf8(out.stdout).unwrap())
+            .iter()
+            .map(|l| {
+                (
+                    format!("{} {}", l["host"].as_str().unwrap(), l["port"]),
+                    l["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let whole = verdicts(&[]);
+    assert_eq!(whole.len(), 8, "{whole:?}");
+    let mut parts = Vec::new();
+    let mut joined = BTreeMap::new();
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        let part = verdicts(&["--shard", &shard]);
+        parts.push(
+            part.keys()
+                .map(|k| k.split(' ').next().unwrap().to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>(),
+        );
+        joined.extend(part);
+    }
+    assert_each_host_once(parts, 4);
+    assert_eq!(joined, whole, "the shards' verdicts are the whole run's");
+
+    let scanned: Vec<Vec<String>> = (0..3)
+        .map(|i| {
+            let shard = format!("{i}/3");
+            let mut args = vec!["scan"];
+            args.extend(&targets);
+            args.extend(["-p", "22,445", "--all", "--no-progress", "-f", "jsonl"]);
+            args.extend(["--shard", &shard]);
+            let mut hosts = hosts_of(&args);
+            hosts.sort();
+            hosts.dedup();
+            hosts
+        })
+        .collect();
+    assert_each_host_once(scanned, 4);
+}

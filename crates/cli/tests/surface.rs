@@ -210,6 +210,8 @@ fn the_man_page_renders_with_groff_and_documents_every_command() {
         "PORTOLAN CHECK",
         "PORTOLAN SCAN",
         "PORTOLAN PLAN",
+        "PORTOLAN MERGE",
+        "PORTOLAN REPORT",
         "PORTOLAN MAN",
     ] {
         assert!(text.contains(command), "the page has a section {command}");

@@ -44,6 +44,12 @@ impl Verdict {
         }
     }
 
+    /// The verdict PortQry's word names (`"NOT LISTENING"`), as reports write it; `None` for
+    /// any other text. Readers of saved results use it, so the words have one home.
+    pub fn from_portqry(word: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.as_str() == word)
+    }
+
     /// nmap's state for the verdict.
     pub fn nmap(self) -> NmapState {
         match self {
@@ -73,6 +79,14 @@ pub enum NmapState {
 }
 
 impl NmapState {
+    /// The state nmap's word names (`"open|filtered"`); `None` for any other text.
+    pub fn from_word(word: &str) -> Option<NmapState> {
+        Verdict::ALL
+            .into_iter()
+            .map(Verdict::nmap)
+            .find(|s| s.as_str() == word)
+    }
+
     /// nmap's word.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -204,6 +218,17 @@ spelled_by_as_str!(Verdict, NmapState, Reason);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn portqry_words_read_back_to_their_verdicts() {
+        for v in Verdict::ALL {
+            assert_eq!(Verdict::from_portqry(v.as_str()), Some(v));
+        }
+        assert_eq!(Verdict::from_portqry("listening"), None);
+        for v in Verdict::ALL {
+            assert_eq!(NmapState::from_word(v.nmap().as_str()), Some(v.nmap()));
+        }
+    }
 
     #[test]
     fn each_verdict_has_one_nmap_state_and_back() {

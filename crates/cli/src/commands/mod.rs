@@ -8,8 +8,10 @@ mod conflicts;
 pub mod listen;
 mod lookup;
 mod man;
+pub mod merge;
 mod pin;
 mod plan;
+mod report;
 mod roles;
 pub mod rpc;
 pub mod scan;
@@ -45,6 +47,8 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Pin(args) => pin::run(global, &args),
         Command::Scan(args) => scan::run(global, &args),
         Command::Listen(args) => listen::run(global, &args),
+        Command::Merge(args) => merge::run(global, &args),
+        Command::Report(args) => report::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),
     }
