@@ -13,7 +13,7 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 # report is loaded in a real browser: crates/report/tests/browser.rs).
 TEST_PKGS=(nftables iptables firewalld ufw libxml2-utils util-linux nmap ndiff hyperfine time tcpdump python3-venv groff-base man-db perl chromium-headless-shell)
 VENV="${PORTOLAN_VENV:-/opt/portolan-venv}"
-PY_PKGS=(impacket botocore python-hcl2 junitparser ansible-core)
+PY_PKGS=(impacket botocore python-hcl2 junitparser ansible-core aerleon kubernetes-validate)
 
 missing=()
 for p in "${TEST_PKGS[@]}"; do
@@ -50,11 +50,14 @@ fi
 
 # The system python3 may come from pyenv; any python3 with venv support will do.
 # impacket (rpcdump, the endpoint-mapper cross-check), botocore (AWS parameter validation),
-# python-hcl2 (Terraform syntax), junitparser (JUnit output), ansible-core (deploy/ansible).
+# python-hcl2 (Terraform syntax), junitparser (JUnit output), ansible-core (deploy/ansible),
+# aerleon (aclgen, the second rule generator the Aerleon export is proven against),
+# kubernetes-validate (the Kubernetes schemas, shipped in the package, so deploy/kubernetes is
+# checked offline).
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV" || /usr/bin/python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c "import impacket, botocore, hcl2, junitparser, ansible" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import impacket, botocore, hcl2, junitparser, ansible, aerleon, kubernetes_validate" 2>/dev/null; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PY_PKGS[@]}"
 fi
 

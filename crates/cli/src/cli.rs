@@ -66,6 +66,10 @@ pub enum PlanFormat {
     Dialect,
     /// The merged rule set as data (docs/json.md).
     Json,
+    /// A firewall change request, one line per rule (docs/plan.md#change-requests).
+    Csv,
+    /// The change request as an Excel workbook (needs --output FILE or a redirect).
+    Xlsx,
 }
 
 /// Formats of `export`.
@@ -83,6 +87,9 @@ pub enum ExportFormat {
     Xlsx,
     /// Lines in the /etc/services format.
     Services,
+    /// Aerleon definitions and one policy per role, in the folder --output names
+    /// (docs/aerleon.md).
+    Aerleon,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,7 +102,8 @@ pub enum Command {
     Search(SearchArgs),
     /// The whole catalog in the seed's port-sorted order.
     Table(TableArgs),
-    /// Export the whole catalog (table, json, csv, md, xlsx, services).
+    /// Export the whole catalog (table, json, csv, md, xlsx, services), or Aerleon policies
+    /// for roles (aerleon).
     Export(ExportArgs),
     /// The errata: where the seed contradicts itself and what portolan decided.
     Errata(FormatArgs),
@@ -266,6 +274,14 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Table)]
     pub format: ExportFormat,
+    // `--format aerleon`: a policy per --role (every role when neither --role nor --service
+    // is given), and one for the --service ones.
+    #[command(flatten)]
+    pub subjects: Subjects,
+    #[command(flatten)]
+    pub policies: crate::groups::PolicyExport,
+    #[command(flatten)]
+    pub pin: PinRpc,
     #[command(flatten)]
     pub output: OutputFile,
 }

@@ -132,6 +132,16 @@ pub struct Subjects {
     pub service: Vec<String>,
 }
 
+/// Where the clients of `export --format aerleon`'s policies are. The other formats export
+/// the whole catalog and refuse it.
+#[derive(Debug, Args)]
+pub struct PolicyExport {
+    /// `--format aerleon`: where traffic comes from, as `plan --from` takes it: an address or
+    /// CIDR for every class of hosts, or CLASS=CIDR for one class. Repeatable; default any.
+    #[arg(long, value_name = "[CLASS=]CIDR")]
+    pub from: Vec<String>,
+}
+
 /// `--shard I/N` of `check` and `scan`: split the hosts between N workers.
 #[derive(Debug, Args)]
 pub struct Sharding {
@@ -192,7 +202,7 @@ pub struct NoRpc {
 pub struct OutputFile {
     /// Write to this file instead of standard output (`plan`: a folder when the dialect has
     /// several files; `pin --for windows`: a .reg file, beside the PowerShell on standard
-    /// output).
+    /// output; `export --format aerleon`: the folder of definitions and policies).
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
 }

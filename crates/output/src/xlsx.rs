@@ -1,5 +1,6 @@
 //! The catalog as an Excel workbook, like the seed's own spreadsheet: one sheet by port (in
-//! the seed table's order), one by service, and one of errata.
+//! the seed table's order), one by service, and one of errata; and any grid as a one-sheet
+//! workbook (a plan's change request).
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -22,6 +23,14 @@ pub fn catalog_workbook(catalog: &Catalog) -> Result<Vec<u8>, XlsxError> {
     ] {
         write_sheet(&mut workbook, name, grid)?;
     }
+    workbook.save_to_buffer()
+}
+
+/// A workbook of one sheet named `sheet` holding `grid` (a plan's change request), with the
+/// same header, filter and frozen first row as the catalog's sheets.
+pub fn grid_workbook(sheet: &str, grid: &Grid) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    write_sheet(&mut workbook, sheet, grid)?;
     workbook.save_to_buffer()
 }
 

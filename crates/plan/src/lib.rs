@@ -7,6 +7,9 @@
 //! deduplicated [`Rule`]s, each carrying the services it serves, with [`Caveat`]s on what
 //! rules alone cannot do. [`render()`] writes a plan in one of eleven firewall [`Dialect`]s,
 //! each within its dialect's limits and saying so where a limit bites.
+//! [`render::change_request`] turns a plan into a firewall change request (one row per rule,
+//! with the Microsoft documents that require it), and [`aerleon_export`] writes Aerleon's
+//! definitions and one policy per role.
 //!
 //! The crate is pure: no I/O, no clock. Outputs are reproducible, so they are golden-tested.
 //!
@@ -55,4 +58,39 @@ use portolan_catalog::Catalog;
 pub fn nftables_ruleset(catalog: &Catalog, request: &Request) -> Result<String, PlanError> {
     let plan = Plan::build(catalog, request)?;
     Ok(render::nftables::ruleset(&plan))
+}
+
+/// The Aerleon export (`portolan export --format aerleon`): one plan per role of
+/// `request.roles`, and one more for `request.services` when any are given, each with the
+/// rest of `request` (sources, ranges, pinned RPC ports), rendered as Aerleon definitions and
+/// policies; see [`render::aerleon`]. With neither roles nor services, every role of the
+/// catalog gets its policy.
+pub fn aerleon_export(
+    catalog: &Catalog,
+    request: &Request,
+) -> Result<Vec<RenderedFile>, PlanError> {
+    let roles: Vec<String> = if request.roles.is_empty() && request.services.is_empty() {
+        catalog.roles().iter().map(|r| r.id.clone()).collect()
+    } else {
+        request.roles.clone()
+    };
+    let mut requests: Vec<Request> = roles
+        .into_iter()
+        .map(|role| Request {
+            roles: vec![role],
+            services: Vec::new(),
+            ..request.clone()
+        })
+        .collect();
+    if !request.services.is_empty() {
+        requests.push(Request {
+            roles: Vec::new(),
+            ..request.clone()
+        });
+    }
+    let mut plans = Vec::with_capacity(requests.len());
+    for one in &requests {
+        plans.push(Plan::build(catalog, one)?);
+    }
+    Ok(render::aerleon::export(&plans))
 }

@@ -250,6 +250,17 @@ pub fn export(catalog: &Catalog, global: &Global, args: &ExportArgs) -> Result<S
         Some(_) => portolan_output::TerminalStyle::default(),
         None => terminal_style(global.color),
     };
+    if args.format != ExportFormat::Aerleon
+        && (!args.subjects.role.is_empty()
+            || !args.subjects.service.is_empty()
+            || !args.policies.from.is_empty()
+            || args.pin.pin_rpc.is_some())
+    {
+        return Err(Failure::new(
+            "--role, --service, --from and --pin-rpc choose the policies of `export --format aerleon`; \
+             the other formats export the whole catalog: drop them, or add --format aerleon",
+        ));
+    }
     let services: Vec<&Service> = catalog.services().iter().collect();
     let (bytes, binary) = match args.format {
         ExportFormat::Json => (
@@ -274,6 +285,8 @@ pub fn export(catalog: &Catalog, global: &Global, args: &ExportArgs) -> Result<S
             etc_services::catalog_services_file(catalog).into_bytes(),
             false,
         ),
+        // Handled above: a folder of files, not one output.
+        ExportFormat::Aerleon => return aerleon(catalog, args),
         ExportFormat::Xlsx => (
             xlsx::catalog_workbook(catalog)
                 .map_err(|e| Failure::runtime(format!("cannot build the spreadsheet: {e}")))?,
@@ -281,6 +294,36 @@ pub fn export(catalog: &Catalog, global: &Global, args: &ExportArgs) -> Result<S
         ),
     };
     render::write_output(args.output.output.as_deref(), &bytes, binary)?;
+    Ok(Status::Clean)
+}
+
+/// `export --format aerleon -o DIR`: Aerleon's definitions, one policy per role and the
+/// notes, written under DIR.
+fn aerleon(catalog: &Catalog, args: &ExportArgs) -> Result<Status, Failure> {
+    let Some(dir) = args.output.output.as_deref() else {
+        return Err(Failure::new(
+            "--format aerleon writes a folder of files: add --output DIR \
+             (then run aclgen --base_directory DIR/policies --definitions_directory DIR/def)",
+        ));
+    };
+    let mut request = portolan_plan::Request::new(&args.subjects.role, &args.subjects.service);
+    for source in &args.policies.from {
+        match portolan_plan::parse_class_source(source)? {
+            (None, net) => request.sources.push(net),
+            (Some(class), net) => request.class_sources.push((class, net)),
+        }
+    }
+    request.pin_rpc = args.pin.pin_rpc;
+    let files = portolan_plan::aerleon_export(catalog, &request)?;
+    for file in &files {
+        let path = dir.join(&file.name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Failure::runtime(format!("cannot create folder {}: {e}", parent.display()))
+            })?;
+        }
+        render::write_output(Some(&path), file.text.as_bytes(), false)?;
+    }
     Ok(Status::Clean)
 }
 

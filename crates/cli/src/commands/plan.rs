@@ -1,5 +1,10 @@
 //! `plan`: firewall rules for roles and services in a firewall dialect.
 
+use std::path::Path;
+
+use portolan_catalog::{Catalog, Modern};
+use portolan_output::{Grid, xlsx};
+use portolan_plan::render::change_request;
 use portolan_plan::{OptionalPolicy, Plan, Request, render};
 use serde::Serialize;
 
@@ -52,6 +57,9 @@ pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
         out::write_output(output, text.as_bytes(), false)?;
         return Ok(Status::Clean);
     }
+    if matches!(args.format(), PlanFormat::Csv | PlanFormat::Xlsx) {
+        return change_request(&plan, args.format(), output);
+    }
     let rendered = render(&plan, args.dialect.0);
     match (output, rendered.files.as_slice()) {
         (None, _) => out::print(rendered.to_text().as_bytes())?,
@@ -68,6 +76,32 @@ pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
                 out::write_output(Some(&dir.join(&file.name)), file.text.as_bytes(), false)?;
             }
         }
+    }
+    Ok(Status::Clean)
+}
+
+/// `--format csv` / `xlsx`: the plan as a change request, one line per rule.
+fn change_request(
+    plan: &Plan,
+    format: PlanFormat,
+    output: Option<&Path>,
+) -> Result<Status, Failure> {
+    // The documents come from the built-in layer over the built-in seed: a site catalog
+    // overlay changes ports, not which Microsoft document requires them.
+    let seed = Catalog::builtin()
+        .map_err(|e| Failure::runtime(format!("cannot load the built-in catalog: {e}")))?;
+    let modern = Modern::builtin(&seed)
+        .map_err(|e| Failure::runtime(format!("cannot load the built-in modern layer: {e}")))?;
+    let mut grid = Grid::new(change_request::HEADERS);
+    for row in change_request::rows(plan, &modern) {
+        grid.push(row.cells());
+    }
+    if format == PlanFormat::Xlsx {
+        let bytes = xlsx::grid_workbook("Change request", &grid)
+            .map_err(|e| Failure::runtime(format!("cannot build the spreadsheet: {e}")))?;
+        out::write_output(output, &bytes, true)?;
+    } else {
+        out::write_output(output, grid.to_csv().as_bytes(), false)?;
     }
     Ok(Status::Clean)
 }

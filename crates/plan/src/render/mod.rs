@@ -1,7 +1,9 @@
 //! Renderers: one module per dialect, each turning a [`Plan`] into files of that dialect.
 
+pub mod aerleon;
 pub mod aws;
 pub mod azure;
+pub mod change_request;
 pub mod cisco;
 pub mod firewalld;
 pub mod iptables;
