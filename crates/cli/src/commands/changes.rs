@@ -62,8 +62,8 @@ fn side(change: &Change, end: Option<&ChangeEnd>) -> String {
 /// catalog files add services of their own, not versions).
 pub fn run(global: &Global, args: &ChangesArgs) -> Result<Status, Failure> {
     let (seed, modern) = super::builtin_layer()?;
-    let catalog = &seed;
-    let list = changes(catalog, &modern, args.from, args.to)?;
+    let catalog = seed;
+    let list = changes(catalog, modern, args.from, args.to)?;
     let service_name = |c: &Change| {
         c.after
             .as_ref()

@@ -12,7 +12,7 @@ use crate::exit::Failure;
 /// user catalog can extend but not shrink, so they hold for every catalog.
 pub fn load() -> Result<PortSharing, Failure> {
     let (seed, modern) = super::builtin_layer()?;
-    PortSharing::builtin(&seed, &modern)
+    PortSharing::builtin(seed, modern)
         .map_err(|e| Failure::runtime(format!("the built-in port-sharing data is invalid: {e}")))
 }
 

@@ -64,22 +64,34 @@ pub fn load_catalog(global: &Global) -> Result<Catalog, Failure> {
 pub fn load_catalog_at(global: &Global, version: WindowsVersion) -> Result<Catalog, Failure> {
     let merged = load_files(global)?;
     let (_, modern) = builtin_layer()?;
-    Ok(merged.at(&modern, version))
+    Ok(merged.at(modern, version))
 }
 
 /// The built-in seed catalog and the layer for today's Windows over it. The layer is checked
 /// against the built-in seed, which user files do not change, so this is the one place both
-/// are loaded (versions, `changes`, port conflicts).
-pub fn builtin_layer() -> Result<(Catalog, Modern), Failure> {
-    let seed = Catalog::builtin()
-        .map_err(|e| Failure::runtime(format!("the built-in catalog is invalid: {e}")))?;
-    let modern = Modern::builtin(&seed)
-        .map_err(|e| Failure::runtime(format!("the built-in modern layer is invalid: {e}")))?;
-    Ok((seed, modern))
+/// are loaded (versions, `changes`, port conflicts), once per run: a look-up needs them
+/// several times, and parsing the embedded TOML is most of a cold look-up's time.
+pub fn builtin_layer() -> Result<&'static (Catalog, Modern), Failure> {
+    static LAYER: std::sync::OnceLock<Result<(Catalog, Modern), String>> =
+        std::sync::OnceLock::new();
+    LAYER
+        .get_or_init(|| {
+            let seed =
+                Catalog::builtin().map_err(|e| format!("the built-in catalog is invalid: {e}"))?;
+            let modern = Modern::builtin(&seed)
+                .map_err(|e| format!("the built-in modern layer is invalid: {e}"))?;
+            Ok((seed, modern))
+        })
+        .as_ref()
+        .map_err(|e| Failure::runtime(e.clone()))
 }
 
 /// The built-in catalog with the user's catalog files merged over it.
 fn load_files(global: &Global) -> Result<Catalog, Failure> {
+    if global.catalog.catalogs.is_empty() {
+        // No user file: the built-in catalog, already parsed for the layer.
+        return Ok(builtin_layer()?.0.clone());
+    }
     let mut texts = Vec::new();
     for path in &global.catalog.catalogs {
         let text = std::fs::read(path).map_err(|e| {
