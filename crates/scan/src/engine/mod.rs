@@ -16,7 +16,7 @@
 //! fails the scan.
 
 mod probe;
-mod rate;
+pub(crate) mod rate;
 mod timer;
 mod work;
 mod worker;
