@@ -74,7 +74,12 @@ fn config() -> Config {
 
 /// A half-open sweep of `address` on `ports`.
 fn syn_scan(address: &str, ports: &[u16]) -> Result<(portolan_scan::engine::Summary, Collect), SynError> {
-    let specs = target::parse_targets(&[address], |_| Err("no files".into())).unwrap();
+    syn_scan_all(&[address], ports)
+}
+
+/// A half-open sweep of `addresses` on `ports`.
+fn syn_scan_all(addresses: &[&str], ports: &[u16]) -> Result<(portolan_scan::engine::Summary, Collect), SynError> {
+    let specs = target::parse_targets(addresses, |_| Err("no files".into())).unwrap();
     let list = TargetList::build(&specs, |_| Err("no names".into())).unwrap();
     let stop = AtomicBool::new(false);
     let mut collect = Collect::default();
@@ -232,4 +237,31 @@ fn ipv6_targets_are_refused_with_the_way_out() {
     assert!(matches!(error, SynError::Ipv6 { .. }));
     assert!(error.to_string().contains("without --syn"), "{error}");
     assert!(error.is_usage());
+}
+
+#[test]
+#[ignore = "needs root: raw sockets and network namespaces (scripts/test.sh)"]
+fn a_repeated_address_is_probed_once_and_reported_under_each_listing() {
+    require_root();
+    let ns = Netns::new();
+    let (summary, found) = ns.within(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap().port();
+        let closed = if open == 65535 { open - 1 } else { open + 1 };
+        let result = syn_scan_all(&["127.0.0.1", "127.0.0.1"], &[open, closed]).unwrap();
+        drop(listener);
+        result
+    });
+    assert_eq!(summary.done, 4);
+    assert_eq!((summary.open, summary.closed, summary.filtered), (2, 2, 0));
+    for host in [0, 1] {
+        let mut states: Vec<_> = found
+            .ports
+            .iter()
+            .filter(|p| p.host == host)
+            .map(|p| p.state)
+            .collect();
+        states.sort();
+        assert_eq!(states, [NmapState::Open, NmapState::Closed], "host {host}");
+    }
 }

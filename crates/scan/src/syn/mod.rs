@@ -303,9 +303,19 @@ fn conclude(shared: &Shared<'_>, interrupted: bool, observer: &mut dyn Observer)
     let policy = &shared.config.timeouts;
     for (h, host) in table.hosts.iter().enumerate() {
         let (mut open, mut closed, mut filtered) = (0u32, 0u32, 0u32);
+        let canonical = table.canonical(h);
         for p in 0..table.ports.len() {
-            let outcome = table.outcome(table.probe(h, p));
+            let outcome = table.outcome(table.probe(canonical, p));
             let reason = match outcome.reason {
+                // A repeated address: the first listing's answer, reported again under this one.
+                Some(reason) if canonical != h => {
+                    let result = shared.result(h, p, reason, outcome.tries, None);
+                    shared.counters.done.fetch_add(1, Ordering::Relaxed);
+                    if reason == Reason::SynAck || shared.config.report_all {
+                        observer.event(Event::Port(result));
+                    }
+                    reason
+                }
                 Some(reason) => reason,
                 None if interrupted => continue,
                 None => {

@@ -42,6 +42,9 @@ fn passes(shared: &Shared<'_>, socket: &Socket, events: &mpsc::SyncSender<Event>
                     return;
                 }
                 let Some(source) = host.source else { continue };
+                if table.canonical(h) != h {
+                    continue;
+                }
                 let probe = table.probe(h, p);
                 if table.answered(probe) {
                     continue;

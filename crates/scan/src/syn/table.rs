@@ -161,6 +161,15 @@ impl Table {
         (port_index != u32::MAX).then_some((host, port_index as usize))
     }
 
+    /// The host whose probes stand for host `host`: itself, or the first listing of the same
+    /// address (a repeated address is probed once).
+    pub fn canonical(&self, host: usize) -> usize {
+        self.hosts
+            .get(host)
+            .and_then(|h| self.host_index.get(&h.address))
+            .map_or(host, |&i| i as usize)
+    }
+
     /// Whether the probe has an answer.
     pub fn answered(&self, probe: usize) -> bool {
         self.state
