@@ -59,7 +59,12 @@ fn without_cap_net_raw_it_stops_with_the_fix() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-    for needle in ["CAP_NET_RAW", "run it as root", "setcap cap_net_raw+ep", "leave out --syn"] {
+    for needle in [
+        "CAP_NET_RAW",
+        "run it as root",
+        "setcap cap_net_raw+ep",
+        "leave out --syn",
+    ] {
         assert!(stderr.contains(needle), "{needle:?} missing from: {stderr}");
     }
     assert!(out.stdout.is_empty());
@@ -77,24 +82,48 @@ fn a_half_open_sweep_of_our_own_listener_on_loopback() {
     };
     let ports = format!("{open},{closed}");
     let out = portolan()
-        .args(["scan", "--syn", "127.0.0.1", "-p", &ports, "--all", "-f", "jsonl"])
+        .args([
+            "scan",
+            "--syn",
+            "127.0.0.1",
+            "-p",
+            &ports,
+            "--all",
+            "-f",
+            "jsonl",
+        ])
         .args(["--no-progress"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let state = |port: u16| {
-        lines
-            .iter()
-            .find(|v| v["port"] == port)
-            .map(|v| (v["state"].as_str().unwrap().to_string(), v["reason"].as_str().unwrap().to_string()))
+        lines.iter().find(|v| v["port"] == port).map(|v| {
+            (
+                v["state"].as_str().unwrap().to_string(),
+                v["reason"].as_str().unwrap().to_string(),
+            )
+        })
     };
-    assert_eq!(state(open), Some(("open".into(), "syn-ack".into())), "{lines:?}");
-    assert_eq!(state(closed), Some(("closed".into(), "conn-refused".into())), "{lines:?}");
+    assert_eq!(
+        state(open),
+        Some(("open".into(), "syn-ack".into())),
+        "{lines:?}"
+    );
+    assert_eq!(
+        state(closed),
+        Some(("closed".into(), "conn-refused".into())),
+        "{lines:?}"
+    );
     // The kernel reset the half-open connection: nothing waits in the listener's queue.
     listener.set_nonblocking(true).unwrap();
     assert!(listener.accept().is_err());

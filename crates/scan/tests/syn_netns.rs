@@ -17,7 +17,9 @@ use portolan_scan::{NmapState, Reason};
 use support::{Collect, Netns, require, require_root, scan};
 
 /// Listening ports; some of them sit behind a rule.
-const LISTEN: [u16; 12] = [22, 80, 135, 445, 3268, 3389, 5985, 8000, 40000, 49152, 60000, 65535];
+const LISTEN: [u16; 12] = [
+    22, 80, 135, 445, 3268, 3389, 5985, 8000, 40000, 49152, 60000, 65535,
+];
 const DROP: [u16; 6] = [135, 5985, 7000, 7001, 49152, 65534];
 const RESET: [u16; 2] = [8000, 8001];
 const ADMIN_PROHIBITED: [u16; 2] = [3268, 9000];
@@ -73,12 +75,18 @@ fn config() -> Config {
 }
 
 /// A half-open sweep of `address` on `ports`.
-fn syn_scan(address: &str, ports: &[u16]) -> Result<(portolan_scan::engine::Summary, Collect), SynError> {
+fn syn_scan(
+    address: &str,
+    ports: &[u16],
+) -> Result<(portolan_scan::engine::Summary, Collect), SynError> {
     syn_scan_all(&[address], ports)
 }
 
 /// A half-open sweep of `addresses` on `ports`.
-fn syn_scan_all(addresses: &[&str], ports: &[u16]) -> Result<(portolan_scan::engine::Summary, Collect), SynError> {
+fn syn_scan_all(
+    addresses: &[&str],
+    ports: &[u16],
+) -> Result<(portolan_scan::engine::Summary, Collect), SynError> {
     let specs = target::parse_targets(addresses, |_| Err("no files".into())).unwrap();
     let list = TargetList::build(&specs, |_| Err("no names".into())).unwrap();
     let stop = AtomicBool::new(false);
@@ -154,16 +162,41 @@ impl VethHost {
         let ns_if = format!("plsyn{}n", std::process::id() % 100_000);
         let run = |args: &[&str]| {
             let out = Command::new("ip").args(args).output().unwrap();
-            assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "ip {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         };
         let _ = Command::new("ip").args(["link", "del", &host_if]).output();
         let veth = VethHost { ns, host_if };
-        run(&["link", "add", &veth.host_if, "type", "veth", "peer", "name", &ns_if]);
+        run(&[
+            "link",
+            "add",
+            &veth.host_if,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &ns_if,
+        ]);
         run(&["link", "set", &ns_if, "netns", &veth.ns.name]);
-        run(&["addr", "add", &format!("{host_ip}/24"), "dev", &veth.host_if]);
+        run(&[
+            "addr",
+            "add",
+            &format!("{host_ip}/24"),
+            "dev",
+            &veth.host_if,
+        ]);
         run(&["link", "set", &veth.host_if, "up"]);
-        veth.ns
-            .exec(&["ip", "addr", "add", &format!("{target_ip}/24"), "dev", &ns_if]);
+        veth.ns.exec(&[
+            "ip",
+            "addr",
+            "add",
+            &format!("{target_ip}/24"),
+            "dev",
+            &ns_if,
+        ]);
         veth.ns.exec(&["ip", "link", "set", &ns_if, "up"]);
         // Never probe what would leave the machine: the route must be our veth.
         let route = Command::new("ip")
@@ -198,7 +231,10 @@ fn a_full_sweep_of_a_namespace_host_is_exact_and_equals_the_connect_sweep() {
     veth.ns.nft(&rules());
     // Sockets keep the namespace they were made in, whichever thread holds them later.
     let _listeners = veth.ns.within(|| listen_all(target));
-    assert_eq!(syn::source_for(target).unwrap(), Ipv4Addr::new(10, 203, 90, 1));
+    assert_eq!(
+        syn::source_for(target).unwrap(),
+        Ipv4Addr::new(10, 203, 90, 1)
+    );
     let (summary, syn_found) = syn_scan("10.203.90.2", &all_ports()).unwrap();
     assert_eq!(summary.done, 65535);
     let syn_states = assert_exact("--syn over a veth", &syn_found);

@@ -629,7 +629,11 @@ impl QuotedTcp {
     /// Writes the quoted IPv4 header and eight TCP bytes (28 bytes); the quoted datagram
     /// claims the length of a SYN with an MSS option.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
-        need(buf, IPV4_HEADER_LEN + QUOTED_TCP_LEN, "quoted datagram buffer")?;
+        need(
+            buf,
+            IPV4_HEADER_LEN + QUOTED_TCP_LEN,
+            "quoted datagram buffer",
+        )?;
         Ipv4Repr {
             src: self.src,
             dst: self.dst,
@@ -815,7 +819,11 @@ mod tests {
         assert!(tcp.flags.contains(TcpFlags::SYN | TcpFlags::ACK));
         assert!(!tcp.flags.contains(TcpFlags::RST));
         assert_eq!(tcp.mss, Some(1460));
-        assert!(Ipv4Packet::new_checked(&SYN_ACK[..]).unwrap().verify_checksum());
+        assert!(
+            Ipv4Packet::new_checked(&SYN_ACK[..])
+                .unwrap()
+                .verify_checksum()
+        );
     }
 
     #[test]

@@ -20,27 +20,34 @@ fn tcp_repr() -> impl Strategy<Value = TcpRepr> {
         any::<u16>(),
         proptest::option::of(any::<u16>()),
     )
-        .prop_map(|(src_port, dst_port, seq, ack, flags, window, mss)| TcpRepr {
-            src_port,
-            dst_port,
-            seq,
-            ack,
-            flags: TcpFlags(flags),
-            window,
-            mss,
-        })
+        .prop_map(
+            |(src_port, dst_port, seq, ack, flags, window, mss)| TcpRepr {
+                src_port,
+                dst_port,
+                seq,
+                ack,
+                flags: TcpFlags(flags),
+                window,
+                mss,
+            },
+        )
 }
 
 fn quoted() -> impl Strategy<Value = QuotedTcp> {
-    (any::<u32>(), any::<u32>(), any::<u16>(), any::<u16>(), any::<u32>()).prop_map(
-        |(src, dst, src_port, dst_port, seq)| QuotedTcp {
+    (
+        any::<u32>(),
+        any::<u32>(),
+        any::<u16>(),
+        any::<u16>(),
+        any::<u32>(),
+    )
+        .prop_map(|(src, dst, src_port, dst_port, seq)| QuotedTcp {
             src: Ipv4Addr::from(src),
             dst: Ipv4Addr::from(dst),
             src_port,
             dst_port,
             seq,
-        },
-    )
+        })
 }
 
 fn transport() -> impl Strategy<Value = Transport> {
@@ -53,7 +60,10 @@ fn transport() -> impl Strategy<Value = Transport> {
             }
         )),
         // Type 3 with a TCP quote is the unreachable above; any other type stands alone.
-        (any::<u8>().prop_filter("not unreachable", |t| *t != 3), any::<u8>())
+        (
+            any::<u8>().prop_filter("not unreachable", |t| *t != 3),
+            any::<u8>()
+        )
             .prop_map(|(msg_type, code)| Transport::Icmp(IcmpRepr::Other { msg_type, code })),
         any::<u8>()
             .prop_filter("not TCP or ICMP", |p| *p != 6 && *p != 1)
@@ -62,8 +72,14 @@ fn transport() -> impl Strategy<Value = Transport> {
 }
 
 fn datagram() -> impl Strategy<Value = Datagram> {
-    (any::<u32>(), any::<u32>(), any::<u8>(), any::<u16>(), transport()).prop_map(
-        |(src, dst, ttl, ident, transport)| Datagram {
+    (
+        any::<u32>(),
+        any::<u32>(),
+        any::<u8>(),
+        any::<u16>(),
+        transport(),
+    )
+        .prop_map(|(src, dst, ttl, ident, transport)| Datagram {
             ip: Ipv4Repr {
                 src: Ipv4Addr::from(src),
                 dst: Ipv4Addr::from(dst),
@@ -73,8 +89,7 @@ fn datagram() -> impl Strategy<Value = Datagram> {
                 ident,
             },
             transport,
-        },
-    )
+        })
 }
 
 proptest! {
@@ -131,7 +146,11 @@ fn every_fixture_parses_with_valid_checksums() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         let d = Datagram::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(Ipv4Packet::new_checked(&bytes[..]).unwrap().verify_checksum());
+        assert!(
+            Ipv4Packet::new_checked(&bytes[..])
+                .unwrap()
+                .verify_checksum()
+        );
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         match d.transport {
             Transport::Tcp(_) => {
@@ -140,7 +159,11 @@ fn every_fixture_parses_with_valid_checksums() {
             }
             Transport::Icmp(IcmpRepr::TcpUnreachable { quoted, .. }) => {
                 assert_eq!((quoted.src_port, quoted.dst_port), (40000, 445), "{name}");
-                assert!(IcmpPacket::new_checked(&bytes[20..]).unwrap().verify_checksum());
+                assert!(
+                    IcmpPacket::new_checked(&bytes[20..])
+                        .unwrap()
+                        .verify_checksum()
+                );
             }
             other => panic!("{name}: {other:?}"),
         }

@@ -138,14 +138,15 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
                 "note: --host-rate, --threads and --concurrency apply to the connect sweep; --syn paces itself by --rate"
             );
         }
-        portolan_scan::syn::run(&targets, ports.ports(), &config, &stop, &mut collector)
-            .map_err(|e| {
+        portolan_scan::syn::run(&targets, ports.ports(), &config, &stop, &mut collector).map_err(
+            |e| {
                 if e.is_usage() {
                     Failure::new(e.to_string())
                 } else {
                     Failure::runtime(e.to_string())
                 }
-            })?
+            },
+        )?
     } else {
         engine::run(&targets, &ports, &config, &stop, &mut collector)?
     };

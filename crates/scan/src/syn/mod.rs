@@ -130,7 +130,14 @@ impl Shared<'_> {
     }
 
     /// A port result for the events.
-    fn result(&self, host: usize, port: usize, reason: Reason, tries: u8, rtt_us: Option<u32>) -> PortResult {
+    fn result(
+        &self,
+        host: usize,
+        port: usize,
+        reason: Reason,
+        tries: u8,
+        rtt_us: Option<u32>,
+    ) -> PortResult {
         PortResult {
             host: host as u64,
             address: IpAddr::V4(self.table.hosts[host].address),
@@ -193,12 +200,11 @@ pub fn run(
         socket::receiver(libc::IPPROTO_TCP).map_err(|e| privileged("a raw TCP socket", e))?;
     let icmp_socket =
         socket::receiver(libc::IPPROTO_ICMP).map_err(|e| privileged("a raw ICMP socket", e))?;
-    let (_port_guard, source_port) = socket::reserve_source_port().map_err(|source| {
-        SynError::Setup {
+    let (_port_guard, source_port) =
+        socket::reserve_source_port().map_err(|source| SynError::Setup {
             what: "a source port",
             source,
-        }
-    })?;
+        })?;
 
     let hosts = addresses
         .into_iter()
@@ -236,7 +242,9 @@ pub fn run(
             .and_then(|_| {
                 std::thread::Builder::new()
                     .name("syn-rx-icmp".into())
-                    .spawn_scoped(scope, move || receive::icmp(shared, icmp_socket, &icmp_events))
+                    .spawn_scoped(scope, move || {
+                        receive::icmp(shared, icmp_socket, &icmp_events)
+                    })
             })
             .and_then(|_| {
                 std::thread::Builder::new()

@@ -25,7 +25,8 @@ pub fn tcp(shared: &Shared<'_>, socket: &Socket, events: &mpsc::SyncSender<Event
             return;
         };
         let table = shared.table;
-        let Some((h, p)) = table.lookup(datagram.ip.src, tcp.src_port, datagram.ip.dst, tcp.dst_port)
+        let Some((h, p)) =
+            table.lookup(datagram.ip.src, tcp.src_port, datagram.ip.dst, tcp.dst_port)
         else {
             return;
         };
@@ -80,8 +81,17 @@ pub fn unreachable_reason(unreachable: Unreachable) -> Reason {
 }
 
 /// Records an answer (the first one wins) and its round trip.
-fn record(shared: &Shared<'_>, h: usize, p: usize, reason: Reason, events: &mpsc::SyncSender<Event>) {
-    let Some((tries, rtt_us)) = shared.table.answer(shared.table.probe(h, p), reason, shared.now_us())
+fn record(
+    shared: &Shared<'_>,
+    h: usize,
+    p: usize,
+    reason: Reason,
+    events: &mpsc::SyncSender<Event>,
+) {
+    let Some((tries, rtt_us)) =
+        shared
+            .table
+            .answer(shared.table.probe(h, p), reason, shared.now_us())
     else {
         return;
     };

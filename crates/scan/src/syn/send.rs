@@ -81,7 +81,12 @@ fn passes(shared: &Shared<'_>, socket: &Socket, events: &mpsc::SyncSender<Event>
 }
 
 /// Sends one SYN, waiting out a full buffer; the reason to record when it cannot be sent.
-fn send(shared: &Shared<'_>, socket: &Socket, datagram: &[u8], to: std::net::Ipv4Addr) -> Result<(), Reason> {
+fn send(
+    shared: &Shared<'_>,
+    socket: &Socket,
+    datagram: &[u8],
+    to: std::net::Ipv4Addr,
+) -> Result<(), Reason> {
     for _ in 0..BACKOFF_LIMIT {
         match socket::send(socket, datagram, to) {
             Ok(()) => return Ok(()),

@@ -23,7 +23,11 @@ pub fn is_permission(error: &io::Error) -> bool {
 
 /// The raw socket that sends the SYNs, headers included.
 pub fn sender() -> io::Result<Socket> {
-    let socket = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(libc::IPPROTO_RAW)))?;
+    let socket = Socket::new(
+        Domain::IPV4,
+        Type::RAW,
+        Some(Protocol::from(libc::IPPROTO_RAW)),
+    )?;
     // A send to a host without a neighbour entry queues inside the kernel; a larger buffer
     // lets a burst through before sendto blocks.
     let _ = socket.set_send_buffer_size(4 << 20);
@@ -65,7 +69,12 @@ fn force_receive_buffer(socket: &Socket, bytes: usize) -> io::Result<()> {
 pub fn receive(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> io::Result<Option<usize>> {
     match socket.recv(buf) {
         Ok(n) => Ok(Some(n)),
-        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
             Ok(None)
         }
         Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(None),

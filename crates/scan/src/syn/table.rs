@@ -251,7 +251,11 @@ mod tests {
         assert_eq!(t.lookup(target, 80, us, 40000), Some((0, 1)));
         assert_eq!(t.lookup(target, 81, us, 40000), None, "port not scanned");
         assert_eq!(t.lookup(target, 80, us, 40001), None, "not our source port");
-        assert_eq!(t.lookup(us, 80, target, 40000), None, "our own SYN looped back");
+        assert_eq!(
+            t.lookup(us, 80, target, 40000),
+            None,
+            "our own SYN looped back"
+        );
         assert_eq!(
             t.lookup(target, 80, Ipv4Addr::new(10, 203, 91, 1), 40000),
             None,
