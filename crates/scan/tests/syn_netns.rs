@@ -3,6 +3,9 @@
 //! namespace host behind a veth (10.203.90.0/24) with listening, closed, dropped, reset and
 //! ICMP-rejected ports.
 
+// Test code: a panic is a failed test, so unwrap and expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::collections::BTreeMap;
