@@ -4,10 +4,11 @@
 //! Threads (the sweep uses both cores of a small machine):
 //! - the *sender* walks the probes port by port across the hosts, writes each SYN with
 //!   `portolan_wire::tcpip`, and sends it on an `IPPROTO_RAW` socket, paced by `--rate`.
-//!   After a pass it waits for the answers as long as the shared timing model says
-//!   (`portolan_core::timing`: `srtt + 4 * rttvar` of the host, between the floor and the
-//!   ceiling, the initial wait before any answer), then sends the still silent probes again,
-//!   `retries` times;
+//!   Each SYN joins a queue in send order; when the probe at its head is still silent after
+//!   the wait the shared timing model gives its host (`portolan_core::timing`:
+//!   `srtt + 4 * rttvar`, between the floor and the ceiling, the initial wait before any
+//!   answer), it is sent again, up to `retries` times, between the new SYNs. So the retries
+//!   of a full sweep cost no extra round: it ends one wait after its last SYN;
 //! - two *receivers*, one on a raw TCP socket and one on a raw ICMP socket, parse every
 //!   datagram the kernel delivers, keep those that answer one of our SYNs, and record the
 //!   answer and its round trip (which feeds the timing model the sender reads);

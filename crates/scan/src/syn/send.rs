@@ -1,6 +1,7 @@
-//! The sender thread: passes over the silent probes, each followed by a wait the timing
-//! model sets.
+//! The sender thread: every probe once, and the silent ones again when the timing model's
+//! wait for their host has passed.
 
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -20,63 +21,126 @@ const TTL: u8 = 64;
 /// a row it tries before it gives the probe up as a local error.
 const BACKOFF: Duration = Duration::from_micros(200);
 const BACKOFF_LIMIT: u32 = 5000;
-/// How often the wait after a pass looks at the timing model again.
-const WAIT_STEP: Duration = Duration::from_millis(2);
+/// Longest sleep while the next retry is not due (new answers may shorten the wait).
+const WAIT_STEP: Duration = Duration::from_millis(1);
+/// Most SYNs awaiting an answer: the queue's memory (16 bytes each) stays bounded on large
+/// sweeps; at a 100 ms timeout this is ten million SYNs a second.
+const MAX_IN_FLIGHT: usize = 1 << 20;
 
-/// Sends every pass, then marks the sender done (the receivers drain and end).
+/// Sends every probe, then marks the sender done (the receivers drain and end).
 pub fn run(shared: &Shared<'_>, socket: &Socket, events: &mpsc::SyncSender<Event>) {
-    passes(shared, socket, events);
+    Sender {
+        shared,
+        socket,
+        events,
+        pacer: shared.config.rate.map(Pacer::new),
+        buf: [0u8; tcpip::SYN_DATAGRAM_LEN],
+    }
+    .sweep();
     shared.sender_done.store(true, Ordering::Release);
 }
 
-fn passes(shared: &Shared<'_>, socket: &Socket, events: &mpsc::SyncSender<Event>) {
-    let table = shared.table;
-    let pacer = shared.config.rate.map(Pacer::new);
-    let mut buf = [0u8; tcpip::SYN_DATAGRAM_LEN];
-    for pass in 0..=shared.config.retries {
-        let mut sent = 0u64;
-        for p in 0..table.ports.len() {
-            let port = table.ports[p];
-            for (h, host) in table.hosts.iter().enumerate() {
-                if shared.stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                let Some(source) = host.source else { continue };
-                if table.canonical(h) != h {
-                    continue;
-                }
-                let probe = table.probe(h, p);
+struct Sender<'a, 'b> {
+    shared: &'a Shared<'b>,
+    socket: &'a Socket,
+    events: &'a mpsc::SyncSender<Event>,
+    pacer: Option<Pacer>,
+    buf: [u8; tcpip::SYN_DATAGRAM_LEN],
+}
+
+impl Sender<'_, '_> {
+    /// One pass over every probe, port by port across the hosts, with the retries woven in:
+    /// each SYN joins a queue in send order, and a probe at the head of the queue that is
+    /// still silent when its host's timeout has passed is sent again (or given up after the
+    /// last try). The head blocks the rest, so no probe is retried early; the sweep ends when
+    /// the queue is empty.
+    fn sweep(&mut self) {
+        let table = self.shared.table;
+        let hosts = table.hosts.len();
+        let mut fresh = (0..table.ports.len())
+            .flat_map(|p| (0..hosts).map(move |h| (h, p)))
+            .filter(|&(h, _)| table.hosts[h].source.is_some() && table.canonical(h) == h)
+            .map(|(h, p)| table.probe(h, p));
+        let mut in_flight: VecDeque<(u64, usize)> = VecDeque::new();
+        let mut fresh_left = true;
+        loop {
+            if self.shared.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let now = self.shared.clock.now_ns();
+            // Retries first: they are due.
+            if let Some(&(sent, probe)) = in_flight.front() {
                 if table.answered(probe) {
+                    in_flight.pop_front();
                     continue;
                 }
-                if let Some(pacer) = &pacer {
-                    pace(shared, pacer);
-                }
-                if !table.start_try(probe, shared.now_us()) {
-                    continue;
-                }
-                let syn = TcpRepr::syn(table.source_port, port, table.cookie(h, port));
-                let Ok(len) = tcpip::emit_tcp_datagram(source, host.address, TTL, &syn, &mut buf)
-                else {
-                    continue;
-                };
-                if let Err(reason) = send(shared, socket, &buf[..len], host.address) {
-                    let now = shared.now_us();
-                    if let Some((tries, _)) = table.answer(probe, reason, now) {
-                        shared.decided(shared.result(h, p, reason, tries, None), events);
+                let due = sent.saturating_add(self.timeout_ns(probe));
+                if now >= due {
+                    in_flight.pop_front();
+                    if table.outcome(probe).tries <= self.shared.config.retries
+                        && self.send(probe)
+                    {
+                        self.shared.counters.retries.fetch_add(1, Ordering::Relaxed);
+                        in_flight.push_back((self.shared.clock.now_ns(), probe));
                     }
                     continue;
                 }
-                sent += 1;
-                if pass > 0 {
-                    shared.counters.retries.fetch_add(1, Ordering::Relaxed);
+                if !fresh_left || in_flight.len() >= MAX_IN_FLIGHT {
+                    std::thread::sleep(WAIT_STEP.min(Duration::from_nanos(due - now)));
+                    continue;
                 }
             }
+            match fresh.next() {
+                Some(probe) => {
+                    if self.send(probe) {
+                        in_flight.push_back((self.shared.clock.now_ns(), probe));
+                    }
+                }
+                None if in_flight.is_empty() => return,
+                None => fresh_left = false,
+            }
         }
-        if sent == 0 {
-            return;
+    }
+
+    /// The wait for an answer to `probe`, from its host's round trip (or every host's).
+    fn timeout_ns(&self, probe: usize) -> u64 {
+        let table = self.shared.table;
+        let host = &table.hosts[probe / table.ports.len().max(1)];
+        let us = timing::timeout_us(&host.rtt, self.shared.global_rtt, &self.shared.config.timeouts);
+        u64::from(us) * 1000
+    }
+
+    /// Sends the SYN of `probe` (paced); false when it was not sent (answered meanwhile, or a
+    /// local error, which is then its answer).
+    fn send(&mut self, probe: usize) -> bool {
+        let shared = self.shared;
+        let table = shared.table;
+        let (h, p) = (probe / table.ports.len(), probe % table.ports.len());
+        let host = &table.hosts[h];
+        let Some(source) = host.source else {
+            return false;
+        };
+        if let Some(pacer) = &self.pacer {
+            pace(shared, pacer);
         }
-        wait_for_answers(shared);
+        if !table.start_try(probe, shared.now_us()) {
+            return false;
+        }
+        let port = table.ports[p];
+        let syn = TcpRepr::syn(table.source_port, port, table.cookie(h, port));
+        let Ok(len) = tcpip::emit_tcp_datagram(source, host.address, TTL, &syn, &mut self.buf)
+        else {
+            return false;
+        };
+        match send(shared, self.socket, &self.buf[..len], host.address) {
+            Ok(()) => true,
+            Err(reason) => {
+                if let Some((tries, _)) = table.answer(probe, reason, shared.now_us()) {
+                    shared.decided(shared.result(h, p, reason, tries, None), self.events);
+                }
+                false
+            }
+        }
     }
 }
 
@@ -126,32 +190,3 @@ fn pace(shared: &Shared<'_>, pacer: &Pacer) {
     }
 }
 
-/// After a pass: waits until the last SYN has had the longest wait any host's round trip
-/// calls for, or every probe has its answer. The wait is looked at again as answers come in
-/// (they refine the estimates).
-fn wait_for_answers(shared: &Shared<'_>) {
-    let table = shared.table;
-    let last_sent = shared.clock.now_ns();
-    let total = table.len() as u64;
-    loop {
-        if shared.stop.load(Ordering::Relaxed)
-            || shared.counters.done.load(Ordering::Relaxed) >= total
-        {
-            return;
-        }
-        let policy = &shared.config.timeouts;
-        let wait_us = table
-            .hosts
-            .iter()
-            .filter(|h| h.source.is_some())
-            .map(|h| timing::timeout_us(&h.rtt, shared.global_rtt, policy))
-            .max()
-            .unwrap_or(0);
-        let waited = shared.clock.now_ns().saturating_sub(last_sent);
-        let wait_ns = u64::from(wait_us) * 1000;
-        if waited >= wait_ns {
-            return;
-        }
-        std::thread::sleep(WAIT_STEP.min(Duration::from_nanos(wait_ns - waited)));
-    }
-}
