@@ -304,3 +304,14 @@ fn a_repeated_address_is_probed_once_and_reported_under_each_listing() {
         assert_eq!(states, [NmapState::Open, NmapState::Closed], "host {host}");
     }
 }
+
+#[test]
+#[ignore = "needs root: raw sockets (scripts/test.sh)"]
+fn the_kernel_takes_both_receive_filters() {
+    require_root();
+    use portolan_scan::syn::socket::{self, Keep};
+    let tcp = socket::receiver(libc::IPPROTO_TCP).unwrap();
+    socket::keep_only(&tcp, Keep::TcpToPort(40000)).unwrap();
+    let icmp = socket::receiver(libc::IPPROTO_ICMP).unwrap();
+    socket::keep_only(&icmp, Keep::IcmpUnreachable).unwrap();
+}

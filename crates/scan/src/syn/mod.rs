@@ -206,6 +206,8 @@ pub fn run(
             what: "a source port",
             source,
         })?;
+    let _ = socket::keep_only(&tcp_socket, socket::Keep::TcpToPort(source_port));
+    let _ = socket::keep_only(&icmp_socket, socket::Keep::IcmpUnreachable);
 
     let hosts = addresses
         .into_iter()

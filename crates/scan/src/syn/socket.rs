@@ -113,3 +113,59 @@ pub fn reserve_source_port() -> io::Result<(Socket, u16)> {
         .ok_or_else(|| io::Error::other("a TCP socket without a port"))?;
     Ok((socket, port))
 }
+
+/// Which datagrams a receiving socket keeps, decided in the kernel by a classic BPF program
+/// before they are queued: the raw sockets see every TCP segment and ICMP message of this
+/// host (on loopback, our own SYNs too), and most are not for us. Matching in user space
+/// stays the authority; the filter only spares the queue and the copies.
+#[derive(Debug, Clone, Copy)]
+pub enum Keep {
+    /// TCP segments to this destination port.
+    TcpToPort(u16),
+    /// ICMP destination unreachable.
+    IcmpUnreachable,
+}
+
+/// Attaches the filter for `keep` (best effort: without it, only more datagrams are read).
+pub fn keep_only(socket: &Socket, keep: Keep) -> io::Result<()> {
+    const fn op(code: u32, jt: u8, jf: u8, k: u32) -> libc::sock_filter {
+        libc::sock_filter {
+            code: code as u16,
+            jt,
+            jf,
+            k,
+        }
+    }
+    // X = the IPv4 header length (4 * IHL), then a load relative to X, one compare.
+    let load_ihl = op(libc::BPF_LDX | libc::BPF_B | libc::BPF_MSH, 0, 0, 0);
+    let (load, value) = match keep {
+        Keep::TcpToPort(port) => (op(libc::BPF_LD | libc::BPF_H | libc::BPF_IND, 0, 0, 2), u32::from(port)),
+        Keep::IcmpUnreachable => (op(libc::BPF_LD | libc::BPF_B | libc::BPF_IND, 0, 0, 0), 3),
+    };
+    let program = [
+        load_ihl,
+        load,
+        op(libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K, 0, 1, value),
+        op(libc::BPF_RET | libc::BPF_K, 0, 0, 0xffff),
+        op(libc::BPF_RET | libc::BPF_K, 0, 0, 0),
+    ];
+    let fprog = libc::sock_fprog {
+        len: program.len() as u16,
+        filter: program.as_ptr().cast_mut(),
+    };
+    // SAFETY: the program outlives the call (the kernel copies it), and the size is exact.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&fprog as *const libc::sock_fprog).cast(),
+            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
