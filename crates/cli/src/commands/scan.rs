@@ -67,7 +67,7 @@ pub struct ScanArgs {
     /// (IPv4; needs root or CAP_NET_RAW; honours --rate, --retries and the timeouts).
     #[arg(long, conflicts_with = "udp")]
     pub syn: bool,
-    /// Event loops (threads); 0 means one per core.
+    /// Event loops (threads; with --syn, sender threads); 0 means one per core.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
     pub threads: u16,
     /// Most new connections per second, over all hosts.
@@ -133,9 +133,9 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
     let mut out = Terminal::new(args, probes);
     let mut collector = Collector::new(&listing, &targets, &names, &mut out);
     let summary = if args.syn {
-        if args.host_rate.is_some() || args.threads != 0 || args.timing.concurrency().is_some() {
+        if args.host_rate.is_some() || args.timing.concurrency().is_some() {
             eprintln!(
-                "note: --host-rate, --threads and --concurrency apply to the connect sweep; --syn paces itself by --rate"
+                "note: --host-rate and --concurrency apply to the connect sweep; --syn paces itself by --rate"
             );
         }
         portolan_scan::syn::run(&targets, ports.ports(), &config, &stop, &mut collector).map_err(

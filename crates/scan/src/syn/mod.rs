@@ -1,8 +1,8 @@
 //! The half-open sweep (`scan --syn`): crafted SYNs on a raw socket, answers read from raw
 //! sockets, no connection ever completed.
 //!
-//! Threads (the sweep uses both cores of a small machine):
-//! - the *sender* walks the probes port by port across the hosts, writes each SYN with
+//! Threads (the sweep uses every core):
+//! - the *senders* (one per core, or `--threads`) each take every n-th probe; each walks the probes port by port across the hosts, writes each SYN with
 //!   `portolan_wire::tcpip`, and sends it on an `IPPROTO_RAW` socket, paced by `--rate`.
 //!   Each SYN joins a queue in send order; when the probe at its head is still silent after
 //!   the wait the shared timing model gives its host (`portolan_core::timing`:
@@ -38,7 +38,7 @@ pub mod socket;
 pub mod table;
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -122,6 +122,10 @@ struct Shared<'a> {
     global_rtt: &'a RttEstimate,
     stop: &'a AtomicBool,
     sender_done: AtomicBool,
+    /// `--rate`, shared by every sender.
+    pacer: Option<crate::engine::rate::Pacer>,
+    /// Senders not finished yet; the last one to finish sets `sender_done`.
+    senders_running: AtomicUsize,
     counters: Counters,
 }
 
@@ -167,8 +171,9 @@ impl Shared<'_> {
 const EVENT_QUEUE: usize = 1 << 16;
 
 /// Runs a half-open sweep of `ports` on every address of `targets` with `config`'s retries,
-/// timeouts, `rate` and `report_all` (its `threads`, `concurrency` and `host_rate` are the
-/// connect sweep's and do not apply), calling `observer` on this thread.
+/// timeouts, `rate`, `report_all` and `threads` (sender threads; 0 is one per core; its
+/// `concurrency` and `host_rate` are the connect sweep's and do not apply), calling
+/// `observer` on this thread.
 pub fn run(
     targets: &TargetList,
     ports: &[u16],
@@ -218,6 +223,14 @@ pub fn run(
         })
         .collect();
     let table = Table::new(hosts, ports.to_vec(), source_port);
+    // One sender per core: on a fast target most of a SYN's cost is the kernel's (the send
+    // and, over a veth or loopback, the target's stack), paid by the sending thread.
+    let senders = if config.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        config.threads
+    }
+    .clamp(1, 16);
     let clock = Clock::new();
     let global_rtt = RttEstimate::default();
     let shared = Shared {
@@ -227,6 +240,8 @@ pub fn run(
         global_rtt: &global_rtt,
         stop,
         sender_done: AtomicBool::new(false),
+        senders_running: AtomicUsize::new(senders),
+        pacer: config.rate.map(crate::engine::rate::Pacer::new),
         counters: Counters::default(),
     };
     let (events, receiver) = mpsc::sync_channel::<Event>(EVENT_QUEUE);
@@ -239,7 +254,7 @@ pub fn run(
         let shared = &shared;
         let (tcp_events, icmp_events, send_events) = (events.clone(), events.clone(), events);
         let (tcp_socket, icmp_socket, send_socket) = (&tcp_socket, &icmp_socket, &send_socket);
-        let started = std::thread::Builder::new()
+        let mut started = std::thread::Builder::new()
             .name("syn-rx-tcp".into())
             .spawn_scoped(scope, move || receive::tcp(shared, tcp_socket, &tcp_events))
             .and_then(|_| {
@@ -249,11 +264,20 @@ pub fn run(
                         receive::icmp(shared, icmp_socket, &icmp_events)
                     })
             })
-            .and_then(|_| {
-                std::thread::Builder::new()
-                    .name("syn-tx".into())
-                    .spawn_scoped(scope, move || send::run(shared, send_socket, &send_events))
-            });
+            .map(|_| ());
+        for index in 0..senders {
+            if started.is_err() {
+                break;
+            }
+            let events = send_events.clone();
+            started = std::thread::Builder::new()
+                .name(format!("syn-tx-{index}"))
+                .spawn_scoped(scope, move || {
+                    send::run(shared, send_socket, index, senders, &events)
+                })
+                .map(|_| ());
+        }
+        drop(send_events);
         if let Err(e) = started {
             // The receivers that started end once the sender is marked done.
             shared.sender_done.store(true, Ordering::Release);
@@ -289,7 +313,7 @@ pub fn run(
         filtered: tally.filtered,
         interrupted: done < total,
         elapsed: started.elapsed(),
-        threads: 3,
+        threads: senders + 2,
         concurrency: 0,
         fd_budget: portolan_core::limits::raise_and_measure(),
         retries: shared.counters.retries.load(Ordering::Relaxed),

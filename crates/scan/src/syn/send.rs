@@ -27,24 +27,31 @@ const WAIT_STEP: Duration = Duration::from_millis(1);
 /// sweeps; at a 100 ms timeout this is ten million SYNs a second.
 const MAX_IN_FLIGHT: usize = 1 << 20;
 
-/// Sends every probe, then marks the sender done (the receivers drain and end).
-pub fn run(shared: &Shared<'_>, socket: &Socket, events: &mpsc::SyncSender<Event>) {
+/// Sends every `of`-th probe from the `index`-th on; the last sender to finish marks the
+/// senders done (the receivers drain and end).
+pub fn run(
+    shared: &Shared<'_>,
+    socket: &Socket,
+    index: usize,
+    of: usize,
+    events: &mpsc::SyncSender<Event>,
+) {
     Sender {
         shared,
         socket,
         events,
-        pacer: shared.config.rate.map(Pacer::new),
         buf: [0u8; tcpip::SYN_DATAGRAM_LEN],
     }
-    .sweep();
-    shared.sender_done.store(true, Ordering::Release);
+    .sweep(index, of.max(1));
+    if shared.senders_running.fetch_sub(1, Ordering::AcqRel) == 1 {
+        shared.sender_done.store(true, Ordering::Release);
+    }
 }
 
 struct Sender<'a, 'b> {
     shared: &'a Shared<'b>,
     socket: &'a Socket,
     events: &'a mpsc::SyncSender<Event>,
-    pacer: Option<Pacer>,
     buf: [u8; tcpip::SYN_DATAGRAM_LEN],
 }
 
@@ -54,11 +61,13 @@ impl Sender<'_, '_> {
     /// still silent when its host's timeout has passed is sent again (or given up after the
     /// last try). The head blocks the rest, so no probe is retried early; the sweep ends when
     /// the queue is empty.
-    fn sweep(&mut self) {
+    fn sweep(&mut self, index: usize, of: usize) {
         let table = self.shared.table;
         let hosts = table.hosts.len();
         let mut fresh = (0..table.ports.len())
             .flat_map(|p| (0..hosts).map(move |h| (h, p)))
+            .skip(index)
+            .step_by(of)
             .filter(|&(h, _)| table.hosts[h].source.is_some() && table.canonical(h) == h)
             .map(|(h, p)| table.probe(h, p));
         let mut in_flight: VecDeque<(u64, usize)> = VecDeque::new();
@@ -77,8 +86,7 @@ impl Sender<'_, '_> {
                 let due = sent.saturating_add(self.timeout_ns(probe));
                 if now >= due {
                     in_flight.pop_front();
-                    if table.outcome(probe).tries <= self.shared.config.retries
-                        && self.send(probe)
+                    if table.outcome(probe).tries <= self.shared.config.retries && self.send(probe)
                     {
                         self.shared.counters.retries.fetch_add(1, Ordering::Relaxed);
                         in_flight.push_back((self.shared.clock.now_ns(), probe));
@@ -106,7 +114,11 @@ impl Sender<'_, '_> {
     fn timeout_ns(&self, probe: usize) -> u64 {
         let table = self.shared.table;
         let host = &table.hosts[probe / table.ports.len().max(1)];
-        let us = timing::timeout_us(&host.rtt, self.shared.global_rtt, &self.shared.config.timeouts);
+        let us = timing::timeout_us(
+            &host.rtt,
+            self.shared.global_rtt,
+            &self.shared.config.timeouts,
+        );
         u64::from(us) * 1000
     }
 
@@ -120,7 +132,7 @@ impl Sender<'_, '_> {
         let Some(source) = host.source else {
             return false;
         };
-        if let Some(pacer) = &self.pacer {
+        if let Some(pacer) = &shared.pacer {
             pace(shared, pacer);
         }
         if !table.start_try(probe, shared.now_us()) {
@@ -189,4 +201,3 @@ fn pace(shared: &Shared<'_>, pacer: &Pacer) {
         }
     }
 }
-

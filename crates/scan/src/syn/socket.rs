@@ -139,7 +139,10 @@ pub fn keep_only(socket: &Socket, keep: Keep) -> io::Result<()> {
     // X = the IPv4 header length (4 * IHL), then a load relative to X, one compare.
     let load_ihl = op(libc::BPF_LDX | libc::BPF_B | libc::BPF_MSH, 0, 0, 0);
     let (load, value) = match keep {
-        Keep::TcpToPort(port) => (op(libc::BPF_LD | libc::BPF_H | libc::BPF_IND, 0, 0, 2), u32::from(port)),
+        Keep::TcpToPort(port) => (
+            op(libc::BPF_LD | libc::BPF_H | libc::BPF_IND, 0, 0, 2),
+            u32::from(port),
+        ),
         Keep::IcmpUnreachable => (op(libc::BPF_LD | libc::BPF_B | libc::BPF_IND, 0, 0, 0), 3),
     };
     let program = [
