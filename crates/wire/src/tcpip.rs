@@ -671,21 +671,21 @@ pub enum IcmpRepr {
 }
 
 impl IcmpRepr {
-    /// The message of a checked packet. A destination unreachable whose quote is not TCP is
-    /// `Other`; one whose quote is cut short is an error.
+    /// The message of a checked packet. A destination unreachable whose quote is not a TCP
+    /// header over IPv4 (another protocol, or cut too short to show ports and sequence) is
+    /// `Other`: nothing the sweep can match, and what `Other` emits parses back the same.
     pub fn parse<T: AsRef<[u8]>>(packet: &IcmpPacket<T>) -> Result<IcmpRepr> {
         let (msg_type, code) = (packet.msg_type(), packet.code());
         if msg_type != ICMP_DEST_UNREACHABLE {
             return Ok(IcmpRepr::Other { msg_type, code });
         }
-        match QuotedTcp::parse(packet.data()) {
-            Ok(quoted) => Ok(IcmpRepr::TcpUnreachable {
+        Ok(match QuotedTcp::parse(packet.data()) {
+            Ok(quoted) => IcmpRepr::TcpUnreachable {
                 reason: Unreachable::from_code(code),
                 quoted,
-            }),
-            Err(Error::Unexpected(_)) => Ok(IcmpRepr::Other { msg_type, code }),
-            Err(e) => Err(e),
-        }
+            },
+            Err(_) => IcmpRepr::Other { msg_type, code },
+        })
     }
 
     /// Writes the message (checksummed) at the start of `buf`: an unreachable with its quote,
@@ -901,6 +901,28 @@ mod tests {
         bad[7] = 0x10;
         assert!(Datagram::parse(&bad).is_err(), "later fragment");
         assert!(QuotedTcp::parse(&SYN_ACK[..27]).is_err(), "quote cut short");
+    }
+
+    /// Found by the wire_tcpip fuzz target: an unreachable quoting a datagram that is not
+    /// TCP (protocol 64) was `Other`, whose emitted form (no quote) did not parse again.
+    #[test]
+    fn an_unreachable_quoting_something_else_round_trips_as_other() {
+        const CRASH: [u8; 57] = [
+            0x45, 0x00, 0x00, 0x38, 0x00, 0x00, 0x40, 0x00, 0x40, 0x01, 0x71, 0x2c, 0x0a, 0xcb,
+            0x5a, 0x02, 0x0a, 0xcb, 0x5a, 0x01, 0x03, 0x0d, 0x0a, 0xad, 0x00, 0x00, 0x00, 0x00,
+            0x45, 0x0c, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x40, 0x00, 0x40, 0x06, 0x71, 0x33, 0x0a,
+            0xcb, 0x5a, 0x01, 0x0a, 0xcb, 0x5a, 0x02, 0x9c, 0x40, 0x01, 0xbd, 0x12, 0x34, 0x56,
+            0x78,
+        ];
+        let first = Datagram::parse(&CRASH).unwrap();
+        let other = Transport::Icmp(IcmpRepr::Other {
+            msg_type: 3,
+            code: 13,
+        });
+        assert_eq!(first.transport, other);
+        let mut buf = [0u8; 128];
+        let len = first.emit(&mut buf).unwrap();
+        assert_eq!(Datagram::parse(&buf[..len]).unwrap().transport, other);
     }
 
     #[test]
