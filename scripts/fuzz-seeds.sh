@@ -49,6 +49,8 @@ done
 seed wire_ber "$wire"/{ldap,snmp,kerberos}/*.bin "$wire"/x509/*.der
 seed wire_ber_differential "$wire"/{ldap,snmp,kerberos}/*.bin "$wire"/x509/*.der
 seed wire_dcerpc_pdu "$wire"/dcerpc/*.bin
+# IPv4/TCP/ICMP datagrams of the half-open sweep: its SYN and every kind of answer.
+seed wire_tcpip "$wire"/tcpip/*.bin
 
 # The endpoint-mapper and reassembly targets read what lies inside or across PDUs: the stub of
 # each ept_lookup/ept_map response, and whole responses prefixed by their call id.

@@ -42,6 +42,7 @@ pub mod nmap_xml;
 pub mod ports;
 pub mod report;
 pub mod result;
+pub mod syn;
 pub mod udp;
 
 pub use error::{EngineError, SweepError, TargetError};

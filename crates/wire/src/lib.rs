@@ -52,3 +52,6 @@ pub mod x509;
 
 // DCE/RPC and the endpoint mapper.
 pub mod dcerpc;
+
+// IPv4, TCP and ICMP headers of the half-open sweep.
+pub mod tcpip;

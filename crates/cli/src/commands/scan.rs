@@ -65,7 +65,11 @@ pub struct ScanArgs {
     /// open, closed, filtered, open|filtered; at most 65536 probes).
     #[arg(long)]
     pub udp: bool,
-    /// Event loops (threads); 0 means one per core.
+    /// Half-open TCP sweep: raw SYNs, answers read from raw sockets, no connection completed
+    /// (IPv4; needs root or CAP_NET_RAW; honours --rate, --retries and the timeouts).
+    #[arg(long, conflicts_with = "udp")]
+    pub syn: bool,
+    /// Event loops (threads; with --syn, sender threads); 0 means one per core.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
     pub threads: u16,
     /// Most new probes per second, over all hosts: TCP connects, or with --udp the first
@@ -132,7 +136,24 @@ pub fn run(global: &Global, args: &ScanArgs) -> Result<Status, Failure> {
         .map_err(|e| Failure::runtime(format!("cannot watch for Ctrl-C: {e}")))?;
     let mut out = Terminal::new(args, probes);
     let mut collector = Collector::new(&listing, &targets, &names, &mut out);
-    let summary = engine::run(&targets, &ports, &config, &stop, &mut collector)?;
+    let summary = if args.syn {
+        if args.host_rate.is_some() || args.timing.concurrency().is_some() {
+            eprintln!(
+                "note: --host-rate and --concurrency apply to the connect sweep; --syn paces itself by --rate"
+            );
+        }
+        portolan_scan::syn::run(&targets, ports.ports(), &config, &stop, &mut collector).map_err(
+            |e| {
+                if e.is_usage() {
+                    Failure::new(e.to_string())
+                } else {
+                    Failure::runtime(e.to_string())
+                }
+            },
+        )?
+    } else {
+        engine::run(&targets, &ports, &config, &stop, &mut collector)?
+    };
     if let Some(e) = collector.take_write_error() {
         drop(collector);
         out.finish();

@@ -16,8 +16,9 @@
 //! fails the scan.
 
 mod probe;
-// The one pacer of `--rate`, shared with the UDP sweep (portolan-probe's engine).
-use portolan_core::rate;
+// The one pacer of `--rate`, shared with the UDP sweep (portolan-probe's engine) and the
+// half-open sweep (`syn`).
+pub(crate) use portolan_core::rate;
 mod timer;
 mod work;
 mod worker;
