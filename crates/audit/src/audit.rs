@@ -71,10 +71,7 @@ pub fn audit(
         .into_iter()
         .map(|(host, listeners)| {
             let seen = host.and_then(|h| scanned.get(h)).map(Vec::as_slice);
-            let known = Known {
-                catalog,
-                today: today.as_ref(),
-            };
+            let known = Known { catalog, today };
             let mut report = audit_host(known, input, host, seen, &listeners, expectation, options);
             report.compared = expectation.is_some();
             report

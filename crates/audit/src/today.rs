@@ -50,11 +50,16 @@ struct Match<'m> {
 impl Today {
     /// The built-in layer, over the built-in seed it is written against (a user catalog, or
     /// a version's view of the catalog, adds to what the audit names but does not change the
-    /// layer); `None` only if the built-in data were broken (then the seed's rules alone name
-    /// ports).
-    pub(crate) fn builtin() -> Option<Today> {
-        let seed = Catalog::builtin().ok()?;
-        Modern::builtin(&seed).ok().map(|modern| Today { modern })
+    /// layer), parsed once per process; `None` only if the built-in data were broken (then
+    /// the seed's rules alone name ports).
+    pub(crate) fn builtin() -> Option<&'static Today> {
+        static TODAY: std::sync::OnceLock<Option<Today>> = std::sync::OnceLock::new();
+        TODAY
+            .get_or_init(|| {
+                let seed = Catalog::builtin().ok()?;
+                Modern::builtin(&seed).ok().map(|modern| Today { modern })
+            })
+            .as_ref()
     }
 
     /// The rows `service` has on the port at any version from 2008, by application protocol;
