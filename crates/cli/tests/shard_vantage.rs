@@ -96,18 +96,26 @@ fn scan_shards_cover_every_host_once() {
 #[test]
 fn a_check_shard_without_hosts_has_nothing_to_fail() {
     let port = format!("tcp:{}", free_port());
-    portolan()
-        .args([
-            "check",
-            "127.0.0.1",
-            "-p",
-            &port,
-            "--no-rpc",
-            "--shard",
-            "1/2",
-        ])
-        .assert()
-        .code(0);
+    let args = [
+        "check",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--no-rpc",
+        "--shard",
+        "1/2",
+    ];
+    portolan().args(args).assert().code(0);
+    // The JSON says the same as the exit code.
+    let out = portolan()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["exit_code"], 0, "{doc}");
+    assert_eq!(doc["hosts"], serde_json::json!([]));
 }
 
 #[test]
