@@ -158,22 +158,23 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Formats of `check`.
+/// Formats of the commands that judge what they found (`check`, `audit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    /// Readable tables, grouped by host and service.
+pub enum ResultFormat {
+    /// Readable tables, a section per host.
     Table,
     /// One JSON document at the end (docs/json.md).
     Json,
-    /// One JSON object per port, printed as soon as it is known.
+    /// JSON Lines: one record per line (check prints each port as soon as it is known).
     Jsonl,
-    /// CSV, one line per port.
+    /// CSV with a header line, one line per port.
     Csv,
-    /// Markdown: a section per host with its table, then the totals.
+    /// Markdown: a section per host with its table.
     Md,
-    /// JUnit XML for CI: a suite per host, a case per port; all but LISTENING fail.
+    /// JUnit XML for CI: a suite per host; every negative finding (a verdict other than
+    /// LISTENING, a missing or unexpected port) is a failing case.
     Junit,
-    /// TAP (version 13): a test per host and port; all but LISTENING are `not ok`.
+    /// TAP (version 13): the same findings as `not ok` tests.
     Tap,
 }
 
@@ -211,8 +212,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub expect_listener: bool,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Table)]
-    pub format: CheckFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = ResultFormat::Table)]
+    pub format: ResultFormat,
     /// Name of the place this check runs from (a zone, a site, a CI runner): written into the
     /// JSON, JSON Lines and JUnit output, so `portolan merge` can set many runs side by side.
     #[arg(long, value_name = "NAME", env = "PORTOLAN_VANTAGE", value_parser = parse_vantage)]
@@ -462,27 +463,8 @@ pub struct AuditArgs {
     #[arg(long)]
     pub strict: bool,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = AuditFormat::Table)]
-    pub format: AuditFormat,
-}
-
-/// Formats of `audit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuditFormat {
-    /// A readable table per host (the default).
-    Table,
-    /// JSON (shape documented in docs/json.md).
-    Json,
-    /// JSON Lines: one record of the JSON document per line.
-    Jsonl,
-    /// CSV with a header line.
-    Csv,
-    /// A Markdown table.
-    Md,
-    /// JUnit XML for CI: a suite per host; missing and unexpected ports fail.
-    Junit,
-    /// TAP (version 13): missing and unexpected ports are `not ok`.
-    Tap,
+    #[arg(long, short = 'f', value_enum, default_value_t = ResultFormat::Table)]
+    pub format: ResultFormat,
 }
 
 /// A vantage point's name: one word of letters, digits, `.`, `_`, `-` and `:`, as zone and

@@ -47,50 +47,51 @@ fn assert_each_host_once(parts: Vec<Vec<String>>, total: usize) {
     );
 }
 
+/// The hosts each of `count` shards reports, for `args` (a command with its targets, ports
+/// and JSON Lines output) run once per shard.
+fn shard_hosts(args: &[&str], count: u32) -> Vec<Vec<String>> {
+    (0..count)
+        .map(|i| {
+            let shard = format!("{i}/{count}");
+            let mut all = args.to_vec();
+            all.extend(["--shard", &shard]);
+            let mut hosts = hosts_of(&all);
+            hosts.sort();
+            hosts.dedup();
+            hosts
+        })
+        .collect()
+}
+
 #[test]
 fn check_shards_cover_every_host_once() {
-    let port = free_port().to_string();
-    let ports = format!("tcp:{port}");
-    let parts: Vec<Vec<String>> = (0..3)
-        .map(|i| {
-            let shard = format!("{i}/3");
-            hosts_of(&[
-                "check",
-                "127.0.0.1-127.0.0.7",
-                "-p",
-                &ports,
-                "--no-rpc",
-                "--format",
-                "jsonl",
-                "--shard",
-                &shard,
-            ])
-        })
-        .collect();
-    assert_each_host_once(parts, 7);
+    let ports = format!("tcp:{}", free_port());
+    let check = [
+        "check",
+        "127.0.0.1-127.0.0.7",
+        "-p",
+        &ports,
+        "--no-rpc",
+        "-f",
+        "jsonl",
+    ];
+    assert_each_host_once(shard_hosts(&check, 3), 7);
 }
 
 #[test]
 fn scan_shards_cover_every_host_once() {
     let port = free_port().to_string();
-    let parts: Vec<Vec<String>> = (0..3)
-        .map(|i| {
-            let shard = format!("{i}/3");
-            hosts_of(&[
-                "scan",
-                "127.0.0.1-127.0.0.7",
-                "-p",
-                &port,
-                "--all",
-                "--no-progress",
-                "--format",
-                "jsonl",
-                "--shard",
-                &shard,
-            ])
-        })
-        .collect();
-    assert_each_host_once(parts, 7);
+    let scan = [
+        "scan",
+        "127.0.0.1-127.0.0.7",
+        "-p",
+        &port,
+        "--all",
+        "--no-progress",
+        "-f",
+        "jsonl",
+    ];
+    assert_each_host_once(shard_hosts(&scan, 3), 7);
 }
 
 #[test]
@@ -244,18 +245,9 @@ fn shards_split_the_lab_hosts_exactly() {
     assert_each_host_once(parts, 4);
     assert_eq!(joined, whole, "the shards' verdicts are the whole run's");
 
-    let scanned: Vec<Vec<String>> = (0..3)
-        .map(|i| {
-            let shard = format!("{i}/3");
-            let mut args = vec!["scan"];
-            args.extend(&targets);
-            args.extend(["-p", "22,445", "--all", "--no-progress", "-f", "jsonl"]);
-            args.extend(["--shard", &shard]);
-            let mut hosts = hosts_of(&args);
-            hosts.sort();
-            hosts.dedup();
-            hosts
-        })
-        .collect();
+    let mut scan = vec!["scan"];
+    scan.extend(&targets);
+    scan.extend(["-p", "22,445", "--all", "--no-progress", "-f", "jsonl"]);
+    let scanned = shard_hosts(&scan, 3);
     assert_each_host_once(scanned, 4);
 }

@@ -7,7 +7,7 @@ use portolan_audit::{
 use portolan_output::{Grid, GridCell, Tone};
 use serde::Serialize;
 
-use crate::cli::{AuditArgs, AuditFormat, Global, LookupFormat};
+use crate::cli::{AuditArgs, Global, LookupFormat, ResultFormat};
 use crate::exit::{Failure, Status};
 use crate::render::{self, terminal_style};
 
@@ -117,9 +117,9 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
         render::lookup(format, style, &all, &json)
     };
     let text = match args.format {
-        AuditFormat::Junit => portolan_audit::ci::junit(&reports),
-        AuditFormat::Tap => portolan_audit::ci::tap(&reports),
-        AuditFormat::Table => {
+        ResultFormat::Junit => portolan_audit::ci::junit(&reports),
+        ResultFormat::Tap => portolan_audit::ci::tap(&reports),
+        ResultFormat::Table => {
             let mut out = String::new();
             let down: Vec<&str> = reports
                 .iter()
@@ -152,10 +152,10 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
             }
             out
         }
-        AuditFormat::Json => rows(LookupFormat::Json)?,
-        AuditFormat::Jsonl => rows(LookupFormat::Jsonl)?,
-        AuditFormat::Csv => rows(LookupFormat::Csv)?,
-        AuditFormat::Md => rows(LookupFormat::Md)?,
+        ResultFormat::Json => rows(LookupFormat::Json)?,
+        ResultFormat::Jsonl => rows(LookupFormat::Jsonl)?,
+        ResultFormat::Csv => rows(LookupFormat::Csv)?,
+        ResultFormat::Md => rows(LookupFormat::Md)?,
     };
     render::print(text.as_bytes())?;
     Ok(if code == 0 {

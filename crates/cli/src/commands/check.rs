@@ -12,7 +12,7 @@ use portolan_probe::engine::{CheckOptions, Host, ProbeContext};
 use portolan_probe::report::CheckReport;
 use portolan_probe::select::ServiceChoice;
 
-use crate::cli::{CheckArgs, CheckFormat, Global};
+use crate::cli::{CheckArgs, Global, ResultFormat};
 use crate::exit::{Failure, Status as Exit};
 use crate::groups::{IncludeOptional, Subjects};
 use crate::render::{self, terminal_style};
@@ -163,7 +163,7 @@ async fn check(
     options: &CheckOptions,
     skipped_optional: &[String],
 ) -> Result<Exit, Failure> {
-    let stream = args.format == CheckFormat::Jsonl;
+    let stream = args.format == ResultFormat::Jsonl;
     // The fixed ports; the endpoint mapper's, found on the way, lengthen the bar.
     let probes = (hosts.len() as u64).saturating_mul(selection.targets.len() as u64);
     let bar = progress_bar(probes);
@@ -211,20 +211,20 @@ async fn check(
     } else {
         Exit::Negative
     };
-    if !skipped_optional.is_empty() && args.format == CheckFormat::Table {
+    if !skipped_optional.is_empty() && args.format == ResultFormat::Table {
         eprintln!(
             "note: optional services of the role not checked (--include-optional checks them): {}",
             skipped_optional.join(", ")
         );
     }
     let text = match args.format {
-        CheckFormat::Jsonl => report.incomplete_mapper_lines(),
-        CheckFormat::Json => render::to_json(&report.json())?,
-        CheckFormat::Csv => report.csv(),
-        CheckFormat::Md => report.markdown(),
-        CheckFormat::Junit => report.junit(),
-        CheckFormat::Tap => report.tap(),
-        CheckFormat::Table => report.table(terminal_style(global.color)),
+        ResultFormat::Jsonl => report.incomplete_mapper_lines(),
+        ResultFormat::Json => render::to_json(&report.json())?,
+        ResultFormat::Csv => report.csv(),
+        ResultFormat::Md => report.markdown(),
+        ResultFormat::Junit => report.junit(),
+        ResultFormat::Tap => report.tap(),
+        ResultFormat::Table => report.table(terminal_style(global.color)),
     };
     render::print(text.as_bytes())?;
     Ok(exit)
