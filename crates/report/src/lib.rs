@@ -24,7 +24,7 @@ pub mod merge;
 mod model;
 mod read;
 
-pub use error::ReadError;
+pub use error::{ReadError, Skipped};
 pub use matrix::{Agreement, Matrix, MatrixHost, MatrixRow, MatrixSummary};
 pub use merge::MergeReport;
 pub use read::{

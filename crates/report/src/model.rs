@@ -21,6 +21,8 @@ pub(crate) struct Keys {
 #[derive(Debug, Deserialize)]
 pub(crate) struct CheckDocument {
     #[serde(default)]
+    pub schema_version: Option<u32>,
+    #[serde(default)]
     pub vantage: Option<String>,
     pub hosts: Vec<CheckHost>,
 }
@@ -41,7 +43,9 @@ pub(crate) struct CheckHost {
 pub(crate) struct CheckResult {
     #[serde(default)]
     pub vantage: Option<String>,
-    pub host: String,
+    /// The host as named; a result without one is named by its address.
+    #[serde(default)]
+    pub host: Option<String>,
     pub address: String,
     pub transport: String,
     pub port: u16,

@@ -12,7 +12,7 @@ use portolan_core::{NmapState, Verdict};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::error::ReadError;
+use crate::error::{ReadError, Skipped};
 use crate::model;
 
 /// TCP or UDP: the transports a check or scan result can have.
@@ -90,6 +90,8 @@ pub struct Observation {
     pub from_endpoint_mapper: bool,
     /// `FILE:LINE` of the record.
     pub origin: String,
+    /// The record's line (of a document: where the document starts).
+    pub line: usize,
 }
 
 /// A row a check could not probe (an IP protocol, dynamic RPC without a mapper).
@@ -185,6 +187,8 @@ pub struct Results {
     pub audits: Vec<AuditHost>,
     /// The files, in the order given.
     pub sources: Vec<SourceFile>,
+    /// Records a lenient read ([`Results::add_text_lenient`]) left out.
+    pub skipped: Vec<Skipped>,
 }
 
 /// The vantage of a file's results that carry none: the file's stem (`zone-a.jsonl` is
@@ -234,8 +238,31 @@ impl Results {
         self.add_text(path, vantage, text)
     }
 
-    /// Adds the records of one file's text.
+    /// Adds the records of one file's text; the first record that cannot be read is an error.
     pub fn add_text(&mut self, path: &str, vantage: &str, text: &str) -> Result<(), ReadError> {
+        self.add(path, vantage, text, false)
+    }
+
+    /// Adds the records of one file's text, leaving out (into [`Results::skipped`]) a record
+    /// that cannot be read, once the file has shown it holds results: a file whose first
+    /// record is not one is still an error. A record whose JSON is broken is skipped to the
+    /// next line, so JSON Lines lose only the broken line.
+    pub fn add_text_lenient(
+        &mut self,
+        path: &str,
+        vantage: &str,
+        text: &str,
+    ) -> Result<(), ReadError> {
+        self.add(path, vantage, text, true)
+    }
+
+    fn add(
+        &mut self,
+        path: &str,
+        vantage: &str,
+        text: &str,
+        lenient: bool,
+    ) -> Result<(), ReadError> {
         let mut reader = FileReader {
             path,
             vantage,
@@ -245,6 +272,7 @@ impl Results {
             line: 1,
             observations: 0,
             audits: 0,
+            lenient,
         };
         reader.read_all()?;
         let (results, audits) = (reader.observations, reader.audits);
@@ -281,9 +309,24 @@ struct FileReader<'a> {
     line: usize,
     observations: usize,
     audits: usize,
+    /// Skip what cannot be read instead of stopping (see [`Results::add_text_lenient`]).
+    lenient: bool,
 }
 
 impl FileReader<'_> {
+    /// In a lenient read, once something has been read, a record error is kept as skipped
+    /// and the reading goes on; otherwise it stops the read.
+    fn tolerate(&mut self, error: ReadError) -> Result<(), ReadError> {
+        let read_something = self.observations + self.audits > 0;
+        match error.skipped() {
+            Some(skipped) if self.lenient && read_something => {
+                self.results.skipped.push(skipped);
+                Ok(())
+            }
+            _ => Err(error),
+        }
+    }
+
     fn line_at(&mut self, offset: usize) -> usize {
         let offset = offset.min(self.text.len());
         if offset >= self.counted_to {
@@ -298,29 +341,50 @@ impl FileReader<'_> {
 
     fn read_all(&mut self) -> Result<(), ReadError> {
         let text = self.text;
-        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
-        loop {
-            let before = stream.byte_offset();
-            let start = before
-                + text[before..]
-                    .bytes()
-                    .take_while(u8::is_ascii_whitespace)
-                    .count();
-            match stream.next() {
-                None => return Ok(()),
-                Some(Err(e)) => {
-                    // A record cut short is reported where it starts, the rest where serde
-                    // stopped.
-                    let line = if e.is_eof() {
-                        self.line_at(start)
-                    } else {
-                        e.line()
-                    };
-                    return Err(ReadError::malformed(self.path, line, e.to_string()));
-                }
-                Some(Ok(raw)) => {
-                    let line = self.line_at(start);
-                    self.record(raw.get(), line)?;
+        // Where the JSON stream (re)starts: after a broken record, a lenient read goes on at
+        // the next line, as serde_json's stream cannot go past a syntax error.
+        let mut base = 0;
+        'stream: loop {
+            let rest = text.get(base..).unwrap_or_default();
+            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
+            loop {
+                let before = base + stream.byte_offset();
+                let start = before
+                    + text[before..]
+                        .bytes()
+                        .take_while(u8::is_ascii_whitespace)
+                        .count();
+                match stream.next() {
+                    None => return Ok(()),
+                    Some(Err(e)) => {
+                        // A record cut short is reported where it starts, the rest where
+                        // serde stopped.
+                        let error = if e.is_eof() {
+                            let line = self.line_at(start);
+                            ReadError::Truncated {
+                                path: self.path.to_string(),
+                                line,
+                                problem: e.to_string(),
+                            }
+                        } else {
+                            let line = self.line_at(base) + e.line().saturating_sub(1);
+                            ReadError::malformed(self.path, line, e.to_string())
+                        };
+                        self.tolerate(error)?;
+                        match text[start..].find('\n') {
+                            Some(newline) => {
+                                base = start + newline + 1;
+                                continue 'stream;
+                            }
+                            None => return Ok(()),
+                        }
+                    }
+                    Some(Ok(raw)) => {
+                        let line = self.line_at(start);
+                        if let Err(error) = self.record(raw.get(), line) {
+                            self.tolerate(error)?;
+                        }
+                    }
                 }
             }
         }
@@ -358,7 +422,9 @@ impl FileReader<'_> {
         } else if keys.hosts.is_some() && keys.scan.is_some() {
             let doc: model::ScanDocument = self.typed(raw, line, "a scan document")?;
             for port in doc.hosts.into_iter().flat_map(|h| h.ports) {
-                self.scan_port(port, line)?;
+                if let Err(error) = self.scan_port(port, line) {
+                    self.tolerate(error)?;
+                }
             }
         } else if keys.hosts.is_some() {
             let doc: model::CheckDocument = self.typed(raw, line, "a check document")?;
@@ -392,9 +458,18 @@ impl FileReader<'_> {
     }
 
     fn check_document(&mut self, doc: model::CheckDocument, line: usize) -> Result<(), ReadError> {
+        if let Some(version) = doc.schema_version.filter(|&v| v != 1) {
+            return Err(ReadError::malformed(
+                self.path,
+                line,
+                format!("schema_version {version} is not one this version reads (1)"),
+            ));
+        }
         for host in doc.hosts {
             for result in host.results {
-                self.check_result(result, doc.vantage.clone(), line)?;
+                if let Err(error) = self.check_result(result, doc.vantage.clone(), line) {
+                    self.tolerate(error)?;
+                }
             }
             let vantage = self.vantage_or_default(doc.vantage.clone());
             for row in host.unchecked {
@@ -500,7 +575,7 @@ impl FileReader<'_> {
         }
         self.push(Observation {
             vantage,
-            host: result.host,
+            host: result.host.unwrap_or_else(|| result.address.clone()),
             address: result.address,
             key,
             verdict,
@@ -513,6 +588,7 @@ impl FileReader<'_> {
             services,
             from_endpoint_mapper: result.origin.as_deref() == Some("endpoint-mapper"),
             origin: format!("{}:{line}", self.path),
+            line,
         });
         Ok(())
     }
@@ -549,6 +625,7 @@ impl FileReader<'_> {
             services: port.service.into_iter().collect(),
             from_endpoint_mapper: false,
             origin: format!("{}:{line}", self.path),
+            line,
         });
         Ok(())
     }

@@ -117,8 +117,15 @@ fn unknown_fields_are_ignored() {
 #[test]
 fn errors_name_the_line_of_the_bad_record() {
     let good = r#"{"host":"h","address":"a","transport":"tcp","port":1,"status":"LISTENING"}"#;
-    let (line, problem) = malformed(&format!("{good}\n{good}\n{{\"host\":\"h\"\n"));
-    assert_eq!(line, 3, "{problem}");
+    let mut results = Results::default();
+    match results.add_text(
+        "bad.jsonl",
+        "bad",
+        &format!("{good}\n{good}\n{{\"host\":\"h\"\n"),
+    ) {
+        Err(ReadError::Truncated { line, problem, .. }) => assert_eq!(line, 3, "{problem}"),
+        other => panic!("expected a record cut short, got {other:?}"),
+    }
     let (line, problem) = malformed(&format!(
         "{good}\n\n{}\n",
         good.replace("LISTENING", "OPEN")
@@ -221,4 +228,48 @@ fn one_vantage_agrees_with_itself_and_a_port_one_vantage_skipped_is_a_gap() {
     let summary = matrix.summary();
     assert_eq!((summary.agree, summary.differ, summary.gaps), (1, 0, 9));
     assert!(!matrix.all_agree());
+}
+
+#[test]
+fn a_lenient_read_skips_bad_records_and_names_their_lines() {
+    let good = r#"{"host":"h","address":"a","transport":"tcp","port":1,"status":"LISTENING"}"#;
+    let text = format!(
+        "{good}\n{{broken json\n{}\n{good}\n{{\"host\":\"h\"",
+        good.replace("LISTENING", "OPEN")
+    );
+    let mut results = Results::default();
+    results.add_text_lenient("some.jsonl", "v", &text).unwrap();
+    assert_eq!(results.observations.len(), 2);
+    assert_eq!(results.observations[1].line, 4);
+    let skipped: Vec<(usize, bool)> = results
+        .skipped
+        .iter()
+        .map(|s| (s.line, s.truncated))
+        .collect();
+    assert_eq!(skipped, [(2, false), (3, false), (5, true)]);
+    assert!(results.skipped[1].problem.contains("OPEN"));
+    // The strict read stops at the first of them.
+    assert!(
+        Results::default()
+            .add_text("some.jsonl", "v", &text)
+            .is_err()
+    );
+    // A file whose first record is not a result is refused, lenient or not.
+    let mut results = Results::default();
+    let error = results
+        .add_text_lenient("other.json", "v", &format!("{{\"nothing\": 1}}\n{good}\n"))
+        .unwrap_err();
+    assert!(
+        matches!(error, ReadError::Malformed { line: 1, .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_check_document_of_another_schema_is_refused() {
+    let mut results = Results::default();
+    let error = results
+        .add_text("new.json", "v", r#"{"schema_version": 2, "hosts": []}"#)
+        .unwrap_err();
+    assert!(error.to_string().contains("schema_version 2"), "{error}");
 }

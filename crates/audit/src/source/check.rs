@@ -7,7 +7,8 @@
 //! the check never probed is "not covered".
 
 use portolan_catalog::{PortRange, Transport};
-use serde::Deserialize;
+use portolan_core::Verdict;
+use portolan_report::Results;
 
 use crate::error::{AuditError, ErrorKind};
 use crate::listener::{
@@ -17,26 +18,6 @@ use crate::text::MAX_LISTENERS;
 
 const EXPECTED: &str =
     "portolan check output: the document of `--format json` or the lines of `--format jsonl`";
-
-#[derive(Deserialize)]
-struct Document {
-    schema_version: Option<u32>,
-    hosts: Vec<Host>,
-}
-
-#[derive(Deserialize)]
-struct Host {
-    results: Vec<Result1>,
-}
-
-/// One port's result; only the fields an audit needs are read.
-#[derive(Deserialize)]
-struct Result1 {
-    address: std::net::IpAddr,
-    transport: String,
-    port: u16,
-    status: String,
-}
 
 /// Whether `text` looks like check output (and not like PowerShell's JSON).
 pub fn looks_like(text: &str) -> bool {
@@ -52,75 +33,43 @@ pub fn parse(origin: &str, text: &str) -> Result<Parsed, AuditError> {
     read(origin, text, false)
 }
 
-/// Reads check output; `strict` makes a result that cannot be read an error. Every probed
-/// address is a host of [`Parsed::hosts`], with or without a listening port.
+/// Reads check output (and `scan`'s JSON, the same outside view) through the one reader of
+/// saved results, `portolan_report::Results`; `strict` makes a result that cannot be read an
+/// error. Every probed address is a host of [`Parsed::hosts`], with or without a listening
+/// port.
 pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError> {
     let mut parsed = Parsed::new(Format::Check, origin);
     parsed.strict = strict;
     let error =
         |kind, line, problem: String| AuditError::new(kind, origin, line, problem, EXPECTED);
-    let trimmed = text.trim_start();
-    // A document has "hosts" at its top; JSON Lines have one result per line.
-    let results: Vec<(usize, Result1)> = match serde_json::from_str::<Document>(trimmed) {
-        Ok(document) => {
-            if document.schema_version.is_some_and(|v| v != 1) {
-                return Err(error(
-                    ErrorKind::Malformed,
-                    1,
-                    format!(
-                        "schema_version {} is not one this version reads (1)",
-                        document.schema_version.unwrap_or_default()
-                    ),
-                ));
-            }
-            document
-                .hosts
-                .into_iter()
-                .flat_map(|h| h.results)
-                .map(|r| (1, r))
-                .collect()
-        }
-        Err(document_error) => {
-            let mut lines = Vec::new();
-            for (n, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let result: Result1 = match serde_json::from_str(line) {
-                    Ok(result) => result,
-                    Err(e) => {
-                        let kind = if e.is_eof() {
-                            ErrorKind::Truncated
-                        } else {
-                            ErrorKind::Malformed
-                        };
-                        if n == 0 || lines.is_empty() {
-                            return Err(error(
-                                kind,
-                                n + 1,
-                                format!(
-                                    "neither a check document ({document_error}) nor a result \
-                                     line ({e})"
-                                ),
-                            ));
-                        }
-                        parsed.skip(error(kind, n + 1, format!("not a check result: {e}")))?;
-                        continue;
-                    }
-                };
-                lines.push((n + 1, result));
-                if lines.len() > MAX_LISTENERS {
-                    return Err(error(
-                        ErrorKind::TooManyRows,
-                        n + 1,
-                        format!("more than {MAX_LISTENERS} results"),
-                    ));
-                }
-            }
-            lines
-        }
+    let mut results = Results::default();
+    let read = if strict {
+        results.add_text(origin, "", text)
+    } else {
+        results.add_text_lenient(origin, "", text)
     };
-    if results.len() > MAX_LISTENERS {
+    read.map_err(|e| match e.skipped() {
+        Some(s) => error(kind_of(s.truncated), s.line, s.problem),
+        None => error(ErrorKind::Io, 0, e.to_string()),
+    })?;
+    for s in results.skipped {
+        parsed.skip(error(kind_of(s.truncated), s.line, s.problem))?;
+    }
+    if let Some(audit) = results.audits.first() {
+        return Err(AuditError::new(
+            ErrorKind::WrongFormat,
+            origin,
+            audit
+                .origin
+                .rsplit(':')
+                .next()
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(1),
+            "an audit report is not a list of listeners".to_string(),
+            EXPECTED,
+        ));
+    }
+    if results.observations.len() > MAX_LISTENERS {
         return Err(error(
             ErrorKind::TooManyRows,
             1,
@@ -131,20 +80,14 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
     let mut hosts: Vec<ScannedHost> = Vec::new();
     // Hosts by address, so a check of many hosts is read in linear time.
     let mut host_index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (line, r) in results {
-        let transport = match r.transport.as_str() {
-            "tcp" => Transport::Tcp,
-            "udp" => Transport::Udp,
-            other => {
-                parsed.skip(error(
-                    ErrorKind::Malformed,
-                    line,
-                    format!("transport `{other}` is neither tcp nor udp"),
-                ))?;
-                continue;
-            }
+    for r in results.observations {
+        let line = r.line;
+        let transport = match r.key.transport {
+            portolan_report::Transport::Tcp => Transport::Tcp,
+            portolan_report::Transport::Udp => Transport::Udp,
         };
-        if r.port == 0 {
+        let port = r.key.port;
+        if port == 0 {
             parsed.skip(error(
                 ErrorKind::Malformed,
                 line,
@@ -152,22 +95,23 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
             ))?;
             continue;
         }
-        let state = match r.status.as_str() {
-            "LISTENING" => Some(SocketState::Open),
-            "LISTENING OR FILTERED" => Some(SocketState::OpenFiltered),
-            "NOT LISTENING" | "FILTERED" => None,
-            // Not probed: says nothing of the port, so it is not counted as covered.
-            "ERROR" => continue,
-            other => {
-                parsed.skip(error(
-                    ErrorKind::Malformed,
-                    line,
-                    format!("status `{other}` is not one of PortQry's verdicts"),
-                ))?;
-                continue;
-            }
+        let Ok(address) = r.address.parse::<std::net::IpAddr>() else {
+            parsed.skip(error(
+                ErrorKind::Malformed,
+                line,
+                format!("address `{}` is not an IP address", r.address),
+            ))?;
+            continue;
         };
-        let host = r.address.to_string();
+        let state = match r.verdict {
+            Verdict::Listening => Some(SocketState::Open),
+            Verdict::ListeningOrFiltered => Some(SocketState::OpenFiltered),
+            Verdict::NotListening | Verdict::Filtered => None,
+            // Not probed: says nothing of the port, so it is not counted as covered.
+            Verdict::Error => continue,
+        };
+        let status = r.verdict.as_str();
+        let host = address.to_string();
         let at = match host_index.get(&host) {
             Some(&at) => at,
             None => {
@@ -190,12 +134,12 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
             match h
                 .states
                 .iter_mut()
-                .find(|c| c.transport == key && c.state == r.status)
+                .find(|c| c.transport == key && c.state == status)
             {
                 Some(c) => c.count += 1,
                 None => h.states.push(StateCount {
                     transport: key,
-                    state: r.status.clone(),
+                    state: status.to_string(),
                     count: 1,
                 }),
             }
@@ -206,8 +150,8 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
         }
         scanned.push(ScanRange {
             transport,
-            first: r.port,
-            last: r.port,
+            first: port,
+            last: port,
         });
         let Some(state) = state else {
             parsed.not_listening += 1;
@@ -215,8 +159,8 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
         };
         let mut listener = Listener::new(
             transport,
-            r.address,
-            r.port,
+            address,
+            port,
             state,
             Origin {
                 format: Format::Check,
@@ -224,7 +168,7 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
                 line,
             },
         );
-        listener.host = Some(r.address.to_string());
+        listener.host = Some(host);
         parsed.listeners.push(listener);
     }
     parsed.coverage.scanned = Some(fold(scanned));
@@ -233,6 +177,14 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
         parsed.hosts.push(host);
     }
     Ok(parsed)
+}
+
+fn kind_of(truncated: bool) -> ErrorKind {
+    if truncated {
+        ErrorKind::Truncated
+    } else {
+        ErrorKind::Malformed
+    }
 }
 
 /// One range per run of probed ports of a transport: a check of many hosts probes the same
@@ -300,7 +252,7 @@ mod tests {
         for host in 1..=200 {
             for (transport, port) in [("tcp", 445), ("tcp", 88), ("tcp", 89), ("udp", 88)] {
                 lines.push_str(&format!(
-                    "{{\"address\":\"10.0.0.{host}\",\"transport\":\"{transport}\",\"port\":{port},\"status\":\"FILTERED\",\"probe\":\"p\"}}\n"
+                    "{{\"host\":\"h{host}\",\"address\":\"10.0.0.{host}\",\"transport\":\"{transport}\",\"port\":{port},\"status\":\"FILTERED\",\"probe\":\"p\"}}\n"
                 ));
             }
         }
@@ -325,19 +277,50 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_saved_scan_as_the_same_outside_view() {
+        let scan = include_str!("../../../report/tests/fixtures/scan.json");
+        let parsed = read("scan.json", scan, true).unwrap();
+        let open: Vec<u16> = parsed.listeners.iter().map(|l| l.port).collect();
+        assert_eq!(open, [18080]);
+        assert_eq!(parsed.not_listening, 1);
+        assert!(parsed.coverage.covers(Transport::Tcp, 18081));
+    }
+
+    #[test]
+    fn an_audit_report_is_not_a_listener_source() {
+        let audit = include_str!("../../../report/tests/fixtures/audit.json");
+        let err = read("audit.json", audit, false).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::WrongFormat, "{err}");
+    }
+
+    #[test]
+    fn a_bad_result_line_is_skipped_and_named() {
+        let good = "{\"host\":\"h\",\"address\":\"::1\",\"transport\":\"tcp\",\"port\":445,\"status\":\"LISTENING\"}";
+        let text = format!(
+            "{good}\n{}\n",
+            good.replace("445", "446").replace("LISTENING", "OPEN")
+        );
+        let parsed = read("c.jsonl", &text, false).unwrap();
+        assert_eq!(parsed.listeners.len(), 1);
+        assert_eq!(parsed.skipped.len(), 1);
+        assert_eq!(parsed.skipped[0].line, 2);
+        assert_eq!(read("c.jsonl", &text, true).unwrap_err().line, 2);
+    }
+
+    #[test]
     fn refuses_what_is_not_check_output() {
         for (text, kind) in [
             ("{\"hosts\": [", ErrorKind::Truncated),
             (
-                "{\"address\":\"10.0.0.1\",\"transport\":\"sctp\",\"port\":1,\"status\":\"LISTENING\"}",
+                "{\"host\":\"h\",\"address\":\"10.0.0.1\",\"transport\":\"sctp\",\"port\":1,\"status\":\"LISTENING\"}",
                 ErrorKind::Malformed,
             ),
             (
-                "{\"address\":\"10.0.0.1\",\"transport\":\"tcp\",\"port\":1,\"status\":\"OPEN\"}",
+                "{\"host\":\"h\",\"address\":\"10.0.0.1\",\"transport\":\"tcp\",\"port\":1,\"status\":\"OPEN\"}",
                 ErrorKind::Malformed,
             ),
             (
-                "{\"address\":\"10.0.0.1\",\"transport\":\"tcp\",\"port\":70000,\"status\":\"LISTENING\"}",
+                "{\"host\":\"h\",\"address\":\"10.0.0.1\",\"transport\":\"tcp\",\"port\":70000,\"status\":\"LISTENING\"}",
                 ErrorKind::Malformed,
             ),
             (
