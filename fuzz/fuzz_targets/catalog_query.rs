@@ -32,7 +32,11 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         if let Ok(ranges) = spec.resolve(catalog(), &[Transport::Tcp, Transport::Udp]) {
-            assert!(ranges.iter().all(|(t, r)| t.has_ports() && r.first >= 1 && r.first <= r.last));
+            assert!(
+                ranges
+                    .iter()
+                    .all(|(t, r)| t.has_ports() && r.first >= 1 && r.first <= r.last)
+            );
         }
     }
     // The resolver is total: a name resolves, or the error names the input.

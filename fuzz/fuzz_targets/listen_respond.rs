@@ -27,6 +27,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Some(bytes) = mapper::answer(request, &[], 135) {
-        assert!(Pdu::parse(&bytes).is_ok(), "the mapper's answer does not parse");
+        assert!(
+            Pdu::parse(&bytes).is_ok(),
+            "the mapper's answer does not parse"
+        );
     }
 });

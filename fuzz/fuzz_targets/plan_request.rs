@@ -51,7 +51,10 @@ fuzz_target!(|data: &[u8]| {
     };
     for t in [Transport::Tcp, Transport::Udp] {
         let from_uses = portolan_plan::ports::fold(
-            plan.uses.iter().filter(|u| u.transport == t).filter_map(|u| u.ports),
+            plan.uses
+                .iter()
+                .filter(|u| u.transport == t)
+                .filter_map(|u| u.ports),
         );
         assert_eq!(plan.open_ports(t), from_uses);
     }

@@ -22,11 +22,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(specs) = from_file {
         let _ = target::check_size(&specs, false);
         if target::check_size(&specs, true).is_ok()
-            && let Ok(list) = TargetList::build_with(
-                &specs,
-                |_| Ok("192.0.2.1".parse().unwrap()),
-                |_| Ok(1),
-            )
+            && let Ok(list) =
+                TargetList::build_with(&specs, |_| Ok("192.0.2.1".parse().unwrap()), |_| Ok(1))
         {
             for i in (0..list.len()).take(32) {
                 assert!(list.get(i).is_some());

@@ -228,14 +228,17 @@ impl Results {
 
     /// Adds the records of one file's bytes: UTF-8 JSON, one document or JSON Lines.
     pub fn add_bytes(&mut self, path: &str, vantage: &str, bytes: &[u8]) -> Result<(), ReadError> {
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            let line = 1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            ReadError::malformed(path, line, "not UTF-8 text")
-        })?;
-        self.add_text(path, vantage, text)
+        self.add(path, vantage, utf8(path, bytes)?, false)
+    }
+
+    /// [`Results::add_bytes`], leniently (see [`Results::add_text_lenient`]).
+    pub fn add_bytes_lenient(
+        &mut self,
+        path: &str,
+        vantage: &str,
+        bytes: &[u8],
+    ) -> Result<(), ReadError> {
+        self.add(path, vantage, utf8(path, bytes)?, true)
     }
 
     /// Adds the records of one file's text; the first record that cannot be read is an error.
@@ -298,6 +301,17 @@ impl Results {
     }
 }
 
+/// The bytes as text; saved results are UTF-8 JSON.
+fn utf8<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str, ReadError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        ReadError::malformed(path, line, "not UTF-8 text")
+    })
+}
+
 struct FileReader<'a> {
     path: &'a str,
     vantage: &'a str,
@@ -344,6 +358,7 @@ impl FileReader<'_> {
         // Where the JSON stream (re)starts: after a broken record, a lenient read goes on at
         // the next line, as serde_json's stream cannot go past a syntax error.
         let mut base = 0;
+        let mut base_line = 1;
         'stream: loop {
             let rest = text.get(base..).unwrap_or_default();
             let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
@@ -367,13 +382,14 @@ impl FileReader<'_> {
                                 problem: e.to_string(),
                             }
                         } else {
-                            let line = self.line_at(base) + e.line().saturating_sub(1);
+                            let line = base_line + e.line().saturating_sub(1);
                             ReadError::malformed(self.path, line, e.to_string())
                         };
                         self.tolerate(error)?;
                         match text[start..].find('\n') {
                             Some(newline) => {
                                 base = start + newline + 1;
+                                base_line = self.line_at(base);
                                 continue 'stream;
                             }
                             None => return Ok(()),

@@ -135,6 +135,10 @@ fn errors_name_the_line_of_the_bad_record() {
     let (line, problem) = malformed(&format!("{good}\n{}\n", good.replace("tcp", "sctp")));
     assert_eq!(line, 2);
     assert!(problem.contains("sctp"), "{problem}");
+    // Broken JSON after good records: its own line, not the line the reader had reached
+    // (found by the report_read fuzz target).
+    let (line, problem) = malformed(&format!("{good}\n{good}\n{good}\n  \"state\": 1,\n"));
+    assert_eq!(line, 4, "{problem}");
     let (line, problem) = malformed("[1, 2]\n");
     assert_eq!(line, 1);
     assert!(problem.contains("JSON object"), "{problem}");
