@@ -539,3 +539,152 @@ fn netstat_module_lists_are_not_service_tags() {
     );
     assert_eq!(input.not_listening, 0);
 }
+
+#[test]
+fn a_windows_server_netstat_filtered_by_select_string_is_read() {
+    // InSpec's capture on Windows Server 2012 R2 (a WINS server): `netstat -anbo |
+    // Select-String -CaseSensitive -pattern "^\s+UDP|\s+LISTENING\s+\d+$" -context 0,1`.
+    // No header; each row is marked `> ` and followed by its `-b` line.
+    let name = field("inspec-win2012r2-netstat-anbo-select-string.txt");
+    let input = parsed(&name);
+    assert_eq!(input.format, Format::Netstat);
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    // 34 TCP rows (19 IPv4, 15 IPv6) and 15 UDP rows, all listening or bound.
+    let count = |transport: Transport| {
+        input
+            .listeners
+            .iter()
+            .filter(|l| l.transport == transport)
+            .count()
+    };
+    assert_eq!(
+        (
+            count(Transport::Tcp),
+            count(Transport::Udp),
+            input.not_listening
+        ),
+        (34, 15, 0)
+    );
+    // (pid, process, service tag) of a listener.
+    let owner = |transport: Transport, address: &str, port: u16| {
+        input
+            .listeners
+            .iter()
+            .find(|l| {
+                l.transport == transport && l.port == port && l.address.to_string() == address
+            })
+            .map(|l| (l.pid, l.process.as_deref(), l.service.as_deref()))
+            .unwrap()
+    };
+    assert_eq!(
+        owner(Transport::Tcp, "0.0.0.0", 135),
+        (Some(564), None, Some("RpcSs"))
+    );
+    assert_eq!(
+        owner(Transport::Tcp, "::", 49312),
+        (Some(3576), Some("wins.exe"), None)
+    );
+    assert_eq!(
+        owner(Transport::Udp, "0.0.0.0", 161),
+        (Some(3004), Some("snmp.exe"), None)
+    );
+    assert_eq!(
+        owner(Transport::Udp, "::", 5355),
+        (Some(908), None, Some("Dnscache"))
+    );
+    // "Can not obtain ownership information" under System's rows names nothing.
+    assert_eq!(owner(Transport::Tcp, "0.0.0.0", 445), (Some(4), None, None));
+    // Line numbers count the file's own lines, the leading empty one included.
+    let epm = input.listeners.iter().find(|l| l.port == 135).unwrap();
+    assert_eq!(epm.origin.line, 8);
+
+    // 28 ports; WINS confirmed by its executable, the endpoint mapper by its tag.
+    let reports = audit_against(&input, "wins-server", &AuditOptions::default());
+    let report = &reports[0];
+    assert_eq!(report.ports.len(), 28);
+    for transport in [Transport::Tcp, Transport::Udp] {
+        let wins = report.port(transport, 42).unwrap();
+        assert_eq!(
+            wins.candidates[0].confirmed_by.as_deref(),
+            Some("process wins.exe")
+        );
+    }
+    let rpc = report.port(Transport::Tcp, 135).unwrap();
+    assert_eq!(
+        rpc.candidates[0].confirmed_by.as_deref(),
+        Some("service tag RpcSs")
+    );
+    let eventlog = report.port(Transport::Tcp, 49153).unwrap();
+    assert_eq!(eventlog.name, "Event Log (Eventlog)");
+    let snmp = report.port(Transport::Udp, 161).unwrap();
+    assert_eq!(
+        snmp.candidates[0].confirmed_by.as_deref(),
+        Some("process snmp.exe")
+    );
+    assert!(!report.port(Transport::Udp, 53235).unwrap().reachable);
+    assert!(
+        report
+            .ports
+            .iter()
+            .all(|p| p.flags.iter().all(|f| f.kind != FlagKind::OwnerMismatch))
+    );
+    // Everything the WINS role needs listens; the server runs much more besides.
+    let c = report.comparison.as_ref().unwrap();
+    assert!(c.missing.is_empty(), "{:?}", c.missing);
+    assert!(c.not_covered.is_empty(), "{:?}", c.not_covered);
+    assert_eq!(c.unexpected.len(), 22);
+    assert!(c.unexpected.iter().any(|u| u == "tcp/22"));
+    assert!(!c.matches);
+}
+
+#[test]
+fn powershell_tcp_states_as_numbers_are_read() {
+    // InSpec's Windows (2012) sample of `Get-NetTCPConnection | Select-Object -Property State,
+    // Caption, Description, LocalAddress, LocalPort, RemoteAddress, RemotePort, DisplayName,
+    // Status | ConvertTo-Json`: Windows PowerShell writes the State enum as its number (2 is
+    // Listen); the remote address tells TCP.
+    let input = parsed(&field("inspec-win2012-get-nettcpconnection.json"));
+    assert_eq!(input.format, Format::PowerShell);
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    let read: Vec<(Transport, String, u16, SocketState, usize)> = input
+        .listeners
+        .iter()
+        .map(|l| {
+            (
+                l.transport,
+                l.address.to_string(),
+                l.port,
+                l.state,
+                l.origin.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (
+                Transport::Tcp,
+                "::".to_string(),
+                135,
+                SocketState::Listen,
+                2
+            ),
+            (
+                Transport::Tcp,
+                "192.168.10.157".to_string(),
+                135,
+                SocketState::Listen,
+                13
+            ),
+        ]
+    );
+    assert!(input.coverage.tcp && !input.coverage.udp);
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let rpc = reports[0].port(Transport::Tcp, 135).unwrap();
+    assert!(rpc.reachable);
+    assert!(
+        rpc.name.starts_with("Remote Procedure Call"),
+        "{}",
+        rpc.name
+    );
+}
