@@ -688,3 +688,86 @@ fn powershell_tcp_states_as_numbers_are_read() {
         rpc.name
     );
 }
+
+/// The literal block of the lecture page that follows `.. code-block:: bash`, up to the next
+/// heading: a console session, bytes untouched (UTF-8, LF, indented by four spaces).
+fn lectures_net_console_block(page: &[u8]) -> &[u8] {
+    let find = |from: usize, needle: &[u8]| {
+        page[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|at| from + at)
+            .unwrap()
+    };
+    let marker = b".. code-block:: bash\n";
+    let start = find(0, marker) + marker.len();
+    let end = find(start, "\nЗадания".as_bytes()) + 1;
+    &page[start..end]
+}
+
+#[test]
+fn a_russian_windows_netstat_without_n_is_read() {
+    // A lecture's console session on a Russian Windows 10 (build 14393): `netstat -a`, so
+    // "Активные подключения", the columns "Имя", "Локальный адрес", "Внешний адрес",
+    // "Состояние", English states, host and port names (`DESKTOP-9JPISDO:0`,
+    // `a172-226-117-113:https`) and link-local IPv6 with a zone (`%2`).
+    let page = fixture(&field("lectures-net-win10-ru-checkpoint.rst"));
+    let block = lectures_net_console_block(&page);
+    assert!(block.starts_with(b"\n    Microsoft Windows [Version 10.0.14393]"));
+    let input = parse("netstat-ru.txt", block, None).unwrap();
+    assert_eq!(input.format, Format::Netstat);
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    // 7 listening TCP rows (foreign address DESKTOP-9JPISDO:0), 2 connections, 10 UDP rows.
+    let read: Vec<(Transport, String, u16)> = input
+        .listeners
+        .iter()
+        .map(|l| (l.transport, l.address.to_string(), l.port))
+        .collect();
+    let tcp = |address: &str, port: u16| (Transport::Tcp, address.to_string(), port);
+    let udp = |address: &str, port: u16| (Transport::Udp, address.to_string(), port);
+    let link_local = "fe80::e0aa:34e:fe8c:d651";
+    assert_eq!(
+        read,
+        [
+            tcp("0.0.0.0", 135),
+            tcp("0.0.0.0", 445),
+            tcp("0.0.0.0", 3050),
+            tcp("0.0.0.0", 7680),
+            tcp("0.0.0.0", 8889),
+            tcp("10.0.2.15", 139),
+            tcp("::", 135),
+            udp("0.0.0.0", 3544),
+            udp("0.0.0.0", 5050),
+            udp("10.0.2.15", 137),
+            udp("::", 5353),
+            udp("::", 5355),
+            udp("::1", 1900),
+            udp("::1", 60633),
+            udp(link_local, 546),
+            udp(link_local, 1900),
+            udp(link_local, 60632),
+        ]
+    );
+    assert_eq!(input.not_listening, 2);
+    assert!(
+        input
+            .listeners
+            .iter()
+            .filter(|l| l.address.to_string() == link_local)
+            .all(|l| l.interface.as_deref() == Some("2"))
+    );
+    // No -o, no -b: no owner at all.
+    assert!(input.listeners.iter().all(|l| l.pid.is_none()));
+    assert!(input.notes.iter().any(|n| n.contains("services file")));
+    // English states: nothing was read by shape alone.
+    assert!(!input.notes.iter().any(|n| n.contains("not in English")));
+
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let report = &reports[0];
+    assert_eq!(report.ports.len(), 15);
+    let ssdp = report.port(Transport::Udp, 1900).unwrap();
+    assert!(ssdp.name.starts_with("SSDP Discovery"), "{}", ssdp.name);
+    assert!(!report.port(Transport::Udp, 60633).unwrap().reachable);
+    let smb = report.port(Transport::Tcp, 445).unwrap();
+    assert!(smb.reachable && smb.name.starts_with("Server"), "{}", smb.name);
+}
