@@ -769,5 +769,9 @@ fn a_russian_windows_netstat_without_n_is_read() {
     assert!(ssdp.name.starts_with("SSDP Discovery"), "{}", ssdp.name);
     assert!(!report.port(Transport::Udp, 60633).unwrap().reachable);
     let smb = report.port(Transport::Tcp, 445).unwrap();
-    assert!(smb.reachable && smb.name.starts_with("Server"), "{}", smb.name);
+    assert!(
+        smb.reachable && smb.name.starts_with("Server"),
+        "{}",
+        smb.name
+    );
 }
