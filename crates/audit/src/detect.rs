@@ -1,7 +1,7 @@
 //! Telling the formats apart from their content.
 
 use crate::listener::Format;
-use crate::source::{check, proc_net, ss};
+use crate::source::{check, netstat, proc_net, ss};
 
 /// Every input format and the names that choose it instead of detection (`--input-format`):
 /// its own name ([`Format::as_str`]) first, then the aliases its `FromStr` accepts.
@@ -39,7 +39,7 @@ pub fn detect(text: &str) -> Option<Format> {
         return Some(Format::PowerShell);
     }
     for line in text.lines().take(LINES_LOOKED_AT) {
-        let line = line.trim();
+        let line = netstat::without_match_marker(line).trim();
         if line.is_empty() {
             continue;
         }

@@ -539,3 +539,239 @@ fn netstat_module_lists_are_not_service_tags() {
     );
     assert_eq!(input.not_listening, 0);
 }
+
+#[test]
+fn a_windows_server_netstat_filtered_by_select_string_is_read() {
+    // InSpec's capture on Windows Server 2012 R2 (a WINS server): `netstat -anbo |
+    // Select-String -CaseSensitive -pattern "^\s+UDP|\s+LISTENING\s+\d+$" -context 0,1`.
+    // No header; each row is marked `> ` and followed by its `-b` line.
+    let name = field("inspec-win2012r2-netstat-anbo-select-string.txt");
+    let input = parsed(&name);
+    assert_eq!(input.format, Format::Netstat);
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    // 34 TCP rows (19 IPv4, 15 IPv6) and 15 UDP rows, all listening or bound.
+    let count = |transport: Transport| {
+        input
+            .listeners
+            .iter()
+            .filter(|l| l.transport == transport)
+            .count()
+    };
+    assert_eq!(
+        (
+            count(Transport::Tcp),
+            count(Transport::Udp),
+            input.not_listening
+        ),
+        (34, 15, 0)
+    );
+    // (pid, process, service tag) of a listener.
+    let owner = |transport: Transport, address: &str, port: u16| {
+        input
+            .listeners
+            .iter()
+            .find(|l| {
+                l.transport == transport && l.port == port && l.address.to_string() == address
+            })
+            .map(|l| (l.pid, l.process.as_deref(), l.service.as_deref()))
+            .unwrap()
+    };
+    assert_eq!(
+        owner(Transport::Tcp, "0.0.0.0", 135),
+        (Some(564), None, Some("RpcSs"))
+    );
+    assert_eq!(
+        owner(Transport::Tcp, "::", 49312),
+        (Some(3576), Some("wins.exe"), None)
+    );
+    assert_eq!(
+        owner(Transport::Udp, "0.0.0.0", 161),
+        (Some(3004), Some("snmp.exe"), None)
+    );
+    assert_eq!(
+        owner(Transport::Udp, "::", 5355),
+        (Some(908), None, Some("Dnscache"))
+    );
+    // "Can not obtain ownership information" under System's rows names nothing.
+    assert_eq!(owner(Transport::Tcp, "0.0.0.0", 445), (Some(4), None, None));
+    // Line numbers count the file's own lines, the leading empty one included.
+    let epm = input.listeners.iter().find(|l| l.port == 135).unwrap();
+    assert_eq!(epm.origin.line, 8);
+
+    // 28 ports; WINS confirmed by its executable, the endpoint mapper by its tag.
+    let reports = audit_against(&input, "wins-server", &AuditOptions::default());
+    let report = &reports[0];
+    assert_eq!(report.ports.len(), 28);
+    for transport in [Transport::Tcp, Transport::Udp] {
+        let wins = report.port(transport, 42).unwrap();
+        assert_eq!(
+            wins.candidates[0].confirmed_by.as_deref(),
+            Some("process wins.exe")
+        );
+    }
+    let rpc = report.port(Transport::Tcp, 135).unwrap();
+    assert_eq!(
+        rpc.candidates[0].confirmed_by.as_deref(),
+        Some("service tag RpcSs")
+    );
+    let eventlog = report.port(Transport::Tcp, 49153).unwrap();
+    assert_eq!(eventlog.name, "Event Log (Eventlog)");
+    let snmp = report.port(Transport::Udp, 161).unwrap();
+    assert_eq!(
+        snmp.candidates[0].confirmed_by.as_deref(),
+        Some("process snmp.exe")
+    );
+    assert!(!report.port(Transport::Udp, 53235).unwrap().reachable);
+    assert!(
+        report
+            .ports
+            .iter()
+            .all(|p| p.flags.iter().all(|f| f.kind != FlagKind::OwnerMismatch))
+    );
+    // Everything the WINS role needs listens; the server runs much more besides.
+    let c = report.comparison.as_ref().unwrap();
+    assert!(c.missing.is_empty(), "{:?}", c.missing);
+    assert!(c.not_covered.is_empty(), "{:?}", c.not_covered);
+    assert_eq!(c.unexpected.len(), 22);
+    assert!(c.unexpected.iter().any(|u| u == "tcp/22"));
+    assert!(!c.matches);
+}
+
+#[test]
+fn powershell_tcp_states_as_numbers_are_read() {
+    // InSpec's Windows (2012) sample of `Get-NetTCPConnection | Select-Object -Property State,
+    // Caption, Description, LocalAddress, LocalPort, RemoteAddress, RemotePort, DisplayName,
+    // Status | ConvertTo-Json`: Windows PowerShell writes the State enum as its number (2 is
+    // Listen); the remote address tells TCP.
+    let input = parsed(&field("inspec-win2012-get-nettcpconnection.json"));
+    assert_eq!(input.format, Format::PowerShell);
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    let read: Vec<(Transport, String, u16, SocketState, usize)> = input
+        .listeners
+        .iter()
+        .map(|l| {
+            (
+                l.transport,
+                l.address.to_string(),
+                l.port,
+                l.state,
+                l.origin.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (
+                Transport::Tcp,
+                "::".to_string(),
+                135,
+                SocketState::Listen,
+                2
+            ),
+            (
+                Transport::Tcp,
+                "192.168.10.157".to_string(),
+                135,
+                SocketState::Listen,
+                13
+            ),
+        ]
+    );
+    assert!(input.coverage.tcp && !input.coverage.udp);
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let rpc = reports[0].port(Transport::Tcp, 135).unwrap();
+    assert!(rpc.reachable);
+    assert!(
+        rpc.name.starts_with("Remote Procedure Call"),
+        "{}",
+        rpc.name
+    );
+}
+
+/// The literal block of the lecture page that follows `.. code-block:: bash`, up to the next
+/// heading: a console session, bytes untouched (UTF-8, LF, indented by four spaces).
+fn lectures_net_console_block(page: &[u8]) -> &[u8] {
+    let find = |from: usize, needle: &[u8]| {
+        page[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|at| from + at)
+            .unwrap()
+    };
+    let marker = b".. code-block:: bash\n";
+    let start = find(0, marker) + marker.len();
+    let end = find(start, "\nЗадания".as_bytes()) + 1;
+    &page[start..end]
+}
+
+#[test]
+fn a_russian_windows_netstat_without_n_is_read() {
+    // A lecture's console session on a Russian Windows 10 (build 14393): `netstat -a`, so
+    // "Активные подключения", the columns "Имя", "Локальный адрес", "Внешний адрес",
+    // "Состояние", English states, host and port names (`DESKTOP-9JPISDO:0`,
+    // `a172-226-117-113:https`) and link-local IPv6 with a zone (`%2`).
+    let page = fixture(&field("lectures-net-win10-ru-checkpoint.rst"));
+    let block = lectures_net_console_block(&page);
+    assert!(block.starts_with(b"\n    Microsoft Windows [Version 10.0.14393]"));
+    let input = parse("netstat-ru.txt", block, None).unwrap();
+    assert_eq!(input.format, Format::Netstat);
+    assert!(!input.is_partial(), "{:?}", input.skipped);
+    // 7 listening TCP rows (foreign address DESKTOP-9JPISDO:0), 2 connections, 10 UDP rows.
+    let read: Vec<(Transport, String, u16)> = input
+        .listeners
+        .iter()
+        .map(|l| (l.transport, l.address.to_string(), l.port))
+        .collect();
+    let tcp = |address: &str, port: u16| (Transport::Tcp, address.to_string(), port);
+    let udp = |address: &str, port: u16| (Transport::Udp, address.to_string(), port);
+    let link_local = "fe80::e0aa:34e:fe8c:d651";
+    assert_eq!(
+        read,
+        [
+            tcp("0.0.0.0", 135),
+            tcp("0.0.0.0", 445),
+            tcp("0.0.0.0", 3050),
+            tcp("0.0.0.0", 7680),
+            tcp("0.0.0.0", 8889),
+            tcp("10.0.2.15", 139),
+            tcp("::", 135),
+            udp("0.0.0.0", 3544),
+            udp("0.0.0.0", 5050),
+            udp("10.0.2.15", 137),
+            udp("::", 5353),
+            udp("::", 5355),
+            udp("::1", 1900),
+            udp("::1", 60633),
+            udp(link_local, 546),
+            udp(link_local, 1900),
+            udp(link_local, 60632),
+        ]
+    );
+    assert_eq!(input.not_listening, 2);
+    assert!(
+        input
+            .listeners
+            .iter()
+            .filter(|l| l.address.to_string() == link_local)
+            .all(|l| l.interface.as_deref() == Some("2"))
+    );
+    // No -o, no -b: no owner at all.
+    assert!(input.listeners.iter().all(|l| l.pid.is_none()));
+    assert!(input.notes.iter().any(|n| n.contains("services file")));
+    // English states: nothing was read by shape alone.
+    assert!(!input.notes.iter().any(|n| n.contains("not in English")));
+
+    let reports = audit(&catalog(), &input, None, &AuditOptions::default());
+    let report = &reports[0];
+    assert_eq!(report.ports.len(), 15);
+    let ssdp = report.port(Transport::Udp, 1900).unwrap();
+    assert!(ssdp.name.starts_with("SSDP Discovery"), "{}", ssdp.name);
+    assert!(!report.port(Transport::Udp, 60633).unwrap().reachable);
+    let smb = report.port(Transport::Tcp, 445).unwrap();
+    assert!(
+        smb.reachable && smb.name.starts_with("Server"),
+        "{}",
+        smb.name
+    );
+}

@@ -7,6 +7,8 @@
 //! address is `0.0.0.0:0` or `[::]:0` is listening whatever the state word says. UDP rows
 //! (`*:*`) are bound sockets. With `-b`, the lines after a row name the executable in
 //! brackets (`[lsass.exe]`) and, for services in shared processes, the service (`RpcSs`).
+//! Output filtered through PowerShell's `Select-String -Context` (as InSpec captures it) marks
+//! each matching row with `> `; the marker is dropped.
 
 use portolan_catalog::Transport;
 
@@ -50,7 +52,7 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
     let mut annotated: Option<usize> = None;
     let mut rows_seen = false;
     for (number, line, cut) in numbered_lines(text) {
-        let trimmed = line.trim();
+        let trimmed = without_match_marker(line).trim();
         if trimmed.is_empty() {
             continue;
         }
@@ -137,6 +139,12 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
         ));
     }
     Ok(parsed)
+}
+
+/// `line` without the `> ` that `Select-String -Context` puts before each matching line; the
+/// context lines it adds are indented and need nothing.
+pub(crate) fn without_match_marker(line: &str) -> &str {
+    line.strip_prefix("> ").unwrap_or(line)
 }
 
 /// The transport of a protocol column: `TCP`, `UDP`, `TCPv6`, `tcp6`, `udp6`.
@@ -476,6 +484,20 @@ udp        0      0 10.201.0.2:123          0.0.0.0:*                           
         assert_eq!(parsed.listeners[0].process.as_deref(), Some("kdc[master]"));
         assert_eq!(parsed.listeners[1].address.to_string(), "::1");
         assert_eq!(parsed.listeners[2].state, SocketState::Bound);
+    }
+
+    #[test]
+    fn select_string_match_markers_are_dropped() {
+        // `netstat -anbo | Select-String -pattern ... -context 0,1`: `> ` before each row.
+        let text = "\r\n>   TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       564\r\n\
+    RpcSs\r\n\
+>   UDP    0.0.0.0:42             *:*                                    3576\r\n\
+   [wins.exe]\r\n";
+        let parsed = parse("n", text).unwrap();
+        assert_eq!(parsed.listeners.len(), 2);
+        assert_eq!(parsed.listeners[0].service.as_deref(), Some("RpcSs"));
+        assert_eq!(parsed.listeners[1].process.as_deref(), Some("wins.exe"));
+        assert_eq!(crate::detect::detect(text), Some(Format::Netstat));
     }
 
     #[test]
