@@ -90,6 +90,7 @@ pub(crate) fn name_port(
         confirm_by_process(catalog, &mut candidates, listeners);
     }
     let mismatch = owner_mismatch(&mut candidates, listeners);
+    let dynamic_holder = narrow_dynamic(catalog, &mut candidates, listeners);
     let extra = extra_port(transport, port).map(|e| ExtraPortInfo {
         id: e.id.to_string(),
         name: e.name.to_string(),
@@ -120,6 +121,11 @@ pub(crate) fn name_port(
             },
         );
         name = text;
+    }
+    if let Some(holder) = dynamic_holder {
+        name = format!(
+            "held by {holder}: none of the catalog's services with dynamic ports runs in it"
+        );
     }
     PortReport {
         transport,
@@ -380,6 +386,41 @@ fn owner_mismatch(
         }
     }
     Some((owners.join(" or "), holder))
+}
+
+/// A port in a dynamic range whose sockets a listing gives to named, specific processes is
+/// theirs: of the catalog services that may take a dynamic port, only those the holders run
+/// stay candidates (lsass.exe keeps Netlogon, not Certificate Services). When the holders run
+/// none of them (a third-party daemon on an ephemeral port), no candidate is left and the
+/// holders are returned, to name the port by.
+fn narrow_dynamic(
+    catalog: &Catalog,
+    candidates: &mut Vec<Candidate>,
+    listeners: &[&Listener],
+) -> Option<String> {
+    if candidates.is_empty()
+        || candidates
+            .iter()
+            .any(|c| c.relation != Relation::PossibleDynamic)
+    {
+        return None;
+    }
+    let holders: Vec<Option<String>> = listeners.iter().map(|l| specific_holder(l)).collect();
+    if holders.is_empty() || holders.iter().any(Option::is_none) {
+        return None;
+    }
+    candidates.retain(|c| {
+        catalog
+            .service(&c.service)
+            .is_some_and(|service| listeners.iter().any(|l| confirmation(service, l).is_some()))
+    });
+    if !candidates.is_empty() {
+        return None;
+    }
+    let mut names: Vec<String> = holders.into_iter().flatten().collect();
+    names.sort();
+    names.dedup();
+    Some(names.join(", "))
 }
 
 /// The process (or Windows service tag) a socket listing gives for a listener, unless it is

@@ -622,6 +622,32 @@ fn a_windows_server_netstat_filtered_by_select_string_is_read() {
         Some("process snmp.exe")
     );
     assert!(!report.port(Transport::Udp, 53235).unwrap().reachable);
+    // Dynamic ports are named by what holds them: a syslog daemon's ports are its own, and
+    // lsass.exe's keep only the services lsass runs (before this, each was "possibly
+    // dynamic RPC of" some twenty services).
+    // (The seed's dynamic RPC rows are TCP 1025-5000 and 49152-65535; UDP 64133 and 64134,
+    // also Syslogd's, are in no seed range and stay unknown to the catalog.)
+    for (port, holder) in [(3300, "Syslogd_Service.exe"), (49312, "wins.exe")] {
+        let p = report.port(Transport::Tcp, port).unwrap();
+        assert!(p.candidates.is_empty(), "{port}: {:?}", p.candidates);
+        assert_eq!(
+            p.name,
+            format!(
+                "held by {holder}: none of the catalog's services with dynamic ports runs in it"
+            ),
+            "TCP {port}"
+        );
+    }
+    let lsass = report.port(Transport::Tcp, 49157).unwrap();
+    let ids: Vec<&str> = lsass
+        .candidates
+        .iter()
+        .map(|c| c.service.as_str())
+        .collect();
+    // Of the services lsass.exe runs, only the LSA has a dynamic row in the seed.
+    assert_eq!(ids, ["local-security-authority"]);
+    // svchost and wininit host many services: every candidate stays.
+    assert!(report.port(Transport::Tcp, 49152).unwrap().candidates.len() > 10);
     assert!(
         report
             .ports
