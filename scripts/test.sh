@@ -47,7 +47,20 @@ else
 fi
 
 step "tests"
-cargo test --workspace --locked --no-fail-fast -- "${ignored[@]}"
+# A test that cannot run here says so through portolan_testkit::skip, into this file, so every
+# skip shows below (libtest itself hides what a passing test prints).
+export PORTOLAN_SKIP_LOG
+PORTOLAN_SKIP_LOG="$(mktemp)"
+status=0
+cargo test --workspace --locked --no-fail-fast -- "${ignored[@]}" || status=$?
+if [ -s "$PORTOLAN_SKIP_LOG" ]; then
+    step "skipped tests ($(wc -l <"$PORTOLAN_SKIP_LOG"))"
+    sort "$PORTOLAN_SKIP_LOG"
+else
+    echo "no test skipped itself"
+fi
+rm -f "$PORTOLAN_SKIP_LOG"
+[ "$status" = 0 ] || exit "$status"
 
 seconds="${PORTOLAN_FUZZ_SECONDS:-10}"
 if [ "$seconds" != 0 ] && command -v cargo-fuzz >/dev/null 2>&1; then

@@ -82,7 +82,7 @@ fn ipv4_loopback() {
 #[test]
 fn ipv6_loopback() {
     if UdpSocket::bind("[::1]:0").is_err() {
-        eprintln!("SKIPPED ipv6_loopback: this machine has no IPv6 loopback");
+        portolan_testkit::skip("this machine has no IPv6 loopback");
         return;
     }
     check_loopback("::1");

@@ -86,9 +86,7 @@ fn three_when_the_output_file_cannot_be_written() {
 fn three_when_the_endpoint_mapper_is_unreachable() {
     let mapper = SocketAddr::from((Ipv4Addr::LOCALHOST, 135));
     if TcpStream::connect(mapper).is_ok() {
-        eprintln!(
-            "SKIPPED three_when_the_endpoint_mapper_is_unreachable: something listens on 127.0.0.1:135"
-        );
+        portolan_testkit::skip("something listens on 127.0.0.1:135");
         return;
     }
     portolan()

@@ -222,9 +222,7 @@ fn the_man_page_renders_with_groff_and_documents_every_command() {
         .stderr(Stdio::piped())
         .spawn()
     else {
-        eprintln!(
-            "SKIPPED the_man_page_renders_with_groff: groff is not installed (scripts/install-deps.sh installs groff-base)"
-        );
+        portolan_testkit::missing_validator("groff", "apt-get install groff-base");
         return;
     };
     groff.stdin.take().unwrap().write_all(&roff).unwrap();

@@ -53,7 +53,7 @@ impl Ports {
 
 fn check(host: &str) {
     let Some(bound) = Ports::bind(host, 8) else {
-        eprintln!("SKIPPED: cannot bind on {host}");
+        portolan_testkit::skip(&format!("cannot bind on {host}"));
         return;
     };
     let (open, closed, ports) = (&bound.open, &bound.closed, bound.all());

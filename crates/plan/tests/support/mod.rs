@@ -10,7 +10,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,9 +19,6 @@ use portolan_plan::{
     Caveat, CaveatKind, OptionalPolicy, Plan, Request, RpcRange, parse_destination,
     parse_ftp_passive, parse_source,
 };
-
-/// The environment variable that turns a missing validator into a failure.
-pub const REQUIRE_VALIDATORS: &str = "PORTOLAN_REQUIRE_VALIDATORS";
 
 /// The built-in catalog.
 pub fn catalog() -> Catalog {
@@ -217,17 +213,10 @@ pub fn have(program: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Reports a missing validator: loud on stderr, and a failure when validators are required.
+/// Reports a missing validator: a skip the test command shows, and a failure when validators
+/// are required.
 pub fn missing(what: &str, install: &str) {
-    // Straight to the stderr handle: libtest captures eprintln! of passing tests, and a skip
-    // must show in every run.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: {what} not installed ({install})"
-    );
-    if std::env::var(REQUIRE_VALIDATORS).is_ok_and(|v| v == "1") {
-        panic!("{what} is required ({REQUIRE_VALIDATORS}=1) but not installed: {install}");
-    }
+    portolan_testkit::missing_validator(what, install);
 }
 
 /// Runs a command and returns its output.

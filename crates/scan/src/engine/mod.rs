@@ -169,6 +169,34 @@ pub(crate) struct Counters {
     pub self_connects: AtomicU64,
 }
 
+/// Hands the workers' events to the observer on this thread, with a progress tick every
+/// 100 ms, until every sender is gone: the connect sweep and the half-open sweep both end
+/// their scans here.
+pub(crate) fn pump_events(
+    receiver: &mpsc::Receiver<Event>,
+    observer: &mut dyn Observer,
+    total: u64,
+    done: &AtomicU64,
+    open: &AtomicU64,
+) {
+    let mut last_tick = Instant::now();
+    loop {
+        match receiver.recv_timeout(Duration::from_millis(100)) {
+            Ok(event) => observer.event(event),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if last_tick.elapsed() >= Duration::from_millis(100) {
+            last_tick = Instant::now();
+            observer.tick(Progress {
+                total,
+                done: done.load(Ordering::Relaxed),
+                open: open.load(Ordering::Relaxed),
+            });
+        }
+    }
+}
+
 /// Events a worker may send ahead of the output before it waits for it.
 const EVENT_QUEUE: usize = 1 << 16;
 
@@ -252,22 +280,7 @@ pub fn run(
                 source: std::io::Error::other("no thread started"),
             }));
         }
-        let mut last_tick = Instant::now();
-        loop {
-            match receiver.recv_timeout(Duration::from_millis(100)) {
-                Ok(event) => observer.event(event),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-            if last_tick.elapsed() >= Duration::from_millis(100) {
-                last_tick = Instant::now();
-                observer.tick(Progress {
-                    total,
-                    done: counters.done.load(Ordering::Relaxed),
-                    open: counters.open.load(Ordering::Relaxed),
-                });
-            }
-        }
+        pump_events(&receiver, observer, total, &counters.done, &counters.open);
         let mut setup_error = None;
         for handle in handles {
             if let Ok(Err(e)) = handle.join() {

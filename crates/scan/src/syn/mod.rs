@@ -40,13 +40,13 @@ pub mod table;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use portolan_core::target::TargetList;
 use portolan_core::timing::{self, RttEstimate};
 use portolan_core::verdict::Reason;
 
-use crate::engine::{Clock, Config, Event, Observer, Progress, Summary};
+use crate::engine::{Clock, Config, Event, Observer, Summary};
 use crate::result::{HostSummary, PortResult};
 use table::{Host, Table};
 
@@ -283,22 +283,13 @@ pub fn run(
             shared.sender_done.store(true, Ordering::Release);
             return Err(thread_error(e));
         }
-        let mut last_tick = Instant::now();
-        loop {
-            match receiver.recv_timeout(Duration::from_millis(100)) {
-                Ok(event) => observer.event(event),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-            if last_tick.elapsed() >= Duration::from_millis(100) {
-                last_tick = Instant::now();
-                observer.tick(Progress {
-                    total,
-                    done: shared.counters.done.load(Ordering::Relaxed),
-                    open: shared.counters.open.load(Ordering::Relaxed),
-                });
-            }
-        }
+        crate::engine::pump_events(
+            &receiver,
+            observer,
+            total,
+            &shared.counters.done,
+            &shared.counters.open,
+        );
         Ok(())
     })?;
 
