@@ -6,8 +6,8 @@
 mod support;
 
 use portolan_audit::{
-    AuditOptions, ErrorKind, FlagKind, Format, ReadOptions, Relation, SocketState, audit, parse,
-    parse_with,
+    AuditOptions, ErrorKind, FlagKind, Format, Listener, Parsed, ReadOptions, Relation,
+    SocketState, audit, parse, parse_with,
 };
 use portolan_catalog::Transport;
 use support::{audit_against, catalog, fixture, parsed};
@@ -345,19 +345,30 @@ fn a_check_host_with_nothing_listening_still_has_its_report() {
     assert!(c.missing.iter().any(|m| m == "tcp/445"), "{:?}", c.missing);
 }
 
+/// The listener of a transport, address and port.
+fn listener<'a>(input: &'a Parsed, transport: Transport, address: &str, port: u16) -> &'a Listener {
+    input
+        .listeners
+        .iter()
+        .find(|l| l.transport == transport && l.port == port && l.address.to_string() == address)
+        .unwrap()
+}
+
+/// The first index of `needle` in `bytes` at or after `from`.
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> usize {
+    bytes[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|at| from + at)
+        .unwrap()
+}
+
 /// The `netstat -ano` section of CRWinNetDiag's report: the lines between its banner and the
 /// next banner, bytes untouched (Windows-1252, LF line ends, as the tool wrote them).
 fn crwinnetdiag_netstat_section(report: &[u8]) -> &[u8] {
-    let find = |from: usize, needle: &[u8]| {
-        report[from..]
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|at| from + at)
-            .unwrap()
-    };
-    let banner = find(0, b" netstat -ano \t ");
-    let start = find(banner, b"\n") + 1;
-    let end = find(start, b"\n=====") + 1;
+    let banner = find(report, 0, b" netstat -ano \t ");
+    let start = find(report, banner, b"\n") + 1;
+    let end = find(report, start, b"\n=====") + 1;
     &report[start..end]
 }
 
@@ -403,14 +414,7 @@ fn a_german_windows_netstat_is_read_by_shape() {
         input.notes
     );
     let owner = |transport: Transport, address: &str, port: u16| {
-        input
-            .listeners
-            .iter()
-            .find(|l| {
-                l.transport == transport && l.port == port && l.address.to_string() == address
-            })
-            .map(|l| l.pid)
-            .unwrap()
+        listener(&input, transport, address, port).pid
     };
     assert_eq!(owner(Transport::Tcp, "0.0.0.0", 135), Some(792));
     assert_eq!(owner(Transport::Tcp, "0.0.0.0", 3389), Some(1268));
@@ -567,14 +571,8 @@ fn a_windows_server_netstat_filtered_by_select_string_is_read() {
     );
     // (pid, process, service tag) of a listener.
     let owner = |transport: Transport, address: &str, port: u16| {
-        input
-            .listeners
-            .iter()
-            .find(|l| {
-                l.transport == transport && l.port == port && l.address.to_string() == address
-            })
-            .map(|l| (l.pid, l.process.as_deref(), l.service.as_deref()))
-            .unwrap()
+        let l = listener(&input, transport, address, port);
+        (l.pid, l.process.as_deref(), l.service.as_deref())
     };
     assert_eq!(
         owner(Transport::Tcp, "0.0.0.0", 135),
@@ -718,16 +716,9 @@ fn powershell_tcp_states_as_numbers_are_read() {
 /// The literal block of the lecture page that follows `.. code-block:: bash`, up to the next
 /// heading: a console session, bytes untouched (UTF-8, LF, indented by four spaces).
 fn lectures_net_console_block(page: &[u8]) -> &[u8] {
-    let find = |from: usize, needle: &[u8]| {
-        page[from..]
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|at| from + at)
-            .unwrap()
-    };
     let marker = b".. code-block:: bash\n";
-    let start = find(0, marker) + marker.len();
-    let end = find(start, "\nЗадания".as_bytes()) + 1;
+    let start = find(page, 0, marker) + marker.len();
+    let end = find(page, start, "\nЗадания".as_bytes()) + 1;
     &page[start..end]
 }
 
