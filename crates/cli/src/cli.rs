@@ -5,8 +5,8 @@ use portolan_catalog::WindowsVersion;
 use portolan_plan::{Dialect, RpcRange};
 
 pub use crate::groups::{
-    CatalogSelection, CheckTiming, FormatArgs, IncludeOptional, OutputFile, PinRpc, RpcTiming,
-    ScanTiming, Sharding, Subjects, Timing, Wait, parse_duration,
+    CatalogSelection, CheckTiming, FormatArgs, IncludeOptional, OutputFile, PinRpc, ScanTiming,
+    Sharding, Subjects, Timing, parse_duration,
 };
 pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
 
@@ -119,7 +119,7 @@ pub enum Command {
     Check(CheckArgs),
     /// List the endpoints registered with a host's RPC endpoint mapper (TCP 135): interfaces,
     /// their names and services, and the ports behind "randomly allocated high TCP ports".
-    Rpc(RpcArgs),
+    Rpc(crate::commands::rpc::RpcArgs),
     /// What a server listens on, which service each listener is, and what a role lacks.
     /// Reads this machine's sockets, or `ss -lntup`, `netstat -ano(b)`, PowerShell
     /// Get-NetTCPConnection / Get-NetUDPEndpoint JSON, or nmap XML from files or `-`.
@@ -130,7 +130,7 @@ pub enum Command {
     /// The server settings that put each RPC server of a role on a fixed port, counting up
     /// from a base: Windows registry values (PowerShell, or a .reg file with -o) or Samba's
     /// smb.conf lines. `plan --pin-rpc` with the same base opens exactly those ports.
-    Pin(PinArgs),
+    Pin(crate::commands::pin::PinArgs),
     /// Sweep many ports of many hosts with TCP connects, as fast as the kernel allows.
     Scan(crate::commands::scan::ScanArgs),
     /// Stand in for a server that does not exist yet: open every port of its roles or
@@ -355,54 +355,6 @@ impl PlanArgs {
             self.format
         }
     }
-}
-
-/// The platform `pin` writes settings for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PinFor {
-    /// Windows Server: PowerShell registry commands and dfsrdiag; a .reg file with -o.
-    Windows,
-    /// Samba's AD DC: smb.conf lines for [global].
-    Samba,
-}
-
-#[derive(Debug, Args)]
-pub struct PinArgs {
-    #[command(flatten)]
-    pub subjects: Subjects,
-    /// The first fixed port; the role's servers and then its narrowed dynamic range count up
-    /// from it (from 1024; the role's ports must end by 65535).
-    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u32))]
-    pub base: u32,
-    /// Whose settings to print.
-    #[arg(long = "for", value_name = "PLATFORM", value_enum)]
-    pub platform: PinFor,
-    #[command(flatten)]
-    pub output: OutputFile,
-}
-
-#[derive(Debug, Args)]
-pub struct RpcArgs {
-    /// Hosts: names, IPv4 or IPv6 addresses.
-    #[arg(required = true, value_name = "HOST")]
-    pub hosts: Vec<String>,
-    /// The endpoint mapper's port.
-    #[arg(long, value_name = "PORT", default_value_t = 135)]
-    pub port: u16,
-    #[command(flatten)]
-    pub wait: Wait<RpcTiming>,
-    /// Only endpoints reached over TCP, `ncacn_ip_tcp` and `ncacn_http` (the ones a firewall
-    /// must let through).
-    #[arg(long)]
-    pub tcp: bool,
-    /// With --pin-rpc: the roles and services whose interfaces must sit on the pinned ports.
-    #[command(flatten)]
-    pub subjects: Subjects,
-    #[command(flatten)]
-    pub pin: PinRpc,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = crate::commands::rpc::RpcFormat::Table)]
-    pub format: crate::commands::rpc::RpcFormat,
 }
 
 /// Result files: JSON or JSON Lines of `check`, `scan` or `audit`.

@@ -9,7 +9,7 @@ pub mod listen;
 mod lookup;
 mod man;
 pub mod merge;
-mod pin;
+pub mod pin;
 mod plan;
 mod report;
 mod roles;

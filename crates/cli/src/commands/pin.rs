@@ -6,10 +6,36 @@ use portolan_plan::{PinLayout, reg_file_bytes};
 use portolan_catalog::Catalog;
 use portolan_probe::PinCheck;
 
-use crate::cli::{Global, PinArgs, PinFor};
+use clap::{Args, ValueEnum};
+
+use crate::cli::Global;
 use crate::exit::{Failure, Status};
-use crate::groups::{PinRpc, Subjects};
+use crate::groups::{OutputFile, PinRpc, Subjects};
 use crate::render as out;
+
+/// The platform `pin` writes settings for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PinFor {
+    /// Windows Server: PowerShell registry commands and dfsrdiag; a .reg file with -o.
+    Windows,
+    /// Samba's AD DC: smb.conf lines for [global].
+    Samba,
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    #[command(flatten)]
+    pub subjects: Subjects,
+    /// The first fixed port; the role's servers and then its narrowed dynamic range count up
+    /// from it (from 1024; the role's ports must end by 65535).
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u32))]
+    pub base: u32,
+    /// Whose settings to print.
+    #[arg(long = "for", value_name = "PLATFORM", value_enum)]
+    pub platform: PinFor,
+    #[command(flatten)]
+    pub output: OutputFile,
+}
 
 pub fn run(global: &Global, args: &PinArgs) -> Result<Status, Failure> {
     let catalog = super::load_catalog(global)?;

@@ -6,8 +6,11 @@ use portolan_probe::Host;
 use portolan_probe::report::{HostAnswer, RpcReport};
 use portolan_probe::rpc;
 
-use crate::cli::{Global, RpcArgs};
+use clap::Args;
+
+use crate::cli::Global;
 use crate::exit::{Failure, Status};
+use crate::groups::{PinRpc, RpcTiming, Subjects, Wait};
 use crate::render::{self, terminal_style};
 
 /// Output formats of `rpc`.
@@ -23,6 +26,30 @@ pub enum RpcFormat {
     Csv,
     /// A Markdown table of the endpoints.
     Md,
+}
+
+#[derive(Debug, Args)]
+pub struct RpcArgs {
+    /// Hosts: names, IPv4 or IPv6 addresses.
+    #[arg(required = true, value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// The endpoint mapper's port.
+    #[arg(long, value_name = "PORT", default_value_t = 135)]
+    pub port: u16,
+    #[command(flatten)]
+    pub wait: Wait<RpcTiming>,
+    /// Only endpoints reached over TCP, `ncacn_ip_tcp` and `ncacn_http` (the ones a firewall
+    /// must let through).
+    #[arg(long)]
+    pub tcp: bool,
+    /// With --pin-rpc: the roles and services whose interfaces must sit on the pinned ports.
+    #[command(flatten)]
+    pub subjects: Subjects,
+    #[command(flatten)]
+    pub pin: PinRpc,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = RpcFormat::Table)]
+    pub format: RpcFormat,
 }
 
 pub fn run(global: &Global, args: &RpcArgs) -> Result<Status, Failure> {
