@@ -38,22 +38,14 @@ SWEEP_NET=10.203.10.0/24
 PIDFILE=/run/pl-bench-listener.pid     # the listener of the namespace, whatever OUT is
 mkdir -p "$OUT"
 
-# ------------------------------------------------------------------- truth
-LISTEN=(20 21 22 25 53 80 88 110 111 135 139 143 389 443 445 464 465 587 593 636 993 995
-        1433 1723 2049 3268 3269 3389 5722 5985 5986 8080 9389 47001 $(seq 49152 49167))
-DROP=(135 139 5985 49152 49153 49154 49155 49156 7000 7001 7002 7003 7004)
-RESET=(88 389 8000 8001)
-REJECT=(3268 9000 9001 9002)
+BENCH=scan.sh
+LAB_TAG=scan-bench
+# shellcheck source=lab/lib.sh
+. lab/lib.sh
+# shellcheck source=benches/lib.sh
+. benches/lib.sh     # the truth, the namespace host, its listener, the route check
 SWEEP_PORTS=22,80,135,445,3389,8000       # open: 22 80 445 3389; 135 dropped; 8000 reset
 
-in_list() { local x="$1"; shift; for y in "$@"; do [ "$x" = "$y" ] && return 0; done; return 1; }
-OPEN=()
-for p in "${LISTEN[@]}"; do
-    in_list "$p" "${DROP[@]}" "${RESET[@]}" "${REJECT[@]}" || OPEN+=("$p")
-done
-nft_set() { local IFS=,; echo "{ $* }"; }
-
-step() { printf '\n=== %s ===\n' "$*" >&2; }
 LISTENER_PID=""
 teardown() {
     # The listener keeps the namespace alive after `ip netns del`: stop it first (by its pid).
@@ -74,33 +66,11 @@ fi
 [ "$MODE" = run ] && trap teardown EXIT
 step "namespace $NS"
 teardown
-ip netns add "$NS"
-ip link add "$HOST_IF" type veth peer name "$NS_IF"
-ip link set "$NS_IF" netns "$NS"
-ip addr add "$HOST_IP/24" dev "$HOST_IF"
-ip link set "$HOST_IF" up
-ip -n "$NS" addr add "$TARGET/24" dev "$NS_IF"
-ip -n "$NS" link set "$NS_IF" up
-ip -n "$NS" link set lo up
+bench_host "$NS" "$HOST_IF" "$NS_IF" "$HOST_IP" "$TARGET"
 { for i in $(seq 1 254); do echo "addr add 10.203.10.$i/32 dev $NS_IF"; done; } | ip -n "$NS" -batch -
 ip route add "$SWEEP_NET" via "$TARGET" dev "$HOST_IF"
-# Closed ports and ICMP rejects must answer however fast the probes come.
-ip netns exec "$NS" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_ratemask=0
-ip netns exec "$NS" nft -f - <<EOF
-table inet bench {
-    chain input {
-        type filter hook input priority filter; policy accept;
-        tcp dport $(nft_set "${DROP[@]}") drop
-        tcp dport $(nft_set "${RESET[@]}") reject with tcp reset
-        tcp dport $(nft_set "${REJECT[@]}") reject with icmpx type admin-prohibited
-    }
-}
-EOF
-ip netns exec "$NS" python3 benches/scan-listener.py "${LISTEN[@]}" >"$OUT/listener.out" 2>&1 &
-LISTENER_PID=$!
+bench_listener "$NS" "$OUT"
 echo "$LISTENER_PID" >"$PIDFILE"
-for _ in $(seq 1 100); do grep -q ready "$OUT/listener.out" 2>/dev/null && break; sleep 0.05; done
-grep -q ready "$OUT/listener.out" || { cat "$OUT/listener.out" >&2; exit 1; }
 if [ "$MODE" = up ]; then
     echo "$NS is up: $TARGET (and 10.203.10.1-254); listener pid $LISTENER_PID; '$0 down' removes it" >&2
     exit 0
@@ -175,12 +145,7 @@ json.dump({"rounds": rounds, "out": out, "cases": cases}, open(sys.argv[1], "w")
 PY
 # Never measure against addresses that would leave the machine: both targets must go out
 # through the bench's own veth.
-for a in "$TARGET" 10.203.10.7; do
-    ip -o route get "$a" | grep -q "dev $HOST_IF " || {
-        echo "benches/scan.sh: $a is not routed through $HOST_IF; refusing to scan" >&2
-        exit 2
-    }
-done
+for a in "$TARGET" 10.203.10.7; do bench_route_check "$a" "$HOST_IF"; done
 python3 benches/scan-bench.py "$OUT/config.json"
 echo
 echo "truth: ${#OPEN[@]} open ports on $TARGET (${OPEN[*]}); ${#DROP[@]} dropped, ${#REJECT[@]} ICMP-rejected, ${#RESET[@]} reset"

@@ -41,20 +41,13 @@ HOST_IP=10.203.92.1
 TARGET=10.203.92.2
 mkdir -p "$OUT"
 
-# ------------------------------------------------------------------- truth
-LISTEN=(20 21 22 25 53 80 88 110 111 135 139 143 389 443 445 464 465 587 593 636 993 995
-        1433 1723 2049 3268 3269 3389 5722 5985 5986 8080 9389 47001 $(seq 49152 49167))
-DROP=(135 139 5985 49152 49153 49154 49155 49156 7000 7001 7002 7003 7004)
-RESET=(88 389 8000 8001)
-REJECT=(3268 9000 9001 9002)
-in_list() { local x="$1"; shift; for y in "$@"; do [ "$x" = "$y" ] && return 0; done; return 1; }
-OPEN=()
-for p in "${LISTEN[@]}"; do
-    in_list "$p" "${DROP[@]}" "${RESET[@]}" "${REJECT[@]}" || OPEN+=("$p")
-done
-nft_set() { local IFS=,; echo "{ $* }"; }
+BENCH=syn.sh
+LAB_TAG=syn-bench
+# shellcheck source=lab/lib.sh
+. lab/lib.sh
+# shellcheck source=benches/lib.sh
+. benches/lib.sh     # the truth, the namespace host, its listener, the route check
 
-step() { printf '\n=== %s ===\n' "$*" >&2; }
 LISTENER_PID=""
 teardown() {
     # The listener keeps the namespace alive after `ip netns del`: stop it first (its pid).
@@ -68,35 +61,9 @@ trap teardown EXIT
 # ------------------------------------------------------------ namespace
 step "namespace $NS"
 teardown
-ip netns add "$NS"
-ip link add "$HOST_IF" type veth peer name "$NS_IF"
-ip link set "$NS_IF" netns "$NS"
-ip addr add "$HOST_IP/24" dev "$HOST_IF"
-ip link set "$HOST_IF" up
-ip -n "$NS" addr add "$TARGET/24" dev "$NS_IF"
-ip -n "$NS" link set "$NS_IF" up
-ip -n "$NS" link set lo up
-# Resets and ICMP rejects must answer however fast the probes come.
-ip netns exec "$NS" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_ratemask=0
-ip netns exec "$NS" nft -f - <<EOF
-table inet bench {
-    chain input {
-        type filter hook input priority filter; policy accept;
-        tcp dport $(nft_set "${DROP[@]}") drop
-        tcp dport $(nft_set "${RESET[@]}") reject with tcp reset
-        tcp dport $(nft_set "${REJECT[@]}") reject with icmpx type admin-prohibited
-    }
-}
-EOF
-ip netns exec "$NS" python3 benches/scan-listener.py "${LISTEN[@]}" >"$OUT/listener.out" 2>&1 &
-LISTENER_PID=$!
-for _ in $(seq 1 100); do grep -q ready "$OUT/listener.out" 2>/dev/null && break; sleep 0.05; done
-grep -q ready "$OUT/listener.out" || { cat "$OUT/listener.out" >&2; exit 1; }
-# Never measure against an address that would leave the machine.
-ip -o route get "$TARGET" | grep -q "dev $HOST_IF " || {
-    echo "benches/syn.sh: $TARGET is not routed through $HOST_IF; refusing to scan" >&2
-    exit 2
-}
+bench_host "$NS" "$HOST_IF" "$NS_IF" "$HOST_IP" "$TARGET"
+bench_listener "$NS" "$OUT"
+bench_route_check "$TARGET" "$HOST_IF"
 NS_MAC="$(ip -n "$NS" -o link show "$NS_IF" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)"
 
 # ----------------------------------------------------------------- tools

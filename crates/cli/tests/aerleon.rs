@@ -11,6 +11,7 @@
 
 mod common;
 
+use portolan_testkit::run;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -250,15 +251,6 @@ fn is_root() -> bool {
                 .and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
         })
         .unwrap_or(false)
-}
-
-fn run(cmd: &str, args: &[&str]) {
-    let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A server and a client namespace joined by one veth pair: nothing leaves them. Removed

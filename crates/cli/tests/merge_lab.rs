@@ -10,6 +10,7 @@
 
 mod common;
 
+use portolan_testkit::run;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -19,16 +20,6 @@ const TARGET: &str = "10.203.82.1";
 const OPEN: u16 = 18080;
 const DROPPED: u16 = 18081;
 const CLOSED: u16 = 18082;
-
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 struct Lab {
     target: String,

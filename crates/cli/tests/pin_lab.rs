@@ -18,6 +18,7 @@
 
 mod common;
 
+use portolan_testkit::run;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -63,17 +64,6 @@ impl Drop for Lab {
         }
         let _ = Command::new("bash").arg(script()).arg("down").status();
     }
-}
-
-fn run(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// `portolan ARGS` run inside the client namespace: (exit code, stdout).

@@ -8,6 +8,7 @@
 
 mod common;
 
+use portolan_testkit::run;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -40,15 +41,6 @@ fn is_root() -> bool {
                 .and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
         })
         .unwrap_or(false)
-}
-
-fn run(cmd: &str, args: &[&str]) {
-    let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A namespace with a veth to the host, removed (with its listener) when dropped.

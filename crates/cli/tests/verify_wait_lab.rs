@@ -16,6 +16,7 @@
 
 mod common;
 
+use portolan_testkit::run;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
@@ -26,17 +27,6 @@ const NS_ADDR: &str = "10.203.22.2";
 const NS_ADDR2: &str = "10.203.22.3";
 /// How long postscreen keeps a new client waiting before smtpd greets it.
 const GREET_WAIT: &str = "2s";
-
-fn run(args: &[&str]) -> String {
-    let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A namespace joined to this machine by a veth pair on 10.203.22.0/24, with a private
 /// postfix running postscreen in it; everything is removed on drop.
@@ -60,33 +50,32 @@ impl DelayedSmtp {
         let peer = format!("{veth}p");
         // The lab scripts' lock: the first `ip netns add` on a machine also sets up the
         // /run/netns mount, and concurrent first adds race.
-        run(&[
+        run(
             "flock",
-            "-w",
-            "30",
-            "/run/lock/portolan-lab.netns.lock",
+            &[
+                "-w",
+                "30",
+                "/run/lock/portolan-lab.netns.lock",
+                "ip",
+                "netns",
+                "add",
+                &ns,
+            ],
+        );
+        run(
             "ip",
-            "netns",
-            "add",
-            &ns,
-        ]);
-        run(&[
-            "ip", "link", "add", &veth, "type", "veth", "peer", "name", &peer,
-        ]);
-        run(&["ip", "link", "set", &peer, "netns", &ns]);
-        run(&[
+            &["link", "add", &veth, "type", "veth", "peer", "name", &peer],
+        );
+        run("ip", &["link", "set", &peer, "netns", &ns]);
+        run(
             "ip",
-            "addr",
-            "add",
-            &format!("{HOST_ADDR}/24"),
-            "dev",
-            &veth,
-        ]);
-        run(&["ip", "link", "set", &veth, "up"]);
+            &["addr", "add", &format!("{HOST_ADDR}/24"), "dev", &veth],
+        );
+        run("ip", &["link", "set", &veth, "up"]);
         let in_ns = |args: &[&str]| {
-            let mut all = vec!["ip", "netns", "exec", &ns];
+            let mut all = vec!["netns", "exec", &ns];
             all.extend_from_slice(args);
-            run(&all)
+            run("ip", &all)
         };
         in_ns(&["ip", "link", "set", "lo", "up"]);
         in_ns(&["ip", "addr", "add", &format!("{NS_ADDR}/24"), "dev", &peer]);
@@ -94,7 +83,7 @@ impl DelayedSmtp {
         in_ns(&["ip", "link", "set", &peer, "up"]);
         // The network rule: probe an address only when it is reached over this veth.
         for address in [NS_ADDR, NS_ADDR2] {
-            let route = run(&["ip", "-o", "route", "get", address]);
+            let route = run("ip", &["-o", "route", "get", address]);
             assert!(
                 route.contains(&format!(" dev {veth} ")) && !route.contains(" via "),
                 "refusing to probe {address}: not routed over {veth} ({})",
@@ -139,7 +128,7 @@ impl DelayedSmtp {
         for sub in ["etc", "spool", "data"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
-        run(&["chown", "postfix", dir.join("data").to_str().unwrap()]);
+        run("chown", &["postfix", dir.join("data").to_str().unwrap()]);
         let path = |p: &Path| p.to_str().unwrap().to_string();
         let main = format!(
             "# postfix for portolan's verify-wait test (crates/cli/tests/verify_wait_lab.rs)
@@ -251,7 +240,7 @@ fn smtp_verifications(hosts: &[&str], extra: &[&str]) -> Vec<serde_json::Value> 
 #[ignore = "needs root and postfix: starts a postfix with postscreen in its own namespace"]
 fn a_greeting_delayed_by_postscreen_is_verified_within_the_verify_timeout() {
     assert_eq!(
-        run(&["id", "-u"]).trim(),
+        run("id", &["-u"]).trim(),
         "0",
         "needs root: network namespaces"
     );

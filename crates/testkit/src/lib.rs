@@ -1,4 +1,5 @@
-//! What the test suites of portolan's crates share.
+//! What the test suites of portolan's crates share: skipping a test visibly, and running a
+//! setup command that must succeed.
 //!
 //! libtest has no way for a test to say "skipped" at run time, and it swallows what a passing
 //! test prints. A test that cannot run here (no IPv6 loopback, a port already taken, a
@@ -55,6 +56,24 @@ pub fn missing_validator(tool: &str, install: &str) {
         "{tool} is required ({REQUIRE_VALIDATORS}=1) but not installed: {install}"
     );
     skip(&format!("{tool} is not installed ({install})"));
+}
+
+/// Runs `program` with `args` and returns its standard output; a program that cannot start
+/// or exits unsuccessfully fails the test, showing both its outputs. For the setup commands of
+/// namespace tests (`ip`, `nft`, `flock`), whose failure means the test cannot say anything.
+pub fn run(program: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[cfg(test)]

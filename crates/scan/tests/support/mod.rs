@@ -4,6 +4,7 @@
 // Test code: a panic is a failed test, so unwrap and expect are fine here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use portolan_testkit::run;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::process::Command;
@@ -83,15 +84,6 @@ pub fn require(program: &str, probe_arg: &str) {
     );
 }
 
-fn run(args: &[&str]) {
-    let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A network namespace with only loopback, deleted on drop.
 pub struct Netns {
     pub name: String,
@@ -110,16 +102,18 @@ impl Netns {
         let _ = Command::new("ip").args(["netns", "del", &name]).output();
         // The lab scripts' lock: the first `ip netns add` on a machine also sets up the
         // /run/netns mount, and concurrent first adds race.
-        run(&[
+        run(
             "flock",
-            "-w",
-            "30",
-            "/run/lock/portolan-lab.netns.lock",
-            "ip",
-            "netns",
-            "add",
-            &name,
-        ]);
+            &[
+                "-w",
+                "30",
+                "/run/lock/portolan-lab.netns.lock",
+                "ip",
+                "netns",
+                "add",
+                &name,
+            ],
+        );
         let ns = Netns { name };
         ns.exec(&["ip", "link", "set", "lo", "up"]);
         ns.exec(&["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"]);
@@ -129,9 +123,9 @@ impl Netns {
 
     /// Runs a command inside the namespace; it must succeed.
     pub fn exec(&self, args: &[&str]) {
-        let mut all = vec!["ip", "netns", "exec", &self.name];
+        let mut all = vec!["netns", "exec", &self.name];
         all.extend_from_slice(args);
-        run(&all);
+        run("ip", &all);
     }
 
     /// Loads nftables rules (text of `nft -f`) into the namespace.
