@@ -63,17 +63,12 @@ pub const LOOKUP_REQUEST_LEN: usize = 40;
 /// all versions, continuing from `handle` (null for the first call), at most `max_ents`
 /// (clamped to 1..=500) entries.
 pub fn lookup_request(handle: &ContextHandle, max_ents: u32) -> [u8; LOOKUP_REQUEST_LEN] {
-    let stub = NdrWriter::new()
-        .u32(RPC_C_EP_ALL_ELTS)
-        .u32(0) // object: null pointer
-        .u32(0) // Ifid: null pointer
-        .u32(RPC_C_VERS_ALL)
-        .context_handle(handle)
-        .u32(max_ents.clamp(1, MAX_ENTS))
-        .finish();
-    let mut out = [0u8; LOOKUP_REQUEST_LEN];
-    out.copy_from_slice(&stub);
-    out
+    LookupRequest {
+        inquiry_type: RPC_C_EP_ALL_ELTS,
+        handle: *handle,
+        max_ents,
+    }
+    .emit()
 }
 
 /// One element of the endpoint map.
@@ -669,6 +664,22 @@ impl LookupRequest {
             handle,
             max_ents,
         })
+    }
+
+    /// Encodes the request stub, the inverse of [`LookupRequest::parse`]: no object or
+    /// interface filter, all versions, `max_ents` clamped to 1..=[`MAX_ENTS`].
+    pub fn emit(&self) -> [u8; LOOKUP_REQUEST_LEN] {
+        let stub = NdrWriter::new()
+            .u32(self.inquiry_type)
+            .u32(0) // object: null pointer
+            .u32(0) // Ifid: null pointer
+            .u32(RPC_C_VERS_ALL)
+            .context_handle(&self.handle)
+            .u32(self.max_ents.clamp(1, MAX_ENTS))
+            .finish();
+        let mut out = [0u8; LOOKUP_REQUEST_LEN];
+        out.copy_from_slice(&stub);
+        out
     }
 }
 
