@@ -1129,4 +1129,35 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    /// Regression (found by the round trip): emit left METHOD-DATA out, so Samba's
+    /// PREAUTH_REQUIRED error lost its padata types and etypes when written back.
+    #[test]
+    fn a_preauth_required_error_writes_back_its_method_data() {
+        let error = error_of(fixture!("samba-4.17-kdc-udp-preauth-required"));
+        assert!(!error.padata_types.is_empty() && !error.etypes.is_empty());
+        assert_eq!(error_of(&error.emit().unwrap()), error);
+        let orphan = KrbError {
+            padata_types: vec![padata::ENC_TIMESTAMP],
+            ..error.clone()
+        };
+        assert!(orphan.emit().is_err(), "etypes need a PA-ETYPE-INFO2");
+        let many = KrbError {
+            padata_types: vec![padata::ETYPE_INFO2; MAX_PADATA + 1],
+            ..error
+        };
+        assert!(many.emit().is_err());
+    }
+
+    /// Regression (found by the round trip): emit refused names over 255 bytes that the
+    /// parser reads, so a parsed error with a long realm could not be written back.
+    #[test]
+    fn an_error_with_a_long_realm_writes_back() {
+        let bytes = as_request("x", "R.EXAMPLE", 1).unwrap();
+        let error = KrbError {
+            realm: "R".repeat(300),
+            ..KrbError::principal_unknown(&AsRequest::parse(&bytes).unwrap(), "20260101000000Z")
+        };
+        assert_eq!(error_of(&error.emit().unwrap()), error);
+    }
 }

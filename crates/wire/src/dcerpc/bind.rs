@@ -256,7 +256,7 @@ impl fmt::Display for BindNak {
 
 impl BindNak {
     /// Encodes the bind_nak, the inverse of [`BindNak::parse`]: the reason and the version
-    /// list (at most 255 versions).
+    /// list (at most 255 versions), padded to four bytes.
     pub fn emit(&self) -> Result<Vec<u8>> {
         let count = u8::try_from(self.versions.len())
             .map_err(|_| Error::too_large("DCE/RPC bind_nak versions", self.versions.len(), 255))?;
@@ -265,6 +265,10 @@ impl BindNak {
         body.push(count);
         for &(major, minor) in &self.versions {
             body.extend_from_slice(&[major, minor]);
+        }
+        // Padded to a multiple of four from the start of the PDU, as Samba sends it.
+        while (16 + body.len()) % 4 != 0 {
+            body.push(0);
         }
         super::pdu::with_header(PacketType::BindNak, self.call_id, &body)
     }
@@ -392,5 +396,31 @@ mod tests {
             let bytes = ack.emit().unwrap();
             assert_eq!(BindAck::parse(&bytes).unwrap(), ack);
         }
+    }
+
+    /// Regression (found by the round trip): a secondary address of 256 bytes that are not
+    /// UTF-8 became 768 bytes of replacement characters, which emit refused.
+    #[test]
+    fn a_non_utf8_secondary_address_stays_within_the_bound() {
+        let mut bytes = BindAck::accepting(3, &"a".repeat(MAX_SECONDARY_ADDRESS))
+            .emit()
+            .unwrap();
+        let start = field::SEC_ADDR + 2;
+        bytes[start..start + MAX_SECONDARY_ADDRESS].fill(0xff);
+        let ack = BindAck::parse(&bytes).unwrap();
+        assert!(ack.secondary_address.len() <= MAX_SECONDARY_ADDRESS);
+        assert_eq!(BindAck::parse(&ack.emit().unwrap()).unwrap(), ack);
+    }
+
+    #[test]
+    fn an_emitted_bind_nak_parses_back() {
+        let nak = BindNak::parse(BIND_NAK).unwrap();
+        assert_eq!(nak.emit().unwrap(), BIND_NAK);
+        let bare = BindNak {
+            call_id: 9,
+            reason: 1,
+            versions: Vec::new(),
+        };
+        assert_eq!(BindNak::parse(&bare.emit().unwrap()).unwrap(), bare);
     }
 }

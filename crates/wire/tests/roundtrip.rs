@@ -1,0 +1,346 @@
+//! The round trips of the `wire_*_roundtrip` fuzz targets in the normal test run: every
+//! captured fixture, messages generated from their typed form, mutated captures and random
+//! bytes go through the same checks (`support/roundtrip.rs`): parse, emit, parse, equal,
+//! and the same bytes from the second emit.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/roundtrip.rs"]
+mod roundtrip;
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use portolan_wire::dcerpc::{
+    BindAck, BindNak, ContextHandle, Fault, LookupRequest, Request, Response, SyntaxId, Uuid,
+    bind::{ContextAnswer, ContextResult},
+};
+use portolan_wire::kerberos::{self, KrbError, PrincipalName};
+use portolan_wire::{l2tp, ntp};
+use proptest::prelude::*;
+
+fn fixtures(protocol: &str) -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(protocol);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "bin"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files.iter().map(|path| std::fs::read(path).unwrap()).collect()
+}
+
+#[test]
+fn every_ntp_capture_round_trips() {
+    let mut replies = 0;
+    for bytes in fixtures("ntp") {
+        roundtrip::ntp(&bytes);
+        replies += usize::from(ntp::ServerReply::parse(&bytes).is_ok());
+    }
+    assert_eq!(replies, 2);
+}
+
+#[test]
+fn every_kerberos_capture_round_trips() {
+    let (mut requests, mut errors) = (0, 0);
+    for bytes in fixtures("kerberos") {
+        let message = kerberos::unframe_tcp(&bytes).unwrap_or(&bytes);
+        roundtrip::kerberos(&bytes);
+        roundtrip::kerberos(message);
+        requests += usize::from(kerberos::AsRequest::parse(message).is_ok());
+        errors += usize::from(matches!(
+            kerberos::parse(message),
+            Ok(kerberos::Reply::Error(_))
+        ));
+    }
+    assert!(requests >= 5 && errors >= 4, "{requests} {errors}");
+}
+
+#[test]
+fn every_l2tp_capture_round_trips() {
+    for bytes in fixtures("l2tp") {
+        l2tp::ControlMessage::parse(&bytes).unwrap();
+        roundtrip::l2tp(&bytes);
+    }
+}
+
+#[test]
+fn every_dcerpc_capture_and_stub_round_trips() {
+    let mut stubs = 0;
+    for bytes in fixtures("dcerpc") {
+        roundtrip::dcerpc(&bytes);
+        // The endpoint mapper's arguments and answers travel as stubs inside the PDUs.
+        let stub = Response::parse(&bytes)
+            .map(|r| r.stub)
+            .or_else(|_| Request::parse(&bytes).map(|r| r.stub));
+        if let Ok(stub) = stub {
+            roundtrip::dcerpc(stub);
+            stubs += 1;
+        }
+    }
+    assert!(stubs >= 8, "{stubs}");
+}
+
+#[test]
+fn mutated_captures_round_trip_or_are_refused() {
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for (protocol, check) in [
+        ("ntp", roundtrip::ntp as fn(&[u8])),
+        ("kerberos", roundtrip::kerberos),
+        ("l2tp", roundtrip::l2tp),
+        ("dcerpc", roundtrip::dcerpc),
+    ] {
+        for bytes in fixtures(protocol) {
+            for _ in 0..300 {
+                let mut mutated = bytes.clone();
+                let at = (next() as usize) % mutated.len();
+                mutated[at] = next() as u8;
+                if next() % 4 == 0 {
+                    mutated.truncate((next() as usize) % (mutated.len() + 1));
+                }
+                check(&mutated);
+            }
+        }
+    }
+}
+
+fn ntp_reply() -> impl Strategy<Value = ntp::ServerReply> {
+    (
+        (0u8..4, 1u8..8, any::<u8>(), any::<i8>(), any::<i8>()),
+        (any::<u32>(), any::<u32>(), any::<[u8; 4]>()),
+        (any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>()),
+    )
+        .prop_map(
+            |(
+                (leap, version, stratum, poll, precision),
+                (root_delay, root_dispersion, id),
+                (reference_time, origin_time, receive_time, transmit_time),
+            )| ntp::ServerReply {
+                leap,
+                version,
+                stratum,
+                poll,
+                precision,
+                root_delay,
+                root_dispersion,
+                reference: match stratum {
+                    0 => ntp::Reference::Kiss(id),
+                    1 => ntp::Reference::Clock(id),
+                    _ => ntp::Reference::Upstream(Ipv4Addr::from(id)),
+                },
+                reference_time,
+                origin_time,
+                receive_time,
+                transmit_time,
+            },
+        )
+}
+
+fn name() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9.$-]{1,20}"
+}
+
+fn principal() -> impl Strategy<Value = PrincipalName> {
+    (any::<i32>(), proptest::collection::vec(name(), 0..4)).prop_map(|(name_type, components)| {
+        PrincipalName {
+            name_type,
+            components,
+        }
+    })
+}
+
+fn krb_error() -> impl Strategy<Value = KrbError> {
+    (
+        (any::<i32>(), "[0-9]{14}Z", proptest::option::of(name())),
+        (proptest::option::of(principal()), name(), principal()),
+        proptest::option::of("[ -~]{0,40}"),
+        proptest::collection::vec(any::<i32>(), 0..6),
+        proptest::collection::vec(any::<i32>(), 0..6),
+    )
+        .prop_map(
+            |((error_code, server_time, client_realm), (client_name, realm, service_name), text, mut padata_types, etypes)| {
+                // Etypes travel in a PA-ETYPE-INFO2, so an error that lists some offers one.
+                if !etypes.is_empty() && !padata_types.contains(&kerberos::padata::ETYPE_INFO2) {
+                    padata_types.push(kerberos::padata::ETYPE_INFO2);
+                }
+                KrbError {
+                    error_code,
+                    server_time,
+                    client_realm,
+                    client_name,
+                    realm,
+                    service_name,
+                    text,
+                    padata_types,
+                    etypes,
+                }
+            },
+        )
+}
+
+fn as_request() -> impl Strategy<Value = kerberos::AsRequest> {
+    (
+        proptest::collection::vec(name(), 1..4),
+        name(),
+        0u32..0x8000_0000,
+        proptest::collection::vec(any::<i32>(), 1..8),
+    )
+        .prop_map(|(client, realm, nonce, etypes)| kerberos::AsRequest {
+            client,
+            realm,
+            nonce,
+            etypes,
+        })
+}
+
+fn avp() -> impl Strategy<Value = l2tp::Avp> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<u16>(),
+        any::<u16>(),
+        proptest::collection::vec(any::<u8>(), 0..40),
+    )
+        .prop_map(|(mandatory, hidden, vendor, kind, value)| l2tp::Avp {
+            mandatory,
+            hidden,
+            vendor,
+            kind,
+            value,
+        })
+}
+
+fn control_message() -> impl Strategy<Value = l2tp::ControlMessage> {
+    (
+        any::<[u16; 4]>(),
+        proptest::collection::vec(avp(), 0..10),
+    )
+        .prop_map(|([tunnel_id, session_id, ns, nr], avps)| l2tp::ControlMessage {
+            tunnel_id,
+            session_id,
+            ns,
+            nr,
+            avps,
+        })
+}
+
+fn syntax() -> impl Strategy<Value = SyntaxId> {
+    (any::<[u8; 16]>(), any::<u16>(), any::<u16>())
+        .prop_map(|(uuid, major, minor)| SyntaxId::new(Uuid(uuid), major, minor))
+}
+
+fn bind_ack() -> impl Strategy<Value = BindAck> {
+    (
+        (any::<u32>(), any::<u16>(), any::<u16>(), any::<u32>()),
+        "[0-9a-z\\\\]{0,30}",
+        proptest::collection::vec((any::<u16>(), any::<u16>(), syntax()), 0..4),
+    )
+        .prop_map(
+            |((call_id, max_xmit_frag, max_recv_frag, assoc_group_id), secondary_address, results)| BindAck {
+                call_id,
+                max_xmit_frag,
+                max_recv_frag,
+                assoc_group_id,
+                secondary_address,
+                results: results
+                    .into_iter()
+                    .map(|(result, reason, transfer_syntax)| ContextAnswer {
+                        result: match result {
+                            0 => ContextResult::Acceptance,
+                            1 => ContextResult::UserRejection,
+                            2 => ContextResult::ProviderRejection,
+                            3 => ContextResult::NegotiateAck,
+                            other => ContextResult::Other(other),
+                        },
+                        reason,
+                        transfer_syntax,
+                    })
+                    .collect(),
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn ntp_replies_round_trip(reply in ntp_reply()) {
+        let bytes = reply.emit().unwrap();
+        prop_assert_eq!(ntp::ServerReply::parse(&bytes), Ok(reply));
+        roundtrip::ntp(&bytes);
+    }
+
+    #[test]
+    fn krb_errors_round_trip(error in krb_error()) {
+        let bytes = error.emit().unwrap();
+        prop_assert_eq!(kerberos::parse(&bytes), Ok(kerberos::Reply::Error(error)));
+        roundtrip::kerberos(&bytes);
+        roundtrip::kerberos(&kerberos::frame_tcp(&bytes).unwrap());
+    }
+
+    #[test]
+    fn as_requests_round_trip(request in as_request()) {
+        let bytes = request.emit().unwrap();
+        prop_assert_eq!(kerberos::AsRequest::parse(&bytes), Ok(request));
+        roundtrip::kerberos(&bytes);
+    }
+
+    #[test]
+    fn l2tp_messages_round_trip(message in control_message()) {
+        let bytes = message.emit().unwrap();
+        prop_assert_eq!(l2tp::ControlMessage::parse(&bytes), Ok(message));
+        roundtrip::l2tp(&bytes);
+    }
+
+    #[test]
+    fn dcerpc_pdus_round_trip(
+        ack in bind_ack(),
+        (call_id, flags, alloc_hint, context_id, cancel_count, opnum) in
+            (any::<u32>(), any::<u8>(), any::<u32>(), any::<u16>(), any::<u8>(), any::<u16>()),
+        stub in proptest::collection::vec(any::<u8>(), 0..200),
+        versions in proptest::collection::vec(any::<(u8, u8)>(), 0..5),
+        (status, attributes, handle, max_ents) in (any::<u32>(), any::<u32>(), any::<[u8; 16]>(), 1u32..=500),
+    ) {
+        let bytes = ack.emit().unwrap();
+        prop_assert_eq!(BindAck::parse(&bytes), Ok(ack));
+        roundtrip::dcerpc(&bytes);
+        let response = Response { call_id, flags, alloc_hint, context_id, cancel_count, stub: &stub };
+        let bytes = response.emit().unwrap();
+        prop_assert_eq!(Response::parse(&bytes), Ok(response));
+        roundtrip::dcerpc(&bytes);
+        let request = Request { call_id, context_id, opnum, stub: &stub };
+        let bytes = request.emit().unwrap();
+        prop_assert_eq!(Request::parse(&bytes), Ok(request));
+        roundtrip::dcerpc(&bytes);
+        let nak = BindNak { call_id, reason: context_id, versions };
+        let bytes = nak.emit().unwrap();
+        prop_assert_eq!(BindNak::parse(&bytes), Ok(nak));
+        roundtrip::dcerpc(&bytes);
+        let fault = Fault { call_id, flags, context_id, status };
+        let bytes = fault.emit().unwrap();
+        prop_assert_eq!(Fault::parse(&bytes), Ok(fault));
+        roundtrip::dcerpc(&bytes);
+        let lookup = LookupRequest {
+            inquiry_type: status,
+            handle: ContextHandle { attributes, uuid: Uuid(handle) },
+            max_ents,
+        };
+        let bytes = lookup.emit();
+        prop_assert_eq!(LookupRequest::parse(&bytes), Ok(lookup));
+        roundtrip::dcerpc(&bytes);
+    }
+
+    #[test]
+    fn random_bytes_round_trip_or_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        roundtrip::ntp(&bytes);
+        roundtrip::kerberos(&bytes);
+        roundtrip::l2tp(&bytes);
+        roundtrip::dcerpc(&bytes);
+    }
+}
