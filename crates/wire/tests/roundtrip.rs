@@ -15,7 +15,7 @@ use portolan_wire::dcerpc::{
     bind::{ContextAnswer, ContextResult},
 };
 use portolan_wire::kerberos::{self, KrbError, PrincipalName};
-use portolan_wire::{l2tp, ntp};
+use portolan_wire::{l2tp, ntp, ssdp, tftp};
 use proptest::prelude::*;
 
 fn fixtures(protocol: &str) -> Vec<Vec<u8>> {
@@ -84,6 +84,19 @@ fn every_dcerpc_capture_and_stub_round_trips() {
 }
 
 #[test]
+fn every_tftp_and_ssdp_capture_round_trips() {
+    for bytes in fixtures("tftp") {
+        roundtrip::tftp(&bytes);
+    }
+    let mut responses = 0;
+    for bytes in fixtures("ssdp") {
+        roundtrip::ssdp(&bytes);
+        responses += usize::from(ssdp::Response::parse(&bytes).is_ok());
+    }
+    assert!(responses >= 1);
+}
+
+#[test]
 fn mutated_captures_round_trip_or_are_refused() {
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -97,6 +110,8 @@ fn mutated_captures_round_trip_or_are_refused() {
         ("kerberos", roundtrip::kerberos),
         ("l2tp", roundtrip::l2tp),
         ("dcerpc", roundtrip::dcerpc),
+        ("tftp", roundtrip::tftp),
+        ("ssdp", roundtrip::ssdp),
     ] {
         for bytes in fixtures(protocol) {
             for _ in 0..300 {
@@ -268,7 +283,58 @@ fn bind_ack() -> impl Strategy<Value = BindAck> {
         )
 }
 
+fn tftp_reply() -> impl Strategy<Value = tftp::Reply> {
+    let text = || "[^\\x00]{0,30}";
+    prop_oneof![
+        (any::<u16>(), proptest::collection::vec(any::<u8>(), 0..200)).prop_map(|(block, data)| {
+            tftp::Reply::Data {
+                block,
+                len: data.len(),
+                preview: data[..data.len().min(tftp::DATA_PREVIEW)].to_vec(),
+            }
+        }),
+        (any::<u16>(), proptest::collection::vec(1u8.., 0..100))
+            .prop_map(|(code, message)| tftp::Reply::Error { code, message }),
+        proptest::collection::vec((text(), text()), 0..8).prop_map(tftp::Reply::OptionAck),
+        any::<u16>().prop_map(|block| tftp::Reply::Ack { block }),
+    ]
+}
+
+fn ssdp_response() -> impl Strategy<Value = ssdp::Response> {
+    let value = || proptest::option::of("[!-~]([ -~]{0,40}[!-~])?");
+    (
+        0u16..1000,
+        "[ -~]{0,20}",
+        (value(), value(), value(), value(), value()),
+    )
+        .prop_map(|(status, reason, (st, usn, server, location, cache_control))| {
+            ssdp::Response {
+                status,
+                reason,
+                st,
+                usn,
+                server,
+                location,
+                cache_control,
+            }
+        })
+}
+
 proptest! {
+    #[test]
+    fn tftp_packets_round_trip(reply in tftp_reply()) {
+        let bytes = reply.emit().unwrap();
+        prop_assert_eq!(tftp::Reply::parse(&bytes), Ok(reply));
+        roundtrip::tftp(&bytes);
+    }
+
+    #[test]
+    fn ssdp_responses_round_trip(response in ssdp_response()) {
+        let bytes = response.emit().unwrap();
+        prop_assert_eq!(ssdp::Response::parse(&bytes), Ok(response));
+        roundtrip::ssdp(&bytes);
+    }
+
     #[test]
     fn ntp_replies_round_trip(reply in ntp_reply()) {
         let bytes = reply.emit().unwrap();
@@ -342,5 +408,7 @@ proptest! {
         roundtrip::kerberos(&bytes);
         roundtrip::l2tp(&bytes);
         roundtrip::dcerpc(&bytes);
+        roundtrip::tftp(&bytes);
+        roundtrip::ssdp(&bytes);
     }
 }

@@ -10,7 +10,7 @@
 
 use portolan_wire::dcerpc::pdu;
 use portolan_wire::dcerpc::{BindAck, BindNak, Fault, LookupRequest, LookupResponse, Request, Response};
-use portolan_wire::{kerberos, l2tp, ntp};
+use portolan_wire::{kerberos, l2tp, ntp, ssdp, tftp};
 
 /// Parse, emit, parse, equal; then emit of the re-parse gives the same bytes.
 fn round_trip<T, E>(
@@ -133,5 +133,30 @@ pub fn l2tp(data: &[u8]) {
     if let Ok(refusal) = l2tp::emit_refusal(data, 0x4242) {
         let answer = l2tp::ControlMessage::parse(&refusal).expect("the refusal parses");
         assert_eq!(answer.message_type(), Some(l2tp::message::STOP_CCN));
+    }
+}
+
+/// TFTP: every packet a server sends (DATA, ERROR, OACK, ACK), among them the ERROR that
+/// `check` sends to end a transfer and the listener answers a read request with.
+pub fn tftp(data: &[u8]) {
+    if let Ok(reply) = tftp::Reply::parse(data) {
+        round_trip("TFTP packet", reply, tftp::Reply::emit, |b| {
+            tftp::Reply::parse(b).ok()
+        });
+    }
+}
+
+/// SSDP: the search response (built by the listener, read by `check`), and the listener's
+/// answer to any M-SEARCH, which must answer that search's target.
+pub fn ssdp(data: &[u8]) {
+    if let Ok(response) = ssdp::Response::parse(data) {
+        round_trip("SSDP response", response, ssdp::Response::emit, |b| {
+            ssdp::Response::parse(b).ok()
+        });
+    }
+    if let Ok(answer) = ssdp::emit_search_response(data, "portolan-listen") {
+        let response = ssdp::Response::parse(&answer).expect("the listener's answer parses");
+        let st = response.st.clone().expect("the answer names the search target");
+        assert!(ssdp::parse_response(&answer, &st).is_ok());
     }
 }
