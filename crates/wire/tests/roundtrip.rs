@@ -15,7 +15,7 @@ use portolan_wire::dcerpc::{
     bind::{ContextAnswer, ContextResult},
 };
 use portolan_wire::kerberos::{self, KrbError, PrincipalName};
-use portolan_wire::{l2tp, ntp, ssdp, tftp};
+use portolan_wire::{dhcp, l2tp, ntp, ssdp, tftp};
 use proptest::prelude::*;
 
 fn fixtures(protocol: &str) -> Vec<Vec<u8>> {
@@ -97,6 +97,16 @@ fn every_tftp_and_ssdp_capture_round_trips() {
 }
 
 #[test]
+fn every_dhcp_capture_round_trips() {
+    let mut replies = 0;
+    for bytes in fixtures("dhcp") {
+        roundtrip::dhcp(&bytes);
+        replies += usize::from(dhcp::Reply::parse(&bytes).is_ok());
+    }
+    assert!(replies >= 2, "{replies}");
+}
+
+#[test]
 fn mutated_captures_round_trip_or_are_refused() {
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -112,6 +122,7 @@ fn mutated_captures_round_trip_or_are_refused() {
         ("dcerpc", roundtrip::dcerpc),
         ("tftp", roundtrip::tftp),
         ("ssdp", roundtrip::ssdp),
+        ("dhcp", roundtrip::dhcp),
     ] {
         for bytes in fixtures(protocol) {
             for _ in 0..300 {
@@ -320,7 +331,87 @@ fn ssdp_response() -> impl Strategy<Value = ssdp::Response> {
         })
 }
 
+fn dhcp_reply() -> impl Strategy<Value = dhcp::Reply> {
+    let address = || any::<u32>().prop_map(Ipv4Addr::from);
+    let no_nul = |max| proptest::collection::vec(1u8.., 0..max);
+    (
+        (any::<u32>(), any::<bool>(), address(), address(), address(), address()),
+        (proptest::collection::vec(any::<u8>(), 0..=16), no_nul(64), no_nul(128)),
+        (
+            proptest::option::of(any::<u8>()),
+            proptest::option::of(address()),
+            proptest::option::of(prop_oneof![
+                Just(b"PXEClient".to_vec()),
+                proptest::collection::vec(any::<u8>(), 0..20),
+            ]),
+            proptest::option::of(no_nul(30)),
+            proptest::option::of(no_nul(30)),
+        ),
+        proptest::collection::vec((1u8..255, proptest::collection::vec(any::<u8>(), 0..10)), 0..4),
+        proptest::option::of(proptest::collection::vec(any::<u8>(), 0..30)),
+        proptest::collection::vec(prop_oneof![1u8..43, 44u8..53, 68u8..255], 0..5),
+    )
+        .prop_map(
+            |(
+                (xid, broadcast, ciaddr, yiaddr, siaddr, giaddr),
+                (chaddr, sname, file),
+                (message_type, server_id, vendor_class, tftp_server, bootfile),
+                pxe_options,
+                raw_43,
+                others,
+            )| {
+                let mut reply = dhcp::Reply {
+                    xid,
+                    broadcast,
+                    ciaddr,
+                    yiaddr,
+                    siaddr,
+                    giaddr,
+                    chaddr,
+                    sname,
+                    file,
+                    message_type: message_type.map(dhcp::MessageType::from_code),
+                    server_id,
+                    vendor_class,
+                    tftp_server,
+                    bootfile,
+                    pxe: Vec::new(),
+                    vendor_specific: None,
+                    option_codes: others,
+                };
+                // Each kept value is listed, and option 43 is PXE or raw by the vendor class.
+                for (code, kept) in [
+                    (53, reply.message_type.is_some()),
+                    (54, reply.server_id.is_some()),
+                    (60, reply.vendor_class.is_some()),
+                    (66, reply.tftp_server.is_some()),
+                    (67, reply.bootfile.is_some()),
+                ] {
+                    if kept {
+                        reply.option_codes.push(code);
+                    }
+                }
+                if reply.is_pxe() {
+                    reply.pxe = pxe_options;
+                } else {
+                    reply.vendor_specific = raw_43;
+                }
+                if !reply.pxe.is_empty() || reply.vendor_specific.is_some() {
+                    reply.option_codes.push(43);
+                }
+                reply
+            },
+        )
+}
+
 proptest! {
+    #[test]
+    fn dhcp_replies_round_trip(reply in dhcp_reply()) {
+        let bytes = reply.emit().unwrap();
+        prop_assert_eq!(dhcp::Reply::parse(&bytes), Ok(reply));
+        roundtrip::dhcp(&bytes);
+    }
+
     #[test]
     fn tftp_packets_round_trip(reply in tftp_reply()) {
         let bytes = reply.emit().unwrap();
@@ -410,5 +501,6 @@ proptest! {
         roundtrip::dcerpc(&bytes);
         roundtrip::tftp(&bytes);
         roundtrip::ssdp(&bytes);
+        roundtrip::dhcp(&bytes);
     }
 }

@@ -10,7 +10,7 @@
 
 use portolan_wire::dcerpc::pdu;
 use portolan_wire::dcerpc::{BindAck, BindNak, Fault, LookupRequest, LookupResponse, Request, Response};
-use portolan_wire::{kerberos, l2tp, ntp, ssdp, tftp};
+use portolan_wire::{dhcp, kerberos, l2tp, ntp, ssdp, tftp};
 
 /// Parse, emit, parse, equal; then emit of the re-parse gives the same bytes.
 fn round_trip<T, E>(
@@ -158,5 +158,20 @@ pub fn ssdp(data: &[u8]) {
         let response = ssdp::Response::parse(&answer).expect("the listener's answer parses");
         let st = response.st.clone().expect("the answer names the search target");
         assert!(ssdp::parse_response(&answer, &st).is_ok());
+    }
+}
+
+/// DHCP: the BOOTREPLY (the listener's DHCPACK, the servers' ACKs and PXE answers), and the
+/// listener's answer to any INFORM or REQUEST, which must answer that request.
+pub fn dhcp(data: &[u8]) {
+    if let Ok(reply) = dhcp::Reply::parse(data) {
+        round_trip("DHCP reply", reply, dhcp::Reply::emit, |b| {
+            dhcp::Reply::parse(b).ok()
+        });
+    }
+    if let Ok(ack) = dhcp::emit_ack(data) {
+        let reply = dhcp::Reply::parse(&ack).expect("the listener's ACK parses");
+        assert_eq!(reply.message_type, Some(dhcp::MessageType::Ack));
+        assert_eq!(reply.xid.to_be_bytes(), data[4..8]);
     }
 }
