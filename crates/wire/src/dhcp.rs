@@ -481,8 +481,9 @@ impl Reply {
 
 impl Reply {
     /// Encodes the reply, the inverse of [`Reply::parse`]: a BOOTREPLY (Ethernet) with the
-    /// fixed fields, then one option per entry of `option_codes`, in order, carrying the
-    /// value the reply keeps for that code (empty for the codes it does not keep), the end
+    /// fixed fields, then one option per entry of `option_codes`, in order, the last one of
+    /// each code carrying the value the reply keeps for it (the others empty, as are the
+    /// codes it does not keep), the end
     /// option and padding to [`MIN_MESSAGE`]. Refuses a reply that would read back
     /// differently: a hardware address over 16 bytes, `sname` or `file` too long or with a
     /// NUL, a kept value whose option is not listed (or the other way round), PXE
@@ -577,13 +578,17 @@ impl Reply {
         packet[field::SNAME..field::SNAME + self.sname.len()].copy_from_slice(&self.sname);
         packet[field::FILE..field::FILE + self.file.len()].copy_from_slice(&self.file);
         packet[field::COOKIE..field::COOKIE + 4].copy_from_slice(&MAGIC_COOKIE);
-        for &code in &self.option_codes {
+        let server_id = self.server_id.map(|address| address.octets());
+        let message_type = self.message_type.map(|kind| [kind.code()]);
+        for (index, &code) in self.option_codes.iter().enumerate() {
             if matches!(code, option::PAD | option::END) {
                 return Err(bad("option code 0 or 255 in option_codes"));
             }
-            let server_id = self.server_id.map(|address| address.octets());
-            let message_type = self.message_type.map(|kind| [kind.code()]);
+            // The parser keeps the last occurrence of a code, so the value goes there and
+            // the earlier ones stay empty (the message never outgrows the one parsed).
+            let last = !self.option_codes[index + 1..].contains(&code);
             let value: &[u8] = match code {
+                _ if !last => &[],
                 option::MESSAGE_TYPE => message_type.as_ref().map_or(&[], |v| v.as_slice()),
                 option::SERVER_ID => server_id.as_ref().map_or(&[], |v| v.as_slice()),
                 option::VENDOR_CLASS => self.vendor_class.as_deref().unwrap_or_default(),
@@ -872,5 +877,22 @@ mod tests {
         assert!(ack.len() <= pxe.len());
         assert!(parse_reply_to(&ack, 7, MAC).unwrap().is_pxe());
         assert!(emit_ack(&ack).is_err());
+    }
+
+    /// Regression (found by wire_dhcp_roundtrip): a reply repeating option 60 was written
+    /// back with the kept (last) value in every occurrence, past the message size limit.
+    #[test]
+    fn a_repeated_option_is_written_back_once_with_its_value() {
+        let mut bytes = INFORM_ACK[..FIXED_LEN].to_vec();
+        for _ in 0..40 {
+            bytes.extend_from_slice(&[option::VENDOR_CLASS, 0]);
+        }
+        bytes.extend_from_slice(&[option::VENDOR_CLASS, 200]);
+        bytes.extend_from_slice(&[b'x'; 200]);
+        bytes.push(option::END);
+        let reply = Reply::parse(&bytes).unwrap();
+        let emitted = reply.emit().unwrap();
+        assert!(emitted.len() <= bytes.len().max(MIN_MESSAGE));
+        assert_eq!(Reply::parse(&emitted).unwrap(), reply);
     }
 }
