@@ -15,7 +15,7 @@ use portolan_wire::dcerpc::{
     bind::{ContextAnswer, ContextResult},
 };
 use portolan_wire::kerberos::{self, KrbError, PrincipalName};
-use portolan_wire::{dhcp, l2tp, ntp, ssdp, tftp};
+use portolan_wire::{dhcp, isakmp, l2tp, ntp, ssdp, tftp};
 use proptest::prelude::*;
 
 fn fixtures(protocol: &str) -> Vec<Vec<u8>> {
@@ -107,6 +107,15 @@ fn every_dhcp_capture_round_trips() {
 }
 
 #[test]
+fn every_isakmp_capture_round_trips() {
+    for bytes in fixtures("isakmp") {
+        isakmp::parse_reply(&bytes).unwrap();
+        roundtrip::isakmp(&bytes);
+        roundtrip::isakmp(&isakmp::nat_t(&bytes));
+    }
+}
+
+#[test]
 fn mutated_captures_round_trip_or_are_refused() {
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -123,6 +132,7 @@ fn mutated_captures_round_trip_or_are_refused() {
         ("tftp", roundtrip::tftp),
         ("ssdp", roundtrip::ssdp),
         ("dhcp", roundtrip::dhcp),
+        ("isakmp", roundtrip::isakmp),
     ] {
         for bytes in fixtures(protocol) {
             for _ in 0..300 {
@@ -404,7 +414,60 @@ fn dhcp_reply() -> impl Strategy<Value = dhcp::Reply> {
         )
 }
 
+fn ike_message() -> impl Strategy<Value = isakmp::Reply> {
+    let kind = prop_oneof![
+        Just(isakmp::payload::NOTIFY_V1),
+        Just(isakmp::payload::NOTIFY),
+        Just(isakmp::payload::VENDOR_ID_V1),
+        Just(isakmp::payload::VENDOR_ID),
+        1u8..=255,
+    ];
+    (
+        (any::<bool>(), any::<[u8; 8]>(), any::<[u8; 8]>(), 1u8..=2, 0u8..16),
+        (any::<u8>(), any::<u8>(), any::<u32>()),
+        proptest::collection::vec(kind, 0..8),
+        proptest::collection::vec((any::<u16>(), proptest::collection::vec(any::<u8>(), 0..=64)), 8),
+    )
+        .prop_map(
+            |((nat_t_marker, initiator_spi, responder_spi, major_version, minor_version), (exchange, flags, message_id), mut payloads, notify_pool)| {
+                use isakmp::payload::{ENCRYPTED, ENCRYPTED_FRAGMENT};
+                // An encrypted payload ends the chain; IKEv1's encryption flag hides it all.
+                if let Some(at) = payloads.iter().position(|k| matches!(*k, ENCRYPTED | ENCRYPTED_FRAGMENT)) {
+                    payloads.truncate(at + 1);
+                }
+                let flags = if major_version == 1 { flags & !1 } else { flags };
+                let notifies = payloads
+                    .iter()
+                    .filter(|k| matches!(**k, 11 | 41))
+                    .zip(notify_pool)
+                    .map(|(_, (kind, data))| isakmp::Notify { kind, data })
+                    .collect();
+                let vendor_ids = payloads.iter().filter(|k| matches!(**k, 13 | 43)).count();
+                isakmp::Reply {
+                    nat_t_marker,
+                    initiator_spi,
+                    responder_spi,
+                    major_version,
+                    minor_version,
+                    exchange,
+                    flags,
+                    message_id,
+                    payloads,
+                    notifies,
+                    vendor_ids,
+                }
+            },
+        )
+}
+
 proptest! {
+    #[test]
+    fn ike_messages_round_trip(message in ike_message()) {
+        let bytes = message.emit().unwrap();
+        prop_assert_eq!(isakmp::parse_reply(&bytes), Ok(message));
+        roundtrip::isakmp(&bytes);
+    }
+
     #[test]
     fn dhcp_replies_round_trip(reply in dhcp_reply()) {
         let bytes = reply.emit().unwrap();
@@ -502,5 +565,6 @@ proptest! {
         roundtrip::tftp(&bytes);
         roundtrip::ssdp(&bytes);
         roundtrip::dhcp(&bytes);
+        roundtrip::isakmp(&bytes);
     }
 }

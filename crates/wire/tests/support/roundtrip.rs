@@ -10,7 +10,7 @@
 
 use portolan_wire::dcerpc::pdu;
 use portolan_wire::dcerpc::{BindAck, BindNak, Fault, LookupRequest, LookupResponse, Request, Response};
-use portolan_wire::{dhcp, kerberos, l2tp, ntp, ssdp, tftp};
+use portolan_wire::{dhcp, isakmp, kerberos, l2tp, ntp, ssdp, tftp};
 
 /// Parse, emit, parse, equal; then emit of the re-parse gives the same bytes.
 fn round_trip<T, E>(
@@ -173,5 +173,21 @@ pub fn dhcp(data: &[u8]) {
         let reply = dhcp::Reply::parse(&ack).expect("the listener's ACK parses");
         assert_eq!(reply.message_type, Some(dhcp::MessageType::Ack));
         assert_eq!(reply.xid.to_be_bytes(), data[4..8]);
+    }
+}
+
+/// ISAKMP/IKE: every message, with or without the NAT-T marker (the requests `check`
+/// sends, the responders' answers, the listener's NO_PROPOSAL_CHOSEN), and the listener's
+/// answer to any request, which must carry the request's initiator SPI.
+pub fn isakmp(data: &[u8]) {
+    if let Ok(reply) = isakmp::parse_reply(data) {
+        round_trip("IKE message", reply, isakmp::Reply::emit, |b| {
+            isakmp::parse_reply(b).ok()
+        });
+    }
+    if let Ok(answer) = isakmp::emit_no_proposal_chosen(data, *b"responds") {
+        let reply = isakmp::parse_reply(&answer).expect("the listener's answer parses");
+        assert!(reply.notify(isakmp::notify::NO_PROPOSAL_CHOSEN).is_some());
+        assert_eq!(reply.responder_spi, *b"responds");
     }
 }
