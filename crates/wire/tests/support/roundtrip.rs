@@ -10,7 +10,7 @@
 
 use portolan_wire::dcerpc::pdu;
 use portolan_wire::dcerpc::{BindAck, BindNak, Fault, LookupRequest, LookupResponse, Request, Response};
-use portolan_wire::{dhcp, isakmp, kerberos, l2tp, ntp, ssdp, tftp};
+use portolan_wire::{dhcp, isakmp, kerberos, l2tp, ldap, ntp, ssdp, tftp};
 
 /// Parse, emit, parse, equal; then emit of the re-parse gives the same bytes.
 fn round_trip<T, E>(
@@ -189,5 +189,21 @@ pub fn isakmp(data: &[u8]) {
         let reply = isakmp::parse_reply(&answer).expect("the listener's answer parses");
         assert!(reply.notify(isakmp::notify::NO_PROPOSAL_CHOSEN).is_some());
         assert_eq!(reply.responder_spi, *b"responds");
+    }
+}
+
+/// LDAP and CLDAP: every message of a reply (entries, results, references, extended
+/// responses; the listener's searchResDone among them), and the listener's answer to any
+/// search request, which must carry the request's message id.
+pub fn ldap(data: &[u8]) {
+    if let Ok((message, _)) = ldap::parse_message(data) {
+        round_trip("LDAP message", message, ldap::Message::emit, |b| {
+            ldap::parse_message(b).ok().map(|(message, _)| message)
+        });
+    }
+    if let Ok(answer) = ldap::emit_search_done(data) {
+        let (message, used) = ldap::parse_message(&answer).expect("the listener's answer parses");
+        assert_eq!(used, answer.len());
+        assert!(matches!(message.op, ldap::ProtocolOp::SearchResultDone(_)));
     }
 }
