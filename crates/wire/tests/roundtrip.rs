@@ -15,7 +15,7 @@ use portolan_wire::dcerpc::{
     bind::{ContextAnswer, ContextResult},
 };
 use portolan_wire::kerberos::{self, KrbError, PrincipalName};
-use portolan_wire::{dhcp, isakmp, l2tp, ldap, ntp, ssdp, tftp};
+use portolan_wire::{dhcp, isakmp, l2tp, ldap, ntp, radius, ssdp, tftp};
 use proptest::prelude::*;
 
 fn fixtures(protocol: &str) -> Vec<Vec<u8>> {
@@ -132,6 +132,13 @@ fn every_ldap_capture_and_each_of_its_messages_round_trips() {
 }
 
 #[test]
+fn every_radius_capture_round_trips() {
+    for bytes in fixtures("radius") {
+        roundtrip::radius(&bytes);
+    }
+}
+
+#[test]
 fn mutated_captures_round_trip_or_are_refused() {
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -150,6 +157,7 @@ fn mutated_captures_round_trip_or_are_refused() {
         ("dhcp", roundtrip::dhcp),
         ("isakmp", roundtrip::isakmp),
         ("ldap", roundtrip::ldap),
+        ("radius", roundtrip::radius),
     ] {
         for bytes in fixtures(protocol) {
             for _ in 0..300 {
@@ -503,7 +511,48 @@ fn ldap_message() -> impl Strategy<Value = ldap::Message> {
     (0..=ldap::MAX_MESSAGE_ID, op).prop_map(|(message_id, op)| ldap::Message { message_id, op })
 }
 
+fn radius_response() -> impl Strategy<Value = (radius::Response, Option<&'static [u8]>)> {
+    (
+        prop_oneof![Just(2u8), Just(3), Just(5), Just(11)],
+        any::<u8>(),
+        0u8..3,
+        proptest::option::of(proptest::collection::vec(any::<u8>(), 0..=253)),
+        any::<bool>(),
+        any::<bool>(),
+        0usize..20,
+    )
+        .prop_map(|(code, identifier, outcome, reply_message, has_message_authenticator, has_state, extra)| {
+            let (authenticator, secret) = match outcome {
+                0 => (radius::Authenticator::NotChecked, None),
+                1 => (radius::Authenticator::Valid, Some(&b"testing123"[..])),
+                _ => (radius::Authenticator::Mismatch, Some(&b"testing123"[..])),
+            };
+            let attributes = usize::from(reply_message.is_some())
+                + usize::from(has_message_authenticator)
+                + usize::from(has_state)
+                + extra;
+            let response = radius::Response {
+                code,
+                identifier,
+                authenticator,
+                reply_message,
+                has_message_authenticator,
+                has_state,
+                attributes,
+            };
+            (response, secret)
+        })
+}
+
 proptest! {
+    #[test]
+    fn radius_responses_round_trip((response, secret) in radius_response(), request_authenticator in any::<[u8; 16]>()) {
+        let expected = radius::Expected { identifier: response.identifier, request_authenticator, secret };
+        let bytes = response.emit(&expected).unwrap();
+        prop_assert_eq!(radius::parse_response(&bytes, &expected), Ok(response));
+        roundtrip::radius(&bytes);
+    }
+
     #[test]
     fn ldap_messages_round_trip(message in ldap_message()) {
         let bytes = message.emit().unwrap();
@@ -619,5 +668,6 @@ proptest! {
         roundtrip::dhcp(&bytes);
         roundtrip::isakmp(&bytes);
         roundtrip::ldap(&bytes);
+        roundtrip::radius(&bytes);
     }
 }

@@ -10,7 +10,7 @@
 
 use portolan_wire::dcerpc::pdu;
 use portolan_wire::dcerpc::{BindAck, BindNak, Fault, LookupRequest, LookupResponse, Request, Response};
-use portolan_wire::{dhcp, isakmp, kerberos, l2tp, ldap, ntp, ssdp, tftp};
+use portolan_wire::{dhcp, isakmp, kerberos, l2tp, ldap, ntp, radius, ssdp, tftp};
 
 /// Parse, emit, parse, equal; then emit of the re-parse gives the same bytes.
 fn round_trip<T, E>(
@@ -205,5 +205,35 @@ pub fn ldap(data: &[u8]) {
         let (message, used) = ldap::parse_message(&answer).expect("the listener's answer parses");
         assert_eq!(used, answer.len());
         assert!(matches!(message.op, ldap::ProtocolOp::SearchResultDone(_)));
+    }
+}
+
+/// RADIUS: every response (Access-Accept, -Reject, -Challenge, Accounting-Response) as
+/// read against a request, with and without the secret to verify it, and the listener's
+/// refusal of any request, which must verify against that request and secret.
+pub fn radius(data: &[u8]) {
+    let identifier = data.get(1).copied().unwrap_or_default();
+    for secret in [None, Some(&b"testing123"[..])] {
+        let expected = radius::Expected {
+            identifier,
+            request_authenticator: [0x42; 16],
+            secret,
+        };
+        if let Ok(response) = radius::parse_response(data, &expected) {
+            round_trip("RADIUS response", response, |r| r.emit(&expected), |b| {
+                radius::parse_response(b, &expected).ok()
+            });
+        }
+    }
+    if let Ok(refusal) = radius::emit_refusal(data, b"testing123") {
+        let (identifier, request_authenticator) =
+            radius::request_authenticator(data).expect("a refused request has a header");
+        let expected = radius::Expected {
+            identifier,
+            request_authenticator,
+            secret: Some(b"testing123"),
+        };
+        let response = radius::parse_response(&refusal, &expected).expect("the refusal parses");
+        assert_eq!(response.authenticator, radius::Authenticator::Valid);
     }
 }
