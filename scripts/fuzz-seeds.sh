@@ -53,7 +53,7 @@ seed wire_dcerpc_pdu "$wire"/dcerpc/*.bin
 seed wire_tcpip "$wire"/tcpip/*.bin
 # Round trips (parse, emit, parse, equal) of the messages portolan both writes and reads:
 # the requests it sends and the real daemons' answers (the DCE/RPC stubs are added below).
-for module in ntp kerberos l2tp dcerpc tftp ssdp dhcp isakmp ldap radius; do
+for module in ntp kerberos l2tp dcerpc tftp ssdp dhcp isakmp ldap radius snmp; do
     seed "wire_${module}_roundtrip" "$wire/$module"/*.bin
 done
 

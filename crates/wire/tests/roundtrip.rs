@@ -15,7 +15,7 @@ use portolan_wire::dcerpc::{
     bind::{ContextAnswer, ContextResult},
 };
 use portolan_wire::kerberos::{self, KrbError, PrincipalName};
-use portolan_wire::{dhcp, isakmp, l2tp, ldap, ntp, radius, ssdp, tftp};
+use portolan_wire::{dhcp, isakmp, l2tp, ldap, ntp, radius, snmp, ssdp, tftp};
 use proptest::prelude::*;
 
 fn fixtures(protocol: &str) -> Vec<Vec<u8>> {
@@ -135,7 +135,19 @@ fn every_ldap_capture_and_each_of_its_messages_round_trips() {
 fn every_radius_capture_round_trips() {
     for bytes in fixtures("radius") {
         roundtrip::radius(&bytes);
+        roundtrip::snmp(&bytes);
     }
+}
+
+#[test]
+fn every_snmp_capture_round_trips() {
+    let (mut community, mut v3) = (0, 0);
+    for bytes in fixtures("snmp") {
+        roundtrip::snmp(&bytes);
+        community += usize::from(snmp::parse_community(&bytes).is_ok());
+        v3 += usize::from(snmp::parse_v3(&bytes).is_ok());
+    }
+    assert!(community >= 2 && v3 >= 2, "{community} {v3}");
 }
 
 #[test]
@@ -158,6 +170,7 @@ fn mutated_captures_round_trip_or_are_refused() {
         ("isakmp", roundtrip::isakmp),
         ("ldap", roundtrip::ldap),
         ("radius", roundtrip::radius),
+        ("snmp", roundtrip::snmp),
     ] {
         for bytes in fixtures(protocol) {
             for _ in 0..300 {
@@ -544,7 +557,70 @@ fn radius_response() -> impl Strategy<Value = (radius::Response, Option<&'static
         })
 }
 
+fn snmp_v3() -> impl Strategy<Value = snmp::V3Message> {
+    let usm = (
+        proptest::collection::vec(any::<u8>(), 0..32),
+        any::<u32>(),
+        any::<u32>(),
+        proptest::collection::vec(any::<u8>(), 0..16),
+    )
+        .prop_map(|(engine_id, engine_boots, engine_time, user_name)| snmp::UsmParameters {
+            engine_id,
+            engine_boots,
+            engine_time,
+            user_name,
+        });
+    (
+        any::<u32>(),
+        any::<i64>(),
+        any::<u8>(),
+        proptest::option::of(usm),
+        any::<i64>(),
+        proptest::collection::vec(any::<u8>(), 0..16),
+        any::<i32>(),
+    )
+        .prop_map(|(message_id, max_size, flags, usm, other_model, context_engine_id, request_id)| {
+            let security_model = if usm.is_some() {
+                snmp::SECURITY_MODEL_USM
+            } else if other_model == snmp::SECURITY_MODEL_USM {
+                0
+            } else {
+                other_model
+            };
+            let encrypted = flags & snmp::flags::PRIV != 0;
+            snmp::V3Message {
+                message_id,
+                max_size,
+                flags,
+                security_model,
+                usm,
+                context_engine_id: if encrypted { Vec::new() } else { context_engine_id },
+                pdu: (!encrypted).then_some(snmp::Pdu {
+                    pdu_type: snmp::PduType::Report,
+                    request_id,
+                    error_status: 0,
+                    error_index: 0,
+                    varbinds: Vec::new(),
+                }),
+            }
+        })
+}
+
 proptest! {
+    #[test]
+    fn snmp_v3_messages_round_trip(message in snmp_v3()) {
+        let bytes = message.emit().unwrap();
+        prop_assert_eq!(snmp::parse_v3(&bytes), Ok(message));
+        roundtrip::snmp(&bytes);
+    }
+
+    #[test]
+    fn snmp_community_messages_round_trip(request_id in any::<i32>(), community in proptest::collection::vec(any::<u8>(), 0..20), v1 in any::<bool>()) {
+        let version = if v1 { snmp::Version::V1 } else { snmp::Version::V2c };
+        let bytes = snmp::system_request(version, &community, request_id).unwrap();
+        roundtrip::snmp(&bytes);
+    }
+
     #[test]
     fn radius_responses_round_trip((response, secret) in radius_response(), request_authenticator in any::<[u8; 16]>()) {
         let expected = radius::Expected { identifier: response.identifier, request_authenticator, secret };
@@ -669,5 +745,6 @@ proptest! {
         roundtrip::isakmp(&bytes);
         roundtrip::ldap(&bytes);
         roundtrip::radius(&bytes);
+        roundtrip::snmp(&bytes);
     }
 }

@@ -10,7 +10,7 @@
 
 use portolan_wire::dcerpc::pdu;
 use portolan_wire::dcerpc::{BindAck, BindNak, Fault, LookupRequest, LookupResponse, Request, Response};
-use portolan_wire::{dhcp, isakmp, kerberos, l2tp, ldap, ntp, radius, ssdp, tftp};
+use portolan_wire::{dhcp, isakmp, kerberos, l2tp, ldap, ntp, radius, snmp, ssdp, tftp};
 
 /// Parse, emit, parse, equal; then emit of the re-parse gives the same bytes.
 fn round_trip<T, E>(
@@ -235,5 +235,21 @@ pub fn radius(data: &[u8]) {
         };
         let response = radius::parse_response(&refusal, &expected).expect("the refusal parses");
         assert_eq!(response.authenticator, radius::Authenticator::Valid);
+    }
+}
+
+/// SNMP: v1/v2c messages (the requests `check` sends, the agents' responses, the
+/// listener's noSuchObject answers) and v3 messages (the engine discovery request and the
+/// agents' Reports).
+pub fn snmp(data: &[u8]) {
+    if let Ok(message) = snmp::parse_community(data) {
+        round_trip("SNMP v1/v2c message", message, snmp::CommunityMessage::emit, |b| {
+            snmp::parse_community(b).ok()
+        });
+    }
+    if let Ok(message) = snmp::parse_v3(data) {
+        round_trip("SNMPv3 message", message, snmp::V3Message::emit, |b| {
+            snmp::parse_v3(b).ok()
+        });
     }
 }
