@@ -56,6 +56,12 @@ seed wire_tcpip "$wire"/tcpip/*.bin
 for module in ntp kerberos l2tp dcerpc tftp ssdp dhcp isakmp ldap radius snmp; do
     seed "wire_${module}_roundtrip" "$wire/$module"/*.bin
 done
+# The portolan hello has no capture: the ping and pong lines as check and listen write them.
+seed_text wire_hello_roundtrip <<'EOF'
+PORTOLAN/1 PING 0123456789abcdef0123456789abcdef
+PORTOLAN/1 PONG 0123456789abcdef0123456789abcdef
+PORTOLAN/1 PING 0123456789ABCDEF0123456789ABCDEF
+EOF
 
 # The endpoint-mapper and reassembly targets read what lies inside or across PDUs: the stub of
 # each ept_lookup/ept_map response, and whole responses prefixed by their call id.

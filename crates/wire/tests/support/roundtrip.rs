@@ -10,7 +10,7 @@
 
 use portolan_wire::dcerpc::pdu;
 use portolan_wire::dcerpc::{BindAck, BindNak, Fault, LookupRequest, LookupResponse, Request, Response};
-use portolan_wire::{dhcp, isakmp, kerberos, l2tp, ldap, ntp, radius, snmp, ssdp, tftp};
+use portolan_wire::{dhcp, hello, isakmp, kerberos, l2tp, ldap, ntp, radius, snmp, ssdp, tftp};
 
 /// Parse, emit, parse, equal; then emit of the re-parse gives the same bytes.
 fn round_trip<T, E>(
@@ -251,5 +251,21 @@ pub fn snmp(data: &[u8]) {
         round_trip("SNMPv3 message", message, snmp::V3Message::emit, |b| {
             snmp::parse_v3(b).ok()
         });
+    }
+}
+
+/// The portolan hello: a ping (built by `check`, read by the listener) gives back its
+/// token, written again as the same line (hex digits in lower case), and the listener's
+/// pong names that token.
+pub fn hello(data: &[u8]) {
+    if let Ok(token) = hello::parse_ping(data) {
+        let line = hello::ping(&token);
+        assert_eq!(hello::parse_ping(&line), Ok(token), "hello: ping does not read back");
+        let digits = hello::LINE_LEN - 1 - hello::TOKEN_HEX;
+        let sent = data[digits..hello::LINE_LEN - 1].to_ascii_lowercase();
+        assert_eq!(&line[..digits], &data[..digits]);
+        assert_eq!(&line[digits..hello::LINE_LEN - 1], sent.as_slice(), "hello: the token is not what was sent");
+        let pong = hello::pong_for(data).expect("a ping gets its pong");
+        assert!(hello::find_pong(&pong, &token));
     }
 }
