@@ -527,9 +527,8 @@ impl Reply {
         {
             return Err(bad("a listed option has no kept value"));
         }
-        let until_nul_fits = |value: &Option<Vec<u8>>| {
-            value.as_ref().is_none_or(|v| !v.contains(&0))
-        };
+        let until_nul_fits =
+            |value: &Option<Vec<u8>>| value.as_ref().is_none_or(|v| !v.contains(&0));
         if !until_nul_fits(&self.tftp_server) || !until_nul_fits(&self.bootfile) {
             return Err(bad("TFTP server or boot file holds a NUL"));
         }

@@ -686,17 +686,27 @@ impl Reply {
         {
             return Err(bad("notifies or vendor ids do not match the payload types"));
         }
-        let encrypted = |kind: &u8| matches!(*kind, payload::ENCRYPTED | payload::ENCRYPTED_FRAGMENT);
+        let encrypted =
+            |kind: &u8| matches!(*kind, payload::ENCRYPTED | payload::ENCRYPTED_FRAGMENT);
         let last = self.payloads.len().saturating_sub(1);
-        if self.payloads.iter().enumerate().any(|(at, kind)| *kind == 0 || (encrypted(kind) && at != last)) {
-            return Err(bad("payload type 0, or an encrypted payload before the end"));
+        if self
+            .payloads
+            .iter()
+            .enumerate()
+            .any(|(at, kind)| *kind == 0 || (encrypted(kind) && at != last))
+        {
+            return Err(bad(
+                "payload type 0, or an encrypted payload before the end",
+            ));
         }
         let mut notifies = self.notifies.iter();
         let mut body = Vec::new();
         for (at, &kind) in self.payloads.iter().enumerate() {
             let mut contents = Vec::new();
             if is_notify(&kind) {
-                let notify = notifies.next().ok_or(bad("fewer notifies than notify payloads"))?;
+                let notify = notifies
+                    .next()
+                    .ok_or(bad("fewer notifies than notify payloads"))?;
                 if notify.data.len() > NOTIFY_DATA_KEPT {
                     return Err(Error::too_large(
                         "IKE notify data",

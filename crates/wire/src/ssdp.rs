@@ -142,7 +142,10 @@ impl Response {
         }
         let line_text = |text: &str, what| {
             if text.len() > MAX_VALUE || text.contains('\n') {
-                Err(Error::malformed(what, "over 512 bytes or holds a line break"))
+                Err(Error::malformed(
+                    what,
+                    "over 512 bytes or holds a line break",
+                ))
             } else {
                 Ok(())
             }
@@ -394,7 +397,10 @@ mod tests {
         let response = Response::parse(&wide).unwrap();
         assert!(response.st.as_ref().unwrap().len() <= MAX_VALUE);
         assert_eq!(response.server.as_deref(), Some("a"));
-        assert_eq!(Response::parse(&response.emit().unwrap()).unwrap(), response);
+        assert_eq!(
+            Response::parse(&response.emit().unwrap()).unwrap(),
+            response
+        );
     }
 
     #[test]
@@ -404,6 +410,13 @@ mod tests {
             answer,
             b"HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=60\r\nEXT:\r\nST: ssdp:all\r\nUSN: uuid:x\r\n\r\n"
         );
-        assert!(Response { status: 1000, ..Response::default() }.emit().is_err());
+        assert!(
+            Response {
+                status: 1000,
+                ..Response::default()
+            }
+            .emit()
+            .is_err()
+        );
     }
 }

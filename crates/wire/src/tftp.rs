@@ -286,7 +286,11 @@ impl Reply {
                 for (name, value) in options {
                     for text in [name, value] {
                         if text.len() > MAX_FIELD {
-                            return Err(Error::too_large("TFTP OACK option", text.len(), MAX_FIELD));
+                            return Err(Error::too_large(
+                                "TFTP OACK option",
+                                text.len(),
+                                MAX_FIELD,
+                            ));
                         }
                         no_nul(text.as_bytes(), "TFTP OACK option")?;
                         packet.extend_from_slice(text.as_bytes());
@@ -508,11 +512,19 @@ mod tests {
 
     #[test]
     fn data_is_written_back_as_its_preview_and_zeros() {
-        let reply = Reply::Data { block: 1, len: 100, preview: vec![7; DATA_PREVIEW] };
+        let reply = Reply::Data {
+            block: 1,
+            len: 100,
+            preview: vec![7; DATA_PREVIEW],
+        };
         let bytes = reply.emit().unwrap();
         assert_eq!(bytes.len(), 104);
         assert_eq!(Reply::parse(&bytes).unwrap(), reply);
-        let inconsistent = Reply::Data { block: 1, len: 100, preview: vec![7; 3] };
+        let inconsistent = Reply::Data {
+            block: 1,
+            len: 100,
+            preview: vec![7; 3],
+        };
         assert!(inconsistent.emit().is_err());
     }
 }

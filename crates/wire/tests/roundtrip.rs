@@ -29,7 +29,10 @@ fn fixtures(protocol: &str) -> Vec<Vec<u8>> {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no fixtures in {}", dir.display());
-    files.iter().map(|path| std::fs::read(path).unwrap()).collect()
+    files
+        .iter()
+        .map(|path| std::fs::read(path).unwrap())
+        .collect()
 }
 
 #[test]
@@ -239,7 +242,13 @@ fn krb_error() -> impl Strategy<Value = KrbError> {
         proptest::collection::vec(any::<i32>(), 0..6),
     )
         .prop_map(
-            |((error_code, server_time, client_realm), (client_name, realm, service_name), text, mut padata_types, etypes)| {
+            |(
+                (error_code, server_time, client_realm),
+                (client_name, realm, service_name),
+                text,
+                mut padata_types,
+                etypes,
+            )| {
                 // Etypes travel in a PA-ETYPE-INFO2, so an error that lists some offers one.
                 if !etypes.is_empty() && !padata_types.contains(&kerberos::padata::ETYPE_INFO2) {
                     padata_types.push(kerberos::padata::ETYPE_INFO2);
@@ -292,17 +301,15 @@ fn avp() -> impl Strategy<Value = l2tp::Avp> {
 }
 
 fn control_message() -> impl Strategy<Value = l2tp::ControlMessage> {
-    (
-        any::<[u16; 4]>(),
-        proptest::collection::vec(avp(), 0..10),
-    )
-        .prop_map(|([tunnel_id, session_id, ns, nr], avps)| l2tp::ControlMessage {
+    (any::<[u16; 4]>(), proptest::collection::vec(avp(), 0..10)).prop_map(
+        |([tunnel_id, session_id, ns, nr], avps)| l2tp::ControlMessage {
             tunnel_id,
             session_id,
             ns,
             nr,
             avps,
-        })
+        },
+    )
 }
 
 fn syntax() -> impl Strategy<Value = SyntaxId> {
@@ -317,7 +324,11 @@ fn bind_ack() -> impl Strategy<Value = BindAck> {
         proptest::collection::vec((any::<u16>(), any::<u16>(), syntax()), 0..4),
     )
         .prop_map(
-            |((call_id, max_xmit_frag, max_recv_frag, assoc_group_id), secondary_address, results)| BindAck {
+            |(
+                (call_id, max_xmit_frag, max_recv_frag, assoc_group_id),
+                secondary_address,
+                results,
+            )| BindAck {
                 call_id,
                 max_xmit_frag,
                 max_recv_frag,
@@ -365,8 +376,8 @@ fn ssdp_response() -> impl Strategy<Value = ssdp::Response> {
         "[ -~]{0,20}",
         (value(), value(), value(), value(), value()),
     )
-        .prop_map(|(status, reason, (st, usn, server, location, cache_control))| {
-            ssdp::Response {
+        .prop_map(
+            |(status, reason, (st, usn, server, location, cache_control))| ssdp::Response {
                 status,
                 reason,
                 st,
@@ -374,16 +385,27 @@ fn ssdp_response() -> impl Strategy<Value = ssdp::Response> {
                 server,
                 location,
                 cache_control,
-            }
-        })
+            },
+        )
 }
 
 fn dhcp_reply() -> impl Strategy<Value = dhcp::Reply> {
     let address = || any::<u32>().prop_map(Ipv4Addr::from);
     let no_nul = |max| proptest::collection::vec(1u8.., 0..max);
     (
-        (any::<u32>(), any::<bool>(), address(), address(), address(), address()),
-        (proptest::collection::vec(any::<u8>(), 0..=16), no_nul(64), no_nul(128)),
+        (
+            any::<u32>(),
+            any::<bool>(),
+            address(),
+            address(),
+            address(),
+            address(),
+        ),
+        (
+            proptest::collection::vec(any::<u8>(), 0..=16),
+            no_nul(64),
+            no_nul(128),
+        ),
         (
             proptest::option::of(any::<u8>()),
             proptest::option::of(address()),
@@ -394,7 +416,10 @@ fn dhcp_reply() -> impl Strategy<Value = dhcp::Reply> {
             proptest::option::of(no_nul(30)),
             proptest::option::of(no_nul(30)),
         ),
-        proptest::collection::vec((1u8..255, proptest::collection::vec(any::<u8>(), 0..10)), 0..4),
+        proptest::collection::vec(
+            (1u8..255, proptest::collection::vec(any::<u8>(), 0..10)),
+            0..4,
+        ),
         proptest::option::of(proptest::collection::vec(any::<u8>(), 0..30)),
         proptest::collection::vec(prop_oneof![1u8..43, 44u8..53, 68u8..255], 0..5),
     )
@@ -460,19 +485,40 @@ fn ike_message() -> impl Strategy<Value = isakmp::Reply> {
         1u8..=255,
     ];
     (
-        (any::<bool>(), any::<[u8; 8]>(), any::<[u8; 8]>(), 1u8..=2, 0u8..16),
+        (
+            any::<bool>(),
+            any::<[u8; 8]>(),
+            any::<[u8; 8]>(),
+            1u8..=2,
+            0u8..16,
+        ),
         (any::<u8>(), any::<u8>(), any::<u32>()),
         proptest::collection::vec(kind, 0..8),
-        proptest::collection::vec((any::<u16>(), proptest::collection::vec(any::<u8>(), 0..=64)), 8),
+        proptest::collection::vec(
+            (any::<u16>(), proptest::collection::vec(any::<u8>(), 0..=64)),
+            8,
+        ),
     )
         .prop_map(
-            |((nat_t_marker, initiator_spi, responder_spi, major_version, minor_version), (exchange, flags, message_id), mut payloads, notify_pool)| {
+            |(
+                (nat_t_marker, initiator_spi, responder_spi, major_version, minor_version),
+                (exchange, flags, message_id),
+                mut payloads,
+                notify_pool,
+            )| {
                 use isakmp::payload::{ENCRYPTED, ENCRYPTED_FRAGMENT};
                 // An encrypted payload ends the chain; IKEv1's encryption flag hides it all.
-                if let Some(at) = payloads.iter().position(|k| matches!(*k, ENCRYPTED | ENCRYPTED_FRAGMENT)) {
+                if let Some(at) = payloads
+                    .iter()
+                    .position(|k| matches!(*k, ENCRYPTED | ENCRYPTED_FRAGMENT))
+                {
                     payloads.truncate(at + 1);
                 }
-                let flags = if major_version == 1 { flags & !1 } else { flags };
+                let flags = if major_version == 1 {
+                    flags & !1
+                } else {
+                    flags
+                };
                 let notifies = payloads
                     .iter()
                     .filter(|k| matches!(**k, 11 | 41))
@@ -508,12 +554,20 @@ fn ldap_result() -> impl Strategy<Value = ldap::LdapResult> {
 }
 
 fn ldap_message() -> impl Strategy<Value = ldap::Message> {
-    let attribute = ("[a-zA-Z;-]{0,12}", proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..20), 0..4))
+    let attribute = (
+        "[a-zA-Z;-]{0,12}",
+        proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..20), 0..4),
+    )
         .prop_map(|(name, values)| ldap::Attribute { name, values });
     let op = prop_oneof![
-        ("\\PC{0,30}", proptest::collection::vec(attribute, 0..5)).prop_map(|(object_name, attributes)| {
-            ldap::ProtocolOp::SearchResultEntry(ldap::SearchResultEntry { object_name, attributes })
-        }),
+        ("\\PC{0,30}", proptest::collection::vec(attribute, 0..5)).prop_map(
+            |(object_name, attributes)| {
+                ldap::ProtocolOp::SearchResultEntry(ldap::SearchResultEntry {
+                    object_name,
+                    attributes,
+                })
+            }
+        ),
         ldap_result().prop_map(ldap::ProtocolOp::SearchResultDone),
         Just(ldap::ProtocolOp::SearchResultReference),
         (ldap_result(), proptest::option::of("[0-9.]{1,30}"))
@@ -533,27 +587,37 @@ fn radius_response() -> impl Strategy<Value = (radius::Response, Option<&'static
         any::<bool>(),
         0usize..20,
     )
-        .prop_map(|(code, identifier, outcome, reply_message, has_message_authenticator, has_state, extra)| {
-            let (authenticator, secret) = match outcome {
-                0 => (radius::Authenticator::NotChecked, None),
-                1 => (radius::Authenticator::Valid, Some(&b"testing123"[..])),
-                _ => (radius::Authenticator::Mismatch, Some(&b"testing123"[..])),
-            };
-            let attributes = usize::from(reply_message.is_some())
-                + usize::from(has_message_authenticator)
-                + usize::from(has_state)
-                + extra;
-            let response = radius::Response {
+        .prop_map(
+            |(
                 code,
                 identifier,
-                authenticator,
+                outcome,
                 reply_message,
                 has_message_authenticator,
                 has_state,
-                attributes,
-            };
-            (response, secret)
-        })
+                extra,
+            )| {
+                let (authenticator, secret) = match outcome {
+                    0 => (radius::Authenticator::NotChecked, None),
+                    1 => (radius::Authenticator::Valid, Some(&b"testing123"[..])),
+                    _ => (radius::Authenticator::Mismatch, Some(&b"testing123"[..])),
+                };
+                let attributes = usize::from(reply_message.is_some())
+                    + usize::from(has_message_authenticator)
+                    + usize::from(has_state)
+                    + extra;
+                let response = radius::Response {
+                    code,
+                    identifier,
+                    authenticator,
+                    reply_message,
+                    has_message_authenticator,
+                    has_state,
+                    attributes,
+                };
+                (response, secret)
+            },
+        )
 }
 
 fn snmp_v3() -> impl Strategy<Value = snmp::V3Message> {
@@ -563,12 +627,14 @@ fn snmp_v3() -> impl Strategy<Value = snmp::V3Message> {
         any::<u32>(),
         proptest::collection::vec(any::<u8>(), 0..16),
     )
-        .prop_map(|(engine_id, engine_boots, engine_time, user_name)| snmp::UsmParameters {
-            engine_id,
-            engine_boots,
-            engine_time,
-            user_name,
-        });
+        .prop_map(
+            |(engine_id, engine_boots, engine_time, user_name)| snmp::UsmParameters {
+                engine_id,
+                engine_boots,
+                engine_time,
+                user_name,
+            },
+        );
     (
         any::<u32>(),
         any::<i64>(),
@@ -578,31 +644,37 @@ fn snmp_v3() -> impl Strategy<Value = snmp::V3Message> {
         proptest::collection::vec(any::<u8>(), 0..16),
         any::<i32>(),
     )
-        .prop_map(|(message_id, max_size, flags, usm, other_model, context_engine_id, request_id)| {
-            let security_model = if usm.is_some() {
-                snmp::SECURITY_MODEL_USM
-            } else if other_model == snmp::SECURITY_MODEL_USM {
-                0
-            } else {
-                other_model
-            };
-            let encrypted = flags & snmp::flags::PRIV != 0;
-            snmp::V3Message {
-                message_id,
-                max_size,
-                flags,
-                security_model,
-                usm,
-                context_engine_id: if encrypted { Vec::new() } else { context_engine_id },
-                pdu: (!encrypted).then_some(snmp::Pdu {
-                    pdu_type: snmp::PduType::Report,
-                    request_id,
-                    error_status: 0,
-                    error_index: 0,
-                    varbinds: Vec::new(),
-                }),
-            }
-        })
+        .prop_map(
+            |(message_id, max_size, flags, usm, other_model, context_engine_id, request_id)| {
+                let security_model = if usm.is_some() {
+                    snmp::SECURITY_MODEL_USM
+                } else if other_model == snmp::SECURITY_MODEL_USM {
+                    0
+                } else {
+                    other_model
+                };
+                let encrypted = flags & snmp::flags::PRIV != 0;
+                snmp::V3Message {
+                    message_id,
+                    max_size,
+                    flags,
+                    security_model,
+                    usm,
+                    context_engine_id: if encrypted {
+                        Vec::new()
+                    } else {
+                        context_engine_id
+                    },
+                    pdu: (!encrypted).then_some(snmp::Pdu {
+                        pdu_type: snmp::PduType::Report,
+                        request_id,
+                        error_status: 0,
+                        error_index: 0,
+                        varbinds: Vec::new(),
+                    }),
+                }
+            },
+        )
 }
 
 proptest! {

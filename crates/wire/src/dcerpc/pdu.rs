@@ -533,12 +533,7 @@ impl fmt::Display for Pdu<'_> {
 
 /// A single-fragment PDU of type `ptype` with `body` after the common header.
 pub(super) fn with_header(ptype: PacketType, call_id: u32, body: &[u8]) -> Result<Vec<u8>> {
-    with_header_flags(
-        ptype,
-        flags::FIRST_FRAG | flags::LAST_FRAG,
-        call_id,
-        body,
-    )
+    with_header_flags(ptype, flags::FIRST_FRAG | flags::LAST_FRAG, call_id, body)
 }
 
 /// A PDU of type `ptype` with `pfc_flags` and `body` after the common header.

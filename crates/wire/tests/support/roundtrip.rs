@@ -9,7 +9,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use portolan_wire::dcerpc::pdu;
-use portolan_wire::dcerpc::{BindAck, BindNak, Fault, LookupRequest, LookupResponse, Request, Response};
+use portolan_wire::dcerpc::{
+    BindAck, BindNak, Fault, LookupRequest, LookupResponse, Request, Response,
+};
 use portolan_wire::{dhcp, hello, isakmp, kerberos, l2tp, ldap, ntp, radius, snmp, ssdp, tftp};
 
 /// Parse, emit, parse, equal; then emit of the re-parse gives the same bytes.
@@ -22,8 +24,10 @@ fn round_trip<T, E>(
     T: PartialEq + core::fmt::Debug,
     E: core::fmt::Debug,
 {
-    let bytes = emit(&first).unwrap_or_else(|e| panic!("{what}: a parsed {what} does not emit: {e:?} ({first:?})"));
-    let second = parse(&bytes).unwrap_or_else(|| panic!("{what}: an emitted {what} does not parse: {bytes:02x?}"));
+    let bytes = emit(&first)
+        .unwrap_or_else(|e| panic!("{what}: a parsed {what} does not emit: {e:?} ({first:?})"));
+    let second = parse(&bytes)
+        .unwrap_or_else(|| panic!("{what}: an emitted {what} does not parse: {bytes:02x?}"));
     assert_eq!(second, first, "{what}: parse(emit(x)) differs from x");
     let again = emit(&second).expect("the re-parse emits");
     assert_eq!(again, bytes, "{what}: the encoder is not canonical");
@@ -44,7 +48,8 @@ pub fn ntp(data: &[u8]) {
     }
     if let Ok(reply) = ntp::emit_server_reply(data, 0x0102_0304_0506_0708) {
         let transmit = u64::from_be_bytes(data[40..48].try_into().unwrap());
-        let parsed = ntp::parse_reply(&reply, transmit).expect("the listener's reply answers the request");
+        let parsed =
+            ntp::parse_reply(&reply, transmit).expect("the listener's reply answers the request");
         assert_eq!((parsed.stratum, parsed.leap), (16, 3));
     }
 }
@@ -67,10 +72,15 @@ pub fn kerberos(data: &[u8]) {
         }
     }
     if let Ok(kerberos::Reply::Error(error)) = kerberos::parse(data) {
-        round_trip("KRB-ERROR", error, kerberos::KrbError::emit, |b| match kerberos::parse(b) {
-            Ok(kerberos::Reply::Error(error)) => Some(error),
-            _ => None,
-        });
+        round_trip(
+            "KRB-ERROR",
+            error,
+            kerberos::KrbError::emit,
+            |b| match kerberos::parse(b) {
+                Ok(kerberos::Reply::Error(error)) => Some(error),
+                _ => None,
+            },
+        );
     }
     if let Ok(message) = kerberos::unframe_tcp(data) {
         let framed = kerberos::frame_tcp(message).expect("an unframed record fits");
@@ -97,15 +107,32 @@ pub fn dcerpc(data: &[u8]) {
         let bytes = response.emit().expect("a parsed response emits");
         let again = Response::parse(&bytes).expect("an emitted response parses");
         assert_eq!(again, response, "response: parse(emit(x)) differs from x");
-        assert_eq!(again.emit().unwrap(), bytes, "response: the encoder is not canonical");
+        assert_eq!(
+            again.emit().unwrap(),
+            bytes,
+            "response: the encoder is not canonical"
+        );
     }
     if let Ok(request) = Request::parse(data) {
         let bytes = request.emit().expect("a parsed request emits");
         let again = Request::parse(&bytes).expect("an emitted request parses");
         assert_eq!(again, request, "request: parse(emit(x)) differs from x");
-        assert_eq!(again.emit().unwrap(), bytes, "request: the encoder is not canonical");
-        let built = pdu::request(request.call_id, request.context_id, request.opnum, request.stub);
-        assert_eq!(built.unwrap(), bytes, "request: pdu::request is not Request::emit");
+        assert_eq!(
+            again.emit().unwrap(),
+            bytes,
+            "request: the encoder is not canonical"
+        );
+        let built = pdu::request(
+            request.call_id,
+            request.context_id,
+            request.opnum,
+            request.stub,
+        );
+        assert_eq!(
+            built.unwrap(),
+            bytes,
+            "request: pdu::request is not Request::emit"
+        );
     }
     if let Ok(lookup) = LookupRequest::parse(data) {
         round_trip(
@@ -126,9 +153,12 @@ pub fn dcerpc(data: &[u8]) {
 /// listener answers with, the SCCRP, ZLB and StopCCN an LNS sends).
 pub fn l2tp(data: &[u8]) {
     if let Ok(message) = l2tp::ControlMessage::parse(data) {
-        round_trip("L2TP control message", message, l2tp::ControlMessage::emit, |b| {
-            l2tp::ControlMessage::parse(b).ok()
-        });
+        round_trip(
+            "L2TP control message",
+            message,
+            l2tp::ControlMessage::emit,
+            |b| l2tp::ControlMessage::parse(b).ok(),
+        );
     }
     if let Ok(refusal) = l2tp::emit_refusal(data, 0x4242) {
         let answer = l2tp::ControlMessage::parse(&refusal).expect("the refusal parses");
@@ -156,7 +186,10 @@ pub fn ssdp(data: &[u8]) {
     }
     if let Ok(answer) = ssdp::emit_search_response(data, "portolan-listen") {
         let response = ssdp::Response::parse(&answer).expect("the listener's answer parses");
-        let st = response.st.clone().expect("the answer names the search target");
+        let st = response
+            .st
+            .clone()
+            .expect("the answer names the search target");
         assert!(ssdp::parse_response(&answer, &st).is_ok());
     }
 }
@@ -220,9 +253,12 @@ pub fn radius(data: &[u8]) {
             secret,
         };
         if let Ok(response) = radius::parse_response(data, &expected) {
-            round_trip("RADIUS response", response, |r| r.emit(&expected), |b| {
-                radius::parse_response(b, &expected).ok()
-            });
+            round_trip(
+                "RADIUS response",
+                response,
+                |r| r.emit(&expected),
+                |b| radius::parse_response(b, &expected).ok(),
+            );
         }
     }
     if let Ok(refusal) = radius::emit_refusal(data, b"testing123") {
@@ -243,9 +279,12 @@ pub fn radius(data: &[u8]) {
 /// agents' Reports).
 pub fn snmp(data: &[u8]) {
     if let Ok(message) = snmp::parse_community(data) {
-        round_trip("SNMP v1/v2c message", message, snmp::CommunityMessage::emit, |b| {
-            snmp::parse_community(b).ok()
-        });
+        round_trip(
+            "SNMP v1/v2c message",
+            message,
+            snmp::CommunityMessage::emit,
+            |b| snmp::parse_community(b).ok(),
+        );
     }
     if let Ok(message) = snmp::parse_v3(data) {
         round_trip("SNMPv3 message", message, snmp::V3Message::emit, |b| {
@@ -260,11 +299,19 @@ pub fn snmp(data: &[u8]) {
 pub fn hello(data: &[u8]) {
     if let Ok(token) = hello::parse_ping(data) {
         let line = hello::ping(&token);
-        assert_eq!(hello::parse_ping(&line), Ok(token), "hello: ping does not read back");
+        assert_eq!(
+            hello::parse_ping(&line),
+            Ok(token),
+            "hello: ping does not read back"
+        );
         let digits = hello::LINE_LEN - 1 - hello::TOKEN_HEX;
         let sent = data[digits..hello::LINE_LEN - 1].to_ascii_lowercase();
         assert_eq!(&line[..digits], &data[..digits]);
-        assert_eq!(&line[digits..hello::LINE_LEN - 1], sent.as_slice(), "hello: the token is not what was sent");
+        assert_eq!(
+            &line[digits..hello::LINE_LEN - 1],
+            sent.as_slice(),
+            "hello: the token is not what was sent"
+        );
         let pong = hello::pong_for(data).expect("a ping gets its pong");
         assert!(hello::find_pong(&pong, &token));
     }
