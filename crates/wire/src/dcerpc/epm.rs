@@ -164,7 +164,16 @@ fn read_annotation(reader: &mut NdrReader<'_>) -> Result<String> {
     }
     let chars = reader.bytes(count as usize, "EPM annotation")?;
     let text = chars.split(|&b| b == 0).next().unwrap_or(&[]);
-    Ok(String::from_utf8_lossy(text).into_owned())
+    // At most 63 bytes of text before the NUL, also after the lossy conversion (where a
+    // byte that is not UTF-8 becomes three): what the emitter writes, so a parsed answer
+    // can be written back.
+    let mut text = String::from_utf8_lossy(text).into_owned();
+    let mut end = text.len().min(MAX_ANNOTATION as usize - 1);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    Ok(text)
 }
 
 /// The head both responses share: the context handle, then the `num_*` count and the
@@ -731,5 +740,27 @@ mod server_tests {
             LookupResponse::whole(Vec::new(), 5).status,
             EPT_S_NOT_REGISTERED
         );
+    }
+
+    /// Regression (found by wire_dcerpc_roundtrip): an annotation of 64 bytes without a
+    /// NUL, or of bytes that are not UTF-8 (three bytes each as text), was read past the 63
+    /// bytes the emitter writes, so the parsed answer could not be written back.
+    #[test]
+    fn annotations_are_read_within_what_can_be_written() {
+        let entry = |annotation: &str| EptEntry {
+            object: Uuid::NIL,
+            tower: None,
+            annotation: annotation.to_string(),
+        };
+        let mut stub = LookupResponse::whole(vec![entry(&"a".repeat(63))], 1)
+            .emit()
+            .unwrap();
+        // The annotation's actual count (64 with its NUL) and its 63 bytes: make them 64
+        // bytes of 0xff, no NUL.
+        let at = stub.windows(63).position(|w| w == [b'a'; 63]).unwrap();
+        stub[at..at + 64].fill(0xff);
+        let parsed = LookupResponse::parse(&stub).unwrap();
+        assert!(parsed.entries[0].annotation.len() < MAX_ANNOTATION as usize);
+        assert_eq!(LookupResponse::parse(&parsed.emit().unwrap()).unwrap(), parsed);
     }
 }
