@@ -761,6 +761,9 @@ mod server_tests {
         stub[at..at + 64].fill(0xff);
         let parsed = LookupResponse::parse(&stub).unwrap();
         assert!(parsed.entries[0].annotation.len() < MAX_ANNOTATION as usize);
-        assert_eq!(LookupResponse::parse(&parsed.emit().unwrap()).unwrap(), parsed);
+        assert_eq!(
+            LookupResponse::parse(&parsed.emit().unwrap()).unwrap(),
+            parsed
+        );
     }
 }
