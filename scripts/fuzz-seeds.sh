@@ -51,6 +51,17 @@ seed wire_ber_differential "$wire"/{ldap,snmp,kerberos}/*.bin "$wire"/x509/*.der
 seed wire_dcerpc_pdu "$wire"/dcerpc/*.bin
 # IPv4/TCP/ICMP datagrams of the half-open sweep: its SYN and every kind of answer.
 seed wire_tcpip "$wire"/tcpip/*.bin
+# Round trips (parse, emit, parse, equal) of the messages portolan both writes and reads:
+# the requests it sends and the real daemons' answers (the DCE/RPC stubs are added below).
+for module in ntp kerberos l2tp dcerpc tftp ssdp dhcp isakmp ldap radius snmp; do
+    seed "wire_${module}_roundtrip" "$wire/$module"/*.bin
+done
+# The portolan hello has no capture: the ping and pong lines as check and listen write them.
+seed_text wire_hello_roundtrip <<'EOF'
+PORTOLAN/1 PING 0123456789abcdef0123456789abcdef
+PORTOLAN/1 PONG 0123456789abcdef0123456789abcdef
+PORTOLAN/1 PING 0123456789ABCDEF0123456789ABCDEF
+EOF
 
 # The endpoint-mapper and reassembly targets read what lies inside or across PDUs: the stub of
 # each ept_lookup/ept_map response, and whole responses prefixed by their call id.
@@ -80,6 +91,10 @@ for name in sorted(os.listdir(source)):
     # A response (type 2) carries its stub after a 24-byte header.
     if data[2] == 2 and "ept" in name and frag_len <= len(data):
         store("wire_dcerpc_epm", data[24:frag_len - (auth_len + 8 if auth_len else 0)])
+    # The round trip also reads the mapper's arguments and answers: every request (type 0)
+    # and response stub.
+    if data[2] in (0, 2) and frag_len <= len(data):
+        store("wire_dcerpc_roundtrip", data[24:frag_len - (auth_len + 8 if auth_len else 0)])
 
 # Fragmented answers, in order, behind their call id: what the reassembler sees on the wire.
 for prefix in ("samba-4.17-ept-lookup-1-frag", "samba-4.17-ept-lookup-page20-"):

@@ -479,6 +479,136 @@ impl Reply {
     }
 }
 
+impl Reply {
+    /// Encodes the reply, the inverse of [`Reply::parse`]: a BOOTREPLY (Ethernet) with the
+    /// fixed fields, then one option per entry of `option_codes`, in order, the last one of
+    /// each code carrying the value the reply keeps for it (the others empty, as are the
+    /// codes it does not keep), the end
+    /// option and padding to [`MIN_MESSAGE`]. Refuses a reply that would read back
+    /// differently: a hardware address over 16 bytes, `sname` or `file` too long or with a
+    /// NUL, a kept value whose option is not listed (or the other way round), PXE
+    /// sub-options without a PXE vendor class, values over 255 bytes.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let bad = |why| Error::malformed("DHCP reply", why);
+        if self.chaddr.len() > 16 {
+            return Err(Error::too_large("DHCP chaddr", self.chaddr.len(), 16));
+        }
+        let field_fits = |value: &[u8], room: usize| value.len() <= room && !value.contains(&0);
+        if !field_fits(&self.sname, field::FILE - field::SNAME)
+            || !field_fits(&self.file, field::COOKIE - field::FILE)
+        {
+            return Err(bad("sname or file too long or holds a NUL"));
+        }
+        if self.option_codes.len() > MAX_OPTIONS {
+            return Err(Error::too_large(
+                "DHCP options",
+                self.option_codes.len(),
+                MAX_OPTIONS,
+            ));
+        }
+        let listed = |code| self.option_codes.contains(&code);
+        let kept = [
+            (option::MESSAGE_TYPE, self.message_type.is_some()),
+            (option::SERVER_ID, self.server_id.is_some()),
+            (option::VENDOR_CLASS, self.vendor_class.is_some()),
+            (option::TFTP_SERVER, self.tftp_server.is_some()),
+            (option::BOOTFILE, self.bootfile.is_some()),
+            (
+                option::VENDOR_SPECIFIC,
+                self.vendor_specific.is_some() || !self.pxe.is_empty(),
+            ),
+        ];
+        if kept.iter().any(|&(code, some)| some && !listed(code)) {
+            return Err(bad("a kept option is not in option_codes"));
+        }
+        if listed(option::VENDOR_CLASS) != self.vendor_class.is_some()
+            || listed(option::TFTP_SERVER) != self.tftp_server.is_some()
+            || listed(option::BOOTFILE) != self.bootfile.is_some()
+        {
+            return Err(bad("a listed option has no kept value"));
+        }
+        let until_nul_fits =
+            |value: &Option<Vec<u8>>| value.as_ref().is_none_or(|v| !v.contains(&0));
+        if !until_nul_fits(&self.tftp_server) || !until_nul_fits(&self.bootfile) {
+            return Err(bad("TFTP server or boot file holds a NUL"));
+        }
+        let vendor_specific = if self.is_pxe() {
+            if self.vendor_specific.is_some() {
+                return Err(bad("raw option 43 with a PXE vendor class"));
+            }
+            let mut sub = Vec::new();
+            for (code, value) in &self.pxe {
+                if matches!(*code, option::PAD | option::END) {
+                    return Err(bad("PXE sub-option code 0 or 255"));
+                }
+                let len = u8::try_from(value.len())
+                    .map_err(|_| Error::too_large("PXE sub-option", value.len(), 255))?;
+                sub.push(*code);
+                sub.push(len);
+                sub.extend_from_slice(value);
+            }
+            (listed(option::VENDOR_SPECIFIC) || !sub.is_empty()).then_some(sub)
+        } else {
+            if !self.pxe.is_empty() {
+                return Err(bad("PXE sub-options without a PXE vendor class"));
+            }
+            if listed(option::VENDOR_SPECIFIC) != self.vendor_specific.is_some() {
+                return Err(bad("option 43 listed without its value"));
+            }
+            self.vendor_specific.clone()
+        };
+        let mut packet = vec![0u8; FIXED_LEN];
+        packet[field::OP] = 2; // BOOTREPLY
+        packet[field::HTYPE] = 1; // Ethernet
+        packet[field::HLEN] = self.chaddr.len() as u8;
+        packet[field::XID..field::XID + 4].copy_from_slice(&self.xid.to_be_bytes());
+        if self.broadcast {
+            packet[field::FLAGS] = 0x80;
+        }
+        for (at, address) in [
+            (field::CIADDR, self.ciaddr),
+            (field::YIADDR, self.yiaddr),
+            (field::SIADDR, self.siaddr),
+            (field::GIADDR, self.giaddr),
+        ] {
+            packet[at..at + 4].copy_from_slice(&address.octets());
+        }
+        packet[field::CHADDR..field::CHADDR + self.chaddr.len()].copy_from_slice(&self.chaddr);
+        packet[field::SNAME..field::SNAME + self.sname.len()].copy_from_slice(&self.sname);
+        packet[field::FILE..field::FILE + self.file.len()].copy_from_slice(&self.file);
+        packet[field::COOKIE..field::COOKIE + 4].copy_from_slice(&MAGIC_COOKIE);
+        let server_id = self.server_id.map(|address| address.octets());
+        let message_type = self.message_type.map(|kind| [kind.code()]);
+        for (index, &code) in self.option_codes.iter().enumerate() {
+            if matches!(code, option::PAD | option::END) {
+                return Err(bad("option code 0 or 255 in option_codes"));
+            }
+            // The parser keeps the last occurrence of a code, so the value goes there and
+            // the earlier ones stay empty (the message never outgrows the one parsed).
+            let last = !self.option_codes[index + 1..].contains(&code);
+            let value: &[u8] = match code {
+                _ if !last => &[],
+                option::MESSAGE_TYPE => message_type.as_ref().map_or(&[], |v| v.as_slice()),
+                option::SERVER_ID => server_id.as_ref().map_or(&[], |v| v.as_slice()),
+                option::VENDOR_CLASS => self.vendor_class.as_deref().unwrap_or_default(),
+                option::TFTP_SERVER => self.tftp_server.as_deref().unwrap_or_default(),
+                option::BOOTFILE => self.bootfile.as_deref().unwrap_or_default(),
+                option::VENDOR_SPECIFIC => vendor_specific.as_deref().unwrap_or_default(),
+                _ => &[],
+            };
+            if value.len() > 255 {
+                return Err(Error::too_large("DHCP option", value.len(), 255));
+            }
+            push_option(&mut packet, code, value);
+        }
+        let packet = finish(packet);
+        if packet.len() > MAX_MESSAGE {
+            return Err(Error::too_large("DHCP message", packet.len(), MAX_MESSAGE));
+        }
+        Ok(packet)
+    }
+}
+
 /// Parses a reply and checks that it answers our transaction `xid` from `mac`.
 pub fn parse_reply_to(bytes: &[u8], xid: u32, mac: [u8; 6]) -> Result<Reply> {
     answering(
@@ -517,7 +647,8 @@ impl fmt::Display for Reply {
 /// request's transaction, flags, client address and hardware address, no address given
 /// (yiaddr 0.0.0.0, as an ACK to an INFORM must), the message type and, for a PXE client,
 /// the vendor class `PXEClient`, and no other option: a stand-in configures nothing.
-/// Padded to the BOOTP minimum of 300 bytes, which no request is shorter than.
+/// Padded to the BOOTP minimum of 300 bytes, which no request is shorter than. Written by
+/// [`Reply::emit`] (an Ethernet reply with the request's first `hlen` address bytes).
 pub fn emit_ack(request: &[u8]) -> Result<Vec<u8>> {
     let fixed: &[u8; FIXED_LEN] = request.first_chunk().ok_or(Error::truncated(
         "DHCP fixed header",
@@ -559,26 +690,31 @@ pub fn emit_ack(request: &[u8]) -> Result<Vec<u8>> {
             "DHCP message is neither an INFORM nor a REQUEST",
         ));
     }
-    let mut packet = vec![0u8; FIXED_LEN];
-    packet[field::OP] = 2; // BOOTREPLY
-    packet[field::HTYPE] = fixed[field::HTYPE];
-    packet[field::HLEN] = fixed[field::HLEN];
-    packet[field::XID..field::XID + 4].copy_from_slice(&fixed[field::XID..field::XID + 4]);
-    packet[field::FLAGS..field::FLAGS + 2].copy_from_slice(&fixed[field::FLAGS..field::FLAGS + 2]);
-    packet[field::CIADDR..field::CIADDR + 4]
-        .copy_from_slice(&fixed[field::CIADDR..field::CIADDR + 4]);
-    packet[field::CHADDR..field::CHADDR + 16]
-        .copy_from_slice(&fixed[field::CHADDR..field::CHADDR + 16]);
-    packet[field::COOKIE..field::COOKIE + 4].copy_from_slice(&MAGIC_COOKIE);
-    push_option(
-        &mut packet,
-        option::MESSAGE_TYPE,
-        &[MessageType::Ack.code()],
-    );
+    let hlen = usize::from(fixed[field::HLEN]).min(16);
+    let mut option_codes = vec![option::MESSAGE_TYPE];
     if pxe {
-        push_option(&mut packet, option::VENDOR_CLASS, b"PXEClient");
+        option_codes.push(option::VENDOR_CLASS);
     }
-    Ok(finish(packet))
+    Reply {
+        xid: u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]),
+        broadcast: fixed[field::FLAGS] & 0x80 != 0,
+        ciaddr: ipv4(fixed, field::CIADDR),
+        yiaddr: Ipv4Addr::UNSPECIFIED,
+        siaddr: Ipv4Addr::UNSPECIFIED,
+        giaddr: Ipv4Addr::UNSPECIFIED,
+        chaddr: fixed[field::CHADDR..field::CHADDR + hlen].to_vec(),
+        sname: Vec::new(),
+        file: Vec::new(),
+        message_type: Some(MessageType::Ack),
+        server_id: None,
+        vendor_class: pxe.then(|| b"PXEClient".to_vec()),
+        tftp_server: None,
+        bootfile: None,
+        pxe: Vec::new(),
+        vendor_specific: None,
+        option_codes,
+    }
+    .emit()
 }
 
 #[cfg(test)]
@@ -740,5 +876,22 @@ mod tests {
         assert!(ack.len() <= pxe.len());
         assert!(parse_reply_to(&ack, 7, MAC).unwrap().is_pxe());
         assert!(emit_ack(&ack).is_err());
+    }
+
+    /// Regression (found by wire_dhcp_roundtrip): a reply repeating option 60 was written
+    /// back with the kept (last) value in every occurrence, past the message size limit.
+    #[test]
+    fn a_repeated_option_is_written_back_once_with_its_value() {
+        let mut bytes = INFORM_ACK[..FIXED_LEN].to_vec();
+        for _ in 0..40 {
+            bytes.extend_from_slice(&[option::VENDOR_CLASS, 0]);
+        }
+        bytes.extend_from_slice(&[option::VENDOR_CLASS, 200]);
+        bytes.extend_from_slice(&[b'x'; 200]);
+        bytes.push(option::END);
+        let reply = Reply::parse(&bytes).unwrap();
+        let emitted = reply.emit().unwrap();
+        assert!(emitted.len() <= bytes.len().max(MIN_MESSAGE));
+        assert_eq!(Reply::parse(&emitted).unwrap(), reply);
     }
 }

@@ -49,7 +49,8 @@ impl Token {
 
     /// Reads 32 hex digits.
     pub fn parse_hex(text: &[u8]) -> Result<Token> {
-        if text.len() != TOKEN_HEX {
+        // Hex digits only: `from_str_radix` would also take a sign (`+f`).
+        if text.len() != TOKEN_HEX || !text.iter().all(u8::is_ascii_hexdigit) {
             return Err(Error::malformed(
                 "portolan hello token",
                 "not 32 hex digits",
@@ -160,5 +161,15 @@ mod tests {
         assert!(parse_ping(b"PORTOLAN/1 PONG 0123456789abcdef0123456789abcdef\n").is_err());
         assert!(parse_ping(b"PORTOLAN/1 PING 0123456789abcdef0123456789abcdeg\n").is_err());
         assert!(pong_for(b"GET / HTTP/1.0\r\n").is_err());
+    }
+
+    /// Regression (found by the round trip): a sign passed for a hex digit, so
+    /// `PING +f...` read as the token `0f...` and the pong named a token the ping did not.
+    #[test]
+    fn a_token_is_hex_digits_only() {
+        let mut line = ping(&Token::from_bytes([0x0f; 16]));
+        line[MAGIC.len() + PING.len()] = b'+';
+        assert!(parse_ping(&line).is_err());
+        assert!(Token::parse_hex(b"+f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f").is_err());
     }
 }

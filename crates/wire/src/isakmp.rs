@@ -619,8 +619,8 @@ pub fn emit_no_proposal_chosen(request: &[u8], responder_spi: [u8; 8]) -> Result
         message
             .first_chunk()
             .ok_or(Error::truncated("IKE header", HEADER_LEN, message.len()))?;
-    let major = head[17] >> 4;
-    let ikev1 = match major {
+    let major_version = head[17] >> 4;
+    let ikev1 = match major_version {
         1 => true,
         2 => false,
         _ => {
@@ -630,35 +630,117 @@ pub fn emit_no_proposal_chosen(request: &[u8], responder_spi: [u8; 8]) -> Result
             ));
         }
     };
-    // Notify body: IKEv1 adds a DOI (1, IPsec); protocol 1 (ISAKMP/IKE), no SPI.
-    let mut body = Vec::new();
-    if ikev1 {
-        body.extend_from_slice(&1u32.to_be_bytes());
-    }
-    body.extend_from_slice(&[1, 0]);
-    body.extend_from_slice(&notify::NO_PROPOSAL_CHOSEN.to_be_bytes());
-    let payload_len = 4 + body.len();
-    let total = HEADER_LEN + payload_len;
-    let mut out = Vec::with_capacity(total + 4);
-    if marker {
-        out.extend_from_slice(&NON_ESP_MARKER);
-    }
-    out.extend_from_slice(&head[..8]);
-    out.extend_from_slice(&responder_spi);
-    let (next, exchange, flags, message_id) = if ikev1 {
-        (payload::NOTIFY_V1, exchange::INFORMATIONAL_V1, 0, [0; 4])
+    let (notify_payload, exchange, flags, message_id) = if ikev1 {
+        (payload::NOTIFY_V1, exchange::INFORMATIONAL_V1, 0, 0)
     } else {
-        let mut id = [0u8; 4];
-        id.copy_from_slice(&head[20..24]);
+        let id = u32::from_be_bytes([head[20], head[21], head[22], head[23]]);
         (payload::NOTIFY, head[18], flag::RESPONSE, id)
     };
-    out.extend_from_slice(&[next, head[17], exchange, flags]);
-    out.extend_from_slice(&message_id);
-    out.extend_from_slice(&(total as u32).to_be_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(&(payload_len as u16).to_be_bytes());
-    out.extend_from_slice(&body);
-    Ok(out)
+    Reply {
+        nat_t_marker: marker,
+        initiator_spi: *head.first_chunk::<8>().unwrap_or(&[0; 8]),
+        responder_spi,
+        major_version,
+        minor_version: head[17] & 0x0f,
+        exchange,
+        flags,
+        message_id,
+        payloads: vec![notify_payload],
+        notifies: vec![Notify {
+            kind: notify::NO_PROPOSAL_CHOSEN,
+            data: Vec::new(),
+        }],
+        vendor_ids: 0,
+    }
+    .emit()
+}
+
+impl Reply {
+    /// Encodes the message, the inverse of [`parse_reply`]: the header, then the payload
+    /// chain in order; a notify payload carries its type and data (IKEv1: DOI 1, IPsec;
+    /// protocol 1, ISAKMP/IKE; no SPI), every other payload an empty body. Refuses what
+    /// would read back differently: a version outside 1.0..=2.15, payload type 0 (the end
+    /// of the chain), notifies or vendor ids that do not match the payload types, an
+    /// encrypted payload before the end of the chain, payloads behind the IKEv1 encryption
+    /// flag, notify data over [`NOTIFY_DATA_KEPT`] bytes, more than [`MAX_PAYLOADS`].
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let bad = |why| Error::malformed("IKE message", why);
+        if !(1..=2).contains(&self.major_version) || self.minor_version > 0x0f {
+            return Err(bad("version outside 1.0 to 2.15"));
+        }
+        let ikev1 = self.major_version == 1;
+        if self.payloads.len() > MAX_PAYLOADS {
+            return Err(Error::too_large(
+                "IKE payloads",
+                self.payloads.len(),
+                MAX_PAYLOADS,
+            ));
+        }
+        if ikev1 && self.flags & flag::ENCRYPTED_V1 != 0 && !self.payloads.is_empty() {
+            return Err(bad("payloads behind the IKEv1 encryption flag"));
+        }
+        let is_notify = |kind: &u8| matches!(*kind, payload::NOTIFY_V1 | payload::NOTIFY);
+        let is_vendor = |kind: &u8| matches!(*kind, payload::VENDOR_ID_V1 | payload::VENDOR_ID);
+        if self.payloads.iter().filter(|k| is_notify(k)).count() != self.notifies.len()
+            || self.payloads.iter().filter(|k| is_vendor(k)).count() != self.vendor_ids
+        {
+            return Err(bad("notifies or vendor ids do not match the payload types"));
+        }
+        let encrypted =
+            |kind: &u8| matches!(*kind, payload::ENCRYPTED | payload::ENCRYPTED_FRAGMENT);
+        let last = self.payloads.len().saturating_sub(1);
+        if self
+            .payloads
+            .iter()
+            .enumerate()
+            .any(|(at, kind)| *kind == 0 || (encrypted(kind) && at != last))
+        {
+            return Err(bad(
+                "payload type 0, or an encrypted payload before the end",
+            ));
+        }
+        let mut notifies = self.notifies.iter();
+        let mut body = Vec::new();
+        for (at, &kind) in self.payloads.iter().enumerate() {
+            let mut contents = Vec::new();
+            if is_notify(&kind) {
+                let notify = notifies
+                    .next()
+                    .ok_or(bad("fewer notifies than notify payloads"))?;
+                if notify.data.len() > NOTIFY_DATA_KEPT {
+                    return Err(Error::too_large(
+                        "IKE notify data",
+                        notify.data.len(),
+                        NOTIFY_DATA_KEPT,
+                    ));
+                }
+                if ikev1 {
+                    contents.extend_from_slice(&1u32.to_be_bytes()); // DOI: IPsec
+                }
+                contents.extend_from_slice(&[1, 0]); // protocol ISAKMP/IKE, no SPI
+                contents.extend_from_slice(&notify.kind.to_be_bytes());
+                contents.extend_from_slice(&notify.data);
+            }
+            let next = self.payloads.get(at + 1).copied().unwrap_or(0);
+            body.extend_from_slice(&[next, 0]);
+            body.extend_from_slice(&((4 + contents.len()) as u16).to_be_bytes());
+            body.extend_from_slice(&contents);
+        }
+        let total = HEADER_LEN + body.len();
+        let mut out = Vec::with_capacity(total + NON_ESP_MARKER.len());
+        if self.nat_t_marker {
+            out.extend_from_slice(&NON_ESP_MARKER);
+        }
+        out.extend_from_slice(&self.initiator_spi);
+        out.extend_from_slice(&self.responder_spi);
+        let first = self.payloads.first().copied().unwrap_or(0);
+        let version = (self.major_version << 4) | self.minor_version;
+        out.extend_from_slice(&[first, version, self.exchange, self.flags]);
+        out.extend_from_slice(&self.message_id.to_be_bytes());
+        out.extend_from_slice(&(total as u32).to_be_bytes());
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

@@ -698,26 +698,28 @@ pub fn error_code_name(code: i32) -> &'static str {
 }
 
 impl KrbError {
-    /// Encodes the error (RFC 4120 5.9.1); METHOD-DATA is not written. Names are checked
-    /// against the same bounds as a request's.
+    /// Encodes the error (RFC 4120 5.9.1), the inverse of [`parse`]: with padata types,
+    /// e-data is the METHOD-DATA that lists them, and the etypes go into the first
+    /// PA-ETYPE-INFO2 among them (so a parsed error writes back the same [`KrbError`]).
+    /// Refuses what the parser would not read back: more than [`MAX_COMPONENTS`] name
+    /// components, more than [`MAX_PADATA`] padata types or [`MAX_ETYPES`] etypes, and
+    /// etypes without a PA-ETYPE-INFO2 to carry them.
     pub fn emit(&self) -> Result<Vec<u8>> {
-        let names = self
-            .service_name
-            .components
+        let components = self
+            .client_name
             .iter()
-            .chain(self.client_name.iter().flat_map(|n| n.components.iter()));
-        for name in names.chain([&self.realm]) {
-            if name.len() > MAX_NAME_LEN {
-                return Err(Error::too_large("KRB-ERROR name", name.len(), MAX_NAME_LEN));
-            }
-        }
-        if self.service_name.components.len() > MAX_COMPONENTS {
+            .chain([&self.service_name])
+            .map(|name| name.components.len())
+            .max()
+            .unwrap_or(0);
+        if components > MAX_COMPONENTS {
             return Err(Error::too_large(
-                "KRB-ERROR service components",
-                self.service_name.components.len(),
+                "KRB-ERROR name components",
+                components,
                 MAX_COMPONENTS,
             ));
         }
+        let method_data = self.method_data()?;
         let mut out = Vec::new();
         ber::write_constructed(&mut out, Tag::application(KRB_ERROR), |message| {
             ber::write_sequence(message, |fields| {
@@ -752,10 +754,84 @@ impl KrbError {
                 if let Some(text) = &self.text {
                     string(fields, 11, text)?;
                 }
+                if let Some(data) = &method_data {
+                    ber::write_explicit(fields, 12, |field| {
+                        ber::write_octet_string(field, data);
+                        Ok(())
+                    })?;
+                }
                 Ok(())
             })
         })?;
         Ok(out)
+    }
+
+    /// The METHOD-DATA (SEQUENCE OF PA-DATA) carrying the padata types and etypes, if any.
+    fn method_data(&self) -> Result<Option<Vec<u8>>> {
+        if self.padata_types.is_empty() && self.etypes.is_empty() {
+            return Ok(None);
+        }
+        if self.padata_types.len() > MAX_PADATA {
+            return Err(Error::too_large(
+                "KRB-ERROR padata types",
+                self.padata_types.len(),
+                MAX_PADATA,
+            ));
+        }
+        if self.etypes.len() > MAX_ETYPES {
+            return Err(Error::too_large(
+                "KRB-ERROR etypes",
+                self.etypes.len(),
+                MAX_ETYPES,
+            ));
+        }
+        let carrier = self
+            .padata_types
+            .iter()
+            .position(|&kind| kind == padata::ETYPE_INFO2);
+        if carrier.is_none() && !self.etypes.is_empty() {
+            return Err(Error::malformed(
+                "KRB-ERROR",
+                "etypes without a PA-ETYPE-INFO2 to carry them",
+            ));
+        }
+        let mut out = Vec::new();
+        ber::write_sequence(&mut out, |list| {
+            for (index, &kind) in self.padata_types.iter().enumerate() {
+                // ETYPE-INFO2 (SEQUENCE OF ETYPE-INFO2-ENTRY, each with its etype in [0]).
+                let mut value = Vec::new();
+                if kind == padata::ETYPE_INFO2 {
+                    let etypes: &[i32] = if Some(index) == carrier {
+                        &self.etypes
+                    } else {
+                        &[]
+                    };
+                    ber::write_sequence(&mut value, |entries| {
+                        for &etype in etypes {
+                            ber::write_sequence(entries, |entry| {
+                                ber::write_explicit(entry, 0, |field| {
+                                    ber::write_integer(field, i64::from(etype));
+                                    Ok(())
+                                })
+                            })?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                ber::write_sequence(list, |entry| {
+                    ber::write_explicit(entry, 1, |field| {
+                        ber::write_integer(field, i64::from(kind));
+                        Ok(())
+                    })?;
+                    ber::write_explicit(entry, 2, |field| {
+                        ber::write_octet_string(field, &value);
+                        Ok(())
+                    })
+                })?;
+            }
+            Ok(())
+        })?;
+        Ok(Some(out))
     }
 
     /// The error a KDC gives an AS-REQ for a client it does not know
@@ -1052,5 +1128,36 @@ mod tests {
             Reply::Error(parsed) => assert_eq!(parsed, texted),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Regression (found by the round trip): emit left METHOD-DATA out, so Samba's
+    /// PREAUTH_REQUIRED error lost its padata types and etypes when written back.
+    #[test]
+    fn a_preauth_required_error_writes_back_its_method_data() {
+        let error = error_of(fixture!("samba-4.17-kdc-udp-preauth-required"));
+        assert!(!error.padata_types.is_empty() && !error.etypes.is_empty());
+        assert_eq!(error_of(&error.emit().unwrap()), error);
+        let orphan = KrbError {
+            padata_types: vec![padata::ENC_TIMESTAMP],
+            ..error.clone()
+        };
+        assert!(orphan.emit().is_err(), "etypes need a PA-ETYPE-INFO2");
+        let many = KrbError {
+            padata_types: vec![padata::ETYPE_INFO2; MAX_PADATA + 1],
+            ..error
+        };
+        assert!(many.emit().is_err());
+    }
+
+    /// Regression (found by the round trip): emit refused names over 255 bytes that the
+    /// parser reads, so a parsed error with a long realm could not be written back.
+    #[test]
+    fn an_error_with_a_long_realm_writes_back() {
+        let bytes = as_request("x", "R.EXAMPLE", 1).unwrap();
+        let error = KrbError {
+            realm: "R".repeat(300),
+            ..KrbError::principal_unknown(&AsRequest::parse(&bytes).unwrap(), "20260101000000Z")
+        };
+        assert_eq!(error_of(&error.emit().unwrap()), error);
     }
 }

@@ -106,42 +106,6 @@ pub fn message_name(kind: u16) -> Option<&'static str> {
     })
 }
 
-fn push_avp(packet: &mut Vec<u8>, kind: u16, value: &[u8]) -> Result<()> {
-    let len = 6 + value.len();
-    if len > usize::from(avp_flag::LENGTH_MASK) {
-        return Err(Error::too_large(
-            "L2TP AVP",
-            len,
-            usize::from(avp_flag::LENGTH_MASK),
-        ));
-    }
-    packet.extend_from_slice(&(avp_flag::MANDATORY | len as u16).to_be_bytes());
-    packet.extend_from_slice(&0u16.to_be_bytes()); // vendor 0, IETF
-    packet.extend_from_slice(&kind.to_be_bytes());
-    packet.extend_from_slice(value);
-    Ok(())
-}
-
-fn control(tunnel: u16, ns: u16, nr: u16) -> Vec<u8> {
-    let mut packet = Vec::with_capacity(96);
-    packet.extend_from_slice(&flag::CONTROL_V2.to_be_bytes());
-    packet.extend_from_slice(&[0, 0]); // length, set at the end
-    packet.extend_from_slice(&tunnel.to_be_bytes());
-    packet.extend_from_slice(&0u16.to_be_bytes()); // session 0: the control connection
-    packet.extend_from_slice(&ns.to_be_bytes());
-    packet.extend_from_slice(&nr.to_be_bytes());
-    packet
-}
-
-fn finish(mut packet: Vec<u8>) -> Result<Vec<u8>> {
-    let len = u16::try_from(packet.len())
-        .map_err(|_| Error::too_large("L2TP message", packet.len(), usize::from(u16::MAX)))?;
-    if let Some(field) = packet.get_mut(2..4) {
-        field.copy_from_slice(&len.to_be_bytes());
-    }
-    Ok(packet)
-}
-
 /// Builds an SCCRQ offering our tunnel id `tunnel_id` (not 0) and naming us `host_name`.
 pub fn sccrq(tunnel_id: u16, host_name: &str) -> Result<Vec<u8>> {
     if tunnel_id == 0 {
@@ -150,50 +114,40 @@ pub fn sccrq(tunnel_id: u16, host_name: &str) -> Result<Vec<u8>> {
     if host_name.is_empty() {
         return Err(Error::malformed("L2TP Host Name", "empty"));
     }
-    let mut packet = control(0, 0, 0);
-    push_avp(
-        &mut packet,
-        attribute::MESSAGE_TYPE,
-        &message::SCCRQ.to_be_bytes(),
-    )?;
-    push_avp(&mut packet, attribute::PROTOCOL_VERSION, &[1, 0])?;
-    push_avp(&mut packet, attribute::HOST_NAME, host_name.as_bytes())?;
-    // Synchronous and asynchronous framing.
-    push_avp(
-        &mut packet,
-        attribute::FRAMING_CAPABILITIES,
-        &3u32.to_be_bytes(),
-    )?;
-    push_avp(
-        &mut packet,
-        attribute::ASSIGNED_TUNNEL_ID,
-        &tunnel_id.to_be_bytes(),
-    )?;
-    push_avp(
-        &mut packet,
-        attribute::RECEIVE_WINDOW_SIZE,
-        &4u16.to_be_bytes(),
-    )?;
-    finish(packet)
+    ControlMessage {
+        tunnel_id: 0,
+        session_id: 0,
+        ns: 0,
+        nr: 0,
+        avps: vec![
+            Avp::ietf(attribute::MESSAGE_TYPE, &message::SCCRQ.to_be_bytes()),
+            Avp::ietf(attribute::PROTOCOL_VERSION, &[1, 0]),
+            Avp::ietf(attribute::HOST_NAME, host_name.as_bytes()),
+            // Synchronous and asynchronous framing.
+            Avp::ietf(attribute::FRAMING_CAPABILITIES, &3u32.to_be_bytes()),
+            Avp::ietf(attribute::ASSIGNED_TUNNEL_ID, &tunnel_id.to_be_bytes()),
+            Avp::ietf(attribute::RECEIVE_WINDOW_SIZE, &4u16.to_be_bytes()),
+        ],
+    }
+    .emit()
 }
 
 /// Builds a StopCCN that closes the tunnel the server assigned (`peer_tunnel_id`, from its
 /// SCCRP), repeating our own `tunnel_id`, with result code 1 (general request to clear the
 /// control connection). After an SCCRP with Ns 0, our next Ns is 1 and Nr is 1.
 pub fn stop_ccn(peer_tunnel_id: u16, tunnel_id: u16, ns: u16, nr: u16) -> Result<Vec<u8>> {
-    let mut packet = control(peer_tunnel_id, ns, nr);
-    push_avp(
-        &mut packet,
-        attribute::MESSAGE_TYPE,
-        &message::STOP_CCN.to_be_bytes(),
-    )?;
-    push_avp(&mut packet, attribute::RESULT_CODE, &1u16.to_be_bytes())?;
-    push_avp(
-        &mut packet,
-        attribute::ASSIGNED_TUNNEL_ID,
-        &tunnel_id.to_be_bytes(),
-    )?;
-    finish(packet)
+    ControlMessage {
+        tunnel_id: peer_tunnel_id,
+        session_id: 0,
+        ns,
+        nr,
+        avps: vec![
+            Avp::ietf(attribute::MESSAGE_TYPE, &message::STOP_CCN.to_be_bytes()),
+            Avp::ietf(attribute::RESULT_CODE, &1u16.to_be_bytes()),
+            Avp::ietf(attribute::ASSIGNED_TUNNEL_ID, &tunnel_id.to_be_bytes()),
+        ],
+    }
+    .emit()
 }
 
 /// One attribute-value pair.
@@ -209,6 +163,19 @@ pub struct Avp {
     pub kind: u16,
     /// The value.
     pub value: Vec<u8>,
+}
+
+impl Avp {
+    /// A mandatory, visible IETF attribute: what every message we send carries.
+    pub fn ietf(kind: u16, value: &[u8]) -> Avp {
+        Avp {
+            mandatory: true,
+            hidden: false,
+            vendor: 0,
+            kind,
+            value: value.to_vec(),
+        }
+    }
 }
 
 /// A result code AVP (RFC 2661 section 4.4.2).
@@ -300,6 +267,44 @@ impl ControlMessage {
             nr: be16(message, 10),
             avps,
         })
+    }
+
+    /// Encodes the message, the inverse of [`ControlMessage::parse`]: a version 2 control
+    /// header with the length and sequence bits (no offset, no priority) and the AVPs in
+    /// order with their M and H bits. Refuses more than [`MAX_AVPS`] AVPs, an AVP longer
+    /// than its 10-bit length field allows, and a message longer than 65,535 bytes.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        if self.avps.len() > MAX_AVPS {
+            return Err(Error::too_large("L2TP AVPs", self.avps.len(), MAX_AVPS));
+        }
+        let mut packet = Vec::with_capacity(96);
+        packet.extend_from_slice(&flag::CONTROL_V2.to_be_bytes());
+        packet.extend_from_slice(&[0, 0]); // length, set at the end
+        for field in [self.tunnel_id, self.session_id, self.ns, self.nr] {
+            packet.extend_from_slice(&field.to_be_bytes());
+        }
+        for avp in &self.avps {
+            let len = 6 + avp.value.len();
+            let limit = usize::from(avp_flag::LENGTH_MASK);
+            if len > limit {
+                return Err(Error::too_large("L2TP AVP", len, limit));
+            }
+            let mut head = len as u16;
+            if avp.mandatory {
+                head |= avp_flag::MANDATORY;
+            }
+            if avp.hidden {
+                head |= avp_flag::HIDDEN;
+            }
+            packet.extend_from_slice(&head.to_be_bytes());
+            packet.extend_from_slice(&avp.vendor.to_be_bytes());
+            packet.extend_from_slice(&avp.kind.to_be_bytes());
+            packet.extend_from_slice(&avp.value);
+        }
+        let len = u16::try_from(packet.len())
+            .map_err(|_| Error::too_large("L2TP message", packet.len(), usize::from(u16::MAX)))?;
+        packet[2..4].copy_from_slice(&len.to_be_bytes());
+        Ok(packet)
     }
 
     /// The value of IETF attribute `kind`, unless it is hidden.

@@ -448,6 +448,104 @@ pub fn parse_message(bytes: &[u8]) -> Result<(Message, usize)> {
     Ok((Message { message_id, op }, used))
 }
 
+impl LdapResult {
+    fn write(&self, out: &mut Vec<u8>) {
+        ber::write_enumerated(out, i64::from(self.code));
+        ber::write_octet_string(out, self.matched_dn.as_bytes());
+        ber::write_octet_string(out, self.diagnostic.as_bytes());
+    }
+}
+
+impl Message {
+    /// Encodes the message, the inverse of [`parse_message`]: the message id and the
+    /// operation (an entry with its attributes, a result, an extended response with its
+    /// name; a search reference with no URI, and any other operation as an empty primitive
+    /// element of its tag, as the parser keeps only the tag). No controls. Refuses what
+    /// would read back differently: a message id over [`MAX_MESSAGE_ID`], more than
+    /// [`MAX_ATTRIBUTES`] attributes or [`MAX_VALUES`] values, a tag number over 28 bits.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let id = check_message_id(self.message_id)?;
+        let mut out = Vec::new();
+        ber::write_sequence(&mut out, |fields| {
+            ber::write_integer(fields, id);
+            match &self.op {
+                ProtocolOp::SearchResultEntry(entry) => {
+                    if entry.attributes.len() > MAX_ATTRIBUTES {
+                        return Err(Error::too_large(
+                            "LDAP attributes in an entry",
+                            entry.attributes.len(),
+                            MAX_ATTRIBUTES,
+                        ));
+                    }
+                    ber::write_constructed(
+                        fields,
+                        Tag::application(op::SEARCH_RESULT_ENTRY),
+                        |contents| {
+                            ber::write_octet_string(contents, entry.object_name.as_bytes());
+                            ber::write_sequence(contents, |list| {
+                                for attribute in &entry.attributes {
+                                    if attribute.values.len() > MAX_VALUES {
+                                        return Err(Error::too_large(
+                                            "LDAP values of an attribute",
+                                            attribute.values.len(),
+                                            MAX_VALUES,
+                                        ));
+                                    }
+                                    ber::write_sequence(list, |pair| {
+                                        ber::write_octet_string(pair, attribute.name.as_bytes());
+                                        ber::write_constructed(pair, Tag::SET, |set| {
+                                            for value in &attribute.values {
+                                                ber::write_octet_string(set, value);
+                                            }
+                                            Ok(())
+                                        })
+                                    })?;
+                                }
+                                Ok(())
+                            })
+                        },
+                    )
+                }
+                ProtocolOp::SearchResultDone(result) => ber::write_constructed(
+                    fields,
+                    Tag::application(op::SEARCH_RESULT_DONE),
+                    |contents| {
+                        result.write(contents);
+                        Ok(())
+                    },
+                ),
+                ProtocolOp::SearchResultReference => {
+                    ber::write_tlv(fields, Tag::application(op::SEARCH_RESULT_REFERENCE), &[]);
+                    Ok(())
+                }
+                ProtocolOp::ExtendedResponse { result, name } => ber::write_constructed(
+                    fields,
+                    Tag::application(op::EXTENDED_RESPONSE),
+                    |contents| {
+                        result.write(contents);
+                        if let Some(name) = name {
+                            ber::write_tlv(contents, Tag::context_primitive(10), name.as_bytes());
+                        }
+                        Ok(())
+                    },
+                ),
+                ProtocolOp::Other(number) => {
+                    if *number >= 1 << 28 {
+                        return Err(Error::too_large(
+                            "LDAP protocolOp tag number",
+                            *number as usize,
+                            (1 << 28) - 1,
+                        ));
+                    }
+                    ber::write_tlv(fields, Tag::application_primitive(*number), &[]);
+                    Ok(())
+                }
+            }
+        })?;
+        Ok(out)
+    }
+}
+
 /// Parses every message in `bytes` (a CLDAP datagram or a complete TCP read); at most
 /// [`MAX_MESSAGES`]. A trailing partial message is an error: check [`search_finished`]
 /// before parsing a TCP buffer.
@@ -1042,17 +1140,15 @@ pub fn emit_search_done(request: &[u8]) -> Result<Vec<u8>> {
     if op.tag != Tag::application(op::SEARCH_REQUEST) {
         return Err(Error::Unexpected("LDAP message is not a search request"));
     }
-    let mut out = Vec::new();
-    ber::write_sequence(&mut out, |fields| {
-        ber::write_integer(fields, id);
-        ber::write_constructed(fields, Tag::application(op::SEARCH_RESULT_DONE), |done| {
-            ber::write_enumerated(done, 0);
-            ber::write_octet_string(done, b"");
-            ber::write_octet_string(done, b"");
-            Ok(())
-        })
-    })?;
-    Ok(out)
+    Message {
+        message_id: u32::try_from(id).unwrap_or(MAX_MESSAGE_ID),
+        op: ProtocolOp::SearchResultDone(LdapResult {
+            code: 0,
+            matched_dn: String::new(),
+            diagnostic: String::new(),
+        }),
+    }
+    .emit()
 }
 
 #[cfg(test)]

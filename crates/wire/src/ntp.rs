@@ -299,6 +299,45 @@ impl fmt::Display for PrivateReply {
     }
 }
 
+impl ServerReply {
+    /// Writes the reply as a 48-byte mode-4 header, the inverse of [`ServerReply::parse`]:
+    /// what parses emits the same header (extension fields are not kept). Refuses fields
+    /// the header cannot hold (a leap indicator above 3, a version outside 1..=7) and a
+    /// reference of the wrong kind for the stratum, which would read back differently.
+    pub fn emit(&self) -> Result<[u8; HEADER_LEN]> {
+        if self.leap > 3 {
+            return Err(Error::malformed("NTP reply", "leap indicator above 3"));
+        }
+        if !(1..=7).contains(&self.version) {
+            return Err(Error::malformed("NTP reply", "version outside 1..=7"));
+        }
+        let reference = match (self.stratum, self.reference) {
+            (0, Reference::Kiss(id)) | (1, Reference::Clock(id)) => id,
+            (2.., Reference::Upstream(address)) => address.octets(),
+            _ => {
+                return Err(Error::malformed(
+                    "NTP reply",
+                    "reference id of another kind than the stratum's",
+                ));
+            }
+        };
+        let mut reply = [0u8; HEADER_LEN];
+        reply[field::FLAGS] = (self.leap << 6) | (self.version << 3) | 4;
+        reply[field::STRATUM] = self.stratum;
+        reply[field::POLL] = self.poll.to_be_bytes()[0];
+        reply[field::PRECISION] = self.precision.to_be_bytes()[0];
+        let mut put = |at: usize, bytes: &[u8]| reply[at..at + bytes.len()].copy_from_slice(bytes);
+        put(field::ROOT_DELAY, &self.root_delay.to_be_bytes());
+        put(field::ROOT_DISPERSION, &self.root_dispersion.to_be_bytes());
+        put(field::REFERENCE_ID, &reference);
+        put(field::REFERENCE_TS, &self.reference_time.to_be_bytes());
+        put(field::ORIGIN_TS, &self.origin_time.to_be_bytes());
+        put(field::RECEIVE_TS, &self.receive_time.to_be_bytes());
+        put(field::TRANSMIT_TS, &self.transmit_time.to_be_bytes());
+        Ok(reply)
+    }
+}
+
 /// Emits a server (mode 4) reply to a client request: the request's version, its transmit
 /// timestamp as the origin, `now` (NTP format) as receive and transmit time. A stand-in has
 /// no reference clock, so the reply says so: leap indicator 3 (not synchronised) and
@@ -314,17 +353,21 @@ pub fn emit_server_reply(request: &[u8], now: u64) -> Result<[u8; HEADER_LEN]> {
             "NTP packet is not a client (mode 3) request",
         ));
     }
-    let version = (request[field::FLAGS] >> 3) & 0x07;
-    let mut reply = [0u8; HEADER_LEN];
-    reply[field::FLAGS] = (3 << 6) | (version.max(1) << 3) | 4;
-    reply[field::STRATUM] = 16;
-    reply[field::POLL] = request[field::POLL];
-    reply[field::PRECISION] = 0xec; // 2^-20 s
-    reply[field::ORIGIN_TS..field::ORIGIN_TS + 8]
-        .copy_from_slice(&request[field::TRANSMIT_TS..field::TRANSMIT_TS + 8]);
-    reply[field::RECEIVE_TS..field::RECEIVE_TS + 8].copy_from_slice(&now.to_be_bytes());
-    reply[field::TRANSMIT_TS..field::TRANSMIT_TS + 8].copy_from_slice(&now.to_be_bytes());
-    Ok(reply)
+    ServerReply {
+        leap: 3,
+        version: ((request[field::FLAGS] >> 3) & 0x07).max(1),
+        stratum: 16,
+        poll: i8::from_be_bytes([request[field::POLL]]),
+        precision: -20, // 2^-20 s
+        root_delay: 0,
+        root_dispersion: 0,
+        reference: Reference::Upstream(Ipv4Addr::UNSPECIFIED),
+        reference_time: 0,
+        origin_time: read_u64(request, field::TRANSMIT_TS),
+        receive_time: now,
+        transmit_time: now,
+    }
+    .emit()
 }
 
 #[cfg(test)]

@@ -455,7 +455,94 @@ pub fn parse_response(bytes: &[u8], expected: &Expected<'_>) -> Result<Response>
     })
 }
 
+/// The attribute that stands for those a response keeps only in its count: Proxy-State,
+/// which a server copies unchanged and a client ignores.
+const PROXY_STATE: u8 = 33;
+
 impl Response {
+    /// Encodes the response to the request `expected` describes, the inverse of
+    /// [`parse_response`]: the first Reply-Message, a Message-Authenticator and a State when
+    /// the response has them, then empty Proxy-State attributes up to its attribute count.
+    /// A [`Authenticator::Valid`] response carries a correct Response Authenticator and
+    /// Message-Authenticator for `expected.secret`, a [`Authenticator::Mismatch`] one wrong
+    /// ones, a [`Authenticator::NotChecked`] one zeros. Refuses what would read back
+    /// differently: a code that is not a response, another identifier, an outcome the
+    /// secret (or its absence) cannot give, a Reply-Message over 253 bytes, fewer
+    /// attributes than those kept, a packet over [`MAX_PACKET`].
+    pub fn emit(&self, expected: &Expected<'_>) -> Result<Vec<u8>> {
+        let bad = |why| Error::malformed("RADIUS response", why);
+        if !matches!(
+            self.code,
+            code::ACCESS_ACCEPT
+                | code::ACCESS_REJECT
+                | code::ACCESS_CHALLENGE
+                | code::ACCOUNTING_RESPONSE
+        ) {
+            return Err(bad("code is not a response"));
+        }
+        if self.identifier != expected.identifier {
+            return Err(bad("identifier is not the request's"));
+        }
+        let secret = match (self.authenticator, expected.secret) {
+            (Authenticator::NotChecked, None) => None,
+            (Authenticator::Valid | Authenticator::Mismatch, Some(secret)) => Some(secret),
+            _ => return Err(bad("authenticator outcome does not fit the secret")),
+        };
+        let kept = usize::from(self.reply_message.is_some())
+            + usize::from(self.has_message_authenticator)
+            + usize::from(self.has_state);
+        let fillers = self
+            .attributes
+            .checked_sub(kept)
+            .ok_or(bad("fewer attributes than those kept"))?;
+        let mut packet = vec![self.code, self.identifier, 0, 0];
+        packet.extend_from_slice(&[0; 16]);
+        if let Some(message) = &self.reply_message {
+            let len = u8::try_from(message.len() + 2)
+                .map_err(|_| Error::too_large("RADIUS Reply-Message", message.len(), 253))?;
+            packet.extend_from_slice(&[attribute::REPLY_MESSAGE, len]);
+            packet.extend_from_slice(message);
+        }
+        let valid = self.authenticator == Authenticator::Valid;
+        let message_authenticator = (self.has_message_authenticator).then_some(packet.len() + 2);
+        if let Some(at) = message_authenticator {
+            // Its 16 bytes only where they can verify; elsewhere an empty one says "present".
+            let len = if valid { 16 } else { 0 };
+            packet.extend_from_slice(&[attribute::MESSAGE_AUTHENTICATOR, len + 2]);
+            packet.resize(at + usize::from(len), 0);
+        }
+        if self.has_state {
+            packet.extend_from_slice(&[attribute::STATE, 2]);
+        }
+        let total = packet.len() + 2 * fillers;
+        if total > MAX_PACKET {
+            return Err(Error::too_large("RADIUS packet", total, MAX_PACKET));
+        }
+        for _ in 0..fillers {
+            packet.extend_from_slice(&[PROXY_STATE, 2]);
+        }
+        packet[2..4].copy_from_slice(&(total as u16).to_be_bytes());
+        if let Some(secret) = secret {
+            if let (true, Some(at)) = (valid, message_authenticator) {
+                // RFC 3579 3.2: over the packet with the request authenticator in place.
+                packet[4..HEADER_LEN].copy_from_slice(&expected.request_authenticator);
+                let mac = hmac_md5(secret, &packet);
+                packet[at..at + 16].copy_from_slice(&mac);
+            }
+            let mut authenticator = md5(&[
+                &packet[..4],
+                &expected.request_authenticator,
+                &packet[HEADER_LEN..],
+                secret,
+            ]);
+            if !valid {
+                authenticator[0] ^= 0xff;
+            }
+            packet[4..HEADER_LEN].copy_from_slice(&authenticator);
+        }
+        Ok(packet)
+    }
+
     /// True for Access-Accept.
     pub fn is_accept(&self) -> bool {
         self.code == code::ACCESS_ACCEPT
@@ -497,13 +584,25 @@ pub fn emit_refusal(request: &[u8], secret: &[u8]) -> Result<[u8; HEADER_LEN]> {
         code::ACCOUNTING_REQUEST => code::ACCOUNTING_RESPONSE,
         _ => return Err(Error::Unexpected("RADIUS packet is not a request")),
     };
-    let mut reply = [0u8; HEADER_LEN];
-    reply[0] = code;
-    reply[1] = header[1];
-    reply[2..4].copy_from_slice(&(HEADER_LEN as u16).to_be_bytes());
-    let authenticator = md5(&[&reply[..4], &header[4..HEADER_LEN], secret]);
-    reply[4..HEADER_LEN].copy_from_slice(&authenticator);
-    Ok(reply)
+    let expected = Expected {
+        identifier: header[1],
+        request_authenticator: *header[4..HEADER_LEN].first_chunk().unwrap_or(&[0; 16]),
+        secret: Some(secret),
+    };
+    let reply = Response {
+        code,
+        identifier: header[1],
+        authenticator: Authenticator::Valid,
+        reply_message: None,
+        has_message_authenticator: false,
+        has_state: false,
+        attributes: 0,
+    }
+    .emit(&expected)?;
+    reply
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::malformed("RADIUS refusal", "not a bare header"))
 }
 
 #[cfg(test)]

@@ -557,45 +557,34 @@ pub fn inform_request(
 /// (at most 2^31-1), flags reportable + noAuthNoPriv, USM with empty engine ID and user,
 /// and an empty GetRequest `request_id`. The answer is a Report parsed by [`parse_v3`].
 pub fn engine_discovery_request(message_id: u32, request_id: i32) -> Result<Vec<u8>> {
-    let message_id =
-        i64::from(i32::try_from(message_id).map_err(|_| {
-            Error::too_large("SNMPv3 msgID", message_id as usize, i32::MAX as usize)
-        })?);
-    let mut security = Vec::new();
-    ber::write_sequence(&mut security, |usm| {
-        ber::write_octet_string(usm, b""); // msgAuthoritativeEngineID
-        ber::write_integer(usm, 0); // msgAuthoritativeEngineBoots
-        ber::write_integer(usm, 0); // msgAuthoritativeEngineTime
-        ber::write_octet_string(usm, b""); // msgUserName
-        ber::write_octet_string(usm, b""); // msgAuthenticationParameters
-        ber::write_octet_string(usm, b""); // msgPrivacyParameters
-        Ok(())
-    })?;
-    let pdu = Pdu {
-        pdu_type: PduType::GetRequest,
-        request_id,
-        error_status: 0,
-        error_index: 0,
-        varbinds: Vec::new(),
-    };
-    let mut out = Vec::new();
-    ber::write_sequence(&mut out, |message| {
-        ber::write_integer(message, Version::V3.wire());
-        ber::write_sequence(message, |global| {
-            ber::write_integer(global, message_id);
-            ber::write_integer(global, V3_MAX_SIZE);
-            ber::write_octet_string(global, &[flags::REPORTABLE]);
-            ber::write_integer(global, SECURITY_MODEL_USM);
-            Ok(())
-        })?;
-        ber::write_octet_string(message, &security);
-        ber::write_sequence(message, |scoped| {
-            ber::write_octet_string(scoped, b""); // contextEngineID
-            ber::write_octet_string(scoped, b""); // contextName
-            pdu.write(scoped)
-        })
-    })?;
-    Ok(out)
+    if message_id > i32::MAX as u32 {
+        return Err(Error::too_large(
+            "SNMPv3 msgID",
+            message_id as usize,
+            i32::MAX as usize,
+        ));
+    }
+    V3Message {
+        message_id,
+        max_size: V3_MAX_SIZE,
+        flags: flags::REPORTABLE,
+        security_model: SECURITY_MODEL_USM,
+        usm: Some(UsmParameters {
+            engine_id: Vec::new(),
+            engine_boots: 0,
+            engine_time: 0,
+            user_name: Vec::new(),
+        }),
+        context_engine_id: Vec::new(),
+        pdu: Some(Pdu {
+            pdu_type: PduType::GetRequest,
+            request_id,
+            error_status: 0,
+            error_index: 0,
+            varbinds: Vec::new(),
+        }),
+    }
+    .emit()
 }
 
 /// msgFlags bits (RFC 3412 6.4).
@@ -679,6 +668,60 @@ pub struct V3Message {
 }
 
 impl V3Message {
+    /// Encodes the message, the inverse of [`parse_v3`]: the header, the USM parameters
+    /// (empty authentication and privacy parameters) or, for another security model, empty
+    /// security parameters, then the scoped PDU with an empty context name, or an empty
+    /// encrypted PDU when the privacy flag is set. Refuses what would read back
+    /// differently: USM parameters that do not match the security model, a PDU or context
+    /// engine ID with the privacy flag set, no PDU without it.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let bad = |why| Error::malformed("SNMPv3 message", why);
+        if self.usm.is_some() != (self.security_model == SECURITY_MODEL_USM) {
+            return Err(bad("USM parameters do not match the security model"));
+        }
+        let encrypted = self.flags & flags::PRIV != 0;
+        if encrypted && (self.pdu.is_some() || !self.context_engine_id.is_empty()) {
+            return Err(bad("a readable scoped PDU with the privacy flag set"));
+        }
+        let mut security = Vec::new();
+        if let Some(usm) = &self.usm {
+            ber::write_sequence(&mut security, |fields| {
+                ber::write_octet_string(fields, &usm.engine_id);
+                ber::write_integer(fields, i64::from(usm.engine_boots));
+                ber::write_integer(fields, i64::from(usm.engine_time));
+                ber::write_octet_string(fields, &usm.user_name);
+                ber::write_octet_string(fields, b""); // msgAuthenticationParameters
+                ber::write_octet_string(fields, b""); // msgPrivacyParameters
+                Ok(())
+            })?;
+        }
+        let mut out = Vec::new();
+        ber::write_sequence(&mut out, |message| {
+            ber::write_integer(message, Version::V3.wire());
+            ber::write_sequence(message, |global| {
+                ber::write_integer(global, i64::from(self.message_id));
+                ber::write_integer(global, self.max_size);
+                ber::write_octet_string(global, &[self.flags]);
+                ber::write_integer(global, self.security_model);
+                Ok(())
+            })?;
+            ber::write_octet_string(message, &security);
+            match &self.pdu {
+                Some(pdu) => ber::write_sequence(message, |scoped| {
+                    ber::write_octet_string(scoped, &self.context_engine_id);
+                    ber::write_octet_string(scoped, b""); // contextName
+                    pdu.write(scoped)
+                }),
+                None if encrypted => {
+                    ber::write_octet_string(message, b"");
+                    Ok(())
+                }
+                None => Err(bad("no PDU without the privacy flag")),
+            }
+        })?;
+        Ok(out)
+    }
+
     /// Whether this message answers msgID `message_id`: the same msgID, and a Response or
     /// Report when the PDU can be read (an encrypted one cannot).
     pub fn matches(&self, message_id: u32) -> bool {

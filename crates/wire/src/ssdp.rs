@@ -117,7 +117,7 @@ impl Response {
                 .position(|&b| b == b':')
                 .ok_or(Error::malformed("SSDP header", "no colon"))?;
             let (name, value) = line.split_at(colon);
-            let value = text(value.get(1..).unwrap_or_default().trim_ascii());
+            let value = header_value(value.get(1..).unwrap_or_default());
             let slot = match name.trim_ascii().to_ascii_uppercase().as_slice() {
                 b"ST" => &mut response.st,
                 b"USN" => &mut response.usn,
@@ -129,6 +129,55 @@ impl Response {
             *slot = Some(value);
         }
         Ok(response)
+    }
+
+    /// Encodes the response, the inverse of [`Response::parse`]: an HTTP/1.1 status line,
+    /// then CACHE-CONTROL, EXT (which UPnP requires and carries nothing), LOCATION, SERVER,
+    /// ST and USN, those that are set. Refuses what would read back differently: a status
+    /// over 999, a reason or value with a line break or over [`MAX_VALUE`] bytes, a value
+    /// with surrounding whitespace.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        if self.status > 999 {
+            return Err(Error::malformed("SSDP status", "more than three digits"));
+        }
+        let line_text = |text: &str, what| {
+            if text.len() > MAX_VALUE || text.contains('\n') {
+                Err(Error::malformed(
+                    what,
+                    "over 512 bytes or holds a line break",
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        line_text(&self.reason, "SSDP reason phrase")?;
+        let mut out = format!("HTTP/1.1 {:03} {}\r\n", self.status, self.reason);
+        let headers = [
+            ("CACHE-CONTROL", &self.cache_control),
+            ("EXT", &None),
+            ("LOCATION", &self.location),
+            ("SERVER", &self.server),
+            ("ST", &self.st),
+            ("USN", &self.usn),
+        ];
+        for (name, value) in headers {
+            if name == "EXT" {
+                out.push_str("EXT:\r\n");
+                continue;
+            }
+            if let Some(value) = value {
+                line_text(value, "SSDP header value")?;
+                if value.trim_ascii() != value {
+                    return Err(Error::malformed(
+                        "SSDP header value",
+                        "surrounded by whitespace",
+                    ));
+                }
+                out.push_str(&format!("{name}: {value}\r\n"));
+            }
+        }
+        out.push_str("\r\n");
+        Ok(out.into_bytes())
     }
 
     /// True when this response answers a search for `st`: any response answers
@@ -155,9 +204,22 @@ fn header_block(bytes: &[u8]) -> Option<&[u8]> {
     bytes.get(..end)
 }
 
-/// A header value as text, cut at [`MAX_VALUE`] bytes (invalid UTF-8 replaced).
+/// A header value as text, cut at [`MAX_VALUE`] bytes (invalid UTF-8 replaced). The cut is
+/// made again after the replacement (a replacement character is three bytes), so that the
+/// text is within the bound and reads back the same when written.
 fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes.get(..MAX_VALUE).unwrap_or(bytes)).into_owned()
+    let mut text = String::from_utf8_lossy(bytes.get(..MAX_VALUE).unwrap_or(bytes)).into_owned();
+    let mut end = text.len().min(MAX_VALUE);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text
+}
+
+/// A header's value: [`text`] without surrounding whitespace (also after the cut).
+fn header_value(bytes: &[u8]) -> String {
+    text(bytes.trim_ascii()).trim_ascii().to_owned()
 }
 
 /// Parses a response and checks that it answers a search for `st`.
@@ -208,15 +270,21 @@ pub fn emit_search_response(request: &[u8], uuid: &str) -> Result<Vec<u8>> {
             let (name, value) = line.split_at(colon);
             name.trim_ascii()
                 .eq_ignore_ascii_case(b"ST")
-                .then(|| text(value.get(1..).unwrap_or_default().trim_ascii()))
+                .then(|| header_value(value.get(1..).unwrap_or_default()))
         })
         .ok_or(Error::malformed("SSDP M-SEARCH", "no ST header"))?;
     check_header_value(&st, "SSDP ST")?;
     check_header_value(uuid, "SSDP USN")?;
-    Ok(format!(
-        "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=60\r\nEXT:\r\nST: {st}\r\nUSN: uuid:{uuid}\r\n\r\n"
-    )
-    .into_bytes())
+    Response {
+        status: 200,
+        reason: "OK".to_owned(),
+        st: Some(st),
+        usn: Some(format!("uuid:{uuid}")),
+        server: None,
+        location: None,
+        cache_control: Some("max-age=60".to_owned()),
+    }
+    .emit()
 }
 
 #[cfg(test)]
@@ -315,5 +383,40 @@ mod tests {
         assert_eq!(parsed.status, 200);
         assert_eq!(parsed.st.as_deref(), Some(ST_ALL));
         assert!(emit_search_response(&reply, "portolan").is_err());
+    }
+
+    /// Regression (found by the round trip): a value cut at 512 bytes could end in
+    /// whitespace or, not being UTF-8, grow threefold past the bound; neither read back.
+    #[test]
+    fn values_stay_trimmed_and_bounded_after_the_cut() {
+        let mut wide = b"HTTP/1.1 200 OK\r\nST: ".to_vec();
+        wide.extend_from_slice(&[0xff; 600]);
+        wide.extend_from_slice(b"\r\nSERVER: a");
+        wide.extend_from_slice(&[b' '; 511]);
+        wide.extend_from_slice(b"b\r\n\r\n");
+        let response = Response::parse(&wide).unwrap();
+        assert!(response.st.as_ref().unwrap().len() <= MAX_VALUE);
+        assert_eq!(response.server.as_deref(), Some("a"));
+        assert_eq!(
+            Response::parse(&response.emit().unwrap()).unwrap(),
+            response
+        );
+    }
+
+    #[test]
+    fn the_listeners_answer_is_the_response_emit() {
+        let answer = emit_search_response(REQUEST, "x").unwrap();
+        assert_eq!(
+            answer,
+            b"HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=60\r\nEXT:\r\nST: ssdp:all\r\nUSN: uuid:x\r\n\r\n"
+        );
+        assert!(
+            Response {
+                status: 1000,
+                ..Response::default()
+            }
+            .emit()
+            .is_err()
+        );
     }
 }

@@ -95,17 +95,11 @@ pub fn read_request(file: &str, options: &[(&str, &str)]) -> Result<Vec<u8>> {
 /// Builds an ERROR packet, sent to the server's transfer port to stop a transfer
 /// (code [`error_code::OPTION_REFUSED`] after an OACK, [`error_code::UNDEFINED`] after DATA).
 pub fn error_packet(code: u16, message: &str) -> Result<Vec<u8>> {
-    let mut packet = opcode::ERROR.to_be_bytes().to_vec();
-    packet.extend_from_slice(&code.to_be_bytes());
-    if message.len() > MAX_FIELD || message.bytes().any(|b| b == 0) {
-        return Err(Error::malformed(
-            "TFTP error message",
-            "too long or holds a NUL byte",
-        ));
+    Reply::Error {
+        code,
+        message: message.as_bytes().to_vec(),
     }
-    packet.extend_from_slice(message.as_bytes());
-    packet.push(0);
-    Ok(packet)
+    .emit()
 }
 
 /// Builds an ACK for `block`.
@@ -208,13 +202,22 @@ impl Reply {
                 if strings.len() % 2 != 0 {
                     return Err(Error::malformed("TFTP OACK", "an option has no value"));
                 }
-                let options = strings
-                    .chunks_exact(2)
-                    .map(|pair| {
-                        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-                        (text(pair[0]), text(pair[1]))
-                    })
-                    .collect();
+                // Each string as text, bounded as the fields of a request; the bound is on
+                // the text (where invalid UTF-8 grows threefold), so that what parses can
+                // be written back.
+                let mut texts = Vec::with_capacity(strings.len());
+                for string in strings {
+                    let text = String::from_utf8_lossy(string).into_owned();
+                    if text.len() > MAX_FIELD {
+                        return Err(Error::too_large("TFTP OACK option", text.len(), MAX_FIELD));
+                    }
+                    texts.push(text);
+                }
+                let mut texts = texts.into_iter();
+                let mut options = Vec::with_capacity(texts.len() / 2);
+                while let (Some(name), Some(value)) = (texts.next(), texts.next()) {
+                    options.push((name, value));
+                }
                 Ok(Reply::OptionAck(options))
             }
             opcode::ACK => Ok(Reply::Ack {
@@ -225,6 +228,82 @@ impl Reply {
             }
             _ => Err(Error::malformed("TFTP opcode", "not 1 to 6")),
         }
+    }
+
+    /// Encodes the packet, the inverse of [`Reply::parse`]: a DATA block is its preview
+    /// followed by zeros up to its length; an ERROR's message and an OACK's strings get
+    /// their final NUL. Refuses what would read back differently: a preview that is not
+    /// the block's first bytes, a block or packet over [`MAX_PACKET`], a message over
+    /// [`MAX_FIELD`] bytes, more than [`MAX_OPTIONS`] options, NUL bytes inside strings.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let no_nul = |text: &[u8], what| {
+            if text.contains(&0) {
+                Err(Error::malformed(what, "holds a NUL byte"))
+            } else {
+                Ok(())
+            }
+        };
+        let mut packet = Vec::new();
+        match self {
+            Reply::Data {
+                block,
+                len,
+                preview,
+            } => {
+                if *len > MAX_PACKET - 4 {
+                    return Err(Error::too_large("TFTP DATA block", *len, MAX_PACKET - 4));
+                }
+                if preview.len() != (*len).min(DATA_PREVIEW) {
+                    return Err(Error::malformed(
+                        "TFTP DATA block",
+                        "preview is not the block's first bytes",
+                    ));
+                }
+                packet.extend_from_slice(&opcode::DATA.to_be_bytes());
+                packet.extend_from_slice(&block.to_be_bytes());
+                packet.extend_from_slice(preview);
+                packet.resize(4 + len, 0);
+            }
+            Reply::Error { code, message } => {
+                if message.len() > MAX_FIELD {
+                    return Err(Error::too_large(
+                        "TFTP error message",
+                        message.len(),
+                        MAX_FIELD,
+                    ));
+                }
+                no_nul(message, "TFTP error message")?;
+                packet.extend_from_slice(&opcode::ERROR.to_be_bytes());
+                packet.extend_from_slice(&code.to_be_bytes());
+                packet.extend_from_slice(message);
+                packet.push(0);
+            }
+            Reply::OptionAck(options) => {
+                if options.len() > MAX_OPTIONS {
+                    return Err(Error::too_large("TFTP options", options.len(), MAX_OPTIONS));
+                }
+                packet.extend_from_slice(&opcode::OACK.to_be_bytes());
+                for (name, value) in options {
+                    for text in [name, value] {
+                        if text.len() > MAX_FIELD {
+                            return Err(Error::too_large(
+                                "TFTP OACK option",
+                                text.len(),
+                                MAX_FIELD,
+                            ));
+                        }
+                        no_nul(text.as_bytes(), "TFTP OACK option")?;
+                        packet.extend_from_slice(text.as_bytes());
+                        packet.push(0);
+                    }
+                }
+            }
+            Reply::Ack { block } => {
+                packet.extend_from_slice(&opcode::ACK.to_be_bytes());
+                packet.extend_from_slice(&block.to_be_bytes());
+            }
+        }
+        Ok(packet)
     }
 
     /// The value of option `name` in an OACK (names compare without case, RFC 2347).
@@ -409,5 +488,43 @@ mod tests {
             oack.extend_from_slice(&request[2 + b"f\0octet\0".len()..]);
             prop_assert_eq!(Reply::parse(&oack).unwrap(), Reply::OptionAck(options));
         }
+    }
+
+    /// Regression (found by the round trip): OACK strings had no bound, and one of invalid
+    /// UTF-8 grew threefold as text, so a parsed OACK could exceed the packet size when
+    /// written back.
+    #[test]
+    fn oack_options_are_bounded_like_request_fields() {
+        let mut oack = opcode::OACK.to_be_bytes().to_vec();
+        oack.extend_from_slice(&[0xff; MAX_FIELD + 1]);
+        oack.extend_from_slice(b"\0v\0");
+        assert!(matches!(Reply::parse(&oack), Err(Error::TooLarge { .. })));
+        let mut oack = opcode::OACK.to_be_bytes().to_vec();
+        oack.extend_from_slice(&[0xff; MAX_FIELD / 3 + 1]);
+        oack.extend_from_slice(b"\0v\0");
+        assert!(matches!(Reply::parse(&oack), Err(Error::TooLarge { .. })));
+        let mut oack = opcode::OACK.to_be_bytes().to_vec();
+        oack.extend_from_slice(&[0xff; MAX_FIELD / 3]);
+        oack.extend_from_slice(b"\0v\0");
+        let reply = Reply::parse(&oack).unwrap();
+        assert_eq!(Reply::parse(&reply.emit().unwrap()).unwrap(), reply);
+    }
+
+    #[test]
+    fn data_is_written_back_as_its_preview_and_zeros() {
+        let reply = Reply::Data {
+            block: 1,
+            len: 100,
+            preview: vec![7; DATA_PREVIEW],
+        };
+        let bytes = reply.emit().unwrap();
+        assert_eq!(bytes.len(), 104);
+        assert_eq!(Reply::parse(&bytes).unwrap(), reply);
+        let inconsistent = Reply::Data {
+            block: 1,
+            len: 100,
+            preview: vec![7; 3],
+        };
+        assert!(inconsistent.emit().is_err());
     }
 }

@@ -114,6 +114,14 @@ impl BindAck {
         )?;
         let address = address.split(|&b| b == 0).next().unwrap_or(&[]);
         let address = &address[..address.len().min(MAX_SECONDARY_ADDRESS)];
+        // Kept within the bound after the lossy conversion too (a replacement character is
+        // three bytes), so that what parses can be emitted again.
+        let mut secondary_address = String::from_utf8_lossy(address).into_owned();
+        let mut end = secondary_address.len().min(MAX_SECONDARY_ADDRESS);
+        while !secondary_address.is_char_boundary(end) {
+            end -= 1;
+        }
+        secondary_address.truncate(end);
         // The result list is 4-byte aligned from the start of the PDU.
         let list = (address_start + address_len + 3) & !3;
         crate::error::need(body, list + 4, "DCE/RPC bind_ack result list")?;
@@ -133,7 +141,7 @@ impl BindAck {
             max_xmit_frag: le16(body, field::MAX_XMIT_FRAG),
             max_recv_frag: le16(body, field::MAX_RECV_FRAG),
             assoc_group_id: le32(body, field::ASSOC_GROUP),
-            secondary_address: String::from_utf8_lossy(address).into_owned(),
+            secondary_address,
             results,
         })
     }
@@ -243,6 +251,26 @@ impl fmt::Display for BindNak {
             write!(f, "{lead}{major}.{minor}")?;
         }
         Ok(())
+    }
+}
+
+impl BindNak {
+    /// Encodes the bind_nak, the inverse of [`BindNak::parse`]: the reason and the version
+    /// list (at most 255 versions), padded to four bytes.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let count = u8::try_from(self.versions.len())
+            .map_err(|_| Error::too_large("DCE/RPC bind_nak versions", self.versions.len(), 255))?;
+        let mut body = Vec::with_capacity(3 + 2 * self.versions.len());
+        body.extend_from_slice(&self.reason.to_le_bytes());
+        body.push(count);
+        for &(major, minor) in &self.versions {
+            body.extend_from_slice(&[major, minor]);
+        }
+        // Padded to a multiple of four from the start of the PDU, as Samba sends it.
+        while (16 + body.len()) % 4 != 0 {
+            body.push(0);
+        }
+        super::pdu::with_header(PacketType::BindNak, self.call_id, &body)
     }
 }
 
@@ -368,5 +396,31 @@ mod tests {
             let bytes = ack.emit().unwrap();
             assert_eq!(BindAck::parse(&bytes).unwrap(), ack);
         }
+    }
+
+    /// Regression (found by the round trip): a secondary address of 256 bytes that are not
+    /// UTF-8 became 768 bytes of replacement characters, which emit refused.
+    #[test]
+    fn a_non_utf8_secondary_address_stays_within_the_bound() {
+        let mut bytes = BindAck::accepting(3, &"a".repeat(MAX_SECONDARY_ADDRESS))
+            .emit()
+            .unwrap();
+        let start = field::SEC_ADDR + 2;
+        bytes[start..start + MAX_SECONDARY_ADDRESS].fill(0xff);
+        let ack = BindAck::parse(&bytes).unwrap();
+        assert!(ack.secondary_address.len() <= MAX_SECONDARY_ADDRESS);
+        assert_eq!(BindAck::parse(&ack.emit().unwrap()).unwrap(), ack);
+    }
+
+    #[test]
+    fn an_emitted_bind_nak_parses_back() {
+        let nak = BindNak::parse(BIND_NAK).unwrap();
+        assert_eq!(nak.emit().unwrap(), BIND_NAK);
+        let bare = BindNak {
+            call_id: 9,
+            reason: 1,
+            versions: Vec::new(),
+        };
+        assert_eq!(BindNak::parse(&bare.emit().unwrap()).unwrap(), bare);
     }
 }

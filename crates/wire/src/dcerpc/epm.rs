@@ -63,17 +63,12 @@ pub const LOOKUP_REQUEST_LEN: usize = 40;
 /// all versions, continuing from `handle` (null for the first call), at most `max_ents`
 /// (clamped to 1..=500) entries.
 pub fn lookup_request(handle: &ContextHandle, max_ents: u32) -> [u8; LOOKUP_REQUEST_LEN] {
-    let stub = NdrWriter::new()
-        .u32(RPC_C_EP_ALL_ELTS)
-        .u32(0) // object: null pointer
-        .u32(0) // Ifid: null pointer
-        .u32(RPC_C_VERS_ALL)
-        .context_handle(handle)
-        .u32(max_ents.clamp(1, MAX_ENTS))
-        .finish();
-    let mut out = [0u8; LOOKUP_REQUEST_LEN];
-    out.copy_from_slice(&stub);
-    out
+    LookupRequest {
+        inquiry_type: RPC_C_EP_ALL_ELTS,
+        handle: *handle,
+        max_ents,
+    }
+    .emit()
 }
 
 /// One element of the endpoint map.
@@ -169,7 +164,16 @@ fn read_annotation(reader: &mut NdrReader<'_>) -> Result<String> {
     }
     let chars = reader.bytes(count as usize, "EPM annotation")?;
     let text = chars.split(|&b| b == 0).next().unwrap_or(&[]);
-    Ok(String::from_utf8_lossy(text).into_owned())
+    // At most 63 bytes of text before the NUL, also after the lossy conversion (where a
+    // byte that is not UTF-8 becomes three): what the emitter writes, so a parsed answer
+    // can be written back.
+    let mut text = String::from_utf8_lossy(text).into_owned();
+    let mut end = text.len().min(MAX_ANNOTATION as usize - 1);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    Ok(text)
 }
 
 /// The head both responses share: the context handle, then the `num_*` count and the
@@ -670,6 +674,22 @@ impl LookupRequest {
             max_ents,
         })
     }
+
+    /// Encodes the request stub, the inverse of [`LookupRequest::parse`]: no object or
+    /// interface filter, all versions, `max_ents` clamped to 1..=[`MAX_ENTS`].
+    pub fn emit(&self) -> [u8; LOOKUP_REQUEST_LEN] {
+        let stub = NdrWriter::new()
+            .u32(self.inquiry_type)
+            .u32(0) // object: null pointer
+            .u32(0) // Ifid: null pointer
+            .u32(RPC_C_VERS_ALL)
+            .context_handle(&self.handle)
+            .u32(self.max_ents.clamp(1, MAX_ENTS))
+            .finish();
+        let mut out = [0u8; LOOKUP_REQUEST_LEN];
+        out.copy_from_slice(&stub);
+        out
+    }
 }
 
 impl LookupResponse {
@@ -719,6 +739,31 @@ mod server_tests {
         assert_eq!(
             LookupResponse::whole(Vec::new(), 5).status,
             EPT_S_NOT_REGISTERED
+        );
+    }
+
+    /// Regression (found by wire_dcerpc_roundtrip): an annotation of 64 bytes without a
+    /// NUL, or of bytes that are not UTF-8 (three bytes each as text), was read past the 63
+    /// bytes the emitter writes, so the parsed answer could not be written back.
+    #[test]
+    fn annotations_are_read_within_what_can_be_written() {
+        let entry = |annotation: &str| EptEntry {
+            object: Uuid::NIL,
+            tower: None,
+            annotation: annotation.to_string(),
+        };
+        let mut stub = LookupResponse::whole(vec![entry(&"a".repeat(63))], 1)
+            .emit()
+            .unwrap();
+        // The annotation's actual count (64 with its NUL) and its 63 bytes: make them 64
+        // bytes of 0xff, no NUL.
+        let at = stub.windows(63).position(|w| w == [b'a'; 63]).unwrap();
+        stub[at..at + 64].fill(0xff);
+        let parsed = LookupResponse::parse(&stub).unwrap();
+        assert!(parsed.entries[0].annotation.len() < MAX_ANNOTATION as usize);
+        assert_eq!(
+            LookupResponse::parse(&parsed.emit().unwrap()).unwrap(),
+            parsed
         );
     }
 }

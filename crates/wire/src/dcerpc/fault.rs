@@ -102,6 +102,19 @@ impl Fault {
         })
     }
 
+    /// Encodes the fault PDU, the inverse of [`Fault::parse`]: a single fragment with the
+    /// fault's own flags, no stub data. A server answers an operation it does not offer
+    /// with `nca_s_op_rng_error` and [`flags::DID_NOT_EXECUTE`].
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let mut body = Vec::with_capacity(16);
+        body.extend_from_slice(&0u32.to_le_bytes()); // alloc_hint
+        body.extend_from_slice(&self.context_id.to_le_bytes());
+        body.extend_from_slice(&[0, 0]); // cancel count, reserved
+        body.extend_from_slice(&self.status.to_le_bytes());
+        body.extend_from_slice(&0u32.to_le_bytes()); // reserved
+        super::pdu::with_header_flags(PacketType::Fault, self.flags, self.call_id, &body)
+    }
+
     /// The status name, when known.
     pub fn status_name(&self) -> Option<&'static str> {
         status_name(self.status)

@@ -357,7 +357,23 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 fn write_header(out: &mut Vec<u8>, ptype: PacketType, frag_length: u16, call_id: u32) {
-    out.extend_from_slice(&[5, 0, ptype.to_byte(), flags::FIRST_FRAG | flags::LAST_FRAG]);
+    write_header_flags(
+        out,
+        ptype,
+        flags::FIRST_FRAG | flags::LAST_FRAG,
+        frag_length,
+        call_id,
+    );
+}
+
+fn write_header_flags(
+    out: &mut Vec<u8>,
+    ptype: PacketType,
+    pfc_flags: u8,
+    frag_length: u16,
+    call_id: u32,
+) {
+    out.extend_from_slice(&[5, 0, ptype.to_byte(), pfc_flags]);
     out.extend_from_slice(&[0x10, 0, 0, 0]); // little-endian, ASCII, IEEE
     out.extend_from_slice(&frag_length.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes()); // no authentication
@@ -387,18 +403,13 @@ pub fn bind(call_id: u32, interface: SyntaxId, max_frag: u16) -> [u8; BIND_LEN] 
 /// `context_id`, with `stub` as its NDR arguments. Refuses a stub that would not fit in
 /// one fragment (the endpoint mapper's arguments are well under 100 bytes).
 pub fn request(call_id: u32, context_id: u16, opnum: u16, stub: &[u8]) -> Result<Vec<u8>> {
-    let limit = usize::from(u16::MAX) - CALL_HEADER_LEN;
-    if stub.len() > limit {
-        return Err(Error::too_large("DCE/RPC request stub", stub.len(), limit));
+    Request {
+        call_id,
+        context_id,
+        opnum,
+        stub,
     }
-    let frag_length = (CALL_HEADER_LEN + stub.len()) as u16;
-    let mut out = Vec::with_capacity(usize::from(frag_length));
-    write_header(&mut out, PacketType::Request, frag_length, call_id);
-    out.extend_from_slice(&(stub.len() as u32).to_le_bytes()); // alloc_hint
-    out.extend_from_slice(&context_id.to_le_bytes());
-    out.extend_from_slice(&opnum.to_le_bytes());
-    out.extend_from_slice(stub);
-    Ok(out)
+    .emit()
 }
 
 /// One response fragment: header fields and a borrowed stub.
@@ -439,6 +450,18 @@ impl<'a> Response<'a> {
             cancel_count: body.get(field::CANCEL_COUNT).copied().unwrap_or(0),
             stub,
         })
+    }
+
+    /// Encodes the response fragment, the inverse of [`Response::parse`]: its own flags,
+    /// allocation hint and cancel count, no authentication trailer. Refuses a stub that
+    /// does not fit in one PDU.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let mut body = Vec::with_capacity(8 + self.stub.len());
+        body.extend_from_slice(&self.alloc_hint.to_le_bytes());
+        body.extend_from_slice(&self.context_id.to_le_bytes());
+        body.extend_from_slice(&[self.cancel_count, 0]); // cancel count, reserved
+        body.extend_from_slice(self.stub);
+        with_header_flags(PacketType::Response, self.flags, self.call_id, &body)
     }
 
     /// True for the first fragment of the call's answer.
@@ -510,6 +533,16 @@ impl fmt::Display for Pdu<'_> {
 
 /// A single-fragment PDU of type `ptype` with `body` after the common header.
 pub(super) fn with_header(ptype: PacketType, call_id: u32, body: &[u8]) -> Result<Vec<u8>> {
+    with_header_flags(ptype, flags::FIRST_FRAG | flags::LAST_FRAG, call_id, body)
+}
+
+/// A PDU of type `ptype` with `pfc_flags` and `body` after the common header.
+pub(super) fn with_header_flags(
+    ptype: PacketType,
+    pfc_flags: u8,
+    call_id: u32,
+    body: &[u8],
+) -> Result<Vec<u8>> {
     let frag_length = u16::try_from(HEADER_LEN + body.len()).map_err(|_| {
         Error::too_large(
             "DCE/RPC PDU",
@@ -518,7 +551,7 @@ pub(super) fn with_header(ptype: PacketType, call_id: u32, body: &[u8]) -> Resul
         )
     })?;
     let mut out = Vec::with_capacity(usize::from(frag_length));
-    write_header(&mut out, ptype, frag_length, call_id);
+    write_header_flags(&mut out, ptype, pfc_flags, frag_length, call_id);
     out.extend_from_slice(body);
     Ok(out)
 }
@@ -526,12 +559,15 @@ pub(super) fn with_header(ptype: PacketType, call_id: u32, body: &[u8]) -> Resul
 /// Builds a single-fragment response PDU answering call `call_id` in `context_id` with
 /// `stub` (a server's side; `portolan listen`'s endpoint mapper).
 pub fn response(call_id: u32, context_id: u16, stub: &[u8]) -> Result<Vec<u8>> {
-    let mut body = Vec::with_capacity(8 + stub.len());
-    body.extend_from_slice(&(stub.len() as u32).to_le_bytes()); // alloc_hint
-    body.extend_from_slice(&context_id.to_le_bytes());
-    body.extend_from_slice(&[0, 0]); // cancel count, reserved
-    body.extend_from_slice(stub);
-    with_header(PacketType::Response, call_id, &body)
+    Response {
+        call_id,
+        flags: flags::FIRST_FRAG | flags::LAST_FRAG,
+        alloc_hint: u32::try_from(stub.len()).unwrap_or(u32::MAX),
+        context_id,
+        cancel_count: 0,
+        stub,
+    }
+    .emit()
 }
 
 /// A request PDU as a server reads it.
@@ -565,6 +601,25 @@ impl<'a> Request<'a> {
             opnum: le16(bytes, field::CONTEXT_ID + 2),
             stub,
         })
+    }
+
+    /// Encodes the request as one fragment, the inverse of [`Request::parse`] (no object
+    /// UUID, no authentication). Refuses a stub that would not fit in one PDU.
+    pub fn emit(&self) -> Result<Vec<u8>> {
+        let limit = usize::from(u16::MAX) - CALL_HEADER_LEN;
+        if self.stub.len() > limit {
+            return Err(Error::too_large(
+                "DCE/RPC request stub",
+                self.stub.len(),
+                limit,
+            ));
+        }
+        let mut body = Vec::with_capacity(8 + self.stub.len());
+        body.extend_from_slice(&(self.stub.len() as u32).to_le_bytes()); // alloc_hint
+        body.extend_from_slice(&self.context_id.to_le_bytes());
+        body.extend_from_slice(&self.opnum.to_le_bytes());
+        body.extend_from_slice(self.stub);
+        with_header(PacketType::Request, self.call_id, &body)
     }
 }
 
