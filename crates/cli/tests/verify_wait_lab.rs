@@ -48,20 +48,7 @@ impl DelayedSmtp {
         };
         let (ns, veth) = (smtp.ns.clone(), smtp.veth.clone());
         let peer = format!("{veth}p");
-        // The lab scripts' lock: the first `ip netns add` on a machine also sets up the
-        // /run/netns mount, and concurrent first adds race.
-        run(
-            "flock",
-            &[
-                "-w",
-                "30",
-                "/run/lock/portolan-lab.netns.lock",
-                "ip",
-                "netns",
-                "add",
-                &ns,
-            ],
-        );
+        portolan_testkit::netns_add(&ns);
         run(
             "ip",
             &["link", "add", &veth, "type", "veth", "peer", "name", &peer],

@@ -76,6 +76,24 @@ pub fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Creates the network namespace `name` under the lab scripts' lock (lab/lib.sh's
+/// `netns_lock`): the first `ip netns add` on a machine also sets up the /run/netns mount, and
+/// concurrent first adds race.
+pub fn netns_add(name: &str) {
+    run(
+        "flock",
+        &[
+            "-w",
+            "30",
+            "/run/lock/portolan-lab.netns.lock",
+            "ip",
+            "netns",
+            "add",
+            name,
+        ],
+    );
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -100,20 +100,7 @@ impl Netns {
             SERIAL.fetch_add(1, Ordering::Relaxed)
         );
         let _ = Command::new("ip").args(["netns", "del", &name]).output();
-        // The lab scripts' lock: the first `ip netns add` on a machine also sets up the
-        // /run/netns mount, and concurrent first adds race.
-        run(
-            "flock",
-            &[
-                "-w",
-                "30",
-                "/run/lock/portolan-lab.netns.lock",
-                "ip",
-                "netns",
-                "add",
-                &name,
-            ],
-        );
+        portolan_testkit::netns_add(&name);
         let ns = Netns { name };
         ns.exec(&["ip", "link", "set", "lo", "up"]);
         ns.exec(&["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"]);
