@@ -11,7 +11,7 @@
 
 mod common;
 
-use portolan_testkit::run;
+use portolan_testkit::{is_root, netns_add, run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -242,17 +242,6 @@ const SOURCES: &str = "10.203.85.0/24";
 const CLIENTS_CLASS: &str = "clients=10.203.85.0/25";
 const PEERS_CLASS: &str = "peers=10.203.85.128/25";
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
-        })
-        .unwrap_or(false)
-}
-
 /// A server and a client namespace joined by one veth pair: nothing leaves them. Removed
 /// when dropped, even when the test fails.
 struct Pair {
@@ -269,8 +258,8 @@ impl Pair {
         };
         pair.cleanup();
         let (s_if, c_if) = (format!("paes{tag}"), format!("paec{tag}"));
-        run("ip", &["netns", "add", &pair.server]);
-        run("ip", &["netns", "add", &pair.client]);
+        netns_add(&pair.server);
+        netns_add(&pair.client);
         run(
             "ip",
             &["link", "add", &s_if, "type", "veth", "peer", "name", &c_if],

@@ -10,7 +10,7 @@
 
 mod common;
 
-use portolan_testkit::run;
+use portolan_testkit::{netns_add, run};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -47,8 +47,8 @@ impl Lab {
             format!("pr14{tag}u"),
             format!("pr14{tag}b"),
         );
-        run("ip", &["netns", "add", t]);
-        run("ip", &["netns", "add", b]);
+        netns_add(t);
+        netns_add(b);
         // Host <-> target: 10.203.80.1 <-> 10.203.80.2.
         run(
             "ip",

@@ -8,7 +8,7 @@
 
 mod common;
 
-use portolan_testkit::run;
+use portolan_testkit::{is_root, netns_add, run};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -31,18 +31,6 @@ fn require_prerequisites() {
     assert!(missing.is_empty(), "missing {}", missing.join(", "));
 }
 
-/// Whether the test runs as root (read from /proc).
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
-        })
-        .unwrap_or(false)
-}
-
 /// A namespace with a veth to the host, removed (with its listener) when dropped.
 struct Namespace {
     name: String,
@@ -63,7 +51,7 @@ impl Namespace {
         let ns_if = format!("pe2e{tag}n");
         ns.cleanup();
         std::fs::create_dir_all(&ns.dir).unwrap();
-        run("ip", &["netns", "add", &ns.name]);
+        netns_add(&ns.name);
         run(
             "ip",
             &[

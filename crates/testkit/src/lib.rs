@@ -94,6 +94,18 @@ pub fn netns_add(name: &str) {
     );
 }
 
+/// Whether the test runs as root (the uid in /proc/self/status).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
+        })
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
