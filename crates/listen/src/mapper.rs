@@ -10,8 +10,8 @@
 //! connection.
 
 use portolan_wire::dcerpc::{
-    self, BindAck, EptEntry, LookupRequest, LookupResponse, SyntaxId, Tower, Uuid,
-    names::KNOWN_INTERFACES, pdu,
+    self, BindAck, EptEntry, Fault, LookupRequest, LookupResponse, SyntaxId, Tower, Uuid,
+    fault::NCA_S_OP_RNG_ERROR, names::KNOWN_INTERFACES, pdu,
 };
 
 /// The modern dynamic port range (Windows Vista and later).
@@ -89,7 +89,9 @@ pub fn choose_ports(count: usize, base: Option<u16>, taken: &[u16]) -> Vec<u16> 
 }
 
 /// The answer to one PDU a client sent the mapper: a bind_ack to a bind, the map to an
-/// `ept_lookup`; `None` for anything else (the connection is then closed).
+/// `ept_lookup`, a fault (`nca_s_op_rng_error`, not executed) to any other operation, as
+/// Windows' and Samba's mappers answer; `None` for anything else (the connection is then
+/// closed).
 pub fn answer(request: &[u8], registrations: &[Registration], mapper_port: u16) -> Option<Vec<u8>> {
     let packet = pdu::Packet::new_checked(request).ok()?;
     match packet.packet_type() {
@@ -99,7 +101,16 @@ pub fn answer(request: &[u8], registrations: &[Registration], mapper_port: u16) 
         pdu::PacketType::Request => {
             let call = dcerpc::Request::parse(request).ok()?;
             if call.opnum != dcerpc::epm::OPNUM_LOOKUP {
-                return None;
+                return Fault {
+                    call_id: call.call_id,
+                    flags: pdu::flags::FIRST_FRAG
+                        | pdu::flags::LAST_FRAG
+                        | pdu::flags::DID_NOT_EXECUTE,
+                    context_id: call.context_id,
+                    status: NCA_S_OP_RNG_ERROR,
+                }
+                .emit()
+                .ok();
             }
             let lookup = LookupRequest::parse(call.stub).ok()?;
             let entries = registrations
@@ -130,6 +141,22 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use portolan_wire::dcerpc::{ContextHandle, EPM_SYNTAX, Lookup, LookupLimits, Response};
+
+    #[test]
+    fn another_operation_gets_the_fault_samba_sends() {
+        // Samba 4.17's mapper, asked for opnum 99: nca_s_op_rng_error, not executed.
+        let samba =
+            include_bytes!("../../wire/tests/fixtures/dcerpc/samba-4.17-epm-fault-opnum99.bin");
+        let theirs = Fault::parse(samba).unwrap();
+        let request = pdu::request(theirs.call_id, theirs.context_id, 99, &[]).unwrap();
+        let answer = answer(&request, &[], 135).unwrap();
+        let ours = Fault::parse(&answer).unwrap();
+        assert_eq!(ours, theirs);
+        // Byte for byte but the alloc_hint, a hint C706 lets a sender leave 0 (Samba: 24).
+        assert_eq!(answer.len(), samba.len());
+        assert_eq!(answer[..16], samba[..16]);
+        assert_eq!(answer[20..], samba[20..]);
+    }
 
     #[test]
     fn a_client_lookup_finds_every_registration() {

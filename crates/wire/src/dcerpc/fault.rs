@@ -14,6 +14,9 @@ const FAULT_STATUS: usize = 24;
 /// The `EPT_S_NOT_REGISTERED` status: the endpoint map has no (more) matching entries.
 pub const EPT_S_NOT_REGISTERED: u32 = 0x16c9_a0d6;
 
+/// The `nca_s_op_rng_error` status: the interface has no operation of that number.
+pub const NCA_S_OP_RNG_ERROR: u32 = 0x1c01_0002;
+
 /// Name of a fault or call status code: C706 appendix E (`nca_s_*`), the Windows codes
 /// [MS-RPCE] 2.2.2.11 lists for faults, and the endpoint mapper's statuses.
 pub fn status_name(status: u32) -> Option<&'static str> {
@@ -60,7 +63,7 @@ pub fn status_name(status: u32) -> Option<&'static str> {
         0x1c00_0024 => "nca_s_fault_object_not_found",
         0x1c00_0025 => "nca_s_fault_no_client_stub",
         0x1c01_0001 => "nca_s_comm_failure",
-        0x1c01_0002 => "nca_s_op_rng_error",
+        NCA_S_OP_RNG_ERROR => "nca_s_op_rng_error",
         0x1c01_0003 => "nca_s_unk_if",
         0x1c01_0006 => "nca_s_wrong_boot_time",
         0x1c01_0009 => "nca_s_you_crashed",
