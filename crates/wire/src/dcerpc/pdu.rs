@@ -338,13 +338,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// The stub data of a request, response or fault, without header and trailer.
     pub fn stub(&self) -> Result<&[u8]> {
-        let range = self.stub_range()?;
-        let have = self.as_bytes().len();
-        self.as_bytes().get(range.clone()).ok_or(Error::truncated(
-            "DCE/RPC stub data",
-            range.end,
-            have,
-        ))
+        stub_within(self.as_bytes(), self.stub_range()?)
     }
 
     pub(super) fn expect(&self, wanted: PacketType, message: &'static str) -> Result<()> {
@@ -378,6 +372,15 @@ fn write_header_flags(
     out.extend_from_slice(&frag_length.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes()); // no authentication
     out.extend_from_slice(&call_id.to_le_bytes());
+}
+
+/// The stub data at `range` of a PDU's bytes, borrowed from them; one home for the bound
+/// check that `Packet::stub` and the call parsers (which keep the buffer's lifetime) share.
+fn stub_within(bytes: &[u8], range: core::ops::Range<usize>) -> Result<&[u8]> {
+    let have = bytes.len();
+    bytes
+        .get(range.clone())
+        .ok_or(Error::truncated("DCE/RPC stub data", range.end, have))
 }
 
 /// Builds a bind PDU that proposes one presentation context (id 0): `interface` over NDR
@@ -436,12 +439,7 @@ impl<'a> Response<'a> {
         packet.expect(PacketType::Response, "DCE/RPC PDU is not a response")?;
         let body = packet.as_bytes();
         crate::error::need(body, CALL_HEADER_LEN, "DCE/RPC response header")?;
-        let stub_range = packet.stub_range()?;
-        let stub = bytes.get(stub_range.clone()).ok_or(Error::truncated(
-            "DCE/RPC stub data",
-            stub_range.end,
-            bytes.len(),
-        ))?;
+        let stub = stub_within(bytes, packet.stub_range()?)?;
         Ok(Response {
             call_id: packet.call_id(),
             flags: packet.flags(),
@@ -589,12 +587,7 @@ impl<'a> Request<'a> {
         let packet = Packet::new_checked(bytes)?;
         packet.expect(PacketType::Request, "DCE/RPC PDU is not a request")?;
         crate::error::need(bytes, CALL_HEADER_LEN, "DCE/RPC request header")?;
-        let stub_range = packet.stub_range()?;
-        let stub = bytes.get(stub_range.clone()).ok_or(Error::truncated(
-            "DCE/RPC stub data",
-            stub_range.end,
-            bytes.len(),
-        ))?;
+        let stub = stub_within(bytes, packet.stub_range()?)?;
         Ok(Request {
             call_id: packet.call_id(),
             context_id: le16(bytes, field::CONTEXT_ID),
