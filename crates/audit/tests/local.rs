@@ -5,7 +5,6 @@
 mod support;
 
 use std::net::{TcpListener, UdpSocket};
-use std::path::PathBuf;
 
 use portolan_audit::{BindingKind, SocketState, system};
 use portolan_catalog::Transport;
@@ -39,18 +38,9 @@ fn finds_its_own_listeners_with_their_process() {
     assert!(parsed.coverage.tcp && parsed.coverage.udp);
 }
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn owners_come_from_fd_links_of_a_proc_tree() {
-    let root =
-        TempDir(std::env::temp_dir().join(format!("portolan-audit-proc-{}", std::process::id())));
+    let root = portolan_testkit::TempDir::new("audit-proc");
     let net = root.0.join("net");
     std::fs::create_dir_all(&net).unwrap();
     for table in ["tcp", "udp"] {

@@ -11,37 +11,13 @@
 
 mod common;
 
-use portolan_testkit::{is_root, netns_add, run};
+use portolan_testkit::{TempDir, is_root, netns_add, run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{fails, json_ok, portolan};
 use portolan_catalog::{Catalog, PortSpec};
-
-/// A fresh folder under the temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "portolan-aerleon-{tag}-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn export(dir: &Path, extra: &[&str]) {
     portolan()
@@ -54,7 +30,7 @@ fn export(dir: &Path, extra: &[&str]) {
 
 #[test]
 fn export_writes_the_layout_aclgen_reads() {
-    let dir = TempDir::new("layout");
+    let dir = TempDir::new("aerleon-layout");
     export(&dir.0, &[]);
     let catalog = Catalog::builtin().unwrap();
     for role in catalog.roles() {
@@ -80,7 +56,7 @@ fn export_writes_the_layout_aclgen_reads() {
     }
 
     // Chosen roles only, with their sources.
-    let some = TempDir::new("some");
+    let some = TempDir::new("aerleon-some");
     export(
         &some.0,
         &["--role", "Domain controller", "--from", "10.1.0.0/16"],
@@ -92,7 +68,7 @@ fn export_writes_the_layout_aclgen_reads() {
     assert_eq!(pols, ["domain-controller.pol"]);
 
     // Pinned RPC servers: their ports instead of the dynamic range.
-    let pinned = TempDir::new("pinned");
+    let pinned = TempDir::new("aerleon-pinned");
     export(
         &pinned.0,
         &["--role", "domain-controller", "--pin-rpc", "10000"],
@@ -102,7 +78,7 @@ fn export_writes_the_layout_aclgen_reads() {
     assert!(!svc.contains("RPC_DYNAMIC"), "{svc}");
 
     // Services asked for directly get a policy of their own.
-    let services = TempDir::new("services");
+    let services = TempDir::new("aerleon-services");
     export(&services.0, &["--service", "dns", "--service", "W32Time"]);
     let pol = std::fs::read_to_string(services.0.join("policies/pol/services.pol")).unwrap();
     assert!(pol.contains("destination-port:: DNS_SERVER_UDP"), "{pol}");
@@ -198,7 +174,7 @@ fn run_aclgen(aclgen: &Path, dir: &Path) -> PathBuf {
 #[test]
 fn aclgen_generates_nftables_and_iptables_for_every_role() {
     let Some(aclgen) = aclgen() else { return };
-    let dir = TempDir::new("aclgen");
+    let dir = TempDir::new("aerleon-aclgen");
     export(&dir.0, &["--from", "10.0.0.0/8", "--from", "fd00::/8"]);
     let out = run_aclgen(&aclgen, &dir.0);
     let catalog = Catalog::builtin().unwrap();
@@ -455,7 +431,7 @@ fn iptables_restore_v4(aerleon: &str) -> String {
 
 /// `extra`: request arguments both generators get (`--pin-rpc`).
 fn prove_role(pair: &Pair, aclgen: &Path, role: &str, extra: &[&str]) {
-    let dir = TempDir::new(role);
+    let dir = TempDir::new(&format!("aerleon-{role}"));
     export(&dir.0, &[&["--role", role][..], extra].concat());
     let out = run_aclgen(aclgen, &dir.0);
     let aerleon_nft = out.join(format!("{role}.nft"));
@@ -587,7 +563,7 @@ fn the_documented_excerpts_are_the_real_export() {
         "/../../docs/aerleon.md"
     ))
     .unwrap();
-    let dir = TempDir::new("docs");
+    let dir = TempDir::new("aerleon-docs");
     export(
         &dir.0,
         &["--role", "domain-controller", "--from", "10.0.0.0/8"],

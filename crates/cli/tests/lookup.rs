@@ -197,7 +197,8 @@ fn export_every_format() {
 
 #[test]
 fn export_xlsx_writes_a_workbook() {
-    let dir = tempdir();
+    let scratch = portolan_testkit::TempDir::new("cli-test");
+    let dir = &scratch.0;
     let path = dir.join("catalog.xlsx");
     portolan_2003()
         .args(["export", "--format", "xlsx", "--output"])
@@ -249,22 +250,10 @@ fn errata_list() {
     }
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "portolan-cli-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn user_catalog_overrides_and_adds() {
-    let dir = tempdir();
+    let scratch = portolan_testkit::TempDir::new("cli-test");
+    let dir = &scratch.0;
     let path = dir.join("site.toml");
     std::fs::write(
         &path,
@@ -312,7 +301,8 @@ ports = [ { app = "SQL over TCP", transport = "tcp", port = 1500 } ]
 
 #[test]
 fn malformed_catalogs_name_file_line_and_column() {
-    let dir = tempdir();
+    let scratch = portolan_testkit::TempDir::new("cli-test");
+    let dir = &scratch.0;
     let cases = [
         (
             "[[service]]\nid = \"x\"\nname = \"X\"\nports = [ { app = \"A\", transport = \"tcp\", port = 88000 } ]\n",

@@ -106,6 +106,33 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// A fresh directory under the system temporary directory, unique to the process and the
+/// call, removed with what it holds when dropped (even when the test fails). `.0` is its path.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    /// Creates `portolan-<tag>-<pid>-<n>`.
+    pub fn new(tag: &str) -> TempDir {
+        static SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "portolan-{}-{}-{n}",
+            tag.replace(['/', ' '], "_"),
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
