@@ -372,14 +372,7 @@ fn owner_mismatch(
     }
     // Every socket of the port must be held by a named process that is not the owner: one
     // socket of a generic or unnamed holder may be the owner's.
-    let holders: Vec<Option<String>> = listeners.iter().map(|l| specific_holder(l)).collect();
-    if holders.iter().any(Option::is_none) {
-        return None;
-    }
-    let mut names: Vec<String> = holders.into_iter().flatten().collect();
-    names.sort();
-    names.dedup();
-    let holder = names.join(", ");
+    let holder = specific_holders(listeners)?;
     for c in candidates.iter_mut() {
         if c.relation == Relation::Owner {
             c.relation = Relation::Candidate;
@@ -405,10 +398,7 @@ fn narrow_dynamic(
     {
         return None;
     }
-    let holders: Vec<Option<String>> = listeners.iter().map(|l| specific_holder(l)).collect();
-    if holders.is_empty() || holders.iter().any(Option::is_none) {
-        return None;
-    }
+    let holder = specific_holders(listeners)?;
     candidates.retain(|c| {
         catalog
             .service(&c.service)
@@ -417,7 +407,20 @@ fn narrow_dynamic(
     if !candidates.is_empty() {
         return None;
     }
-    let mut names: Vec<String> = holders.into_iter().flatten().collect();
+    Some(holder)
+}
+
+/// The specific holders of every socket of a port, sorted and joined ("a.exe, b.exe"); `None`
+/// when there is no socket or one of them has no specific holder (unnamed, or a generic host
+/// such as svchost that may be anyone's).
+fn specific_holders(listeners: &[&Listener]) -> Option<String> {
+    let mut names = listeners
+        .iter()
+        .map(|l| specific_holder(l))
+        .collect::<Option<Vec<String>>>()?;
+    if names.is_empty() {
+        return None;
+    }
     names.sort();
     names.dedup();
     Some(names.join(", "))
