@@ -159,6 +159,8 @@ pub struct AuditHost {
     pub unexpected: Vec<UnexpectedPort>,
     /// `FILE:LINE` of the record.
     pub origin: String,
+    /// The record's line.
+    pub line: usize,
 }
 
 /// A file that was read, and what it held.
@@ -693,6 +695,7 @@ impl FileReader<'_> {
             expected,
             unexpected,
             origin: format!("{}:{line}", self.path),
+            line,
         });
     }
 }

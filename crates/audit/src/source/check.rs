@@ -59,12 +59,7 @@ pub fn read(origin: &str, text: &str, strict: bool) -> Result<Parsed, AuditError
         return Err(AuditError::new(
             ErrorKind::WrongFormat,
             origin,
-            audit
-                .origin
-                .rsplit(':')
-                .next()
-                .and_then(|l| l.parse().ok())
-                .unwrap_or(1),
+            audit.line,
             "an audit report is not a list of listeners".to_string(),
             EXPECTED,
         ));
