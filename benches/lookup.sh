@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # lookup.sh - cold-start speed of a catalog look-up, against getent in the same run.
 #
-# Times `portolan port 445` (a fresh process each time: parse the embedded catalog, answer,
-# exit) against `getent services 445` (glibc reading /etc/services) with hyperfine, and prints
+# Times `portolan port 445` (a fresh process each time: read the view compiled at build time
+# by crates/builtin, answer, exit) against `getent services 445` (glibc reading
+# /etc/services) with hyperfine, and prints
 # each mean and the ratio portolan / getent. `portolan --version` (start, parse the command
 # line, print, exit: no catalog) is timed too, as the floor of any portolan process on this
 # machine. Needs hyperfine (scripts/install-deps.sh).

@@ -157,6 +157,11 @@ seed report_read "$root"/crates/report/tests/fixtures/*.json "$root"/crates/repo
 
 # The catalog's own data, and the grammars of ports, targets and plan requests.
 seed catalog_load "$root"/crates/catalog/data/catalog.toml
+# The compiled catalog a build wrote (crates/builtin/build.rs): the small sharing decisions
+# and the smallest view, where a build has run.
+for out in $(ls -td "$root"/target/*/build/portolan-builtin-*/out 2>/dev/null | head -n 1); do
+    seed catalog_compiled "$out/sharing.bin" "$out/view-2003.bin"
+done
 seed_text catalog_query <<'EOF'
 445
 389/udp

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use portolan_catalog::Transport;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::error::{AuditError, ErrorKind};
 
@@ -181,7 +181,6 @@ pub struct Origin {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Listener {
     /// `tcp` or `udp`.
-    #[serde(serialize_with = "serialize_transport")]
     pub transport: Transport,
     /// The local address the socket is bound to (for scans: the scanned host's address).
     pub address: IpAddr,
@@ -304,7 +303,6 @@ impl BindingKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct ScanRange {
     /// `tcp` or `udp`.
-    #[serde(serialize_with = "serialize_transport")]
     pub transport: Transport,
     /// First port.
     pub first: u16,
@@ -528,10 +526,6 @@ impl Parsed {
             self.notes.push(note);
         }
     }
-}
-
-pub(crate) fn serialize_transport<S: Serializer>(t: &Transport, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&t.key())
 }
 
 /// The IPv4 wildcard address.

@@ -5,7 +5,7 @@
 use portolan_catalog::Transport;
 use serde::Serialize;
 
-use crate::listener::{BindingKind, Coverage, SocketState, StateCount, serialize_transport};
+use crate::listener::{BindingKind, Coverage, SocketState, StateCount};
 
 /// Exit status when the server matches (or nothing was compared).
 pub const EXIT_MATCH: u8 = 0;
@@ -92,7 +92,6 @@ pub fn exit_code(reports: &[AuditReport]) -> u8 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PortReport {
     /// `tcp` or `udp`.
-    #[serde(serialize_with = "serialize_transport")]
     pub transport: Transport,
     /// The port.
     pub port: u16,
@@ -296,7 +295,6 @@ pub struct Comparison {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExpectedPort {
     /// `tcp` or `udp`.
-    #[serde(serialize_with = "serialize_transport")]
     pub transport: Transport,
     /// `445`, `5000-5100`, `dynamic RPC` or `FTP passive`.
     pub port: String,

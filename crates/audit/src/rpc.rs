@@ -4,14 +4,12 @@
 use portolan_catalog::Transport;
 use serde::Serialize;
 
-use crate::listener::serialize_transport;
 use crate::tables::rpc_interface;
 
 /// One `ncacn_ip_tcp` (or `ncadg_ip_udp`) endpoint an endpoint mapper registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RpcEndpoint {
     /// `tcp` for `ncacn_ip_tcp`, `udp` for `ncadg_ip_udp`.
-    #[serde(serialize_with = "serialize_transport")]
     pub transport: Transport,
     /// The endpoint's port.
     pub port: u16,

@@ -37,7 +37,7 @@ pub(crate) const TODAY_PROCESSES: &[(&str, &str)] = &[
 
 /// What the layer knows about today's listeners.
 pub(crate) struct Today {
-    modern: Modern,
+    modern: &'static Modern,
 }
 
 /// A layer service's rows on one port, at any version from 2008.
@@ -50,14 +50,15 @@ struct Match<'m> {
 impl Today {
     /// The built-in layer, over the built-in seed it is written against (a user catalog, or
     /// a version's view of the catalog, adds to what the audit names but does not change the
-    /// layer), parsed once per process; `None` only if the built-in data were broken (then
+    /// layer), as compiled at build time; `None` only if the built-in data were broken (then
     /// the seed's rules alone name ports).
     pub(crate) fn builtin() -> Option<&'static Today> {
         static TODAY: std::sync::OnceLock<Option<Today>> = std::sync::OnceLock::new();
         TODAY
             .get_or_init(|| {
-                let seed = Catalog::builtin().ok()?;
-                Modern::builtin(&seed).ok().map(|modern| Today { modern })
+                portolan_builtin::layer()
+                    .ok()
+                    .map(|(_, modern)| Today { modern })
             })
             .as_ref()
     }

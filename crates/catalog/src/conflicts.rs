@@ -34,7 +34,7 @@ pub const BUILTIN_CONFLICTS: &str = include_str!("../data/conflicts.toml");
 const ORIGIN: &str = "data/conflicts.toml (built in)";
 
 /// Ports that several services use at once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedPort {
     /// Stable id.
     pub id: String,
@@ -49,7 +49,7 @@ pub struct SharedPort {
 }
 
 /// Services that each bind a port for themselves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExclusivePort {
     /// Stable id.
     pub id: String,
@@ -67,7 +67,6 @@ pub struct ExclusivePort {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PortConflict {
     /// TCP or UDP.
-    #[serde(serialize_with = "transport_key")]
     pub transport: Transport,
     /// The port.
     pub port: u16,
@@ -79,15 +78,11 @@ pub struct PortConflict {
     pub reason: String,
 }
 
-fn transport_key<S: serde::Serializer>(t: &Transport, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&t.key())
-}
-
 /// Reason given for a pair no entry covers.
 pub const UNREVIEWED: &str = "both have a row on this port and no reviewed entry says they share it; unless one of them registers with a shared listener (http.sys, the endpoint mapper, SMB), only one can listen on an address";
 
 /// The decisions of `conflicts.toml`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortSharing {
     shared: Vec<SharedPort>,
     exclusive: Vec<ExclusivePort>,

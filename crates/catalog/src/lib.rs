@@ -15,6 +15,7 @@
 //! ```
 
 pub mod changes;
+pub mod compiled;
 pub mod conflicts;
 pub mod error;
 pub mod load;
@@ -52,7 +53,7 @@ pub use resolve::{Candidate, NameKind, ResolveError};
 pub use transport::Transport;
 
 /// The whole catalog: services, errata and roles.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
     services: Vec<Service>,
     errata: Vec<Erratum>,

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::modern::{RowChange, WindowsVersion};
@@ -17,7 +18,7 @@ pub const RPC_DYNAMIC_LEGACY: (u16, u16) = (1025, 5000);
 pub const FTP_PASSIVE_DEFAULT: (u16, u16) = (1025, 5000);
 
 /// Where a row listens: a port, a range, or a range decided at run time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PortSpec {
     /// One port.
     Single(u16),
@@ -117,7 +118,7 @@ impl FromStr for PortSpec {
 }
 
 /// One row of a service: an application protocol on a transport and port.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortRow {
     /// Application protocol, as the seed names it ("LDAP Server", "SMB").
     pub app: String,
@@ -143,7 +144,7 @@ pub struct PortRow {
 /// Where a row of a version view comes from: its source documents (keys of modern.toml's
 /// `[[source]]`, `seed` for the seed, `user` for a `--catalog` file) and the versions it holds
 /// for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
     /// Source keys.
     pub sources: Vec<String>,
@@ -264,16 +265,27 @@ impl FromStr for RowKey {
     }
 }
 
+/// `tcp/636` in human-readable output and catalog files; the transport and port as they are in
+/// the compiled catalog, which reads them back without parsing.
 impl Serialize for RowKey {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            (self.transport, self.port).serialize(s)
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for RowKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            text.parse().map_err(serde::de::Error::custom)
+        } else {
+            let (transport, port) = <(Transport, Option<PortSpec>)>::deserialize(d)?;
+            Ok(RowKey { transport, port })
+        }
     }
 }
 
@@ -377,7 +389,7 @@ pub struct Configurable {
 }
 
 /// One service of the catalog.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
     /// Stable identifier (kebab-case).
     pub id: String,
@@ -467,7 +479,7 @@ impl ErratumKind {
 }
 
 /// A place where the seed contradicts itself, and what portolan decided.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Erratum {
     /// Stable identifier (kebab-case).
@@ -475,7 +487,7 @@ pub struct Erratum {
     /// What kind of decision it is.
     pub kind: ErratumKind,
     /// The field a correction or naming decision changed ("transport", "windows_service").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub field: Option<String>,
     /// Ids of the services concerned.
     #[serde(default)]
@@ -491,7 +503,7 @@ pub struct Erratum {
 }
 
 /// A server role: the services a server of that kind needs reachable, each with a reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Role {
     /// Stable identifier (kebab-case), e.g. `domain-controller`.
     pub id: String,
@@ -502,28 +514,28 @@ pub struct Role {
     /// The services of the role, in a meaningful order.
     pub services: Vec<RoleService>,
     /// True when the role (or its latest definition) comes from a user catalog.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub user_defined: bool,
 }
 
 /// One service of a role, or some of its rows, with the reason the role needs it. A role may
 /// name a service in several entries, for instance once required with some rows and once
 /// optional with others.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleService {
     /// Catalog service id.
     pub service: String,
     /// The rows of the service the entry takes; every row when empty.
-    #[serde(default, skip_serializing_if = "RowFilter::is_all")]
+    #[serde(default)]
     pub ports: RowFilter,
     /// Why the role needs it, in one line.
     pub reason: String,
     /// True when only some deployments of the role need it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub optional: bool,
     /// Who needs the entry: clients, management hosts, peer servers; every class when empty.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub who: Vec<SourceClass>,
 }
 
@@ -606,5 +618,69 @@ impl Role {
             .filter(|entry| entry.service == service && entry.includes(row))
             .map(|entry| entry.optional)
             .reduce(|a, b| a && b)
+    }
+}
+
+// Erratum, Role and RoleService leave fields at their defaults out of human-readable output
+// (JSON, TOML), as catalog files leave them out. The compiled form (crate::compiled) is
+// positional, so there every field is written: hence these impls instead of
+// `skip_serializing_if`, which cannot ask the serializer.
+
+/// Writes `value` under `key`, or skips it when the output is human-readable and `default`.
+fn field_unless_default<M: SerializeStruct, T: Serialize>(
+    out: &mut M,
+    human: bool,
+    key: &'static str,
+    value: &T,
+    default: bool,
+) -> Result<(), M::Error> {
+    if human && default {
+        out.skip_field(key)
+    } else {
+        out.serialize_field(key, value)
+    }
+}
+
+impl Serialize for Erratum {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let human = s.is_human_readable();
+        let mut out = s.serialize_struct("Erratum", 8)?;
+        out.serialize_field("id", &self.id)?;
+        out.serialize_field("kind", &self.kind)?;
+        field_unless_default(&mut out, human, "field", &self.field, self.field.is_none())?;
+        out.serialize_field("services", &self.services)?;
+        out.serialize_field("seed", &self.seed)?;
+        out.serialize_field("decision", &self.decision)?;
+        out.serialize_field("title", &self.title)?;
+        out.serialize_field("reason", &self.reason)?;
+        out.end()
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let human = s.is_human_readable();
+        let mut out = s.serialize_struct("Role", 5)?;
+        out.serialize_field("id", &self.id)?;
+        out.serialize_field("name", &self.name)?;
+        out.serialize_field("summary", &self.summary)?;
+        out.serialize_field("services", &self.services)?;
+        let user = self.user_defined;
+        field_unless_default(&mut out, human, "user_defined", &user, !user)?;
+        out.end()
+    }
+}
+
+impl Serialize for RoleService {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let human = s.is_human_readable();
+        let mut out = s.serialize_struct("RoleService", 5)?;
+        out.serialize_field("service", &self.service)?;
+        field_unless_default(&mut out, human, "ports", &self.ports, self.ports.is_all())?;
+        out.serialize_field("reason", &self.reason)?;
+        let optional = self.optional;
+        field_unless_default(&mut out, human, "optional", &optional, !optional)?;
+        field_unless_default(&mut out, human, "who", &self.who, self.who.is_empty())?;
+        out.end()
     }
 }

@@ -113,16 +113,35 @@ impl FromStr for WindowsVersion {
     }
 }
 
+/// The year (`"2025"`) in human-readable output and catalog files; the position in
+/// [`WindowsVersion::ALL`] in the compiled catalog, which reads it back without parsing.
 impl<'de> Deserialize<'de> for WindowsVersion {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(de::Error::custom)
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            text.parse().map_err(de::Error::custom)
+        } else {
+            let index = u8::deserialize(d)?;
+            WindowsVersion::ALL
+                .get(usize::from(index))
+                .copied()
+                .ok_or_else(|| de::Error::custom(format!("no Windows version at index {index}")))
+        }
     }
 }
 
 impl Serialize for WindowsVersion {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+        if s.is_human_readable() {
+            s.serialize_str(self.as_str())
+        } else {
+            // The position in ALL: at most 6.
+            let index = WindowsVersion::ALL
+                .iter()
+                .position(|v| v == self)
+                .unwrap_or(0);
+            s.serialize_u8(u8::try_from(index).unwrap_or(u8::MAX))
+        }
     }
 }
 
@@ -191,7 +210,7 @@ pub struct DocSource {
 }
 
 /// The ports a dynamic spec stands for from one version to another.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DynamicRange {
     /// `rpc-dynamic` or `ftp-passive`.
     pub spec: PortSpec,
@@ -210,7 +229,7 @@ pub struct DynamicRange {
 }
 
 /// A service of the layer: a seed service today's documents change, or a new one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModernService {
     /// Stable id; a seed service keeps its catalog id.
     pub id: String,
@@ -257,7 +276,7 @@ impl ModernService {
 }
 
 /// A row of the layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModernRow {
     /// Application protocol, as today's documents name it.
     pub app: String,
@@ -372,7 +391,7 @@ pub struct KbErratum {
 }
 
 /// The layer: sources, dynamic ranges, services and the KB errata.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Modern {
     sources: Vec<DocSource>,
     ranges: Vec<DynamicRange>,

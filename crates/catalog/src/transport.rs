@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
 /// IP protocol number of TCP.
 pub const IPPROTO_TCP: u8 = 6;
 /// IP protocol number of UDP.
@@ -101,6 +103,29 @@ impl FromStr for Transport {
                 .ok_or_else(|| UnknownTransport(s.to_string()))?,
         };
         Ok(Transport::from_protocol_number(number))
+    }
+}
+
+/// Written as its [`Transport::key`] (`tcp`, `gre`, `ip/41`) in human-readable output (JSON,
+/// TOML); as the protocol number in the compiled catalog, which reads it back without parsing.
+impl Serialize for Transport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(&self.key())
+        } else {
+            s.serialize_u8(self.protocol_number())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Transport {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            text.parse().map_err(de::Error::custom)
+        } else {
+            u8::deserialize(d).map(Transport::from_protocol_number)
+        }
     }
 }
 

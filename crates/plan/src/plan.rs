@@ -8,7 +8,7 @@ use portolan_catalog::model::{RowFilter, RowKey};
 use portolan_catalog::{
     Catalog, ErratumKind, PortRow, PortSharing, PortSpec, Service, SourceClass, Transport,
 };
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::caveat::{self, Caveat};
 use crate::error::PlanError;
@@ -218,7 +218,6 @@ pub struct PortUse {
     /// The catalog row, by key (`tcp/636`, `tcp/rpc-dynamic`, `gre`).
     pub row: RowKey,
     /// The transport.
-    #[serde(serialize_with = "serialize_transport")]
     pub transport: Transport,
     /// The ports; `None` for IP protocols.
     pub ports: Option<PortRange>,
@@ -267,7 +266,6 @@ impl Audience {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rule {
     /// The transport.
-    #[serde(serialize_with = "serialize_transport")]
     pub transport: Transport,
     /// The folded range; `None` for IP protocols.
     pub ports: Option<PortRange>,
@@ -345,7 +343,6 @@ pub struct LeftOut {
     /// The row's application protocol.
     pub app: String,
     /// The row's transport.
-    #[serde(serialize_with = "serialize_transport")]
     pub transport: Transport,
     /// The row's port as the catalog gives it ("25", "dynamic RPC", "n/a").
     pub port: String,
@@ -896,10 +893,6 @@ fn sorted(v: &[usize]) -> Vec<usize> {
     let mut v = v.to_vec();
     v.sort_unstable();
     v
-}
-
-fn serialize_transport<S: Serializer>(t: &Transport, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&t.key())
 }
 
 fn spurious_reason(catalog: &Catalog, service: &Service, row: &PortRow) -> LeftOutReason {

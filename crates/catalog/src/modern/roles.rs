@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{Modern, ModernError, WindowsVersion, from_toml};
@@ -18,7 +18,7 @@ pub const BUILTIN_MODERN_ROLES: &str = include_str!("../../data/modern-roles.tom
 pub(super) const ROLES_ORIGIN: &str = "data/modern-roles.toml (built in)";
 
 /// A role of today's Windows: its entries, each with the versions it holds for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModernRole {
     /// Stable id; a seed role keeps its roles.toml id.
     pub id: String,
@@ -33,7 +33,7 @@ pub struct ModernRole {
 }
 
 /// One entry of a [`ModernRole`]: a role entry (with who needs it) and its versions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModernRoleEntry {
     /// The entry as a role of a version view holds it.
     pub entry: RoleService,

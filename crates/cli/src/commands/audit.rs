@@ -89,7 +89,7 @@ pub fn run(global: &Global, args: &AuditArgs) -> Result<Status, Failure> {
             Some(host) => mapper_endpoints(host)?,
             None => Vec::new(),
         },
-        port_sharing: super::conflicts::load()?,
+        port_sharing: super::conflicts::load()?.clone(),
         ..AuditOptions::default()
     };
     let reports = portolan_audit::audit(&catalog, &parsed, expectation.as_ref(), &options);

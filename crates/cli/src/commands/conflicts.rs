@@ -10,10 +10,8 @@ use crate::exit::Failure;
 
 /// The built-in decisions. They are checked against the built-in catalog and layer, which a
 /// user catalog can extend but not shrink, so they hold for every catalog.
-pub fn load() -> Result<PortSharing, Failure> {
-    let (seed, modern) = super::builtin_layer()?;
-    PortSharing::builtin(seed, modern)
-        .map_err(|e| Failure::runtime(format!("the built-in port-sharing data is invalid: {e}")))
+pub fn load() -> Result<&'static PortSharing, Failure> {
+    super::builtin_sharing()
 }
 
 /// The conflicts among rows given as (service id, row key).

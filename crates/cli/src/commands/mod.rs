@@ -62,28 +62,31 @@ pub fn load_catalog(global: &Global) -> Result<Catalog, Failure> {
 
 /// The catalog of [`load_catalog`] at `version`.
 pub fn load_catalog_at(global: &Global, version: WindowsVersion) -> Result<Catalog, Failure> {
+    if global.catalog.catalogs.is_empty() {
+        // No user file: the view compiled at build time, read without parsing anything else.
+        return portolan_builtin::view(version).map_err(built_in_invalid);
+    }
     let merged = load_files(global)?;
     let (_, modern) = builtin_layer()?;
     Ok(merged.at(modern, version))
 }
 
-/// The built-in seed catalog and the layer for today's Windows over it. The layer is checked
-/// against the built-in seed, which user files do not change, so this is the one place both
-/// are loaded (versions, `changes`, port conflicts), once per run: a look-up needs them
-/// several times, and parsing the embedded TOML is most of a cold look-up's time.
+/// The built-in seed catalog and the layer for today's Windows over it, as compiled at build
+/// time (crates/builtin). The layer is checked against the built-in seed, which user files do
+/// not change, so this is the one place both come from (versions, `changes`, port conflicts,
+/// user catalogs), read once per run.
 pub fn builtin_layer() -> Result<&'static (Catalog, Modern), Failure> {
-    static LAYER: std::sync::OnceLock<Result<(Catalog, Modern), String>> =
-        std::sync::OnceLock::new();
-    LAYER
-        .get_or_init(|| {
-            let seed =
-                Catalog::builtin().map_err(|e| format!("the built-in catalog is invalid: {e}"))?;
-            let modern = Modern::builtin(&seed)
-                .map_err(|e| format!("the built-in modern layer is invalid: {e}"))?;
-            Ok((seed, modern))
-        })
-        .as_ref()
-        .map_err(|e| Failure::runtime(e.clone()))
+    portolan_builtin::layer().map_err(built_in_invalid)
+}
+
+/// The built-in port-sharing decisions, as compiled at build time.
+pub fn builtin_sharing() -> Result<&'static portolan_catalog::PortSharing, Failure> {
+    portolan_builtin::sharing().map_err(built_in_invalid)
+}
+
+/// Compiled data that does not read back is a broken build, not the user's input.
+fn built_in_invalid(e: portolan_catalog::compiled::CompiledError) -> Failure {
+    Failure::runtime(format!("the built-in catalog is invalid: {e}"))
 }
 
 /// The built-in catalog with the user's catalog files merged over it.

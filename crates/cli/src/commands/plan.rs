@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use portolan_catalog::{Catalog, Modern};
 use portolan_output::{Grid, xlsx};
 use portolan_plan::render::change_request;
 use portolan_plan::{OptionalPolicy, Plan, Request, render};
@@ -47,7 +46,7 @@ pub fn run(global: &Global, args: &PlanArgs) -> Result<Status, Failure> {
         request.optional = OptionalPolicy::Exclude;
     }
     let mut plan = Plan::build(&catalog, &request)?;
-    plan.note_port_conflicts(&super::conflicts::load()?);
+    plan.note_port_conflicts(super::conflicts::load()?);
     let output = args.output.output.as_deref();
     if args.format() == PlanFormat::Json {
         let text = out::to_json(&PlanJson {
@@ -88,12 +87,9 @@ fn change_request(
 ) -> Result<Status, Failure> {
     // The documents come from the built-in layer over the built-in seed: a site catalog
     // overlay changes ports, not which Microsoft document requires them.
-    let seed = Catalog::builtin()
-        .map_err(|e| Failure::runtime(format!("cannot load the built-in catalog: {e}")))?;
-    let modern = Modern::builtin(&seed)
-        .map_err(|e| Failure::runtime(format!("cannot load the built-in modern layer: {e}")))?;
+    let (_, modern) = super::builtin_layer()?;
     let mut grid = Grid::new(change_request::HEADERS);
-    for row in change_request::rows(plan, &modern) {
+    for row in change_request::rows(plan, modern) {
         grid.push(row.cells());
     }
     if format == PlanFormat::Xlsx {

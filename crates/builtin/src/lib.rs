@@ -1,0 +1,60 @@
+//! The built-in catalog, compiled at build time.
+//!
+//! `build.rs` parses and checks the TOML data of `portolan-catalog` once, at build time, and
+//! stores the result in the compiled form ([`portolan_catalog::compiled`]). Here it is read
+//! back: a command starts without parsing TOML or checking the data again, and reads only
+//! what it asks for (a look-up reads the one version view it shows).
+//!
+//! ```
+//! use portolan_catalog::{WindowsVersion, parse_port_query};
+//!
+//! let today = portolan_builtin::view(WindowsVersion::W2025).unwrap();
+//! assert!(!today.rows_on(&parse_port_query("9389").unwrap()).is_empty());
+//! ```
+
+use std::sync::OnceLock;
+
+use portolan_catalog::compiled::{CompiledError, decode};
+use portolan_catalog::{Catalog, Modern, PortSharing, WindowsVersion};
+
+const LAYER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/layer.bin"));
+const SHARING: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sharing.bin"));
+
+/// The compiled view of each version, in [`WindowsVersion::ALL`]'s order.
+const VIEWS: [&[u8]; 7] = [
+    include_bytes!(concat!(env!("OUT_DIR"), "/view-2003.bin")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/view-2008.bin")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/view-2012.bin")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/view-2016.bin")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/view-2019.bin")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/view-2022.bin")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/view-2025.bin")),
+];
+
+/// The seed catalog and the layer for today's Windows over it ([`Catalog::builtin`] and
+/// [`Modern::builtin`]), read once per process.
+pub fn layer() -> Result<&'static (Catalog, Modern), CompiledError> {
+    static LAYER_ONCE: OnceLock<Result<(Catalog, Modern), CompiledError>> = OnceLock::new();
+    LAYER_ONCE
+        .get_or_init(|| decode("layer", LAYER))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The port-sharing decisions ([`PortSharing::builtin`]), read once per process.
+pub fn sharing() -> Result<&'static PortSharing, CompiledError> {
+    static SHARING_ONCE: OnceLock<Result<PortSharing, CompiledError>> = OnceLock::new();
+    SHARING_ONCE
+        .get_or_init(|| decode("sharing", SHARING))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The built-in catalog as `version` has it (`seed.at(&modern, version)`), a fresh copy.
+pub fn view(version: WindowsVersion) -> Result<Catalog, CompiledError> {
+    let index = WindowsVersion::ALL
+        .iter()
+        .position(|v| *v == version)
+        .unwrap_or(WindowsVersion::ALL.len() - 1);
+    decode(&format!("view {version}"), VIEWS[index])
+}
