@@ -1,6 +1,7 @@
 //! `pin`: the server settings that put each RPC server of a role on a fixed port.
 
 use portolan_catalog::Pinning;
+use portolan_catalog::pinning::BUILTIN_PINNING;
 use portolan_plan::{PinLayout, reg_file_bytes};
 
 use portolan_catalog::Catalog;
@@ -39,7 +40,7 @@ pub struct PinArgs {
 
 pub fn run(global: &Global, args: &PinArgs) -> Result<Status, Failure> {
     let catalog = super::load_catalog(global)?;
-    let pinning = Pinning::builtin(&catalog).map_err(|e| Failure::runtime(e.to_string()))?;
+    let pinning = builtin_pinning(&catalog)?;
     let layout = PinLayout::for_subjects(
         &catalog,
         &pinning,
@@ -79,7 +80,7 @@ pub(super) fn check_for(
             "--pin-rpc needs the role whose RPC servers were pinned: add --role ROLE (or --service SERVICE)",
         ));
     }
-    let pinning = Pinning::builtin(catalog).map_err(|e| Failure::runtime(e.to_string()))?;
+    let pinning = builtin_pinning(catalog)?;
     let layout =
         PinLayout::for_subjects(catalog, &pinning, &subjects.role, &subjects.service, base)?;
     let interfaces = layout
@@ -93,4 +94,12 @@ pub(super) fn check_for(
         layout.ports(),
         interfaces,
     )))
+}
+
+/// The built-in pinning data, checked against `catalog` and the compiled layer for today's
+/// Windows (services the pinning names may be the layer's).
+fn builtin_pinning(catalog: &Catalog) -> Result<Pinning, Failure> {
+    let (_, modern) = super::builtin_layer()?;
+    Pinning::parse(BUILTIN_PINNING, catalog, Some(modern))
+        .map_err(|e| Failure::runtime(format!("the built-in pinning data is invalid: {e}")))
 }
