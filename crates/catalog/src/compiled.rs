@@ -59,6 +59,29 @@ mod tests {
     }
 
     #[test]
+    fn human_readable_output_still_leaves_defaults_out() {
+        // The compiled form writes every field; JSON and TOML keep leaving defaults out.
+        let seed = Catalog::builtin().unwrap();
+        let role = seed.role("domain-controller").unwrap();
+        assert!(!role.user_defined);
+        let text = toml::to_string(role).unwrap();
+        assert!(!text.contains("user_defined"), "{text}");
+        assert!(text.contains("[[services]]"), "{text}");
+        let plain = role
+            .services
+            .iter()
+            .find(|e| e.ports.is_all() && !e.optional);
+        assert!(plain.is_some(), "a role entry with every row, not optional");
+        let entry = toml::to_string(plain.unwrap()).unwrap();
+        assert!(
+            !entry.contains("optional") && !entry.contains("ports"),
+            "{entry}"
+        );
+        let erratum = seed.errata().iter().find(|e| e.field.is_none()).unwrap();
+        assert!(!toml::to_string(erratum).unwrap().contains("field ="));
+    }
+
+    #[test]
     fn damaged_bytes_are_an_error_not_a_panic() {
         let seed = Catalog::builtin().unwrap();
         let bytes = encode("view", &seed).unwrap();
