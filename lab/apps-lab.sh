@@ -770,15 +770,11 @@ cmd_down() {
     log "down in $(since "$t0") s (configs kept in $LAB_DIR; 'purge' removes them)"
 }
 
-cmd_purge() {
-    cmd_down
-    rm -rf "$LAB_DIR"
-    log "removed $LAB_DIR"
-}
+cmd_purge() { cmd_down; remove_lab_dir; }
 
 cmd_status() {
     local rc=0
-    if ns_exists "$NS"; then echo "namespace $NS: present ($IP)"; else echo "namespace $NS: absent"; rc=1; fi
+    ns_status "$NS" "$IP" || rc=1
     print_pids || rc=1
     ns_exists "$NS" && print_sockets "$NS"
     return $rc

@@ -301,17 +301,13 @@ cmd_down() {
     log "down in $(since "$t0") s (domain kept in $LAB_DIR; 'purge' removes it)"
 }
 
-cmd_purge() {
-    cmd_down
-    rm -rf "$LAB_DIR"
-    log "removed $LAB_DIR"
-}
+cmd_purge() { cmd_down; remove_lab_dir; }
 
 cmd_status() {
     local ns p rc=0
     for ns in "$NS_DC" "$NS_SVC"; do
         [ "$ns" = "$NS_SVC" ] && [ "$EXTRAS" != 1 ] && continue
-        if ns_exists "$ns"; then echo "namespace $ns: present"; else echo "namespace $ns: absent"; rc=1; fi
+        ns_status "$ns" || rc=1
     done
     print_pids || rc=1
     if ns_exists "$NS_DC"; then

@@ -190,15 +190,11 @@ cmd_down() {
     log "down in $(since "$t0") s"
 }
 
-cmd_purge() {
-    cmd_down
-    rm -rf "$LAB_DIR"
-    log "removed $LAB_DIR"
-}
+cmd_purge() { cmd_down; remove_lab_dir; }
 
 cmd_status() {
     local rc=0
-    if ns_exists "$NS_FW"; then echo "namespace $NS_FW: present ($FW_IP)"; else echo "namespace $NS_FW: absent"; rc=1; fi
+    ns_status "$NS_FW" "$FW_IP" || rc=1
     print_pids || rc=1
     if ns_exists "$NS_FW"; then
         echo "icmp in $NS_FW: $(ip netns exec "$NS_FW" sysctl -n net.ipv4.icmp_ratelimit) (ratelimit)," \

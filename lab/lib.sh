@@ -469,6 +469,12 @@ wait_ready_with() {
     log "ready in $(since "$t0") s"
 }
 
+# ns_status NS [ADDRESS]: one line saying whether namespace NS is there (with
+# its ADDRESS); 1 if it is not.
+ns_status() {
+    if ns_exists "$1"; then echo "namespace $1: present${2:+ ($2)}"; else echo "namespace $1: absent"; return 1; fi
+}
+
 # print_pids: the recorded daemons and whether they run; 1 if one is dead.
 print_pids() {
     local name pid ns st rc=0
@@ -507,6 +513,13 @@ run_check() {
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 # ------------------------------------------------------------------ commands
+# remove_lab_dir: the lab's directory (its configs and logs) goes; `purge`
+# runs it after `down`.
+remove_lab_dir() {
+    rm -rf "$LAB_DIR"
+    log "removed $LAB_DIR"
+}
+
 # lab_main COMMAND: run one of a lab script's commands (its cmd_* functions,
 # without arguments).
 lab_main() {

@@ -114,16 +114,12 @@ cmd_down() {
     log "down (domain kept in $LAB_DIR; 'purge' removes it)"
 }
 
-cmd_purge() {
-    cmd_down
-    rm -rf "$LAB_DIR"
-    log "removed $LAB_DIR"
-}
+cmd_purge() { cmd_down; remove_lab_dir; }
 
 cmd_status() {
     local ns rc=0
     for ns in "$NS_PIN_DC" "$NS_PIN_CL"; do
-        if ns_exists "$ns"; then echo "namespace $ns: present"; else echo "namespace $ns: absent"; rc=1; fi
+        ns_status "$ns" || rc=1
     done
     print_pids || rc=1
     ns_exists "$NS_PIN_DC" && print_sockets "$NS_PIN_DC"

@@ -5,8 +5,8 @@ use portolan_catalog::WindowsVersion;
 use portolan_plan::{Dialect, RpcRange};
 
 pub use crate::groups::{
-    CatalogSelection, CheckTiming, FormatArgs, IncludeOptional, OutputFile, PinRpc, ScanTiming,
-    Sharding, Subjects, Timing, parse_duration,
+    CatalogSelection, CheckTiming, FormatArgs, IncludeOptional, OutputFile, PinRpc, PortSelection,
+    ScanTiming, Sharding, Subjects, Timing, parse_duration,
 };
 pub use crate::values::{DialectArg, InputFormatArg, RpcRangeParser};
 
@@ -184,13 +184,7 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "HOST")]
     pub hosts: Vec<String>,
     #[command(flatten)]
-    pub subjects: Subjects,
-    /// Check these ports (a bare port is TCP): `tcp:80,443,1000-1010 udp:53,137`, `53/udp`,
-    /// `role:NAME`, `service:NAME`, `catalog`.
-    #[arg(long, short = 'p', value_name = "SPEC")]
-    pub ports: Option<String>,
-    #[command(flatten)]
-    pub optional: IncludeOptional,
+    pub selection: PortSelection,
     /// Do not speak the expected protocol on open TCP ports.
     #[arg(long)]
     pub no_verify: bool,

@@ -132,6 +132,20 @@ pub struct Subjects {
     pub service: Vec<String>,
 }
 
+/// What `check` and `listen` work on: roles, services and `--ports`, and whether the roles'
+/// optional entries count.
+#[derive(Debug, Args)]
+pub struct PortSelection {
+    #[command(flatten)]
+    pub subjects: Subjects,
+    /// Ports (a bare port is TCP), with those of the roles and services if any:
+    /// `tcp:80,443,1000-1010 udp:53,137`, `53/udp`, `role:NAME`, `service:NAME`, `catalog`.
+    #[arg(long, short = 'p', value_name = "SPEC")]
+    pub ports: Option<String>,
+    #[command(flatten)]
+    pub optional: IncludeOptional,
+}
+
 /// Where the clients of `export --format aerleon`'s policies are. The other formats export
 /// the whole catalog and refuse it.
 #[derive(Debug, Args)]

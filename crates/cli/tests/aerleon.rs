@@ -104,32 +104,13 @@ fn export_refuses_what_it_cannot_do() {
         2,
         &["--format aerleon"],
     );
-    fails(
-        &[
-            "export",
-            "--format",
-            "aerleon",
-            "-o",
-            "/tmp/x",
-            "--role",
-            "no-such-role",
-        ],
-        2,
-        &["no-such-role"],
-    );
-    fails(
-        &[
-            "export",
-            "--format",
-            "aerleon",
-            "-o",
-            "/tmp/x",
-            "--from",
-            "10.0.0.0/33",
-        ],
-        2,
-        &["10.0.0.0/33"],
-    );
+    for (flag, value) in [("--role", "no-such-role"), ("--from", "10.0.0.0/33")] {
+        fails(
+            &["export", "--format", "aerleon", "-o", "/tmp/x", flag, value],
+            2,
+            &[value],
+        );
+    }
 }
 
 /// Aerleon's aclgen: `PORTOLAN_VENV`'s, else the test venv's, else one on PATH. `None` (the

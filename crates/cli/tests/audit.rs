@@ -149,14 +149,13 @@ fn this_machines_own_sockets() {
 #[test]
 fn a_windows_domain_controller_lacks_nothing_and_shows_its_extras() {
     // The seed's role (--windows 2003); today's is in a_windows_dc_matches_todays_role.
-    let (code, v) = json_run(&[
-        "--windows",
-        "2003",
-        "audit",
-        &fixture("windows-dc/netstat-anob.txt"),
-        "--role",
-        "domain-controller",
-    ]);
+    let netstat = fixture("windows-dc/netstat-anob.txt");
+    let audit = |roles: &[&str]| {
+        let mut args = vec!["--windows", "2003", "audit", &netstat];
+        args.extend(roles.iter().flat_map(|&role| ["--role", role]));
+        json_run(&args)
+    };
+    let (code, v) = audit(&["domain-controller"]);
     assert_eq!(
         code, 1,
         "RDP, WinRM, mDNS and LLMNR are not part of the role"
@@ -166,16 +165,7 @@ fn a_windows_domain_controller_lacks_nothing_and_shows_its_extras() {
     let unexpected: Vec<&str> = strings(&comparison["unexpected"]);
     assert!(unexpected.contains(&"tcp/3389") && unexpected.contains(&"tcp/5985"));
     // Adding the terminal-server role accounts for RDP.
-    let (_, v) = json_run(&[
-        "--windows",
-        "2003",
-        "audit",
-        &fixture("windows-dc/netstat-anob.txt"),
-        "--role",
-        "domain-controller",
-        "--role",
-        "terminal-server",
-    ]);
+    let (_, v) = audit(&["domain-controller", "terminal-server"]);
     let unexpected = v["reports"][0]["comparison"]["unexpected"]
         .as_array()
         .unwrap()

@@ -7,7 +7,7 @@ mod common;
 
 use std::net::{TcpListener, UdpSocket};
 
-use common::{json_run, portolan, results, stdout_ok};
+use common::{fails, json_run, portolan, results, stdout_ok};
 use predicates::prelude::*;
 
 /// A port nothing listens on: bound, then released.
@@ -175,11 +175,7 @@ fn bad_check_input_exits_2_naming_the_problem() {
             "--min-timeout",
         ),
     ] {
-        portolan()
-            .args(&args)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(problem));
+        fails(&args, 2, &[problem]);
     }
 }
 

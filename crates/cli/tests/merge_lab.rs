@@ -14,7 +14,7 @@ use portolan_testkit::{netns_add, run};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use common::portolan;
+use common::{json_exit, portolan};
 
 const TARGET: &str = "10.203.82.1";
 const OPEN: u16 = 18080;
@@ -218,14 +218,7 @@ fn merge_finds_the_port_one_zone_reaches_and_the_other_does_not() {
     .unwrap();
     let (a, b) = (zone_a.to_str().unwrap(), zone_b.to_str().unwrap());
 
-    let output = portolan()
-        .args(["merge", a, b, "--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let merged: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let merged = json_exit(portolan().args(["merge", a, b, "--format", "json"]), 1);
     assert_eq!(merged["vantages"], serde_json::json!(["zone-a", "zone-b"]));
     let rows: Vec<(u64, &str, Vec<&str>)> = merged["rows"]
         .as_array()

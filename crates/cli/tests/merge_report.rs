@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fails, portolan, stdout};
+use common::{fails, json_exit, portolan, stdout};
 
 fn fixture(name: &str) -> String {
     format!(
@@ -18,15 +18,12 @@ fn fixture(name: &str) -> String {
 fn merge_exits_0_when_the_vantages_agree_and_1_when_they_differ() {
     let table = stdout(&["merge", &fixture("zone-a.jsonl")]);
     assert!(table.contains("10 of 10 host-port rows agree"), "{table}");
-    let output = portolan()
-        .args(["merge", &fixture("zone-a.jsonl"), &fixture("zone-b.jsonl")])
-        .args(["--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let merged: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let merged = json_exit(
+        portolan()
+            .args(["merge", &fixture("zone-a.jsonl"), &fixture("zone-b.jsonl")])
+            .args(["--format", "json"]),
+        1,
+    );
     assert_eq!(merged["vantages"], serde_json::json!(["zone-a", "zone-b"]));
     assert_eq!(merged["differences"][0]["port"], 18080);
     assert_eq!(
@@ -39,15 +36,12 @@ fn merge_exits_0_when_the_vantages_agree_and_1_when_they_differ() {
 #[test]
 fn merge_reads_standard_input_as_vantage_stdin() {
     let lines = std::fs::read_to_string(fixture("zone-b.jsonl")).unwrap();
-    let output = portolan()
-        .args(["merge", "-", "--format", "json"])
-        .write_stdin(lines)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let merged: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let merged = json_exit(
+        portolan()
+            .args(["merge", "-", "--format", "json"])
+            .write_stdin(lines),
+        0,
+    );
     assert_eq!(merged["vantages"], serde_json::json!(["stdin"]));
 }
 

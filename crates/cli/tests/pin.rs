@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fails, portolan, stdout};
+use common::{fails, portolan, stdout, stdout_2003};
 
 #[test]
 fn windows_prints_powershell_and_writes_a_utf16_reg_file() {
@@ -41,17 +41,20 @@ fn windows_prints_powershell_and_writes_a_utf16_reg_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The Samba settings of a domain controller pinned from 20000.
+const SAMBA_DC_FROM_20000: [&str; 7] = [
+    "pin",
+    "--role",
+    "domain-controller",
+    "--base",
+    "20000",
+    "--for",
+    "samba",
+];
+
 #[test]
 fn samba_prints_smb_conf_lines() {
-    let text = stdout(&[
-        "pin",
-        "--role",
-        "domain-controller",
-        "--base",
-        "20000",
-        "--for",
-        "samba",
-    ]);
+    let text = stdout(&SAMBA_DC_FROM_20000);
     assert!(
         text.contains("\nrpc server port:drsuapi = 20000\n"),
         "{text}"
@@ -65,17 +68,7 @@ fn samba_prints_smb_conf_lines() {
         "{text}"
     );
     // The 2003 role still has FRS on the third port (unused by Samba): the range moves up.
-    let old = stdout(&[
-        "--windows",
-        "2003",
-        "pin",
-        "--role",
-        "domain-controller",
-        "--base",
-        "20000",
-        "--for",
-        "samba",
-    ]);
+    let old = stdout_2003(&SAMBA_DC_FROM_20000);
     assert!(
         old.contains("\nrpc server dynamic port range = 20004-20103\n"),
         "{old}"

@@ -130,6 +130,16 @@ fn a_samba_dc_pinned_by_portolan_obeys_and_the_narrowed_plan_holds() {
     // 1. The Samba lines, exactly as `pin` prints them, into the DC's smb.conf.
     let lines = dir.join("pin-samba.conf");
     let base = BASE.to_string();
+    // `rpc` of the pinned DC from the client: at step 2, and through the narrowed plan at the end.
+    let rpc_pinned = [
+        "rpc",
+        DC,
+        "--tcp",
+        "--role",
+        "domain-controller",
+        "--pin-rpc",
+        &base,
+    ];
     portolan()
         .args(["pin", "--role", "domain-controller", "--base", &base])
         .args(["--for", "samba", "-o", lines.to_str().unwrap()])
@@ -155,17 +165,7 @@ fn a_samba_dc_pinned_by_portolan_obeys_and_the_narrowed_plan_holds() {
 
     // 2. The mapper lists TCP endpoints only on the pinned ports (135 and 593 are the mapper's
     //    own fixed ports).
-    let (code, text) = from_client(&[
-        "rpc",
-        DC,
-        "--tcp",
-        "--role",
-        "domain-controller",
-        "--pin-rpc",
-        &base,
-        "--format",
-        "json",
-    ]);
+    let (code, text) = from_client(&[&rpc_pinned[..], &["--format", "json"]].concat());
     let json: Value = serde_json::from_str(&text).unwrap();
     let host = &json["hosts"][0];
     assert_eq!(code, 0, "rpc --pin-rpc did not pass: {host}");
@@ -275,15 +275,7 @@ fn a_samba_dc_pinned_by_portolan_obeys_and_the_narrowed_plan_holds() {
         "{after:?}"
     );
     // And the pinned DC still answers RPC through the firewall.
-    let (code, text) = from_client(&[
-        "rpc",
-        DC,
-        "--tcp",
-        "--role",
-        "domain-controller",
-        "--pin-rpc",
-        &base,
-    ]);
+    let (code, text) = from_client(&rpc_pinned);
     assert_eq!(code, 0, "{text}");
     drop(lab);
     let _ = std::fs::remove_dir_all(&dir);

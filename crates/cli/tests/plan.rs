@@ -5,7 +5,6 @@
 mod common;
 
 use common::{fails, field_strings, json_ok, json_run, portolan, stdout_ok};
-use predicates::prelude::*;
 
 #[test]
 fn a_domain_controller_plan_in_two_dialects() {
@@ -103,12 +102,7 @@ fn bad_plan_input_exits_2_and_says_why() {
             "IPv6",
         ),
     ] {
-        portolan()
-            .arg("plan")
-            .args(&args)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(problem));
+        fails(&[&["plan"], &args[..]].concat(), 2, &[problem]);
     }
 }
 

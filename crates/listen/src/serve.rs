@@ -45,6 +45,31 @@ pub struct Hit {
     pub answered: String,
 }
 
+impl Hit {
+    /// An arrival from `from` at `destination`, `port`, as it comes in: nothing read or
+    /// answered yet.
+    fn arrived(from: SocketAddr, destination: IpAddr, port: u16, transport: &'static str) -> Hit {
+        Hit {
+            time: respond::rfc3339(SystemTime::now()),
+            source: from.ip(),
+            source_port: from.port(),
+            destination,
+            port,
+            transport,
+            bytes_in: 0,
+            bytes_out: 0,
+            answered: String::new(),
+        }
+    }
+}
+
+/// The local address of a socket, or the unspecified address when it cannot say.
+fn local_ip(bound: std::io::Result<SocketAddr>) -> IpAddr {
+    bound
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
 /// How the listener behaves.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -334,10 +359,7 @@ impl Listener {
 }
 
 async fn serve_udp(socket: UdpSocket, index: usize, port: u16, shared: Arc<Shared>) {
-    let destination = socket
-        .local_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let destination = local_ip(socket.local_addr());
     let mut buffer = vec![0u8; 65_536];
     loop {
         let (len, from) = match socket.recv_from(&mut buffer).await {
@@ -347,17 +369,8 @@ async fn serve_udp(socket: UdpSocket, index: usize, port: u16, shared: Arc<Share
         };
         let request = buffer.get(..len).unwrap_or_default();
         shared.arrived(index, from.ip());
-        let mut hit = Hit {
-            time: respond::rfc3339(SystemTime::now()),
-            source: from.ip(),
-            source_port: from.port(),
-            destination,
-            port,
-            transport: "udp",
-            bytes_in: len,
-            bytes_out: 0,
-            answered: String::new(),
-        };
+        let mut hit = Hit::arrived(from, destination, port, "udp");
+        hit.bytes_in = len;
         let mut rate_limited = false;
         let answer = if !answerable(from.ip(), from.port()) {
             hit.answered = "nothing: a broadcast, multicast or unspecified source".to_string();
@@ -438,21 +451,8 @@ async fn converse(
 ) {
     let _ = stream.set_nodelay(true);
     shared.arrived(index, from.ip());
-    let destination = stream
-        .local_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    let mut hit = Hit {
-        time: respond::rfc3339(SystemTime::now()),
-        source: from.ip(),
-        source_port: from.port(),
-        destination,
-        port,
-        transport: "tcp",
-        bytes_in: 0,
-        bytes_out: 0,
-        answered: String::new(),
-    };
+    let destination = local_ip(stream.local_addr());
+    let mut hit = Hit::arrived(from, destination, port, "tcp");
     let mut said = Vec::new();
     if let Some((greeting, what)) = respond::tcp_greeting(port) {
         if stream.write_all(greeting).await.is_ok() {

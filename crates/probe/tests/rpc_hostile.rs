@@ -37,6 +37,20 @@ fn with_handle(answer: &[u8], seed: u8) -> Vec<u8> {
     out
 }
 
+/// Enumerates the mapper on `port`, whose connection ends after a first complete answer
+/// (three entries, more to come): the three are kept, and the end says it was cut short.
+fn keeps_the_first_batch_and_says_cut_short(port: u16) {
+    let enumeration = enumerate(port).expect("the first batch was complete");
+    assert!(!enumeration.complete);
+    assert_eq!(enumeration.endpoints.len(), 3);
+    assert!(
+        enumeration.end.starts_with("cut short"),
+        "{}",
+        enumeration.end
+    );
+    assert!(enumeration.incomplete().is_some());
+}
+
 #[test]
 fn a_mapper_repeating_the_same_handle_and_entries_is_stopped_at_once() {
     // Every answer says "these three, and there is more", with the same handle: the client
@@ -80,15 +94,7 @@ fn a_mapper_that_hangs_up_after_its_first_answer_is_incomplete() {
     let port = mapper(1, |_, request| {
         Some(answering(THREE_AND_MORE, call_id(request)))
     });
-    let enumeration = enumerate(port).expect("the first batch was complete");
-    assert!(!enumeration.complete);
-    assert_eq!(enumeration.endpoints.len(), 3);
-    assert!(
-        enumeration.end.starts_with("cut short"),
-        "{}",
-        enumeration.end
-    );
-    assert!(enumeration.incomplete().is_some());
+    keeps_the_first_batch_and_says_cut_short(port);
 }
 
 #[test]
@@ -129,14 +135,7 @@ fn a_connection_closed_mid_answer_keeps_what_was_complete() {
             whole[..whole.len() / 2].to_vec()
         })
     });
-    let enumeration = enumerate(port).expect("the first batch was complete");
-    assert!(!enumeration.complete);
-    assert_eq!(enumeration.endpoints.len(), 3);
-    assert!(
-        enumeration.end.starts_with("cut short"),
-        "{}",
-        enumeration.end
-    );
+    keeps_the_first_batch_and_says_cut_short(port);
 }
 
 #[test]

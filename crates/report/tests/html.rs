@@ -39,6 +39,17 @@ fn synthetic(vantage: &str, hosts: usize, ports: usize) -> String {
     text
 }
 
+/// The page of both zones' checks and the audit.
+fn merged_page() -> String {
+    let results = Results::read_files(&[
+        fixture("zone-a.jsonl"),
+        fixture("zone-b.jsonl"),
+        fixture("audit.json"),
+    ])
+    .unwrap();
+    html::render(&results)
+}
+
 #[test]
 fn hostile_names_and_banners_are_escaped_everywhere() {
     let results =
@@ -61,13 +72,7 @@ fn hostile_names_and_banners_are_escaped_everywhere() {
 
 #[test]
 fn the_page_fetches_nothing() {
-    let results = Results::read_files(&[
-        fixture("zone-a.jsonl"),
-        fixture("zone-b.jsonl"),
-        fixture("audit.json"),
-    ])
-    .unwrap();
-    let page = html::render(&results);
+    let page = merged_page();
     for needle in [
         "http:",
         "https:",
@@ -86,13 +91,7 @@ fn the_page_fetches_nothing() {
 
 #[test]
 fn a_merged_page_has_vantage_columns_differences_caveats_and_the_audit() {
-    let results = Results::read_files(&[
-        fixture("zone-a.jsonl"),
-        fixture("zone-b.jsonl"),
-        fixture("audit.json"),
-    ])
-    .unwrap();
-    let page = html::render(&results);
+    let page = merged_page();
     assert!(page.contains("<th colspan=\"2\">tcp/18080</th>"));
     assert!(page.contains("<th>zone-a</th><th>zone-b</th>"));
     assert!(page.contains("id=\"differences\""));

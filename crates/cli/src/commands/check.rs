@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use portolan_catalog::Catalog;
+use portolan_catalog::{Catalog, PortRange, Transport};
 use portolan_core::target::{self, SizeGuard};
 use portolan_probe::Selection;
 use portolan_probe::engine::{CheckOptions, Host, ProbeContext};
@@ -14,12 +14,12 @@ use portolan_probe::select::ServiceChoice;
 
 use crate::cli::{CheckArgs, Global, ResultFormat};
 use crate::exit::{Failure, Status as Exit};
-use crate::groups::{IncludeOptional, Subjects};
+use crate::groups::{IncludeOptional, PortSelection, Subjects};
 use crate::render::{self, terminal_style};
 
 /// The services named by `--service` (every row) and `--role` (the rows its required entries
 /// take), and the optional role entries left unchecked.
-pub(crate) fn chosen_services(
+fn chosen_services(
     catalog: &Catalog,
     subjects: &Subjects,
     optional: &IncludeOptional,
@@ -52,6 +52,31 @@ pub(crate) fn chosen_services(
     Ok((choices, skipped_optional))
 }
 
+/// What a `check` or `listen` selection names.
+pub(crate) struct Chosen {
+    /// The services of `--service` and `--role`.
+    pub services: Vec<ServiceChoice>,
+    /// The optional role entries left out (check notes them under its table).
+    pub skipped_optional: Vec<String>,
+    /// The ports of `--ports`.
+    pub ports: Vec<(Transport, PortRange)>,
+}
+
+/// The services and ports of a selection.
+pub(crate) fn chosen(catalog: &Catalog, selection: &PortSelection) -> Result<Chosen, Failure> {
+    let (services, skipped_optional) =
+        chosen_services(catalog, &selection.subjects, &selection.optional)?;
+    let ports = match &selection.ports {
+        Some(text) => portolan_probe::parse_port_spec(catalog, text)?,
+        None => Vec::new(),
+    };
+    Ok(Chosen {
+        services,
+        skipped_optional,
+        ports,
+    })
+}
+
 /// The options of the engine from the arguments.
 fn options(catalog: &Catalog, args: &CheckArgs) -> Result<CheckOptions, Failure> {
     let timing = &args.timing;
@@ -76,21 +101,20 @@ fn options(catalog: &Catalog, args: &CheckArgs) -> Result<CheckOptions, Failure>
         },
         mapper_port: defaults.mapper_port,
         rate: defaults.rate,
-        pin: super::pin::check_for(catalog, &args.pin, &args.subjects)?,
+        pin: super::pin::check_for(catalog, &args.pin, &args.selection.subjects)?,
     })
 }
 
 pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     let catalog = super::load_catalog(global)?;
-    let (services, skipped_optional) = chosen_services(&catalog, &args.subjects, &args.optional)?;
-    let spec = match &args.ports {
-        Some(text) => portolan_probe::parse_port_spec(&catalog, text)?,
-        None => Vec::new(),
-    };
-    if services.is_empty() && spec.is_empty() && !args.subjects.role.is_empty() {
+    let chosen = chosen(&catalog, &args.selection)?;
+    if chosen.services.is_empty()
+        && chosen.ports.is_empty()
+        && !args.selection.subjects.role.is_empty()
+    {
         return Err(Failure::new("the roles given have no required services"));
     }
-    let selection = portolan_probe::select(&catalog, &services, &spec)?;
+    let selection = portolan_probe::select(&catalog, &chosen.services, &chosen.ports)?;
     let options = options(&catalog, args)?;
     // Bad targets (a malformed address, too many) stop here with exit 2; names are looked
     // up in the runtime, in parallel, and one that does not resolve is that host's ERROR.
@@ -124,7 +148,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
             &catalog,
             &selection,
             &options,
-            &skipped_optional,
+            &chosen.skipped_optional,
         )
         .await
     })

@@ -11,19 +11,13 @@ use portolan_listen::{Hit, ListenError, Listener, Port, ServeOptions};
 
 use crate::cli::Global;
 use crate::exit::{Failure, Status};
-use crate::groups::{IncludeOptional, RadiusSecret, Subjects};
+use crate::groups::{PortSelection, RadiusSecret};
 use crate::render;
 
 #[derive(Debug, Args)]
 pub struct ListenArgs {
     #[command(flatten)]
-    pub subjects: Subjects,
-    /// Listen on these ports too (a bare port is TCP): `tcp:80,443 udp:53`, `53/udp`,
-    /// `role:NAME`, `service:NAME`; the grammar of check.
-    #[arg(long, short = 'p', value_name = "SPEC")]
-    pub ports: Option<String>,
-    #[command(flatten)]
-    pub optional: IncludeOptional,
+    pub selection: PortSelection,
     /// Listen on this address (repeatable; IPv4 or IPv6). Default: every IPv4 address
     /// (0.0.0.0) and every IPv6 address (::), as the server would.
     #[arg(long, value_name = "ADDRESS")]
@@ -79,18 +73,13 @@ fn parse_run_time(text: &str) -> Result<Duration, String> {
 /// RPC services.
 fn selection(global: &Global, args: &ListenArgs) -> Result<(Vec<Port>, Vec<String>), Failure> {
     let catalog = super::load_catalog(global)?;
-    let (services, _skipped) =
-        super::check::chosen_services(&catalog, &args.subjects, &args.optional)?;
-    let spec = match &args.ports {
-        Some(text) => portolan_probe::parse_port_spec(&catalog, text)?,
-        None => Vec::new(),
-    };
-    if services.is_empty() && spec.is_empty() {
+    let chosen = super::check::chosen(&catalog, &args.selection)?;
+    if chosen.services.is_empty() && chosen.ports.is_empty() {
         return Err(Failure::new(
             "listen needs ports: give --role, --service or --ports (listening on every port of the catalog is never the plan)",
         ));
     }
-    let selection = portolan_probe::select(&catalog, &services, &spec)?;
+    let selection = portolan_probe::select(&catalog, &chosen.services, &chosen.ports)?;
     let ports = selection
         .targets
         .iter()

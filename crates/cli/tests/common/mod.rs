@@ -33,7 +33,13 @@ pub fn stdout_ok(cmd: &mut Command) -> String {
 
 /// Stdout of a run that must succeed, as JSON.
 pub fn json_ok(cmd: &mut Command) -> Value {
-    let text = stdout_ok(cmd);
+    json_exit(cmd, 0)
+}
+
+/// Stdout of a run that must exit with `code`, as JSON.
+pub fn json_exit(cmd: &mut Command, code: i32) -> Value {
+    let out = cmd.assert().code(code).get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("no JSON ({e}): {text}"))
 }
 

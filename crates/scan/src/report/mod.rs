@@ -53,6 +53,29 @@ pub(crate) struct SweepInfo<'a> {
     pub elapsed_ms: u128,
 }
 
+/// The JSON document of a sweep (docs/json.md), TCP or UDP: what was asked, each host, the
+/// totals, and the exit code (1 when nothing is open). Each sweep has its own parts.
+#[derive(Serialize)]
+struct SweepJson<Scan, Host, Totals> {
+    schema_version: u32,
+    scan: Scan,
+    hosts: Vec<Host>,
+    summary: Totals,
+    exit_code: u8,
+}
+
+impl<Scan, Host, Totals> SweepJson<Scan, Host, Totals> {
+    fn new(scan: Scan, hosts: Vec<Host>, summary: Totals, open: u64) -> Self {
+        SweepJson {
+            schema_version: portolan_output::catalog::SCHEMA_VERSION,
+            scan,
+            hosts,
+            summary,
+            exit_code: u8::from(open == 0),
+        }
+    }
+}
+
 /// The formats every sweep report renders: table, Markdown and CSV from the records it
 /// lists, JSON and nmap XML its own way.
 pub trait Rendered {

@@ -10,7 +10,7 @@ use portolan_core::{NmapState, Record};
 use serde::Serialize;
 
 use super::port::PortJson;
-use super::{Listing, Rendered, Sink, SweepInfo, plural};
+use super::{Listing, Rendered, Sink, SweepInfo, SweepJson, plural};
 use crate::engine::{Event, Observer, Progress, Summary};
 use crate::naming::PortNames;
 use crate::nmap_xml::{self, XmlHost, XmlProtocol, XmlScan};
@@ -142,14 +142,7 @@ struct TotalsJson {
 }
 
 /// The JSON document of a TCP sweep (docs/json.md).
-#[derive(Serialize)]
-pub struct ScanJson<'a> {
-    schema_version: u32,
-    scan: ScanInfoJson<'a>,
-    hosts: Vec<HostJson<'a>>,
-    summary: TotalsJson,
-    exit_code: u8,
-}
+type ScanJson<'a> = SweepJson<ScanInfoJson<'a>, HostJson<'a>, TotalsJson>;
 
 /// Everything the end-of-sweep formats need.
 pub struct TcpReport<'a, 'c> {
@@ -260,7 +253,7 @@ impl<'a, 'c> TcpReport<'a, 'c> {
     }
 
     /// The JSON document.
-    pub fn document(&self) -> ScanJson<'_> {
+    fn document(&self) -> ScanJson<'_> {
         let s = self.summary;
         let mut by_host = self.records_by_host();
         let hosts = self
@@ -283,9 +276,8 @@ impl<'a, 'c> TcpReport<'a, 'c> {
                 timeout_us: (h.timeout_us > 0).then_some(h.timeout_us),
             })
             .collect();
-        ScanJson {
-            schema_version: portolan_output::catalog::SCHEMA_VERSION,
-            scan: ScanInfoJson {
+        SweepJson::new(
+            ScanInfoJson {
                 sweep: SweepInfo {
                     targets: &self.listing.targets,
                     ports: self.ports.compact(),
@@ -304,15 +296,15 @@ impl<'a, 'c> TcpReport<'a, 'c> {
                 self_connects: s.self_connects,
             },
             hosts,
-            summary: TotalsJson {
+            TotalsJson {
                 hosts: self.collector.hosts_seen,
                 hosts_up: self.hosts_up(),
                 open: s.open,
                 closed: s.closed,
                 filtered: s.filtered,
             },
-            exit_code: u8::from(s.open == 0),
-        }
+            s.open,
+        )
     }
 }
 

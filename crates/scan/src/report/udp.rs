@@ -6,7 +6,7 @@ use portolan_core::{NmapState, Record, Verdict};
 use serde::Serialize;
 
 use super::port::PortJson;
-use super::{Listing, Rendered, SweepInfo, plural};
+use super::{Listing, Rendered, SweepInfo, SweepJson, plural};
 use crate::naming::PortNames;
 use crate::nmap_xml::{self, XmlHost, XmlPort, XmlProtocol, XmlScan};
 use crate::ports::PortList;
@@ -52,14 +52,7 @@ struct HostJson<'a> {
 }
 
 /// The JSON document of a UDP sweep (docs/json.md).
-#[derive(Serialize)]
-pub struct UdpScanJson<'a> {
-    schema_version: u32,
-    scan: ScanInfo<'a>,
-    hosts: Vec<HostJson<'a>>,
-    summary: Counts,
-    exit_code: u8,
-}
+type UdpScanJson<'a> = SweepJson<ScanInfo<'a>, HostJson<'a>, Counts>;
 
 #[derive(Serialize)]
 struct ScanInfo<'a> {
@@ -96,7 +89,7 @@ impl UdpReport<'_> {
     }
 
     /// The JSON document.
-    pub fn document(&self) -> UdpScanJson<'_> {
+    fn document(&self) -> UdpScanJson<'_> {
         let all = self.listing.all;
         let hosts = self
             .hosts()
@@ -113,9 +106,9 @@ impl UdpReport<'_> {
             })
             .collect();
         let summary = Counts::of(&self.run.records);
-        UdpScanJson {
-            schema_version: portolan_output::catalog::SCHEMA_VERSION,
-            scan: ScanInfo {
+        let open = summary.open;
+        SweepJson::new(
+            ScanInfo {
                 sweep: SweepInfo {
                     targets: &self.listing.targets,
                     ports: self.ports.compact(),
@@ -129,9 +122,9 @@ impl UdpReport<'_> {
                 protocol: "udp",
             },
             hosts,
-            exit_code: u8::from(summary.open == 0),
             summary,
-        }
+            open,
+        )
     }
 }
 
