@@ -52,9 +52,14 @@ pub fn sharing() -> Result<&'static PortSharing, CompiledError> {
 
 /// The built-in catalog as `version` has it (`seed.at(&modern, version)`), a fresh copy.
 pub fn view(version: WindowsVersion) -> Result<Catalog, CompiledError> {
-    let index = WindowsVersion::ALL
+    let what = format!("view {version}");
+    let bytes = WindowsVersion::ALL
         .iter()
         .position(|v| *v == version)
-        .unwrap_or(WindowsVersion::ALL.len() - 1);
-    decode(&format!("view {version}"), VIEWS[index])
+        .and_then(|index| VIEWS.get(index))
+        .ok_or_else(|| CompiledError {
+            what: what.clone(),
+            problem: "no compiled view for this version".to_string(),
+        })?;
+    decode(&what, bytes)
 }
