@@ -8,10 +8,11 @@ use portolan_output::Grid;
 use crate::cli::LookupFormat;
 use crate::exit::Failure;
 
-/// The built-in decisions. They are checked against the built-in catalog and layer, which a
-/// user catalog can extend but not shrink, so they hold for every catalog.
+/// The built-in decisions, as compiled at build time. They are checked against the built-in
+/// catalog and layer, which a user catalog can extend but not shrink, so they hold for every
+/// catalog.
 pub fn load() -> Result<&'static PortSharing, Failure> {
-    super::builtin_sharing()
+    portolan_builtin::sharing().map_err(super::built_in_invalid)
 }
 
 /// The conflicts among rows given as (service id, row key).

@@ -79,22 +79,13 @@ pub fn builtin_layer() -> Result<&'static (Catalog, Modern), Failure> {
     portolan_builtin::layer().map_err(built_in_invalid)
 }
 
-/// The built-in port-sharing decisions, as compiled at build time.
-pub fn builtin_sharing() -> Result<&'static portolan_catalog::PortSharing, Failure> {
-    portolan_builtin::sharing().map_err(built_in_invalid)
-}
-
 /// Compiled data that does not read back is a broken build, not the user's input.
 fn built_in_invalid(e: portolan_catalog::compiled::CompiledError) -> Failure {
     Failure::runtime(format!("the built-in catalog is invalid: {e}"))
 }
 
-/// The built-in catalog with the user's catalog files merged over it.
+/// The built-in catalog with the user's catalog files (at least one) merged over it.
 fn load_files(global: &Global) -> Result<Catalog, Failure> {
-    if global.catalog.catalogs.is_empty() {
-        // No user file: the built-in catalog, already parsed for the layer.
-        return Ok(builtin_layer()?.0.clone());
-    }
     let mut texts = Vec::new();
     for path in &global.catalog.catalogs {
         let text = std::fs::read(path).map_err(|e| {
