@@ -10,7 +10,7 @@ use crate::listener::{Coverage, Listener, Parsed, ScannedHost, StateCount};
 use crate::naming::{HostContext, name_port};
 use crate::report::{AuditReport, Comparison, Flag, FlagKind, PortReport};
 use crate::rpc::{RpcEndpoint, resolve_for};
-use crate::today::Today;
+use crate::today::{Today, TodayOver};
 
 /// How to audit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,12 +66,15 @@ pub fn audit(
     }
     // Naming follows the evidence, not `--windows`: a service tag such as IKEEXT says the
     // listing came from today's Windows, whatever version the audit compares with.
-    let today = Today::builtin();
+    let today = Today::builtin().map(|t| t.over(catalog));
     hosts
         .into_iter()
         .map(|(host, listeners)| {
             let seen = host.and_then(|h| scanned.get(h)).map(Vec::as_slice);
-            let known = Known { catalog, today };
+            let known = Known {
+                catalog,
+                today: today.as_ref(),
+            };
             let mut report = audit_host(known, input, host, seen, &listeners, expectation, options);
             report.compared = expectation.is_some();
             report
@@ -133,7 +136,7 @@ fn merge_scans(scans: &[&ScannedHost]) -> HostScan {
 #[derive(Clone, Copy)]
 struct Known<'a> {
     catalog: &'a Catalog,
-    today: Option<&'a Today>,
+    today: Option<&'a TodayOver<'a>>,
 }
 
 fn audit_host(

@@ -26,7 +26,7 @@ use crate::report::{
 };
 use crate::rpc::ResolvedEndpoint;
 use crate::tables::{PROCESS_SERVICES, extra_port, is_implementation, shared_port};
-use crate::today::Today;
+use crate::today::TodayOver;
 
 /// Names listed in a one-line summary before "and N more".
 const NAMES_SHOWN: usize = 4;
@@ -38,7 +38,7 @@ pub(crate) struct HostContext<'a> {
     /// Endpoints of an endpoint-mapper dump for this host.
     pub endpoints: &'a [ResolvedEndpoint],
     /// Today's Windows (the modern layer), when it fits the catalog.
-    pub today: Option<&'a Today>,
+    pub today: Option<&'a TodayOver<'a>>,
 }
 
 /// Names one port from its listeners (all on the same transport and port).
@@ -84,7 +84,7 @@ pub(crate) fn name_port(
     confirm_by_process(catalog, &mut candidates, listeners);
     let named_today = context
         .today
-        .is_some_and(|t| t.name(catalog, transport, port, listeners, &mut candidates));
+        .is_some_and(|t| t.name(transport, port, listeners, &mut candidates));
     if named_today {
         // The services the layer added may be confirmed by their process (kpasswd in lsass).
         confirm_by_process(catalog, &mut candidates, listeners);

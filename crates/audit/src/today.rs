@@ -18,6 +18,8 @@
 //! (SSDPSRV)`, `Remote Desktop Services (TermService)`): a service tag is itself a sign of
 //! Windows Vista or later.
 
+use std::cell::OnceCell;
+
 use portolan_catalog::{
     Catalog, Modern, ModernService, PortSpec, Transport, VersionRow, WindowsVersion,
 };
@@ -40,9 +42,24 @@ pub(crate) struct Today {
     modern: &'static Modern,
 }
 
+/// The layer read over one catalog: what [`Today::name`] works from. Each service's rows at
+/// every version from 2008 are worked out once, on first use, and then serve every port of
+/// the audit (working them out per port made a large listing slow).
+pub(crate) struct TodayOver<'c> {
+    today: &'static Today,
+    catalog: &'c Catalog,
+    rows: OnceCell<Vec<ServiceRows>>,
+}
+
+/// One layer service's rows at every version from 2008, each with its version.
+struct ServiceRows {
+    service: &'static ModernService,
+    rows: Vec<(WindowsVersion, VersionRow)>,
+}
+
 /// A layer service's rows on one port, at any version from 2008.
-struct Match<'m> {
-    service: &'m ModernService,
+struct Match {
+    service: &'static ModernService,
     apps: Vec<String>,
     dynamic: bool,
 }
@@ -63,57 +80,18 @@ impl Today {
             .as_ref()
     }
 
-    /// The rows `service` has on the port at any version from 2008, by application protocol;
-    /// `dynamic` when only a dynamic RPC row whose range holds the port gives it.
-    fn rows_on<'m>(
-        &'m self,
-        catalog: &Catalog,
-        service: &'m ModernService,
-        transport: Transport,
-        port: u16,
-    ) -> Option<Match<'m>> {
-        let mut fixed: Vec<String> = Vec::new();
-        let mut dynamic: Vec<String> = Vec::new();
-        for version in WindowsVersion::ALL
-            .into_iter()
-            .filter(|v| *v > WindowsVersion::W2003)
-        {
-            for row in self.modern.service_rows(catalog, &service.id, version) {
-                let into = if holds(&row, transport, port) {
-                    &mut fixed
-                } else if row.transport == transport
-                    && row.port.is_some_and(|spec| spec.is_dynamic())
-                    && row
-                        .port
-                        .and_then(|spec| self.modern.dynamic_range(spec, version))
-                        .is_some_and(|(a, b)| a <= port && port <= b)
-                {
-                    &mut dynamic
-                } else {
-                    continue;
-                };
-                if !into.contains(&row.app) {
-                    into.push(row.app.clone());
-                }
-            }
-        }
-        match (fixed.is_empty(), dynamic.is_empty()) {
-            (false, _) => Some(Match {
-                service,
-                apps: fixed,
-                dynamic: false,
-            }),
-            (true, false) => Some(Match {
-                service,
-                apps: dynamic,
-                dynamic: true,
-            }),
-            (true, true) => None,
+    /// This layer read over `catalog` (the seed, a version's view or a user catalog whose
+    /// services the layer's rows are placed over).
+    pub(crate) fn over<'c>(&'static self, catalog: &'c Catalog) -> TodayOver<'c> {
+        TodayOver {
+            today: self,
+            catalog,
+            rows: OnceCell::new(),
         }
     }
 
     /// The layer service a listener's service tag or executable names, and what named it.
-    fn named_by<'m>(&'m self, listener: &Listener) -> Vec<(&'m ModernService, String)> {
+    fn named_by(&self, listener: &Listener) -> Vec<(&'static ModernService, String)> {
         let mut out = Vec::new();
         if listener.origin.format.is_remote() {
             return out;
@@ -143,24 +121,101 @@ impl Today {
         out
     }
 
+    /// True when the layer says `c`'s row on the port is answered by one of `owners` (a
+    /// re-owned row).
+    fn handed_over(&self, c: &Candidate, owners: &[&str], transport: Transport, port: u16) -> bool {
+        self.modern.service(&c.service).is_some_and(|s| {
+            s.rows.iter().any(|r| {
+                r.transport == transport
+                    && r.port == Some(PortSpec::Single(port))
+                    && r.owner.as_deref().is_some_and(|o| owners.contains(&o))
+            })
+        })
+    }
+}
+
+impl TodayOver<'_> {
+    /// Every layer service's rows from 2008 on, worked out on first use.
+    fn all_rows(&self) -> &[ServiceRows] {
+        self.rows.get_or_init(|| {
+            let modern = self.today.modern;
+            modern
+                .services()
+                .iter()
+                .map(|service| ServiceRows {
+                    service,
+                    rows: WindowsVersion::ALL
+                        .into_iter()
+                        .filter(|v| *v > WindowsVersion::W2003)
+                        .flat_map(|version| {
+                            modern
+                                .service_rows(self.catalog, &service.id, version)
+                                .into_iter()
+                                .map(move |row| (version, row))
+                        })
+                        .collect(),
+                })
+                .collect()
+        })
+    }
+
+    /// The rows `of` has on the port at any version from 2008, by application
+    /// protocol; `dynamic` when only a dynamic RPC row whose range holds the port gives it.
+    fn rows_on(&self, of: &ServiceRows, transport: Transport, port: u16) -> Option<Match> {
+        let mut fixed: Vec<String> = Vec::new();
+        let mut dynamic: Vec<String> = Vec::new();
+        for (version, row) in &of.rows {
+            let into = if holds(row, transport, port) {
+                &mut fixed
+            } else if row.transport == transport
+                && row.port.is_some_and(|spec| spec.is_dynamic())
+                && row
+                    .port
+                    .and_then(|spec| self.today.modern.dynamic_range(spec, *version))
+                    .is_some_and(|(a, b)| a <= port && port <= b)
+            {
+                &mut dynamic
+            } else {
+                continue;
+            };
+            if !into.contains(&row.app) {
+                into.push(row.app.clone());
+            }
+        }
+        let service = of.service;
+        match (fixed.is_empty(), dynamic.is_empty()) {
+            (false, _) => Some(Match {
+                service,
+                apps: fixed,
+                dynamic: false,
+            }),
+            (true, false) => Some(Match {
+                service,
+                apps: dynamic,
+                dynamic: true,
+            }),
+            (true, true) => None,
+        }
+    }
+
     /// Applies the rules to the seed's candidates of one port; true when the layer named
     /// the port (rule 1 or 2), so the summary needs no "outside the catalog" name.
     pub(crate) fn name(
         &self,
-        catalog: &Catalog,
         transport: Transport,
         port: u16,
         listeners: &[&Listener],
         candidates: &mut Vec<Candidate>,
     ) -> bool {
         // Rule 1: a tag or an executable names a layer service with a row here.
-        let mut confirmed: Vec<(Match<'_>, String)> = Vec::new();
+        let mut confirmed: Vec<(Match, String)> = Vec::new();
         for listener in listeners {
-            for (service, by) in self.named_by(listener) {
+            for (service, by) in self.today.named_by(listener) {
                 if confirmed.iter().any(|(m, _)| m.service.id == service.id) {
                     continue;
                 }
-                if let Some(m) = self.rows_on(catalog, service, transport, port) {
+                let rows = self.all_rows().iter().find(|r| r.service.id == service.id);
+                if let Some(m) = rows.and_then(|r| self.rows_on(r, transport, port)) {
                     confirmed.push((m, by));
                 }
             }
@@ -173,7 +228,7 @@ impl Today {
             // Seed rows the layer hands to the owner (LSASS's IKE) no longer name the port.
             candidates.retain(|c| {
                 owners.contains(&c.service.as_str())
-                    || !self.handed_over(c, &owners, transport, port)
+                    || !self.today.handed_over(c, &owners, transport, port)
             });
             candidates.retain(|c| c.relation != Relation::PossibleDynamic);
             for c in candidates.iter_mut() {
@@ -204,12 +259,11 @@ impl Today {
         if !candidates.is_empty() {
             return false;
         }
-        let found: Vec<Match<'_>> = self
-            .modern
-            .services()
+        let found: Vec<Match> = self
+            .all_rows()
             .iter()
-            .filter(|s| s.windows_service.is_some())
-            .filter_map(|s| self.rows_on(catalog, s, transport, port))
+            .filter(|r| r.service.windows_service.is_some())
+            .filter_map(|r| self.rows_on(r, transport, port))
             .filter(|m| !m.dynamic)
             .collect();
         let alone = found.len() == 1;
@@ -224,18 +278,6 @@ impl Today {
         }
         !candidates.is_empty()
     }
-
-    /// True when the layer says `c`'s row on the port is answered by one of `owners` (a
-    /// re-owned row).
-    fn handed_over(&self, c: &Candidate, owners: &[&str], transport: Transport, port: u16) -> bool {
-        self.modern.service(&c.service).is_some_and(|s| {
-            s.rows.iter().any(|r| {
-                r.transport == transport
-                    && r.port == Some(PortSpec::Single(port))
-                    && r.owner.as_deref().is_some_and(|o| owners.contains(&o))
-            })
-        })
-    }
 }
 
 /// True when `row` is a fixed row holding the port.
@@ -247,7 +289,7 @@ fn holds(row: &VersionRow, transport: Transport, port: u16) -> bool {
             .is_some_and(|(a, b)| a <= port && port <= b)
 }
 
-fn candidate(m: &Match<'_>) -> Candidate {
+fn candidate(m: &Match) -> Candidate {
     Candidate {
         service: m.service.id.clone(),
         name: m.service.name.clone(),
