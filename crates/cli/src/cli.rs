@@ -92,7 +92,10 @@ pub enum ExportFormat {
     Aerleon,
 }
 
+// Each command's arguments are built only when that command is run (clap's `defer`): a
+// look-up then starts without building the other twenty commands' arguments.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Which services listen on these ports (445, 389/udp, 2701-2704, gre).
     Port(PortArgs),
