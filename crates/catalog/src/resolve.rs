@@ -190,6 +190,10 @@ const SUGGEST_AT: f64 = 0.75;
 const LIST_UP_TO: usize = 30;
 /// Most suggestions given.
 const MAX_SUGGESTIONS: usize = 5;
+/// Longest input (in characters) that gets suggestions. The longest name in the catalog has
+/// under 100; a longer input is not a misspelt name, and Jaro-Winkler, whose cost grows with
+/// the product of the lengths, would score it near 0.8 against every short word anyway.
+const MAX_SUGGESTED_INPUT: usize = 128;
 
 fn resolve<'c, T: Named>(
     items: &'c [T],
@@ -242,6 +246,9 @@ fn resolve<'c, T: Named>(
 /// Items whose names (whole, or one of their words) are close to `input`, best first.
 pub(crate) fn suggest<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
     let needle = name_words(input);
+    if needle.chars().count() > MAX_SUGGESTED_INPUT {
+        return Vec::new();
+    }
     let mut scored: Vec<(f64, &T)> = items
         .iter()
         .map(|item| {
@@ -336,6 +343,19 @@ mod tests {
             !err.contains("did you mean") && err.contains("portolan roles"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_input_longer_than_any_name_gets_no_suggestion() {
+        // Past the bound nothing is suggested, and the error still points to the list.
+        let long = "domian controller ".repeat(10);
+        assert!(long.len() > MAX_SUGGESTED_INPUT);
+        let err = catalog().resolve_role(&long).unwrap_err().to_string();
+        assert!(!err.contains("did you mean"), "{err}");
+        assert!(err.contains("portolan roles"), "{err}");
+        let items = catalog();
+        assert_eq!(suggest(&items.roles, "domian controller").len(), 1);
+        assert!(suggest(&items.roles, &long).is_empty());
     }
 
     #[test]
