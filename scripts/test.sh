@@ -62,6 +62,25 @@ fi
 rm -f "$PORTOLAN_SKIP_LOG"
 [ "$status" = 0 ] || exit "$status"
 
+if [ "${PORTOLAN_STATIC:-1}" != 0 ]; then
+    step "static build (scripts/build-static.sh) answers as the default one"
+    static="$(bash scripts/build-static.sh -q)"
+    cargo build -q --locked -p portolan
+    for args in "port 445" "service dns --format json" "table --format csv" \
+        "plan --role domain-controller --dialect nftables" "--version"; do
+        # shellcheck disable=SC2086 # the arguments are split on purpose
+        diff <(target/debug/portolan $args) <("$static" $args) >/dev/null ||
+            { echo "static build differs on: portolan $args" >&2; exit 1; }
+    done
+    # Name resolution in a static glibc binary goes through the system's NSS: prove it.
+    rc=0
+    "$static" check localhost --ports tcp:1 --format json >/dev/null || rc=$?
+    [ "$rc" = 1 ] || { echo "static build: check localhost exited $rc, not 1" >&2; exit 1; }
+    echo "static build: same answers, and localhost resolves"
+else
+    echo "SKIPPED: static build (PORTOLAN_STATIC=0)"
+fi
+
 seconds="${PORTOLAN_FUZZ_SECONDS:-10}"
 if [ "$seconds" != 0 ] && command -v cargo-fuzz >/dev/null 2>&1; then
     step "fuzz (${seconds}s per target)"
