@@ -14,21 +14,30 @@ cargo build --release -q -p portolan
 bin=target/release/portolan
 # The statically linked build (scripts/build-static.sh), timed beside the default one.
 static="$(bash scripts/build-static.sh -q)"
-out="$(mktemp)"
-hyperfine -N --warmup 20 --runs "${RUNS:-300}" --export-json "$out" \
-    -n "portolan port 445" "$bin port 445" \
-    -n "static port 445" "$static port 445" \
-    -n "getent services 445" "getent services 445" \
-    -n "portolan --version" "$bin --version" \
-    -n "static --version" "$static --version" >/dev/null
-python3 - "$out" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-g = r["getent services 445"]
-for name in ["portolan port 445", "static port 445", "getent services 445",
-             "portolan --version", "static --version"]:
-    x = r[name]
-    print(f"{name:<20} mean {x['mean']*1e3:.2f} ms (sd {x['stddev']*1e3:.2f}, "
-          f"min {x['min']*1e3:.2f})  {x['mean']/g['mean']:.2f}x getent")
+# The machine's speed drifts over seconds, so the commands are timed in ROUNDS short rounds
+# (each command RUNS times per round, in turn) and each ratio is the median over the rounds
+# of the round's ratio: a slow spell then weighs on both sides of a ratio alike.
+dir="$(mktemp -d)"
+for round in $(seq "${ROUNDS:-7}"); do
+    hyperfine -N --warmup 10 --runs "${RUNS:-150}" --export-json "$dir/$round.json" \
+        -n "portolan port 445" "$bin port 445" \
+        -n "static port 445" "$static port 445" \
+        -n "getent services 445" "getent services 445" \
+        -n "portolan --version" "$bin --version" \
+        -n "static --version" "$static --version" >/dev/null
+done
+python3 - "$dir" <<'PY'
+import glob, json, statistics, sys
+rounds = [{x["command"]: x for x in json.load(open(f))["results"]}
+          for f in sorted(glob.glob(sys.argv[1] + "/*.json"))]
+names = ["portolan port 445", "static port 445", "getent services 445",
+         "portolan --version", "static --version"]
+print(f"{len(rounds)} rounds; median over rounds of each mean, and of each ratio to getent")
+for name in names:
+    mean = statistics.median(r[name]["mean"] for r in rounds)
+    low = min(r[name]["min"] for r in rounds)
+    ratio = statistics.median(r[name]["mean"] / r["getent services 445"]["mean"] for r in rounds)
+    spread = [round(r[name]["mean"] / r["getent services 445"]["mean"], 2) for r in rounds]
+    print(f"{name:<20} {mean*1e3:.2f} ms (min {low*1e3:.2f})  {ratio:.2f}x getent  rounds {spread}")
 PY
-rm -f "$out"
+rm -rf "$dir"
