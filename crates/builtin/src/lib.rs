@@ -15,7 +15,8 @@
 use std::sync::OnceLock;
 
 use portolan_catalog::compiled::{CompiledError, decode};
-use portolan_catalog::{Catalog, Modern, PortSharing, WindowsVersion};
+use portolan_catalog::pinning::{BUILTIN_PINNING, PinningError};
+use portolan_catalog::{Catalog, Modern, Pinning, PortSharing, WindowsVersion};
 
 const LAYER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/layer.bin"));
 const SHARING: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sharing.bin"));
@@ -62,4 +63,12 @@ pub fn view(version: WindowsVersion) -> Result<Catalog, CompiledError> {
             problem: "no compiled view for this version".to_string(),
         })?;
     decode(&what, bytes)
+}
+
+/// The built-in pinning data (which RPC servers `pin` puts on fixed ports), checked against
+/// `catalog` (the seed or a version's view) and the compiled layer for today's Windows, whose
+/// services it may name. The one place plan and the CLI take it from.
+pub fn pinning(catalog: &Catalog) -> Result<Pinning, PinningError> {
+    let (_, modern) = layer().map_err(|e| PinningError::Layer(e.to_string()))?;
+    Pinning::parse(BUILTIN_PINNING, catalog, Some(modern))
 }

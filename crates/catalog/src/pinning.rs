@@ -7,11 +7,15 @@
 //! Which ports a role gets is `portolan-plan`'s business (`plan::pin`); this module only holds
 //! the facts.
 //!
+//! The built-in data, checked against the compiled layer, comes from `portolan_builtin::pinning`.
+//!
 //! ```
-//! use portolan_catalog::{Catalog, Pinning};
+//! use portolan_catalog::pinning::BUILTIN_PINNING;
+//! use portolan_catalog::{Catalog, Modern, Pinning};
 //!
 //! let catalog = Catalog::builtin().unwrap();
-//! let pinning = Pinning::builtin(&catalog).unwrap();
+//! let modern = Modern::builtin(&catalog).unwrap();
+//! let pinning = Pinning::parse(BUILTIN_PINNING, &catalog, Some(&modern)).unwrap();
 //! let netlogon = pinning.servers.iter().find(|s| s.id == "netlogon").unwrap();
 //! let windows = netlogon.windows.as_ref().unwrap();
 //! assert_eq!(windows.registry[0].value, "DCTcpipPort");
@@ -33,6 +37,9 @@ pub enum PinningError {
     /// The TOML does not parse.
     #[error("data/pinning.toml: {0}")]
     Parse(String),
+    /// The layer for today's Windows, which the data is checked against, is not there.
+    #[error("data/pinning.toml cannot be checked: {0}")]
+    Layer(String),
     /// An entry names a service, source or type that does not exist.
     #[error("data/pinning.toml, {entry}: {problem}")]
     Invalid {
@@ -193,12 +200,6 @@ pub struct Pinning {
 }
 
 impl Pinning {
-    /// The built-in data, checked against `catalog` and the built-in layer for today's Windows.
-    pub fn builtin(catalog: &Catalog) -> Result<Pinning, PinningError> {
-        let modern = Modern::builtin(catalog).ok();
-        Pinning::parse(BUILTIN_PINNING, catalog, modern.as_ref())
-    }
-
     /// Parses and checks `text`: services must exist in `catalog` or `modern`, sources must be
     /// defined, UUIDs well formed, server values without data, and the rest not empty.
     pub fn parse(
@@ -311,7 +312,8 @@ mod tests {
     #[test]
     fn builtin_data_is_valid() {
         let catalog = Catalog::builtin().unwrap();
-        let pinning = Pinning::builtin(&catalog).unwrap();
+        let modern = Modern::builtin(&catalog).unwrap();
+        let pinning = Pinning::parse(BUILTIN_PINNING, &catalog, Some(&modern)).unwrap();
         let ids: Vec<&str> = pinning.servers.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["directory", "netlogon", "frs", "dfsr"]);
         assert!(

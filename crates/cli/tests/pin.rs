@@ -80,6 +80,19 @@ fn plan_with_the_same_base_opens_the_same_ports() {
     let text = stdout(&["plan", "--role", "domain-controller", "--pin-rpc", "20000"]);
     assert!(text.contains("tcp dport 20000-20102 accept"), "{text}");
     assert!(!text.contains("49152"), "{text}");
+    // Each version's view checks the pinning data against the same compiled layer.
+    for version in ["2003", "2008", "2012", "2016", "2019", "2022"] {
+        let text = stdout(&[
+            "--windows",
+            version,
+            "plan",
+            "--role",
+            "domain-controller",
+            "--pin-rpc",
+            "20000",
+        ]);
+        assert!(text.contains("dport 20000-20"), "{version}: {text}");
+    }
 }
 
 #[test]

@@ -8,11 +8,11 @@
 //! as smb.conf lines.
 //!
 //! ```
-//! use portolan_catalog::{Catalog, Pinning};
+//! use portolan_catalog::Catalog;
 //! use portolan_plan::pin::PinLayout;
 //!
 //! let catalog = Catalog::builtin().unwrap();
-//! let pinning = Pinning::builtin(&catalog).unwrap();
+//! let pinning = portolan_builtin::pinning(&catalog).unwrap();
 //! let layout = PinLayout::for_role(&catalog, &pinning, "domain-controller", 10000).unwrap();
 //! assert_eq!(layout.port_of("directory"), Some(10000));
 //! assert_eq!(layout.port_of("netlogon"), Some(10001));
@@ -468,7 +468,7 @@ mod tests {
 
     fn layout(role: &str, base: u32) -> Result<PinLayout, PlanError> {
         let catalog = Catalog::builtin().unwrap();
-        let pinning = Pinning::builtin(&catalog).unwrap();
+        let pinning = portolan_builtin::pinning(&catalog).unwrap();
         PinLayout::for_role(&catalog, &pinning, role, base)
     }
 

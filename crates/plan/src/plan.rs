@@ -426,7 +426,7 @@ impl Plan {
             // --no-optional: the same base gives the ports `portolan pin` printed.
             Some(base) => Some(PinLayout::for_subjects(
                 catalog,
-                &portolan_catalog::Pinning::builtin(catalog)?,
+                &portolan_builtin::pinning(catalog)?,
                 &request.roles,
                 &request.services,
                 base,

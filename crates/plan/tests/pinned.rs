@@ -6,7 +6,7 @@
 
 mod support;
 
-use portolan_catalog::{Pinning, Transport};
+use portolan_catalog::Transport;
 use portolan_plan::{
     CaveatKind, Dialect, PinLayout, PlanError, PortRange, Request, RpcRange, UseKind, render,
 };
@@ -48,7 +48,7 @@ fn the_plan_opens_the_pinned_block_instead_of_the_dynamic_range() {
 #[test]
 fn the_same_base_gives_the_ports_of_portolan_pin() {
     let catalog = support::catalog();
-    let pinning = Pinning::builtin(&catalog).unwrap();
+    let pinning = portolan_builtin::pinning(&catalog).unwrap();
     let layout = PinLayout::for_role(&catalog, &pinning, "domain-controller", 10000).unwrap();
     for optional in [
         portolan_plan::OptionalPolicy::Include,

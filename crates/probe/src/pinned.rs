@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn every_pinned_interface_is_one_the_wire_crate_knows() {
         let catalog = Catalog::builtin().unwrap();
-        let pinning = portolan_catalog::Pinning::builtin(&catalog).unwrap();
+        let pinning = portolan_builtin::pinning(&catalog).unwrap();
         for server in &pinning.servers {
             for interface in &server.interfaces {
                 let uuid: portolan_wire::dcerpc::Uuid = interface.uuid.parse().unwrap();

@@ -1,7 +1,6 @@
 //! `pin`: the server settings that put each RPC server of a role on a fixed port.
 
 use portolan_catalog::Pinning;
-use portolan_catalog::pinning::BUILTIN_PINNING;
 use portolan_plan::{PinLayout, reg_file_bytes};
 
 use portolan_catalog::Catalog;
@@ -99,7 +98,6 @@ pub(super) fn check_for(
 /// The built-in pinning data, checked against `catalog` and the compiled layer for today's
 /// Windows (services the pinning names may be the layer's).
 fn builtin_pinning(catalog: &Catalog) -> Result<Pinning, Failure> {
-    let (_, modern) = super::builtin_layer()?;
-    Pinning::parse(BUILTIN_PINNING, catalog, Some(modern))
+    portolan_builtin::pinning(catalog)
         .map_err(|e| Failure::runtime(format!("the built-in pinning data is invalid: {e}")))
 }
