@@ -191,8 +191,9 @@ const LIST_UP_TO: usize = 30;
 /// Most suggestions given.
 const MAX_SUGGESTIONS: usize = 5;
 /// Longest input (in characters) that gets suggestions. The longest name in the catalog has
-/// under 100; a longer input is not a misspelt name, and Jaro-Winkler, whose cost grows with
-/// the product of the lengths, would score it near 0.8 against every short word anyway.
+/// under 100, so a longer input is no misspelt name. Jaro-Winkler's cost grows with the
+/// product of the lengths, and it barely marks down a length mismatch, so a long input can
+/// still score well against short words.
 const MAX_SUGGESTED_INPUT: usize = 128;
 
 fn resolve<'c, T: Named>(
