@@ -2,15 +2,12 @@
 //! and the role and service resolver.
 #![no_main]
 
-use std::sync::OnceLock;
+#[path = "common/catalog.rs"]
+mod builtin;
 
+use builtin::catalog;
 use libfuzzer_sys::fuzz_target;
-use portolan_catalog::{Catalog, PortQuery, Ports, Transport, parse_port_query};
-
-fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::builtin().expect("the built-in catalog loads"))
-}
+use portolan_catalog::{PortQuery, Ports, Transport, parse_port_query};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

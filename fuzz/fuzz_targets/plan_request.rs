@@ -3,17 +3,13 @@
 //! in every dialect without panicking, its rules opening exactly the ports its rows need.
 #![no_main]
 
-use std::sync::OnceLock;
+#[path = "common/catalog.rs"]
+mod builtin;
 
+use builtin::catalog;
 use libfuzzer_sys::fuzz_target;
-use portolan_catalog::{Catalog, Transport};
+use portolan_catalog::Transport;
 use portolan_plan::{Dialect, Plan, Request, parse_destination, parse_ftp_passive, parse_source};
-
-/// Parsed once: parsing the built-in TOML for every input was most of each run's time.
-fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::builtin().expect("the built-in catalog loads"))
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

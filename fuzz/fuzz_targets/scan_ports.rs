@@ -3,16 +3,13 @@
 //! sorted, distinct ports whose compact text resolves back to the same list.
 #![no_main]
 
-use std::sync::OnceLock;
+#[path = "common/catalog.rs"]
+mod builtin;
 
+use builtin::catalog;
 use libfuzzer_sys::fuzz_target;
-use portolan_catalog::{Catalog, Ports, Transport};
+use portolan_catalog::{Ports, Transport};
 use portolan_scan::ports::resolve_ports;
-
-fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::builtin().expect("the built-in catalog loads"))
-}
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

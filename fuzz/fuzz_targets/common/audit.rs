@@ -1,15 +1,7 @@
 //! What every audit fuzz target does: read the bytes as one forced format, check the reader's
 //! bounds, then name what it read against the catalog.
 
-use std::sync::OnceLock;
-
 use portolan_audit::{AuditOptions, Format, MAX_LISTENERS, audit, parse};
-use portolan_catalog::Catalog;
-
-fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::builtin().expect("the built-in catalog loads"))
-}
 
 pub fn run(format: Format, data: &[u8]) {
     let Ok(parsed) = parse("fuzz", data, Some(format)) else {
@@ -22,7 +14,10 @@ pub fn run(format: Format, data: &[u8]) {
             .iter()
             .all(|l| l.port != 0 && l.origin.line > 0)
     );
-    let reports = audit(catalog(), &parsed, None, &AuditOptions::default());
+    let catalog = &portolan_builtin::layer()
+        .expect("the built-in catalog reads back")
+        .0;
+    let reports = audit(catalog, &parsed, None, &AuditOptions::default());
     let ports: usize = reports.iter().map(|r| r.ports.len()).sum();
     assert!(ports <= parsed.listeners.len());
 }
