@@ -157,14 +157,14 @@ seed report_read "$root"/crates/report/tests/fixtures/*.json "$root"/crates/repo
 
 # The catalog's own data, and the grammars of ports, targets and plan requests.
 seed catalog_load "$root"/crates/catalog/data/catalog.toml
-# The compiled catalog (crates/builtin/build.rs writes it): the small sharing decisions and
-# the smallest view, from a build of the current data.
+# The compiled catalog (crates/builtin/build.rs writes it): the small sharing decisions, the
+# smallest view (split by service) and the layer (seed and modern), from a build of the data.
 cargo build -q --manifest-path "$root/Cargo.toml" -p portolan-builtin
 out=""
 for dir in "${CARGO_TARGET_DIR:-$root/target}"/debug/build/portolan-builtin-*/out; do
     if [ -z "$out" ] || [ "$dir" -nt "$out" ]; then out="$dir"; fi
 done
-seed catalog_compiled "$out/sharing.bin" "$out/view-2003.bin"
+seed catalog_compiled "$out/sharing.bin" "$out/view-2003.bin" "$out/layer.bin"
 seed_text catalog_query <<'EOF'
 445
 389/udp

@@ -5,7 +5,7 @@
 use std::error::Error;
 use std::path::PathBuf;
 
-use portolan_catalog::compiled::encode;
+use portolan_catalog::compiled::{encode, encode_catalog};
 use portolan_catalog::{Catalog, Modern, PortSharing, WindowsVersion};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     for version in WindowsVersion::ALL {
         let view = seed.at(&modern, version);
         let name = format!("view-{}.bin", version.as_str());
-        std::fs::write(out.join(name), encode("view", &view)?)?;
+        std::fs::write(out.join(name), encode_catalog("view", &view)?)?;
     }
     Ok(())
 }

@@ -14,9 +14,9 @@
 
 use std::sync::OnceLock;
 
-use portolan_catalog::compiled::{CompiledError, decode};
+use portolan_catalog::compiled::{CompiledError, decode, decode_catalog, decode_catalog_for};
 use portolan_catalog::pinning::{BUILTIN_PINNING, PinningError};
-use portolan_catalog::{Catalog, Modern, Pinning, PortSharing, WindowsVersion};
+use portolan_catalog::{Catalog, Modern, Pinning, PortQuery, PortSharing, WindowsVersion};
 
 const LAYER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/layer.bin"));
 const SHARING: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sharing.bin"));
@@ -53,6 +53,20 @@ pub fn sharing() -> Result<&'static PortSharing, CompiledError> {
 
 /// The built-in catalog as `version` has it (`seed.at(&modern, version)`), a fresh copy.
 pub fn view(version: WindowsVersion) -> Result<Catalog, CompiledError> {
+    let (what, bytes) = view_bytes(version)?;
+    decode_catalog(&what, bytes)
+}
+
+/// The built-in catalog as `version` has it, with only the services that have a row one of
+/// `queries` finds: what a look-up by port shows, read without decoding the other services.
+/// [`Catalog::rows_on`] answers each of `queries` on it as on [`view`].
+pub fn view_for(version: WindowsVersion, queries: &[PortQuery]) -> Result<Catalog, CompiledError> {
+    let (what, bytes) = view_bytes(version)?;
+    decode_catalog_for(&what, bytes, queries)
+}
+
+/// The compiled view of `version`, and its name for errors.
+fn view_bytes(version: WindowsVersion) -> Result<(String, &'static [u8]), CompiledError> {
     let what = format!("view {version}");
     let bytes = WindowsVersion::ALL
         .iter()
@@ -62,7 +76,7 @@ pub fn view(version: WindowsVersion) -> Result<Catalog, CompiledError> {
             what: what.clone(),
             problem: "no compiled view for this version".to_string(),
         })?;
-    decode(&what, bytes)
+    Ok((what, bytes))
 }
 
 /// The built-in pinning data (which RPC servers `pin` puts on fixed ports), checked against

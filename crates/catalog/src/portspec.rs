@@ -54,6 +54,20 @@ pub struct Term {
     pub item: Item,
 }
 
+impl Term {
+    /// The look-up of a number or protocol item; `None` for items the catalog resolves.
+    fn numeric_lookup(&self) -> Option<PortQuery> {
+        match self.item {
+            Item::Range(range) => Some(PortQuery::Ports {
+                range,
+                transport: self.transport,
+            }),
+            Item::Protocol(t) => Some(PortQuery::Protocol(t)),
+            Item::Catalog | Item::Role(_) | Item::Service(_) => None,
+        }
+    }
+}
+
 /// A parsed port spec: its terms, in the order written. (Not the catalog's
 /// [`crate::model::PortSpec`], which is how a row's port is written in the data.)
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,13 +202,9 @@ impl Ports {
     pub fn lookups(&self, catalog: &Catalog) -> Result<Vec<PortQuery>, PortSpecError> {
         let mut out = Vec::new();
         for term in &self.terms {
-            match &term.item {
-                Item::Range(range) => out.push(PortQuery::Ports {
-                    range: *range,
-                    transport: term.transport,
-                }),
-                Item::Protocol(t) => out.push(PortQuery::Protocol(*t)),
-                _ => out.extend(self.catalog_ports(catalog, term)?.into_iter().map(
+            match term.numeric_lookup() {
+                Some(query) => out.push(query),
+                None => out.extend(self.catalog_ports(catalog, term)?.into_iter().map(
                     |(t, range)| PortQuery::Ports {
                         range,
                         transport: Some(t),
@@ -203,6 +213,13 @@ impl Ports {
             }
         }
         Ok(out)
+    }
+
+    /// The look-ups of a spec of port numbers and IP protocols only, which need no catalog
+    /// (the same as [`Ports::lookups`] gives); `None` when it names the catalog, a role or a
+    /// service.
+    pub fn numeric_lookups(&self) -> Option<Vec<PortQuery>> {
+        self.terms.iter().map(Term::numeric_lookup).collect()
     }
 
     /// The fixed ports of the rows a catalog item takes, on the term's transport if given.

@@ -1,7 +1,7 @@
 //! Look-ups: by port, by service name (exact, partial or fuzzy) and by free text.
 
 use crate::Catalog;
-use crate::model::{PortRow, PortSpec, Service};
+use crate::model::{PortRow, PortSpec, RowKey, Service};
 use crate::portspec::PortRange;
 use crate::resolve::name_words as normalise;
 use crate::transport::Transport;
@@ -58,32 +58,12 @@ impl Catalog {
         let mut exact = Vec::new();
         let mut dynamic = Vec::new();
         for (service, row) in self.rows() {
-            match *query {
-                PortQuery::Protocol(t) => {
-                    if row.transport == t {
-                        exact.push(row_ref(service, row, MatchKind::Exact));
-                    }
+            match self.row_match(query, row.key()) {
+                Some(MatchKind::Exact) => exact.push(row_ref(service, row, MatchKind::Exact)),
+                Some(MatchKind::DynamicRange) => {
+                    dynamic.push(row_ref(service, row, MatchKind::DynamicRange))
                 }
-                PortQuery::Ports { range, transport } => {
-                    if transport.is_some_and(|t| t != row.transport) || !row.transport.has_ports() {
-                        continue;
-                    }
-                    let overlaps = |spec: PortSpec| {
-                        self.ranges_of(spec)
-                            .iter()
-                            .any(|&(a, b)| a <= range.last && range.first <= b)
-                    };
-                    match row.port {
-                        Some(spec) if overlaps(spec) => {
-                            if spec.is_dynamic() {
-                                dynamic.push(row_ref(service, row, MatchKind::DynamicRange));
-                            } else {
-                                exact.push(row_ref(service, row, MatchKind::Exact));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
+                None => {}
             }
         }
         if exact.is_empty() {
@@ -91,6 +71,29 @@ impl Catalog {
         } else {
             exact.sort_by_key(|r| sort_key(r.row));
             exact
+        }
+    }
+
+    /// How a row with this transport and port answers `query`, if at all: the one rule
+    /// [`Catalog::rows_on`] and the compiled form's choice of services to read both apply.
+    pub(crate) fn row_match(&self, query: &PortQuery, row: RowKey) -> Option<MatchKind> {
+        match *query {
+            PortQuery::Protocol(t) => (row.transport == t).then_some(MatchKind::Exact),
+            PortQuery::Ports { range, transport } => {
+                if transport.is_some_and(|t| t != row.transport) || !row.transport.has_ports() {
+                    return None;
+                }
+                let spec = row.port?;
+                let overlaps = self
+                    .ranges_of(spec)
+                    .iter()
+                    .any(|&(a, b)| a <= range.last && range.first <= b);
+                match (overlaps, spec.is_dynamic()) {
+                    (false, _) => None,
+                    (true, true) => Some(MatchKind::DynamicRange),
+                    (true, false) => Some(MatchKind::Exact),
+                }
+            }
         }
     }
 

@@ -387,3 +387,47 @@ fn docs_errata_md_is_the_errata_command_output() {
         "docs/errata.md is stale: regenerate its table with `portolan errata --format md`"
     );
 }
+
+/// A look-up by number reads only the services its ports find (the compiled view split by
+/// service); with a user catalog it reads the whole catalog. Both must print the same rows.
+#[test]
+fn a_look_up_by_number_answers_as_the_whole_catalog_does() {
+    let scratch = portolan_testkit::TempDir::new("cli-test");
+    let path = scratch.0.join("unrelated.toml");
+    // One service on a port no spec below touches, outside every dynamic range.
+    std::fs::write(
+        &path,
+        r#"
+[[service]]
+id = "site-agent"
+name = "Site agent"
+ports = [ { app = "Agent", transport = "tcp", port = 7777 } ]
+"#,
+    )
+    .unwrap();
+    for windows in ["2003", "2025"] {
+        for spec in [
+            "445",
+            "50000",
+            "gre",
+            "389/udp 88",
+            "tcp:135,3268 udp:53",
+            "6000-6100",
+        ] {
+            let args = ["--windows", windows, "port", spec, "--format", "json"];
+            let lazy = common::portolan().args(args).output().unwrap();
+            let whole = common::portolan()
+                .args(["--catalog", path.to_str().unwrap()])
+                .args(args)
+                .output()
+                .unwrap();
+            assert_eq!(lazy.status.code(), whole.status.code(), "{windows} {spec}");
+            assert_eq!(
+                String::from_utf8_lossy(&lazy.stdout),
+                String::from_utf8_lossy(&whole.stdout),
+                "{windows} {spec}"
+            );
+            assert!(!lazy.stdout.is_empty(), "{windows} {spec}");
+        }
+    }
+}

@@ -16,7 +16,7 @@ mod roles;
 pub mod rpc;
 pub mod scan;
 
-use portolan_catalog::{Catalog, Modern, Source, WindowsVersion};
+use portolan_catalog::{Catalog, Modern, PortQuery, Ports, Source, WindowsVersion};
 
 use crate::cli::{Cli, Command, Global};
 use crate::exit::{Failure, Status};
@@ -25,7 +25,7 @@ use crate::exit::{Failure, Status};
 pub fn run(cli: Cli) -> Result<Status, Failure> {
     let global = &cli.global;
     match cli.command {
-        Command::Port(args) => lookup::port(&load_catalog(global)?, global, &args),
+        Command::Port(args) => lookup::port(&load_catalog_for(global, &args.ports)?, global, &args),
         Command::Service(args) => lookup::service(&load_catalog(global)?, global, &args),
         Command::Search(args) => lookup::search(&load_catalog(global)?, global, &args),
         // `table --seed` is the seed's own table, whatever the version.
@@ -58,6 +58,24 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
 /// version has it.
 pub fn load_catalog(global: &Global) -> Result<Catalog, Failure> {
     load_catalog_at(global, global.catalog.windows)
+}
+
+/// The catalog a `port` look-up of `specs` needs. With no user file and specs of port numbers
+/// and protocols only, the built-in view holds just the services with a row on those ports (a
+/// cold look-up then decodes a few services, not all of them); otherwise the whole catalog.
+/// A spec that does not parse takes the whole catalog, and `port` reports it.
+fn load_catalog_for(global: &Global, specs: &[String]) -> Result<Catalog, Failure> {
+    let numeric: Option<Vec<Vec<PortQuery>>> = specs
+        .iter()
+        .map(|text| Ports::parse(text).ok()?.numeric_lookups())
+        .collect();
+    match numeric {
+        Some(queries) if global.catalog.catalogs.is_empty() => {
+            portolan_builtin::view_for(global.catalog.windows, &queries.concat())
+                .map_err(built_in_invalid)
+        }
+        _ => load_catalog(global),
+    }
 }
 
 /// The catalog of [`load_catalog`] at `version`.
