@@ -145,17 +145,25 @@ fn binary(origin: &str, line: usize, what: &str) -> AuditError {
 }
 
 /// Text never holds NUL or most C0 control bytes; tab, CR, LF, form feed and escape
-/// (terminal colours) are allowed.
+/// (terminal colours) are allowed. Nor does it hold U+FFFE, which is a UTF-16 byte order
+/// mark read the wrong way round.
 fn refuse_control_bytes(origin: &str, text: &str) -> Result<(), AuditError> {
-    let bad = text.char_indices().find(|&(_, c)| {
-        (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c' | '\x1b'))
-            || c == '\u{fffe}'
-    });
-    match bad {
+    // Bytes rather than characters: an ASCII control byte never occurs inside a multi-byte
+    // UTF-8 sequence, so this finds the same first one without decoding every character
+    // (decoding was a fifth of a large audit's time).
+    let control = text
+        .bytes()
+        .enumerate()
+        .find(|&(_, b)| {
+            b.is_ascii_control() && !matches!(b, b'\t' | b'\n' | b'\r' | b'\x0c' | b'\x1b')
+        })
+        .map(|(at, b)| (at, u32::from(b)));
+    let reversed_bom = text.find('\u{fffe}').map(|at| (at, 0xfffe));
+    match [control, reversed_bom].into_iter().flatten().min() {
         Some((at, c)) => Err(binary(
             origin,
             line_of_offset(text.as_bytes(), at),
-            &format!("control byte 0x{:02x}", u32::from(c)),
+            &format!("control byte 0x{c:02x}"),
         )),
         None => Ok(()),
     }
@@ -317,6 +325,50 @@ pub(crate) fn parse_text_addr(text: &str) -> Option<TextAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_control_byte_or_reversed_mark_is_named_with_its_line() {
+        let cases: [(&str, Option<(usize, &str)>); 7] = [
+            ("tcp 0.0.0.0:22\tLISTEN\r\n\x1b[0m\x0c\n", None),
+            ("caf\u{e9} \u{4e2d}\u{6587}\n", None),
+            ("a\nb\x01c\n", Some((2, "control byte 0x01"))),
+            ("a\n\u{e9}\x7f\n", Some((2, "control byte 0x7f"))),
+            ("a\nb\nc\u{fffe}\x02", Some((3, "control byte 0xfffe"))),
+            ("\x02\n\u{fffe}", Some((1, "control byte 0x02"))),
+            ("x\u{fffe}\n\x00", Some((1, "control byte 0xfffe"))),
+        ];
+        for (text, want) in cases {
+            let got = refuse_control_bytes("t", text).err();
+            match (got, want) {
+                (None, None) => {}
+                (Some(e), Some((line, what))) => {
+                    assert_eq!(e.line, line, "{text:?}");
+                    assert!(e.to_string().contains(what), "{text:?}: {e}");
+                }
+                (got, want) => panic!("{text:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte scan finds what a scan of every character finds (the rule as first
+        /// written): the same first offending character, or none.
+        #[test]
+        fn the_byte_scan_agrees_with_a_character_scan(text in "(?s)[a-z\t\n\r\x00-\x1f\x7f\u{e9}\u{4e2d}\u{fffe}\u{1f600}]{0,40}") {
+            let by_chars = text
+                .char_indices()
+                .find(|&(_, c)| {
+                    (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c' | '\x1b'))
+                        || c == '\u{fffe}'
+                })
+                .map(|(at, c)| {
+                    let line = line_of_offset(text.as_bytes(), at);
+                    (line, format!("binary data (control byte 0x{:02x}), not text", u32::from(c)))
+                });
+            let by_bytes = refuse_control_bytes("t", &text).err().map(|e| (e.line, e.problem));
+            proptest::prop_assert_eq!(by_bytes, by_chars);
+        }
+    }
 
     fn addr(text: &str) -> (String, Option<String>, Option<u16>) {
         let a = parse_text_addr(text).unwrap_or_else(|| panic!("{text} refused"));

@@ -40,7 +40,7 @@ pub fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, Compil
 }
 
 /// A catalog in the compiled form, split by service so that a look-up reads only the
-/// services its ports find ([`decode_catalog_for`]) rather than all sixty.
+/// services its ports find ([`decode_catalog_for`]) rather than all of them.
 #[derive(Serialize, serde::Deserialize)]
 struct SplitCatalog<'a> {
     /// The catalog without its services: errata, roles, version and dynamic ranges.
