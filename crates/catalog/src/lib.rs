@@ -86,10 +86,7 @@ impl Catalog {
 
     /// The built-in catalog with user catalogs merged over it, in order.
     pub fn load(user: &[Source<'_>]) -> Result<Catalog, CatalogError> {
-        let mut builder = load::Builder::default();
-        for source in load::builtin_sources() {
-            builder.add(source, false)?;
-        }
+        let mut builder = load::Builder::builtin()?;
         for source in user {
             builder.add(*source, true)?;
         }

@@ -180,6 +180,7 @@ fn parse_file(source: &Source<'_>) -> Result<RawFile, CatalogError> {
 }
 
 /// Errata and row/service references that can only be checked once all files are merged.
+#[derive(Clone)]
 struct Reference<'a> {
     source: Source<'a>,
     span: Range<usize>,
@@ -187,6 +188,7 @@ struct Reference<'a> {
 }
 
 /// A service a role entry names, with where, checked once all files are merged.
+#[derive(Clone)]
 struct RoleReference<'a> {
     source: Source<'a>,
     role: String,
@@ -197,7 +199,7 @@ struct RoleReference<'a> {
 }
 
 /// Accumulates sources into a catalog.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Builder<'a> {
     services: Vec<Service>,
     service_index: HashMap<String, usize>,
@@ -207,6 +209,25 @@ pub(crate) struct Builder<'a> {
     role_index: HashMap<String, usize>,
     references: Vec<Reference<'a>>,
     role_references: Vec<RoleReference<'a>>,
+}
+
+impl Builder<'static> {
+    /// A builder holding the built-in sources, read once per process: every load starts
+    /// from a copy of it (user catalogs go on top), and reading the built-in TOML was most
+    /// of a load's time for a small user file.
+    pub(crate) fn builtin() -> Result<Builder<'static>, CatalogError> {
+        static BUILTIN: std::sync::OnceLock<Result<Builder<'static>, CatalogError>> =
+            std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                let mut builder = Builder::default();
+                for source in builtin_sources() {
+                    builder.add(source, false)?;
+                }
+                Ok(builder)
+            })
+            .clone()
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -621,5 +642,31 @@ mod tests {
         assert_eq!(line_column(text, 3), (2, 2));
         assert_eq!(line_column(text, text.len()), (3, 4));
         assert_eq!(line_column(text, 999), (3, 4));
+    }
+
+    #[test]
+    fn a_user_load_leaves_the_shared_built_in_sources_as_they_were() {
+        let before = Catalog::builtin().unwrap();
+        let user = Source::new(
+            "site.toml",
+            r#"
+[[service]]
+id = "site-agent"
+name = "Site agent"
+ports = [ { app = "Agent", transport = "tcp", port = 7777 } ]
+
+[[service]]
+id = "dns-server"
+ports = [ { app = "DNS", transport = "udp", port = 5353 } ]
+"#,
+        );
+        let merged = Catalog::load(&[user]).unwrap();
+        assert!(merged.service("site-agent").is_some());
+        assert_ne!(merged.service("dns-server"), before.service("dns-server"));
+        // A failing user load leaves nothing behind either.
+        let broken = Source::new("broken.toml", "[[service]]\nid = \"x\"\nports = 7\n");
+        assert!(Catalog::load(&[broken]).is_err());
+        assert_eq!(Catalog::builtin().unwrap(), before);
+        assert_eq!(Catalog::load(&[]).unwrap(), before);
     }
 }
