@@ -647,19 +647,12 @@ mod tests {
     #[test]
     fn a_user_load_leaves_the_shared_built_in_sources_as_they_were() {
         let before = Catalog::builtin().unwrap();
-        let user = Source::new(
-            "site.toml",
-            r#"
-[[service]]
-id = "site-agent"
-name = "Site agent"
-ports = [ { app = "Agent", transport = "tcp", port = 7777 } ]
-
-[[service]]
-id = "dns-server"
-ports = [ { app = "DNS", transport = "udp", port = 5353 } ]
-"#,
-        );
+        // A new service, and a built-in one given other rows.
+        let text = "[[service]]\nid = \"site-agent\"\nname = \"Site agent\"\n\
+                    ports = [ { app = \"Agent\", transport = \"tcp\", port = 7777 } ]\n\
+                    [[service]]\nid = \"dns-server\"\n\
+                    ports = [ { app = \"DNS\", transport = \"udp\", port = 5353 } ]\n";
+        let user = Source::new("site.toml", text);
         let merged = Catalog::load(&[user]).unwrap();
         assert!(merged.service("site-agent").is_some());
         assert_ne!(merged.service("dns-server"), before.service("dns-server"));

@@ -395,16 +395,9 @@ fn a_look_up_by_number_answers_as_the_whole_catalog_does() {
     let scratch = portolan_testkit::TempDir::new("cli-test");
     let path = scratch.0.join("unrelated.toml");
     // One service on a port no spec below touches, outside every dynamic range.
-    std::fs::write(
-        &path,
-        r#"
-[[service]]
-id = "site-agent"
-name = "Site agent"
-ports = [ { app = "Agent", transport = "tcp", port = 7777 } ]
-"#,
-    )
-    .unwrap();
+    let service = "[[service]]\nid = \"site-agent\"\nname = \"Site agent\"\n\
+                   ports = [ { app = \"Agent\", transport = \"tcp\", port = 7777 } ]\n";
+    std::fs::write(&path, service).unwrap();
     for windows in ["2003", "2025"] {
         for spec in [
             "445",
