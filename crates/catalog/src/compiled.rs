@@ -7,8 +7,7 @@
 //! build of this crate reads it. Types whose human-readable output leaves default fields out
 //! write every field here (they ask `is_human_readable`), as a positional format needs.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{PortRow, RowKey, Service};
 use crate::{Catalog, PortQuery};
@@ -31,8 +30,8 @@ pub fn encode<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<Vec<u8>, C
     })
 }
 
-/// Reads back what [`encode`] wrote.
-pub fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, CompiledError> {
+/// Reads back what [`encode`] wrote (a value may borrow from `bytes`).
+pub fn decode<'de, T: Deserialize<'de>>(what: &str, bytes: &'de [u8]) -> Result<T, CompiledError> {
     postcard::from_bytes(bytes).map_err(|e| CompiledError {
         what: what.to_string(),
         problem: e.to_string(),
@@ -41,7 +40,7 @@ pub fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, Compil
 
 /// A catalog in the compiled form, split by service so that a look-up reads only the
 /// services its ports find ([`decode_catalog_for`]) rather than all of them.
-#[derive(Serialize, serde::Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct SplitCatalog<'a> {
     /// The catalog without its services: errata, roles, version and dynamic ranges.
     shell: Catalog,
@@ -102,10 +101,7 @@ fn read_split(
     bytes: &[u8],
     wanted: impl Fn(&Catalog, &[RowKey]) -> bool,
 ) -> Result<Catalog, CompiledError> {
-    let split: SplitCatalog<'_> = postcard::from_bytes(bytes).map_err(|e| CompiledError {
-        what: what.to_string(),
-        problem: e.to_string(),
-    })?;
+    let split: SplitCatalog<'_> = decode(what, bytes)?;
     if split.footprints.len() != split.services.len() {
         return Err(CompiledError {
             what: what.to_string(),
