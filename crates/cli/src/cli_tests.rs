@@ -128,3 +128,20 @@ fn every_closed_set_refuses_a_wrong_value_naming_the_valid_ones() {
         );
     }
 }
+
+/// build.rs links GCC's unwinder statically on Linux with glibc: panics must still unwind
+/// and backtraces still walk the stack in what this package builds (this test is one).
+#[test]
+fn the_static_unwinder_unwinds_and_walks_the_stack() {
+    let caught = std::panic::catch_unwind(|| {
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        assert_eq!(
+            backtrace.status(),
+            std::backtrace::BacktraceStatus::Captured
+        );
+        panic!("unwind through the test");
+    });
+    assert!(caught.is_err(), "the panic was caught");
+    let thread = std::thread::spawn(|| panic!("unwind in a thread"));
+    assert!(thread.join().is_err(), "a thread's panic reaches join");
+}
