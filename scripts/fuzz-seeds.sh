@@ -160,10 +160,14 @@ seed catalog_load "$root"/crates/catalog/data/catalog.toml
 # The compiled catalog (crates/builtin/build.rs writes it): the small sharing decisions, the
 # smallest view (split by service) and the layer (seed and modern), from a build of the data.
 cargo build -q --manifest-path "$root/Cargo.toml" -p portolan-builtin
+# Several builds of the script may lie in the target directory: the newest file is this
+# build's (a directory's time does not change when a build writes its files again). The
+# target's seeds all come from here, so those of an older form go.
 out=""
-for dir in "${CARGO_TARGET_DIR:-$root/target}"/debug/build/portolan-builtin-*/out; do
-    if [ -z "$out" ] || [ "$dir" -nt "$out" ]; then out="$dir"; fi
+for file in "${CARGO_TARGET_DIR:-$root/target}"/debug/build/portolan-builtin-*/out/view-2003.bin; do
+    if [ -z "$out" ] || [ "$file" -nt "$out/view-2003.bin" ]; then out="$(dirname "$file")"; fi
 done
+rm -rf "$corpus/catalog_compiled"
 seed catalog_compiled "$out/sharing.bin" "$out/view-2003.bin" "$out/layer.bin"
 seed_text catalog_query <<'EOF'
 445

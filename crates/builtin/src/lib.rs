@@ -58,7 +58,8 @@ pub fn view(version: WindowsVersion) -> Result<Catalog, CompiledError> {
 }
 
 /// The built-in catalog as `version` has it, with only the services that have a row one of
-/// `queries` finds: what a look-up by port shows, read without decoding the other services.
+/// `queries` finds and no roles: what a look-up by port shows, read without decoding the other
+/// services or the roles.
 /// [`Catalog::rows_on`] answers each of `queries` on it as on [`view`].
 pub fn view_for(version: WindowsVersion, queries: &[PortQuery]) -> Result<Catalog, CompiledError> {
     let (what, bytes) = view_bytes(version)?;

@@ -42,8 +42,11 @@ pub fn decode<'de, T: Deserialize<'de>>(what: &str, bytes: &'de [u8]) -> Result<
 /// services its ports find ([`decode_catalog_for`]) rather than all of them.
 #[derive(Serialize, Deserialize)]
 struct SplitCatalog<'a> {
-    /// The catalog without its services: errata, roles, version and dynamic ranges.
+    /// The catalog without its services and roles: errata, version and dynamic ranges.
     shell: Catalog,
+    /// The roles in the compiled form: a look-up by port shows none, so it leaves them.
+    #[serde(borrow)]
+    roles: &'a [u8],
     /// Each service's rows by transport and port, in the services' order: what a port query
     /// reads to decide whether the service is needed.
     footprints: Vec<Vec<RowKey>>,
@@ -60,11 +63,14 @@ pub fn encode_catalog(what: &str, catalog: &Catalog) -> Result<Vec<u8>, Compiled
         .iter()
         .map(|s| encode(what, s))
         .collect::<Result<Vec<_>, _>>()?;
+    let roles = encode(what, catalog.roles())?;
     let split = SplitCatalog {
         shell: Catalog {
             services: Vec::new(),
+            roles: Vec::new(),
             ..catalog.clone()
         },
+        roles: &roles,
         footprints: catalog
             .services()
             .iter()
@@ -77,28 +83,38 @@ pub fn encode_catalog(what: &str, catalog: &Catalog) -> Result<Vec<u8>, Compiled
 
 /// The whole catalog [`encode_catalog`] wrote.
 pub fn decode_catalog(what: &str, bytes: &[u8]) -> Result<Catalog, CompiledError> {
-    read_split(what, bytes, |_, _| true)
+    read_split(what, bytes, Roles::Read, |_, _| true)
 }
 
 /// The catalog [`encode_catalog`] wrote, with only the services that have a row one of
-/// `queries` finds (exactly or by a dynamic range): [`Catalog::rows_on`] answers each of
-/// `queries` on it as on the whole catalog, and the services are not otherwise decoded.
+/// `queries` finds (exactly or by a dynamic range) and without roles: [`Catalog::rows_on`]
+/// answers each of `queries` on it as on the whole catalog, and neither the other services nor
+/// the roles are decoded. The errata come whole, as rows name them.
 pub fn decode_catalog_for(
     what: &str,
     bytes: &[u8],
     queries: &[PortQuery],
 ) -> Result<Catalog, CompiledError> {
-    read_split(what, bytes, |shell, footprint| {
+    read_split(what, bytes, Roles::Leave, |shell, footprint| {
         footprint
             .iter()
             .any(|key| queries.iter().any(|q| shell.row_match(q, *key).is_some()))
     })
 }
 
-/// Reads a split catalog, decoding the services `wanted` takes by their footprint.
+/// Whether [`read_split`] decodes the roles.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Roles {
+    Read,
+    Leave,
+}
+
+/// Reads a split catalog, decoding the services `wanted` takes by their footprint, and the
+/// roles where asked.
 fn read_split(
     what: &str,
     bytes: &[u8],
+    roles: Roles,
     wanted: impl Fn(&Catalog, &[RowKey]) -> bool,
 ) -> Result<Catalog, CompiledError> {
     let split: SplitCatalog<'_> = decode(what, bytes)?;
@@ -119,8 +135,13 @@ fn read_split(
             services.push(service);
         }
     }
+    let roles = match roles {
+        Roles::Read => decode(what, split.roles)?,
+        Roles::Leave => Vec::new(),
+    };
     Ok(Catalog {
         services,
+        roles,
         ..split.shell
     })
 }
@@ -242,9 +263,10 @@ mod tests {
         assert!(part.services().len() < seed.services().len() / 2);
         let found: Vec<String> = answer(&part, &smb).into_iter().map(|(id, ..)| id).collect();
         assert!(part.services().iter().all(|s| found.contains(&s.id)));
-        // Errata and roles come whole: rows name errata, and output reads them.
+        // Errata come whole, as rows name them; roles are left, as a look-up by port shows
+        // none.
         assert_eq!(part.errata(), seed.errata());
-        assert_eq!(part.roles(), seed.roles());
+        assert!(part.roles().is_empty() && !seed.roles().is_empty());
         let none = PortQuery::Ports {
             range: PortRange { first: 7, last: 7 },
             transport: Some(Transport::Udp),
