@@ -3,7 +3,7 @@
 //! Rust's standard library asks for libgcc_s (its unwinder) on `*-linux-gnu` unless glibc is
 //! linked statically. Loading it costs every start a shared object to map and relocate, and
 //! its constructor probes the CPU's features with `cpuid`, which traps to the hypervisor in a
-//! virtual machine: about a twentieth of a cold `portolan port 445` (docs/performance.md).
+//! virtual machine: about 7% of a cold `portolan port 445` (docs/performance.md).
 //! The same unwinder as a static archive (libgcc_eh.a, what Rust uses for its crt-static
 //! builds) has no constructor and nothing to load. A library named by this package goes on
 //! the link line before the standard library's, so the linker takes the unwinder from it, and
