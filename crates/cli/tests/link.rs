@@ -1,5 +1,5 @@
 //! How the binary is linked (crates/cli/build.rs): on Linux with glibc it loads no libgcc_s,
-//! whose loading and CPU probing were a twentieth of a cold look-up (docs/performance.md).
+//! whose loading and CPU probing were about 7% of a cold look-up (docs/performance.md).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on what it sets up
 
