@@ -10,9 +10,10 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 # Debian packages used by tests outside the lab: firewall validators, nmap (baseline and XML
 # DTD), ndiff (nmap XML comparison), hyperfine and time (benchmarks: wall time, peak memory),
 # tcpdump (captures), xmllint, groff and man (the manual page), and headless Chromium (the HTML
-# report is loaded in a real browser: crates/report/tests/browser.rs), and libc6-dev, whose
-# static libc.a the static build check links (scripts/build-static.sh).
-TEST_PKGS=(libc6-dev nftables iptables firewalld ufw libxml2-utils util-linux nmap ndiff hyperfine time tcpdump python3-venv groff-base man-db perl chromium-headless-shell)
+# report is loaded in a real browser: crates/report/tests/browser.rs), libc6-dev, whose
+# static libc.a the static build check links (scripts/build-static.sh), and gcc, whose
+# libgcc_eh.a every glibc build of the binary links (crates/cli/build.rs).
+TEST_PKGS=(libc6-dev gcc nftables iptables firewalld ufw libxml2-utils util-linux nmap ndiff hyperfine time tcpdump python3-venv groff-base man-db perl chromium-headless-shell)
 VENV="${PORTOLAN_VENV:-/opt/portolan-venv}"
 PY_PKGS=(impacket botocore python-hcl2 junitparser ansible-core aerleon kubernetes-validate)
 
