@@ -17,6 +17,7 @@
 pub mod changes;
 pub mod compiled;
 pub mod conflicts;
+mod derived;
 pub mod error;
 pub mod load;
 pub mod model;
@@ -62,6 +63,9 @@ pub struct Catalog {
     version: Option<WindowsVersion>,
     /// What each dynamic spec stands for in a view; empty: the spec's candidate ranges.
     dynamic_ranges: Vec<(PortSpec, (u16, u16))>,
+    /// Every row's text as `search` matches words in it, in the order of `rows()`.
+    #[serde(skip)]
+    search_texts: derived::Derived<Vec<String>>,
 }
 
 impl Catalog {
@@ -76,6 +80,7 @@ impl Catalog {
             roles,
             version: None,
             dynamic_ranges: Vec::new(),
+            search_texts: Default::default(),
         }
     }
 

@@ -104,27 +104,37 @@ impl Catalog {
         if words.is_empty() {
             return Vec::new();
         }
-        let mut out = Vec::new();
+        // The rows' texts are worked out once per catalog: they are most of a search's work,
+        // and they do not depend on the words.
+        let texts = self.search_texts.get_or_init(|| self.make_search_texts());
+        self.rows()
+            .zip(texts)
+            .filter(|(_, row_text)| words.iter().all(|w| row_text.contains(w.as_str())))
+            .map(|((service, row), _)| row_ref(service, row, MatchKind::Exact))
+            .collect()
+    }
+
+    /// Each row's text for `search`, in the order of `rows()`: the row's application
+    /// protocol, transport and port, then its service's names, product, summary and notes.
+    fn make_search_texts(&self) -> Vec<String> {
+        let mut texts = Vec::new();
         for service in self.services() {
             let mut service_text = service_names(service).map(normalise).collect::<Vec<_>>();
             service_text.push(normalise(&service.product));
             service_text.push(normalise(&service.summary));
             service_text.extend(service.notes.iter().map(|n| normalise(n)));
             let service_text = service_text.join(" ");
-            for row in &service.ports {
-                let row_text = format!(
+            texts.extend(service.ports.iter().map(|row| {
+                format!(
                     "{} {} {} {}",
                     normalise(&row.app),
                     row.transport.key(),
                     row.port_text().to_lowercase(),
                     service_text
-                );
-                if words.iter().all(|w| row_text.contains(w.as_str())) {
-                    out.push(row_ref(service, row, MatchKind::Exact));
-                }
-            }
+                )
+            }));
         }
-        out
+        texts
     }
 
     /// The catalog as the seed's port-sorted table: rows in the table keep the table's order;

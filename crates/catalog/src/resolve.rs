@@ -130,19 +130,56 @@ fn listed(candidates: &[Candidate]) -> String {
 
 /// Lower case without spaces, hyphens or underscores: the form names are compared in.
 pub fn name_key(text: &str) -> String {
+    key_chars(text).collect()
+}
+
+/// The characters of `text`'s [`name_key`], without building it.
+fn key_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     text.chars()
         .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
         .flat_map(char::to_lowercase)
-        .collect()
+}
+
+/// Whether `text`'s [`name_key`] is `key`. Every look-up compares the input with every name
+/// of the catalog, so this allocates nothing.
+fn has_key(text: &str, key: &str) -> bool {
+    key_chars(text).eq(key.chars())
 }
 
 /// Lower case words, hyphens and underscores read as spaces: the form suggestions score on.
 pub(crate) fn name_words(text: &str) -> String {
-    text.to_lowercase()
-        .replace(['-', '_'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    // One pass and one allocation: search and "did you mean" put the whole catalog's text
+    // through this for every query, and that text is ASCII.
+    if text.is_ascii() {
+        let mut words = String::with_capacity(text.len());
+        let mut gap = false;
+        for c in text.chars() {
+            if is_word_gap(c) {
+                gap = !words.is_empty();
+            } else {
+                if gap {
+                    words.push(' ');
+                    gap = false;
+                }
+                words.push(c.to_ascii_lowercase());
+            }
+        }
+        return words;
+    }
+    let lower = text.to_lowercase();
+    let mut words = String::with_capacity(lower.len());
+    for word in lower.split(is_word_gap).filter(|w| !w.is_empty()) {
+        if !words.is_empty() {
+            words.push(' ');
+        }
+        words.push_str(word);
+    }
+    words
+}
+
+/// What separates the words of a name: white space, hyphens and underscores.
+fn is_word_gap(c: char) -> bool {
+    c.is_whitespace() || c == '-' || c == '_'
 }
 
 /// Something with an id and the names a user may call it by.
@@ -206,17 +243,24 @@ fn resolve<'c, T: Named>(
         return Err(ResolveError::Empty { kind });
     }
     // An id is unique, so it settles a clash between another item's display name and it.
-    if let Some(item) = items.iter().find(|i| name_key(i.id()) == key) {
+    if let Some(item) = items.iter().find(|i| has_key(i.id(), &key)) {
         return Ok(item);
     }
     let exact: Vec<&T> = items
         .iter()
-        .filter(|i| i.names().iter().any(|n| name_key(n) == key))
+        .filter(|i| i.names().iter().any(|n| has_key(n, &key)))
         .collect();
     let found = if exact.is_empty() {
+        let mut name = String::new();
         items
             .iter()
-            .filter(|i| i.names().iter().any(|n| name_key(n).contains(&key)))
+            .filter(|i| {
+                i.names().iter().any(|n| {
+                    name.clear();
+                    name.extend(key_chars(n));
+                    name.contains(&key)
+                })
+            })
             .collect()
     } else {
         exact
@@ -250,21 +294,26 @@ pub(crate) fn suggest<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
     if needle.chars().count() > MAX_SUGGESTED_INPUT {
         return Vec::new();
     }
+    let needle = Scored::new(&needle);
+    // One buffer for every candidate, and each item's distinct texts scored once: an id and a
+    // display name often read the same as words ("dns-server", "DNS Server").
+    let mut candidate = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
     let mut scored: Vec<(f64, &T)> = items
         .iter()
         .map(|item| {
-            let best = item
-                .names()
+            texts.clear();
+            for name in item.names() {
+                let whole = name_words(name);
+                for text in whole.split(' ').chain([whole.as_str()]) {
+                    if !texts.iter().any(|t| t == text) {
+                        texts.push(text.to_string());
+                    }
+                }
+            }
+            let best = texts
                 .iter()
-                .flat_map(|n| {
-                    let n = name_words(n);
-                    let whole = strsim::jaro_winkler(&needle, &n);
-                    let words = n
-                        .split(' ')
-                        .map(|w| strsim::jaro_winkler(&needle, w))
-                        .fold(0.0, f64::max);
-                    [whole, words]
-                })
+                .map(|text| needle.similarity(text, &mut candidate))
                 .fold(0.0, f64::max);
             (best, item)
         })
@@ -277,6 +326,76 @@ pub(crate) fn suggest<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
         .take(MAX_SUGGESTIONS)
         .map(|(_, i)| i)
         .collect()
+}
+
+/// strsim's Jaro-Winkler adds its prefix bonus only above this Jaro similarity, so a pair
+/// whose Jaro similarity cannot exceed it scores its Jaro similarity, under [`SUGGEST_AT`].
+const PREFIX_BONUS_ABOVE: f64 = 0.7;
+const _: () = assert!(SUGGEST_AT > PREFIX_BONUS_ABOVE);
+
+/// The input of a "did you mean", prepared to be scored against many names: its characters
+/// decoded once and, when it is ASCII, how often each character occurs in it.
+struct Scored {
+    chars: Vec<char>,
+    ascii_counts: Option<[u16; 128]>,
+}
+
+impl Scored {
+    fn new(text: &str) -> Self {
+        let chars: Vec<char> = text.chars().collect();
+        // Counts that cannot overflow (a suggested input is much shorter than this anyway).
+        let countable = chars.len() <= usize::from(u16::MAX) && chars.iter().all(char::is_ascii);
+        let ascii_counts = countable.then(|| {
+            let mut counts = [0u16; 128];
+            for &c in &chars {
+                counts[c as usize] += 1;
+            }
+            counts
+        });
+        Scored {
+            chars,
+            ascii_counts,
+        }
+    }
+
+    /// Jaro-Winkler similarity of the input and `text`, exactly as `strsim::jaro_winkler`
+    /// gives it whenever it reaches [`SUGGEST_AT`]; below that, possibly 0 instead.
+    ///
+    /// Why not plain `strsim::jaro_winkler`: a look-up that names nothing scores the input
+    /// against every name and word of the catalog, and strsim decodes both strings again for
+    /// every character of one of them. Here the input is decoded once, and a pair is skipped
+    /// when an upper bound on its Jaro similarity keeps it from strsim's prefix bonus: Jaro
+    /// matches no more characters than the two strings share at all.
+    fn similarity(&self, text: &str, candidate: &mut Vec<char>) -> f64 {
+        candidate.clear();
+        candidate.extend(text.chars());
+        if let Some(shared) = self.shared_ascii(candidate) {
+            let (a, b) = (self.chars.len() as f64, candidate.len() as f64);
+            let shared = shared as f64;
+            if (shared / a + shared / b + 1.0) / 3.0 <= PREFIX_BONUS_ABOVE {
+                return 0.0;
+            }
+        }
+        strsim::generic_jaro_winkler(&self.chars, &*candidate)
+    }
+
+    /// How many characters the input and `candidate` share, counted with repeats, when both
+    /// are ASCII and neither is empty; `None` otherwise.
+    fn shared_ascii(&self, candidate: &[char]) -> Option<usize> {
+        let mut left = self.ascii_counts?;
+        if self.chars.is_empty() || candidate.is_empty() || !candidate.iter().all(char::is_ascii) {
+            return None;
+        }
+        let mut shared = 0;
+        for &c in candidate {
+            let count = &mut left[c as usize];
+            if *count > 0 {
+                *count -= 1;
+                shared += 1;
+            }
+        }
+        Some(shared)
+    }
 }
 
 impl Catalog {
@@ -391,6 +510,120 @@ mod tests {
             text.contains(&format!("and {} more", candidates.len() - MAX_LISTED)),
             "{text}"
         );
+    }
+
+    /// What `suggest` gave before it skipped pairs: plain `strsim::jaro_winkler` over every
+    /// name, and every word of every name.
+    fn suggest_by_strsim<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
+        let needle = name_words(input);
+        if needle.chars().count() > MAX_SUGGESTED_INPUT {
+            return Vec::new();
+        }
+        let mut scored: Vec<(f64, &T)> = items
+            .iter()
+            .map(|item| {
+                let best = item
+                    .names()
+                    .iter()
+                    .flat_map(|n| {
+                        let n = name_words(n);
+                        let whole = strsim::jaro_winkler(&needle, &n);
+                        let words = n.split(' ').map(|w| strsim::jaro_winkler(&needle, w));
+                        [whole, words.fold(0.0, f64::max)]
+                    })
+                    .fold(0.0, f64::max);
+                (best, item)
+            })
+            .filter(|(score, _)| *score >= SUGGEST_AT)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored
+            .into_iter()
+            .take(MAX_SUGGESTIONS)
+            .map(|(_, i)| i)
+            .collect()
+    }
+
+    fn ids<T: Named>(items: &[&T]) -> Vec<String> {
+        items.iter().map(|i| i.id().to_string()).collect()
+    }
+
+    #[test]
+    fn suggestions_are_those_of_plain_jaro_winkler() {
+        let catalog = catalog();
+        for input in [
+            "domian controler",
+            "dsn",
+            "kerberos",
+            "kerbros key distribution",
+            "terminl services",
+            "w32tm",
+            "ntp",
+            "smtp",
+            "microsoft exchange server",
+            "zzzz",
+            "a",
+            "--",
+            "Dömain contrôleur",
+            "x".repeat(100).as_str(),
+        ] {
+            assert_eq!(
+                ids(&suggest(catalog.services(), input)),
+                ids(&suggest_by_strsim(catalog.services(), input)),
+                "{input}"
+            );
+            assert_eq!(
+                ids(&suggest(catalog.roles(), input)),
+                ids(&suggest_by_strsim(catalog.roles(), input)),
+                "{input}"
+            );
+        }
+        assert!(!suggest(catalog.services(), "kerbros").is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_bound_never_skips_a_pair_that_would_be_suggested(
+            a in "[a-z0-9 .é]{0,40}",
+            b in "[a-z0-9.é]{0,20}",
+        ) {
+            let exact = strsim::jaro_winkler(&a, &b);
+            let ours = Scored::new(&a).similarity(&b, &mut Vec::new());
+            if exact >= SUGGEST_AT {
+                proptest::prop_assert_eq!(ours, exact);
+            } else {
+                proptest::prop_assert!(ours < SUGGEST_AT);
+            }
+        }
+
+        #[test]
+        fn name_words_splits_as_split_whitespace_does(
+            text in proptest::prop_oneof!["\\PC{0,40}", "[ -~\t\n\x0b\x0c\r]{0,40}"]
+        ) {
+            let by_std = text
+                .to_lowercase()
+                .replace(['-', '_'], " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            proptest::prop_assert_eq!(name_words(&text), by_std);
+        }
+
+        #[test]
+        fn suggestions_match_plain_jaro_winkler_for_any_input(input in "[a-z -]{0,30}") {
+            let catalog = catalog();
+            proptest::prop_assert_eq!(
+                ids(&suggest(catalog.services(), &input)),
+                ids(&suggest_by_strsim(catalog.services(), &input))
+            );
+        }
+    }
+
+    #[test]
+    fn name_words_are_lower_case_words_joined_by_one_space() {
+        assert_eq!(name_words("  DNS_Server--Role \t x "), "dns server role x");
+        assert_eq!(name_words("-_ \u{2003}"), "");
+        assert_eq!(name_words("ÉTÉ-Σ"), "été σ");
     }
 
     #[test]

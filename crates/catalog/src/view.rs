@@ -46,6 +46,7 @@ impl Catalog {
                 roles: Vec::new(),
                 version: None,
                 dynamic_ranges: Vec::new(),
+                search_texts: Default::default(),
             }
         };
         if version != WindowsVersion::W2003 {
