@@ -290,33 +290,41 @@ fn resolve<'c, T: Named>(
 
 /// Items whose names (whole, or one of their words) are close to `input`, best first.
 pub(crate) fn suggest<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
+    // One buffer for every candidate, and each item's distinct texts scored once: an id and a
+    // display name often read the same as words ("dns-server", "DNS Server").
+    let mut candidate = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    suggest_by(items, input, |needle, item| {
+        texts.clear();
+        for name in item.names() {
+            let whole = name_words(name);
+            for text in whole.split(' ').chain([whole.as_str()]) {
+                if !texts.iter().any(|t| t == text) {
+                    texts.push(text.to_string());
+                }
+            }
+        }
+        texts
+            .iter()
+            .map(|text| needle.similarity(text, &mut candidate))
+            .fold(0.0, f64::max)
+    })
+}
+
+/// The items `score` rates at [`SUGGEST_AT`] or more against the input's words, best first.
+fn suggest_by<'c, T: Named>(
+    items: &'c [T],
+    input: &str,
+    mut score: impl FnMut(&Scored, &T) -> f64,
+) -> Vec<&'c T> {
     let needle = name_words(input);
     if needle.chars().count() > MAX_SUGGESTED_INPUT {
         return Vec::new();
     }
     let needle = Scored::new(&needle);
-    // One buffer for every candidate, and each item's distinct texts scored once: an id and a
-    // display name often read the same as words ("dns-server", "DNS Server").
-    let mut candidate = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
     let mut scored: Vec<(f64, &T)> = items
         .iter()
-        .map(|item| {
-            texts.clear();
-            for name in item.names() {
-                let whole = name_words(name);
-                for text in whole.split(' ').chain([whole.as_str()]) {
-                    if !texts.iter().any(|t| t == text) {
-                        texts.push(text.to_string());
-                    }
-                }
-            }
-            let best = texts
-                .iter()
-                .map(|text| needle.similarity(text, &mut candidate))
-                .fold(0.0, f64::max);
-            (best, item)
-        })
+        .map(|item| (score(&needle, item), item))
         .filter(|(score, _)| *score >= SUGGEST_AT)
         .collect();
     // Stable: equal scores keep catalog order.
@@ -515,33 +523,18 @@ mod tests {
     /// What `suggest` gave before it skipped pairs: plain `strsim::jaro_winkler` over every
     /// name, and every word of every name.
     fn suggest_by_strsim<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
-        let needle = name_words(input);
-        if needle.chars().count() > MAX_SUGGESTED_INPUT {
-            return Vec::new();
-        }
-        let mut scored: Vec<(f64, &T)> = items
-            .iter()
-            .map(|item| {
-                let best = item
-                    .names()
-                    .iter()
-                    .flat_map(|n| {
-                        let n = name_words(n);
-                        let whole = strsim::jaro_winkler(&needle, &n);
-                        let words = n.split(' ').map(|w| strsim::jaro_winkler(&needle, w));
-                        [whole, words.fold(0.0, f64::max)]
-                    })
-                    .fold(0.0, f64::max);
-                (best, item)
-            })
-            .filter(|(score, _)| *score >= SUGGEST_AT)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored
-            .into_iter()
-            .take(MAX_SUGGESTIONS)
-            .map(|(_, i)| i)
-            .collect()
+        suggest_by(items, input, |needle, item| {
+            let needle: &str = &needle.chars.iter().collect::<String>();
+            item.names()
+                .iter()
+                .flat_map(|n| {
+                    let n = name_words(n);
+                    let whole = strsim::jaro_winkler(needle, &n);
+                    let words = n.split(' ').map(|w| strsim::jaro_winkler(needle, w));
+                    [whole, words.fold(0.0, f64::max)]
+                })
+                .fold(0.0, f64::max)
+        })
     }
 
     fn ids<T: Named>(items: &[&T]) -> Vec<String> {
