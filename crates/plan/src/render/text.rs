@@ -61,14 +61,14 @@ pub fn fit_list(prefix: &str, items: &[String], max: usize) -> String {
 /// Replaces every character outside printable ASCII with `?`, so that no dialect meets a byte
 /// its comment syntax does not take.
 pub fn ascii(text: &str) -> String {
+    let printable = |c: char| c == ' ' || c.is_ascii_graphic();
+    // What a plan prints is almost always printable ASCII already, and every dialect puts
+    // all of it through here: then one check and one copy do.
+    if text.bytes().all(|b| printable(char::from(b))) {
+        return text.to_string();
+    }
     text.chars()
-        .map(|c| {
-            if c == ' ' || c.is_ascii_graphic() {
-                c
-            } else {
-                '?'
-            }
-        })
+        .map(|c| if printable(c) { c } else { '?' })
         .collect()
 }
 
@@ -393,5 +393,26 @@ mod tests {
         assert!(short.len() <= 20, "{short}");
         assert!(short.ends_with("more"), "{short}");
         assert_eq!(short, "p: LSASS +3 more");
+    }
+
+    #[test]
+    fn ascii_keeps_printable_ascii_and_marks_the_rest() {
+        assert_eq!(
+            ascii("LDAP 389/tcp (lsass.exe)"),
+            "LDAP 389/tcp (lsass.exe)"
+        );
+        assert_eq!(ascii("Réseau\tdomaine\u{7f}~"), "R?seau?domaine?~");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_replaces_each_unprintable_character(text in "\\PC{0,30}|[ -~]{0,30}") {
+            let out = ascii(&text);
+            proptest::prop_assert_eq!(out.chars().count(), text.chars().count());
+            for (a, b) in text.chars().zip(out.chars()) {
+                let printable = a == ' ' || a.is_ascii_graphic();
+                proptest::prop_assert_eq!(b, if printable { a } else { '?' });
+            }
+        }
     }
 }
