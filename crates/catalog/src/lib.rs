@@ -66,6 +66,12 @@ pub struct Catalog {
     /// Every row's text as `search` matches words in it, in the order of `rows()`.
     #[serde(skip)]
     search_texts: derived::Derived<Vec<String>>,
+    /// The services' names as the resolver compares them, in the order of `services`.
+    #[serde(skip)]
+    service_names: derived::Derived<resolve::NameIndex>,
+    /// The roles' names as the resolver compares them, in the order of `roles`.
+    #[serde(skip)]
+    role_names: derived::Derived<resolve::NameIndex>,
 }
 
 impl Catalog {
@@ -81,6 +87,8 @@ impl Catalog {
             version: None,
             dynamic_ranges: Vec::new(),
             search_texts: Default::default(),
+            service_names: Default::default(),
+            role_names: Default::default(),
         }
     }
 

@@ -130,20 +130,10 @@ fn listed(candidates: &[Candidate]) -> String {
 
 /// Lower case without spaces, hyphens or underscores: the form names are compared in.
 pub fn name_key(text: &str) -> String {
-    key_chars(text).collect()
-}
-
-/// The characters of `text`'s [`name_key`], without building it.
-fn key_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     text.chars()
         .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
         .flat_map(char::to_lowercase)
-}
-
-/// Whether `text`'s [`name_key`] is `key`. Every look-up compares the input with every name
-/// of the catalog, so this allocates nothing.
-fn has_key(text: &str, key: &str) -> bool {
-    key_chars(text).eq(key.chars())
+        .collect()
 }
 
 /// Lower case words, hyphens and underscores read as spaces: the form suggestions score on.
@@ -235,6 +225,7 @@ const MAX_SUGGESTED_INPUT: usize = 128;
 
 fn resolve<'c, T: Named>(
     items: &'c [T],
+    index: &NameIndex,
     kind: NameKind,
     input: &str,
 ) -> Result<&'c T, ResolveError> {
@@ -242,25 +233,19 @@ fn resolve<'c, T: Named>(
     if key.is_empty() {
         return Err(ResolveError::Empty { kind });
     }
+    let keyed = || items.iter().zip(&index.keys);
     // An id is unique, so it settles a clash between another item's display name and it.
-    if let Some(item) = items.iter().find(|i| has_key(i.id(), &key)) {
+    if let Some((item, _)) = keyed().find(|(_, keys)| keys.first() == Some(&key)) {
         return Ok(item);
     }
-    let exact: Vec<&T> = items
-        .iter()
-        .filter(|i| i.names().iter().any(|n| has_key(n, &key)))
+    let exact: Vec<&T> = keyed()
+        .filter(|(_, keys)| keys.contains(&key))
+        .map(|(item, _)| item)
         .collect();
     let found = if exact.is_empty() {
-        let mut name = String::new();
-        items
-            .iter()
-            .filter(|i| {
-                i.names().iter().any(|n| {
-                    name.clear();
-                    name.extend(key_chars(n));
-                    name.contains(&key)
-                })
-            })
+        keyed()
+            .filter(|(_, keys)| keys.iter().any(|k| k.contains(&key)))
+            .map(|(item, _)| item)
             .collect()
     } else {
         exact
@@ -270,7 +255,7 @@ fn resolve<'c, T: Named>(
         [] => Err(ResolveError::Unknown {
             kind,
             input: input.trim().to_string(),
-            suggestions: suggest(items, input)
+            suggestions: suggest_in(items, index, input)
                 .into_iter()
                 .map(Named::candidate)
                 .collect(),
@@ -290,21 +275,14 @@ fn resolve<'c, T: Named>(
 
 /// Items whose names (whole, or one of their words) are close to `input`, best first.
 pub(crate) fn suggest<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
-    // One buffer for every candidate, and each item's distinct texts scored once: an id and a
-    // display name often read the same as words ("dns-server", "DNS Server").
+    suggest_in(items, &NameIndex::of(items), input)
+}
+
+/// [`suggest`] with the items' names already indexed.
+fn suggest_in<'c, T: Named>(items: &'c [T], index: &NameIndex, input: &str) -> Vec<&'c T> {
     let mut candidate = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    suggest_by(items, input, |needle, item| {
-        texts.clear();
-        for name in item.names() {
-            let whole = name_words(name);
-            for text in whole.split(' ').chain([whole.as_str()]) {
-                if !texts.iter().any(|t| t == text) {
-                    texts.push(text.to_string());
-                }
-            }
-        }
-        texts
+    suggest_by(items, input, |needle, at, _| {
+        index.texts[at]
             .iter()
             .map(|text| needle.similarity(text, &mut candidate))
             .fold(0.0, f64::max)
@@ -315,7 +293,7 @@ pub(crate) fn suggest<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
 fn suggest_by<'c, T: Named>(
     items: &'c [T],
     input: &str,
-    mut score: impl FnMut(&Scored, &T) -> f64,
+    mut score: impl FnMut(&Scored, usize, &T) -> f64,
 ) -> Vec<&'c T> {
     let needle = name_words(input);
     if needle.chars().count() > MAX_SUGGESTED_INPUT {
@@ -324,7 +302,8 @@ fn suggest_by<'c, T: Named>(
     let needle = Scored::new(&needle);
     let mut scored: Vec<(f64, &T)> = items
         .iter()
-        .map(|item| (score(&needle, item), item))
+        .enumerate()
+        .map(|(at, item)| (score(&needle, at, item), item))
         .filter(|(score, _)| *score >= SUGGEST_AT)
         .collect();
     // Stable: equal scores keep catalog order.
@@ -334,6 +313,42 @@ fn suggest_by<'c, T: Named>(
         .take(MAX_SUGGESTIONS)
         .map(|(_, i)| i)
         .collect()
+}
+
+/// A list of roles or services with their names in the forms the resolver compares, worked
+/// out once: every look-up reads every name of the list.
+#[derive(Debug, Default)]
+pub(crate) struct NameIndex {
+    /// Each item's [`name_key`]s, its id's first.
+    keys: Vec<Vec<String>>,
+    /// Each item's distinct texts a suggestion scores: every name as [`name_words`], and each
+    /// of its words (an id and a display name often read alike: "dns-server", "DNS Server").
+    texts: Vec<Vec<String>>,
+}
+
+impl NameIndex {
+    pub(crate) fn of<T: Named>(items: &[T]) -> Self {
+        let keys = items
+            .iter()
+            .map(|item| item.names().into_iter().map(name_key).collect())
+            .collect();
+        let texts = items
+            .iter()
+            .map(|item| {
+                let mut texts: Vec<String> = Vec::new();
+                for name in item.names() {
+                    let whole = name_words(name);
+                    for text in whole.split(' ').chain([whole.as_str()]) {
+                        if !texts.iter().any(|t| t == text) {
+                            texts.push(text.to_string());
+                        }
+                    }
+                }
+                texts
+            })
+            .collect();
+        NameIndex { keys, texts }
+    }
 }
 
 /// strsim's Jaro-Winkler adds its prefix bonus only above this Jaro similarity, so a pair
@@ -409,13 +424,17 @@ impl Scored {
 impl Catalog {
     /// The role `name` names: its id or display name, in any case and spacing.
     pub fn resolve_role(&self, name: &str) -> Result<&Role, ResolveError> {
-        resolve(self.roles(), NameKind::Role, name)
+        let index = self.role_names.get_or_init(|| NameIndex::of(self.roles()));
+        resolve(self.roles(), index, NameKind::Role, name)
     }
 
     /// The service `name` names: its id, display name, table name or Windows service name,
     /// in any case and spacing, or a part of one of them that only this service has.
     pub fn resolve_service(&self, name: &str) -> Result<&Service, ResolveError> {
-        resolve(self.services(), NameKind::Service, name)
+        let index = self
+            .service_names
+            .get_or_init(|| NameIndex::of(self.services()));
+        resolve(self.services(), index, NameKind::Service, name)
     }
 }
 
@@ -523,7 +542,7 @@ mod tests {
     /// What `suggest` gave before it skipped pairs: plain `strsim::jaro_winkler` over every
     /// name, and every word of every name.
     fn suggest_by_strsim<'c, T: Named>(items: &'c [T], input: &str) -> Vec<&'c T> {
-        suggest_by(items, input, |needle, item| {
+        suggest_by(items, input, |needle, _, item| {
             let needle: &str = &needle.chars.iter().collect::<String>();
             item.names()
                 .iter()
@@ -617,6 +636,22 @@ mod tests {
         assert_eq!(name_words("  DNS_Server--Role \t x "), "dns server role x");
         assert_eq!(name_words("-_ \u{2003}"), "");
         assert_eq!(name_words("ÉTÉ-Σ"), "été σ");
+    }
+
+    #[test]
+    fn every_role_and_service_resolves_by_its_id_in_the_seed_and_in_a_view() {
+        let seed = catalog();
+        let modern = crate::Modern::builtin(&seed).expect("the built-in layer loads");
+        let view = seed.at(&modern, crate::WindowsVersion::W2025);
+        for catalog in [&seed, &view] {
+            assert!(!catalog.roles().is_empty());
+            for role in catalog.roles() {
+                assert_eq!(catalog.resolve_role(&role.id).unwrap().id, role.id);
+            }
+            for service in catalog.services() {
+                assert_eq!(catalog.resolve_service(&service.id).unwrap().id, service.id);
+            }
+        }
     }
 
     #[test]

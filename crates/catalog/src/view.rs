@@ -47,9 +47,13 @@ impl Catalog {
                 version: None,
                 dynamic_ranges: Vec::new(),
                 search_texts: Default::default(),
+                service_names: Default::default(),
+                role_names: Default::default(),
             }
         };
         if version != WindowsVersion::W2003 {
+            // Nothing has read the view's derived data yet (the name indexes), so changing
+            // its roles here leaves none stale.
             view.roles = self.roles_at(modern, version, &view);
         }
         view.version = Some(version);
