@@ -138,31 +138,21 @@ pub fn name_key(text: &str) -> String {
 
 /// Lower case words, hyphens and underscores read as spaces: the form suggestions score on.
 pub(crate) fn name_words(text: &str) -> String {
-    // One pass and one allocation: search and "did you mean" put the whole catalog's text
-    // through this for every query, and that text is ASCII.
-    if text.is_ascii() {
-        let mut words = String::with_capacity(text.len());
-        let mut gap = false;
-        for c in text.chars() {
-            if is_word_gap(c) {
-                gap = !words.is_empty();
-            } else {
-                if gap {
-                    words.push(' ');
-                    gap = false;
-                }
-                words.push(c.to_ascii_lowercase());
-            }
-        }
-        return words;
-    }
+    // One pass over the lower-cased text: search and "did you mean" put the whole catalog's
+    // text through this.
     let lower = text.to_lowercase();
     let mut words = String::with_capacity(lower.len());
-    for word in lower.split(is_word_gap).filter(|w| !w.is_empty()) {
-        if !words.is_empty() {
-            words.push(' ');
+    let mut gap = false;
+    for c in lower.chars() {
+        if is_word_gap(c) {
+            gap = !words.is_empty();
+        } else {
+            if gap {
+                words.push(' ');
+                gap = false;
+            }
+            words.push(c);
         }
-        words.push_str(word);
     }
     words
 }
