@@ -156,7 +156,10 @@ EOF
 seed report_read "$root"/crates/report/tests/fixtures/*.json "$root"/crates/report/tests/fixtures/*.jsonl
 
 # The catalog's own data, and the grammars of ports, targets and plan requests.
-seed catalog_load "$root"/crates/catalog/data/catalog.toml
+# Small user catalogs (site services, an override, role filters, a refused filter), so that
+# the long runs, whose inputs may be capped below the built-in catalog's size, start from
+# whole files the loader accepts (fuzz/seeds/catalog_load/).
+seed catalog_load "$root"/crates/catalog/data/catalog.toml "$root"/fuzz/seeds/catalog_load/*.toml
 # The compiled catalog (crates/builtin/build.rs writes it): the small sharing decisions, the
 # smallest view (split by service) and the layer (seed and modern), from a build of the data.
 cargo build -q --manifest-path "$root/Cargo.toml" -p portolan-builtin
