@@ -16,7 +16,10 @@ where
 {
     if let Ok(value) = decode::<T>("fuzz", data) {
         let bytes = encode("fuzz", &value).expect("a decoded value encodes");
-        assert_eq!(decode::<T>("fuzz", &bytes).expect("re-encoded bytes decode"), value);
+        assert_eq!(
+            decode::<T>("fuzz", &bytes).expect("re-encoded bytes decode"),
+            value
+        );
     }
 }
 
