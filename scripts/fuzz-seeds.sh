@@ -172,6 +172,8 @@ for file in "${CARGO_TARGET_DIR:-$root/target}"/debug/build/portolan-builtin-*/o
 done
 rm -rf "$corpus/catalog_compiled"
 seed catalog_compiled "$out/sharing.bin" "$out/view-2003.bin" "$out/layer.bin"
+# Services files: Windows' (the audit's port names) and the IANA table (the scan's names).
+seed catalog_services_file "$root"/crates/audit/data/windows-services.txt "$root"/crates/scan/data/iana-services.txt
 seed_text catalog_query <<'EOF'
 445
 389/udp

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use portolan_catalog::Transport;
+use portolan_catalog::{Transport, services_file};
 
 /// The table, in the format of `%SystemRoot%\System32\drivers\etc\services`.
 const SERVICES: &str = include_str!("../data/windows-services.txt");
@@ -33,27 +33,15 @@ fn index() -> &'static HashMap<(String, Protocol), u16> {
     static INDEX: OnceLock<HashMap<(String, Protocol), u16>> = OnceLock::new();
     INDEX.get_or_init(|| {
         let mut index = HashMap::new();
-        for line in SERVICES.lines() {
-            let line = line.split('#').next().unwrap_or_default();
-            let mut words = line.split_whitespace();
-            let (Some(first), Some(port_protocol)) = (words.next(), words.next()) else {
-                continue;
+        for entry in services_file::entries(SERVICES) {
+            let protocol = match entry.transport {
+                Transport::Tcp => Protocol::Tcp,
+                _ => Protocol::Udp,
             };
-            let Some((port, protocol)) = port_protocol.split_once('/') else {
-                continue;
-            };
-            let protocol = match protocol {
-                "tcp" => Protocol::Tcp,
-                "udp" => Protocol::Udp,
-                _ => continue,
-            };
-            let Ok(port) = port.parse::<u16>() else {
-                continue;
-            };
-            for name in std::iter::once(first).chain(words) {
+            for name in std::iter::once(entry.name).chain(entry.fields()) {
                 index
                     .entry((name.to_ascii_lowercase(), protocol))
-                    .or_insert(port);
+                    .or_insert(entry.port);
             }
         }
         index
@@ -78,21 +66,15 @@ mod tests {
         assert_eq!(port_of("nonesuch", Transport::Tcp), None);
     }
 
-    /// The file read line by line for each name, as `port_of` did before its index.
+    /// The entries searched in file order for each name, as `port_of` did before its index.
     fn port_by_scan(name: &str, transport: Transport) -> Option<u16> {
-        let wanted = transport.key();
-        SERVICES.lines().find_map(|line| {
-            let line = line.split('#').next().unwrap_or_default();
-            let mut words = line.split_whitespace();
-            let first = words.next()?;
-            let (port, protocol) = words.next()?.split_once('/')?;
-            if protocol != wanted {
-                return None;
-            }
-            let named = first.eq_ignore_ascii_case(name)
-                || words.any(|alias| alias.eq_ignore_ascii_case(name));
-            named.then(|| port.parse().ok()).flatten()
-        })
+        services_file::entries(SERVICES)
+            .filter(|e| e.transport == transport)
+            .find(|e| {
+                e.name.eq_ignore_ascii_case(name)
+                    || e.fields().any(|alias| alias.eq_ignore_ascii_case(name))
+            })
+            .map(|e| e.port)
     }
 
     #[test]
@@ -126,14 +108,12 @@ mod tests {
     }
 
     #[test]
-    fn every_entry_is_well_formed() {
-        for line in SERVICES.lines() {
-            let line = line.split('#').next().unwrap_or_default();
-            let mut words = line.split_whitespace();
-            let Some(_) = words.next() else { continue };
-            let (port, protocol) = words.next().unwrap().split_once('/').unwrap();
-            assert!(port.parse::<u16>().is_ok(), "{line}");
-            assert!(protocol == "tcp" || protocol == "udp", "{line}");
-        }
+    fn every_line_is_an_entry() {
+        let lines = SERVICES
+            .lines()
+            .filter(|l| !l.split('#').next().unwrap_or_default().trim().is_empty())
+            .count();
+        assert!(lines > 200);
+        assert_eq!(services_file::entries(SERVICES).count(), lines);
     }
 }

@@ -27,6 +27,7 @@ pub mod portspec;
 pub mod query;
 pub mod range;
 pub mod resolve;
+pub mod services_file;
 pub mod transport;
 pub mod view;
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use portolan_catalog::{Catalog, PortSpec, Transport};
+use portolan_catalog::{Catalog, PortSpec, Transport, services_file};
 use serde::Serialize;
 
 /// What the catalog says about one port.
@@ -126,31 +126,17 @@ impl ServiceNames {
     /// read are skipped, as nmap skips them.
     pub fn parse(text: &str, source: &'static str) -> ServiceNames {
         let mut names: BTreeMap<(Transport, u16), (String, f64)> = BTreeMap::new();
-        for line in text.lines() {
-            let line = line.split('#').next().unwrap_or_default();
-            let mut fields = line.split_whitespace();
-            let (Some(name), Some(place)) = (fields.next(), fields.next()) else {
-                continue;
-            };
-            let Some((port, protocol)) = place.split_once('/') else {
-                continue;
-            };
-            let transport = match protocol {
-                "tcp" => Transport::Tcp,
-                "udp" => Transport::Udp,
-                _ => continue,
-            };
-            let Ok(port) = port.parse::<u16>() else {
-                continue;
-            };
-            let frequency = fields
+        for entry in services_file::entries(text) {
+            let frequency = entry
+                .fields()
                 .next()
                 .and_then(|f| f.parse::<f64>().ok())
                 .unwrap_or(0.0);
-            match names.get(&(transport, port)) {
+            let place = (entry.transport, entry.port);
+            match names.get(&place) {
                 Some((_, known)) if *known >= frequency => {}
                 _ => {
-                    names.insert((transport, port), (name.to_string(), frequency));
+                    names.insert(place, (entry.name.to_string(), frequency));
                 }
             }
         }
