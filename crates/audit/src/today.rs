@@ -20,9 +20,7 @@
 
 use std::cell::OnceCell;
 
-use portolan_catalog::{
-    Catalog, Modern, ModernService, PortSpec, Transport, VersionRow, WindowsVersion,
-};
+use portolan_catalog::{Catalog, Modern, ModernService, PortSpec, Transport, WindowsVersion};
 
 use crate::listener::Listener;
 use crate::report::{Candidate, Relation};
@@ -51,10 +49,29 @@ pub(crate) struct TodayOver<'c> {
     rows: OnceCell<Vec<ServiceRows>>,
 }
 
-/// One layer service's rows at every version from 2008, each with its version.
+/// One layer service's rows at every version from 2008, as the port ranges they hold.
 struct ServiceRows {
     service: &'static ModernService,
-    rows: Vec<(WindowsVersion, VersionRow)>,
+    /// Fixed rows (a port or a range), each range and application protocol once, in the
+    /// order the versions first give them.
+    fixed: Vec<HeldRange>,
+    /// Dynamic rows with the range each version's endpoint mapper hands out, likewise.
+    dynamic: Vec<HeldRange>,
+}
+
+/// Ports `first..=last` over `transport` that a row of `app` holds.
+#[derive(PartialEq)]
+struct HeldRange {
+    transport: Transport,
+    first: u16,
+    last: u16,
+    app: String,
+}
+
+impl HeldRange {
+    fn holds(&self, transport: Transport, port: u16) -> bool {
+        self.transport == transport && self.first <= port && port <= self.last
+    }
 }
 
 /// A layer service's rows on one port, at any version from 2008.
@@ -142,18 +159,39 @@ impl TodayOver<'_> {
             modern
                 .services()
                 .iter()
-                .map(|service| ServiceRows {
-                    service,
-                    rows: WindowsVersion::ALL
+                .map(|service| {
+                    let mut rows = ServiceRows {
+                        service,
+                        fixed: Vec::new(),
+                        dynamic: Vec::new(),
+                    };
+                    for version in WindowsVersion::ALL
                         .into_iter()
                         .filter(|v| *v > WindowsVersion::W2003)
-                        .flat_map(|version| {
-                            modern
-                                .service_rows(self.catalog, &service.id, version)
-                                .into_iter()
-                                .map(move |row| (version, row))
-                        })
-                        .collect(),
+                    {
+                        for row in modern.service_rows(self.catalog, &service.id, version) {
+                            let (into, range) = match row.port {
+                                Some(spec) if spec.is_dynamic() => {
+                                    (&mut rows.dynamic, modern.dynamic_range(spec, version))
+                                }
+                                Some(spec) => (&mut rows.fixed, spec.fixed_range()),
+                                None => continue,
+                            };
+                            let Some((first, last)) = range else {
+                                continue;
+                            };
+                            let held = HeldRange {
+                                transport: row.transport,
+                                first,
+                                last,
+                                app: row.app,
+                            };
+                            if !into.contains(&held) {
+                                into.push(held);
+                            }
+                        }
+                    }
+                    rows
                 })
                 .collect()
         })
@@ -162,26 +200,21 @@ impl TodayOver<'_> {
     /// The rows `of` has on the port at any version from 2008, by application
     /// protocol; `dynamic` when only a dynamic RPC row whose range holds the port gives it.
     fn rows_on(&self, of: &ServiceRows, transport: Transport, port: u16) -> Option<Match> {
-        let mut fixed: Vec<String> = Vec::new();
-        let mut dynamic: Vec<String> = Vec::new();
-        for (version, row) in &of.rows {
-            let into = if holds(row, transport, port) {
-                &mut fixed
-            } else if row.transport == transport
-                && row.port.is_some_and(|spec| spec.is_dynamic())
-                && row
-                    .port
-                    .and_then(|spec| self.today.modern.dynamic_range(spec, *version))
-                    .is_some_and(|(a, b)| a <= port && port <= b)
-            {
-                &mut dynamic
-            } else {
-                continue;
-            };
-            if !into.contains(&row.app) {
-                into.push(row.app.clone());
+        let apps = |ranges: &[HeldRange]| {
+            let mut apps: Vec<String> = Vec::new();
+            for held in ranges.iter().filter(|h| h.holds(transport, port)) {
+                if !apps.contains(&held.app) {
+                    apps.push(held.app.clone());
+                }
             }
-        }
+            apps
+        };
+        let fixed = apps(&of.fixed);
+        let dynamic = if fixed.is_empty() {
+            apps(&of.dynamic)
+        } else {
+            Vec::new()
+        };
         let service = of.service;
         match (fixed.is_empty(), dynamic.is_empty()) {
             (false, _) => Some(Match {
@@ -278,15 +311,6 @@ impl TodayOver<'_> {
         }
         !candidates.is_empty()
     }
-}
-
-/// True when `row` is a fixed row holding the port.
-fn holds(row: &VersionRow, transport: Transport, port: u16) -> bool {
-    row.transport == transport
-        && row
-            .port
-            .and_then(PortSpec::fixed_range)
-            .is_some_and(|(a, b)| a <= port && port <= b)
 }
 
 fn candidate(m: &Match) -> Candidate {
