@@ -12,8 +12,8 @@
 #
 # MAX_LEN=N caps the length of the inputs libFuzzer makes and loads (-max_len; longer seeds
 # are cut). Without it libFuzzer takes the longest seed's length. The targets that read whole
-# files run a few times faster under a cap: the readers of listings work line by line, so the
-# cap costs repetition more than paths; the row's sanitizer column then names the cap.
+# files run a few times faster under a cap, at the cost of the paths only longer inputs reach
+# (docs/fuzzing.md measures both); the row's sanitizer column then names the cap.
 #
 # Not part of the test command (at 10M runs a target takes minutes to an hour); the test
 # command runs scripts/fuzz-all.sh for seconds per target from the same seeds.
