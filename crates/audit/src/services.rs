@@ -12,35 +12,22 @@ const SERVICES: &str = include_str!("../data/windows-services.txt");
 
 /// The port a service name (or one of its aliases) stands for on `transport`, case-insensitive.
 pub(crate) fn port_of(name: &str, transport: Transport) -> Option<u16> {
-    let protocol = match transport {
-        Transport::Tcp => Protocol::Tcp,
-        Transport::Udp => Protocol::Udp,
-        _ => return None,
-    };
-    index().get(&(name.to_ascii_lowercase(), protocol)).copied()
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Protocol {
-    Tcp,
-    Udp,
+    index()
+        .get(&(name.to_ascii_lowercase(), transport))
+        .copied()
 }
 
 /// Every name and alias (lower case) with its protocol, and the port of the first line that
 /// gives it, read once per process: `netstat -a` listings repeat names on every row, and
 /// scanning the file for each had been a sixth of a large listing's reading.
-fn index() -> &'static HashMap<(String, Protocol), u16> {
-    static INDEX: OnceLock<HashMap<(String, Protocol), u16>> = OnceLock::new();
+fn index() -> &'static HashMap<(String, Transport), u16> {
+    static INDEX: OnceLock<HashMap<(String, Transport), u16>> = OnceLock::new();
     INDEX.get_or_init(|| {
         let mut index = HashMap::new();
         for entry in services_file::entries(SERVICES) {
-            let protocol = match entry.transport {
-                Transport::Tcp => Protocol::Tcp,
-                _ => Protocol::Udp,
-            };
             for name in std::iter::once(entry.name).chain(entry.fields()) {
                 index
-                    .entry((name.to_ascii_lowercase(), protocol))
+                    .entry((name.to_ascii_lowercase(), entry.transport))
                     .or_insert(entry.port);
             }
         }
